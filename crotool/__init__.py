@@ -1,0 +1,3 @@
+"""crotool: the Community Resource Officer program over one SQLite file."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,102 @@
+"""The audit trail: who changed what, when; append-only and hash-chained.
+
+Each row's `hash` is SHA-256 over the previous row's hash and this row's fields, so editing or
+deleting a row behind the tool's back (the triggers refuse it through SQL, but a file can be
+edited) breaks the chain at that row, and `db check` names it. Rows are written inside the
+same transaction as the change they describe. Private fields (duty notes) are recorded as
+changed, never with their text.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import sqlite3
+from datetime import UTC, datetime
+from collections.abc import Callable
+from typing import Any
+
+GENESIS = "0" * 64
+_command_provider: Callable[[], str] = lambda: "crotool"  # noqa: E731
+
+
+def set_command_provider(provider: Callable[[], str]) -> None:
+    """How to name the running command (e.g. `crotool duty log`) in audit rows: the CLI
+    gives its command path, never its arguments, which may hold notes."""
+    global _command_provider
+    _command_provider = provider
+
+
+def current_command() -> str:
+    return _command_provider()
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
+
+
+def row_hash(prev: str, at: str, user: str, command: str, table: str, key: str, action: str,
+             changes: str) -> str:
+    payload = "\x1f".join((prev, at, user, command, table, key, action, changes))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def redact(table_private: frozenset[str], changes: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("(changed)" if k in table_private else v) for k, v in changes.items()}
+
+
+class Auditor:
+    """Appends audit rows on one connection, inside the caller's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, command: str | None = None):
+        self.conn = conn
+        self.command = command or current_command()
+        self.user = os_user()
+        self.at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        self._prev: str | None = None
+
+    def _last_hash(self) -> str:
+        row = self.conn.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] if row else GENESIS
+
+    def record(self, table: str, key: str, action: str, changes: dict[str, Any] | None = None
+               ) -> None:
+        self.record_many([(table, key, action, changes or {})])
+
+    def record_many(self, rows: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+        if not rows:
+            return
+        prev = self._prev if self._prev is not None else self._last_hash()
+        out = []
+        for table, key, action, changes in rows:
+            text = json.dumps(changes, sort_keys=True, ensure_ascii=False, default=str)
+            h = row_hash(prev, self.at, self.user, self.command, table, key, action, text)
+            out.append((self.at, self.user, self.command, table, key, action, text, prev, h))
+            prev = h
+        self.conn.executemany(
+            "INSERT INTO audit (at, os_user, command, table_name, row_key, action, changes,"
+            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            out,
+        )
+        self._prev = prev
+
+
+def verify_chain(conn: sqlite3.Connection) -> list[str]:
+    """Every audit row whose hash does not follow from its predecessor, as messages."""
+    findings = []
+    prev = GENESIS
+    for r in conn.execute(
+        "SELECT id, at, os_user, command, table_name, row_key, action, changes, prev_hash, hash"
+        " FROM audit ORDER BY id"
+    ):
+        expected = row_hash(prev, r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+        if r[8] != prev or r[9] != expected:
+            findings.append(f"audit row {r[0]} does not match the hash chain: it was edited, "
+                            "or a row before it was removed")
+        prev = r[9]
+    return findings

@@ -1,0 +1,104 @@
+"""Browsing the district: `agencies list`, `patterns list`, `schools list`, `categories list`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from crotool.options import FormatOpt, Fmt, OutputOpt, out
+
+agencies_app = typer.Typer(help="The police agencies the district partners with.",
+                           no_args_is_help=True)
+patterns_app = typer.Typer(help="Feeder patterns: a comprehensive high school and the schools "
+                           "that feed it.", no_args_is_help=True)
+schools_app = typer.Typer(help="The district's schools.", no_args_is_help=True)
+categories_app = typer.Typer(help="Duty categories: the duties of the program text.",
+                             no_args_is_help=True)
+
+
+class Level(str, Enum):
+    elementary = "elementary"
+    middle = "middle"
+    high = "high"
+    choice = "choice"
+
+
+@agencies_app.command("list")
+def agencies_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+    """Every partner agency, with how many schools lie in its jurisdiction and its officers.
+
+    Example:  crotool agencies list -f json
+    """
+    from crotool.commands.common import connect
+    from crotool.queries import agencies
+    from crotool.render import View
+
+    out(agencies(connect()), fmt, output, View(title="Agencies",
+                                               justify={"schools": "right", "officers": "right"}))
+
+
+@patterns_app.command("list")
+def patterns_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+    """Every feeder pattern, its high school, its schools, and the agencies they lie in.
+
+    Example:  crotool patterns list
+    """
+    from crotool.commands.common import connect
+    from crotool.queries import patterns
+    from crotool.render import View
+
+    out(patterns(connect()), fmt, output, View(title="Feeder patterns",
+                                               justify={"schools": "right"}))
+
+
+@schools_app.command("list")
+def schools_list(
+    pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--pattern", "-p", help="Only schools of this feeder pattern (split feeders included).")
+    ] = None,
+    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--agency", "-a", help="Only schools in this agency's jurisdiction.")] = None,
+    level: Annotated[Optional[Level], typer.Option(  # noqa: UP045
+        "--level", "-l", help="Only schools of this level.")] = None,
+    fmt: FormatOpt = Fmt.table,
+    output: OutputOpt = None,
+) -> None:
+    """Schools, grouped by feeder pattern (high, middle, elementary, choice).
+
+    Examples:
+
+      crotool schools list --pattern redmond
+
+      crotool schools list --agency kcso --level middle -f csv
+    """
+    from crotool.commands.common import connect
+    from crotool.queries import schools
+    from crotool.render import View
+
+    rows = schools(connect(), pattern=pattern, agency=agency,
+                   level=level.value if level else None)
+    out(rows, fmt, output, View(title="Schools", group_by="feeder_pattern",
+                                columns=["id", "name", "level", "feeder_pattern", "also_feeds",
+                                         "agency", "city", "address"]))
+
+
+@categories_app.command("list")
+def categories_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+    """The duty categories, and which are done only on request.
+
+    Example:  crotool categories list
+    """
+    from crotool.commands.common import connect
+    from crotool.queries import categories
+    from crotool.render import View
+
+    out(categories(connect()), fmt, output, View(title="Duty categories"))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(agencies_app, name="agencies")
+    app.add_typer(patterns_app, name="patterns")
+    app.add_typer(schools_app, name="schools")
+    app.add_typer(categories_app, name="categories")

@@ -1,0 +1,171 @@
+"""The only module that opens SQLite.
+
+Every connection gets the same pragmas (WAL, a 30 s busy timeout, foreign keys, secure_delete;
+see RELIABILITY.md for the measurements behind each), the schema is migrated on open, and every
+write runs inside `transaction()`, which starts with BEGIN IMMEDIATE: a deferred BEGIN that later
+upgrades to a write does not honour the busy timeout and fails at once under a concurrent writer.
+
+The database file and its folder are created private (0600 / 0700) before SQLite touches them,
+since SQLite would create them with the umask (0644 under the usual 022).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from crotool.errors import BusyError, CroError
+
+DEFAULT_BUSY_TIMEOUT = 30.0  # seconds; $CROTOOL_BUSY_TIMEOUT overrides
+
+_db_path: str | None = None  # set by the --db option
+
+
+def configure(path: str | None) -> None:
+    """Remember the --db option for this process (the CLI's global option)."""
+    global _db_path
+    _db_path = path
+
+
+def resolve_path(explicit: str | None = None) -> Path:
+    """--db, else $CROTOOL_DB, else $XDG_DATA_HOME/crotool/crotool.db."""
+    chosen = explicit or _db_path or os.environ.get("CROTOOL_DB")
+    if chosen:
+        return Path(chosen).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
+    return Path(data_home) / "crotool" / "crotool.db"
+
+
+def busy_timeout() -> float:
+    raw = os.environ.get("CROTOOL_BUSY_TIMEOUT")
+    if not raw:
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise CroError(
+            f"CROTOOL_BUSY_TIMEOUT={raw!r} is not a number of seconds", hint="e.g. 30"
+        ) from None
+    if value < 0:
+        raise CroError(f"CROTOOL_BUSY_TIMEOUT={raw!r} must not be negative")
+    return value
+
+
+def _create_private(path: Path) -> None:
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return  # another process created it first: it did the same
+        os.close(fd)
+        os.chmod(path, 0o600)
+
+
+def is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc)
+    )
+
+
+def _raw_connect(path: Path | str, timeout: float) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN ourselves (BEGIN IMMEDIATE for writes) instead of
+    # letting the sqlite3 module open deferred transactions behind our back.
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = ON")
+    return conn
+
+
+def connect(path: Path | str | None = None, *, migrate: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed) the database with crotool's pragmas and newest schema."""
+    target = Path(path) if path is not None else resolve_path()
+    if str(target) != ":memory:":
+        try:
+            _create_private(target)
+        except OSError as exc:
+            raise CroError(
+                f"cannot create the database at {target}: {exc.strerror}",
+                hint="choose another place with --db PATH or $CROTOOL_DB",
+            ) from None
+    timeout = busy_timeout()
+    try:
+        conn = _raw_connect(target, timeout)
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode != "wal" and str(target) != ":memory:":
+            raise CroError(f"{target}: cannot switch the database to WAL mode (got {mode})")
+        if migrate:
+            from crotool.migrations import migrate as apply_migrations
+
+            apply_migrations(conn)
+    except sqlite3.DatabaseError as exc:
+        if is_busy(exc):
+            raise BusyError() from None
+        raise CroError(
+            f"{target}: not a crotool database or damaged ({exc})",
+            hint="check the path, or restore a backup made with `crotool db backup`",
+        ) from None
+    return conn
+
+
+def open_readonly(path: Path | str) -> sqlite3.Connection:
+    """A read-only connection to another database file (used to verify backups)."""
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout(), isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One all-or-nothing write: BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any error."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if is_busy(exc):
+            raise BusyError() from None
+        raise
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if is_busy(exc):
+            raise BusyError() from None
+        raise
+    except sqlite3.IntegrityError as exc:
+        # Deferred foreign keys are checked here; validation should have caught it first.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise CroError(f"the change was refused by the database: {exc}; nothing was written")
+
+
+def checkpoint(conn: sqlite3.Connection) -> None:
+    """Fold the WAL into the main file (after deleting sensitive rows: secure_delete is not
+    enough while the old page still sits in the -wal file)."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def backup_to(conn: sqlite3.Connection, dest: Path) -> None:
+    """A consistent copy through SQLite's backup API, even while others write."""
+    target = sqlite3.connect(str(dest), isolation_level=None)
+    try:
+        conn.backup(target)
+    finally:
+        target.close()

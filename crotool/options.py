@@ -1,0 +1,49 @@
+"""Option types shared by every command (one definition each, reused through Annotated)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+
+class Fmt(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    html = "html"
+    svg = "svg"
+
+
+FormatOpt = Annotated[
+    Fmt,
+    typer.Option("--format", "-f", help="Output format. table is for people; json and csv for "
+                 "scripts; html and svg are the table as a document.", case_sensitive=False),
+]
+OutputOpt = Annotated[
+    Optional[str],  # noqa: UP045 - Typer needs the Optional spelling on 3.11
+    typer.Option("--output", "-o", metavar="FILE",
+                 help="Write to FILE (atomically, mode 0600) instead of stdout."),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", "-n", help="Validate and report what would change; write nothing."),
+]
+YearOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--year", "-y", metavar="YEAR",
+                 help="School year id, e.g. 2023-24 (default: the current one)."),
+]
+IncludeNotesOpt = Annotated[
+    bool, typer.Option("--include-notes", help="Include duty notes (private: CPS, threat "
+                       "assessments) in the output."),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
+
+
+def out(rows: list[dict], fmt: Fmt, output: str | None, view=None, wrap=None) -> None:
+    """Render rows in the chosen format (thin wrapper so commands need not import render)."""
+    from crotool.render import render
+
+    render(rows, fmt.value, view=view, output=output, wrap=wrap)

@@ -1,0 +1,158 @@
+"""Read-side SQL for browsing: every value bound, every sort fixed in code.
+
+Rows come back as plain dicts with list fields decoded, ready for `render`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import date
+from typing import Any
+
+from crotool.errors import CroError, did_you_mean
+from crotool.schema import SECTIONS
+
+_JSON_COLUMNS = {"jurisdiction", "also_feeds", "connectors"}
+
+
+def today() -> date:
+    """Today, or $CROTOOL_TODAY (YYYY-MM-DD) so scripts and tests can pin the date."""
+    pinned = os.environ.get("CROTOOL_TODAY")
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError:
+            raise CroError(f"CROTOOL_TODAY={pinned!r} is not a date; write YYYY-MM-DD") from None
+    return date.today()
+
+
+def dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    out = []
+    for row in cursor:
+        d = dict(row)
+        for k in _JSON_COLUMNS & d.keys():
+            if isinstance(d[k], str):
+                d[k] = json.loads(d[k])
+        out.append(d)
+    return out
+
+
+def require(conn: sqlite3.Connection, section: str, key: str, option: str | None = None) -> str:
+    """`key` if it exists in `section`, else a CroError that suggests the closest key."""
+    col = SECTIONS[section].key[0]
+    if conn.execute(f"SELECT 1 FROM {section} WHERE {col} = ?", (key,)).fetchone():
+        return key
+    known = [r[0] for r in conn.execute(f"SELECT {col} FROM {section}")]
+    noun = SECTIONS[section].label
+    close = did_you_mean(key, known)
+    where = f"{option}: " if option else ""
+    if close:
+        hint = f"did you mean '{close}'?"
+    elif known:
+        shown = ", ".join(sorted(known)[:12]) + (" ..." if len(known) > 12 else "")
+        hint = f"known: {shown}"
+    else:
+        hint = "none are stored yet: run `crotool load` first"
+    raise CroError(f"{where}unknown {noun} '{key}'", hint=hint)
+
+
+def school_years(conn: sqlite3.Connection) -> list[dict]:
+    return dicts(conn.execute("SELECT id, start, end FROM school_years ORDER BY start"))
+
+
+def current_year(conn: sqlite3.Connection, on: date | None = None) -> dict:
+    """The year containing `on` (default today), else the latest that has started, else the
+    first one to come."""
+    years = school_years(conn)
+    if not years:
+        raise CroError("no school years are stored", hint="run `crotool load` first")
+    day = (on or today()).isoformat()
+    for y in years:
+        if y["start"] <= day <= y["end"]:
+            return y
+    started = [y for y in years if y["start"] <= day]
+    return started[-1] if started else years[0]
+
+
+def year(conn: sqlite3.Connection, year_id: str | None, on: date | None = None) -> dict:
+    if year_id is None:
+        return current_year(conn, on)
+    require(conn, "school_years", year_id, "--year")
+    return dicts(conn.execute("SELECT id, start, end FROM school_years WHERE id = ?",
+                              (year_id,)))[0]
+
+
+def agencies(conn: sqlite3.Connection) -> list[dict]:
+    return dicts(conn.execute(
+        """SELECT a.id, a.name, a.kind, a.jurisdiction,
+                  (SELECT count(*) FROM schools s WHERE s.agency = a.id) AS schools,
+                  (SELECT count(*) FROM officers o WHERE o.agency = a.id) AS officers
+           FROM agencies a ORDER BY a.id"""))
+
+
+_OF_PATTERN = """(s.feeder_pattern = p.id OR EXISTS (
+    SELECT 1 FROM json_each(s.also_feeds) j WHERE j.value = p.id))"""
+
+
+def patterns(conn: sqlite3.Connection) -> list[dict]:
+    rows = dicts(conn.execute(
+        f"""SELECT p.id, p.name, p.high_school,
+                   (SELECT count(*) FROM schools s WHERE {_OF_PATTERN}) AS schools,
+                   (SELECT json_group_array(agency) FROM (
+                       SELECT DISTINCT s.agency FROM schools s WHERE {_OF_PATTERN}
+                       ORDER BY s.agency)) AS agencies
+            FROM feeder_patterns p ORDER BY p.id"""))
+    for row in rows:
+        row["agencies"] = json.loads(row["agencies"])
+    return rows
+
+
+def schools(conn: sqlite3.Connection, *, pattern: str | None = None, agency: str | None = None,
+            level: str | None = None) -> list[dict]:
+    where, params = [], []
+    if pattern:
+        require(conn, "feeder_patterns", pattern, "--pattern")
+        where.append("(s.feeder_pattern = ? OR EXISTS (SELECT 1 FROM json_each(s.also_feeds) j"
+                     " WHERE j.value = ?))")
+        params += [pattern, pattern]
+    if agency:
+        require(conn, "agencies", agency, "--agency")
+        where.append("s.agency = ?")
+        params.append(agency)
+    if level:
+        where.append("s.level = ?")
+        params.append(level)
+    sql = ("SELECT s.id, s.name, s.level, s.feeder_pattern, s.also_feeds, s.agency, s.city,"
+           " s.address FROM schools s")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += (" ORDER BY s.feeder_pattern, CASE s.level WHEN 'high' THEN 0 WHEN 'middle' THEN 1"
+            " WHEN 'elementary' THEN 2 ELSE 3 END, s.id")
+    return dicts(conn.execute(sql, params))
+
+
+def officers(conn: sqlite3.Connection, *, agency: str | None = None, status: str | None = None
+             ) -> list[dict]:
+    where, params = [], []
+    if agency:
+        require(conn, "agencies", agency, "--agency")
+        where.append("agency = ?")
+        params.append(agency)
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    sql = ("SELECT badge, name, rank, agency, status, school_trained_on, phone, email"
+           " FROM officers")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return dicts(conn.execute(sql + " ORDER BY agency, badge", params))
+
+
+def categories(conn: sqlite3.Connection) -> list[dict]:
+    rows = dicts(conn.execute(
+        "SELECT id, name, requires_request, description FROM duty_categories ORDER BY id"))
+    for r in rows:
+        r["requires_request"] = bool(r["requires_request"])
+    return rows

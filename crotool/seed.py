@@ -1,0 +1,161 @@
+"""Seed documents: YAML files whose top level maps section names to lists of records.
+
+`load_files` reads every file, validates every section of every file together (a reference
+may point into another file of the same load), and only then writes all of it in one
+transaction: any problem anywhere means nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crotool import db
+from crotool.audit import Auditor
+from crotool.errors import CroError, Problem, ValidationFailed
+from crotool.readers import (
+    MAX_YAML_BYTES,
+    Record,
+    YMap,
+    decode_text,
+    parse_yaml,
+    read_bytes,
+    yaml_records,
+)
+from crotool.schema import SECTION_ORDER, section
+from crotool.store import Counts, record_import, upsert
+from crotool.validate import Checker, convert_record
+
+
+def bundled_seed() -> Path:
+    """data/seed.yaml: inside the package when installed, beside it in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data" / "seed.yaml", here.parent / "data" / "seed.yaml"):
+        if candidate.is_file():
+            return candidate
+    raise CroError("the bundled seed (data/seed.yaml) is missing from this install",
+                   hint="reinstall crotool, or name a seed file: crotool load FILE")
+
+
+@dataclass(slots=True)
+class LoadResult:
+    counts: dict[str, Counts] = field(default_factory=dict)
+    files: list[tuple[str, str]] = field(default_factory=list)  # (name, sha256)
+    changes: list[tuple[str, str, dict]] = field(default_factory=list)
+
+    def rows(self) -> list[dict]:
+        return [
+            {"section": name, "inserted": c.inserted, "updated": c.updated,
+             "unchanged": c.unchanged}
+            for name, c in self.counts.items()
+        ]
+
+    @property
+    def total(self) -> Counts:
+        total = Counts()
+        for c in self.counts.values():
+            total.add(c)
+        return total
+
+
+def read_document_file(path: Path, source: str) -> dict[str, list[Record]]:
+    """One seed file -> section name -> records; problems of shape raise at once."""
+    text = decode_text(read_bytes(path, source, MAX_YAML_BYTES), source)
+    docs = parse_yaml(text, source)
+    sections: dict[str, list[Record]] = {}
+    problems: list[Problem] = []
+    for doc in docs:
+        if doc is None:
+            continue
+        if not isinstance(doc, YMap):
+            raise ValidationFailed([Problem(f"{source}:{getattr(doc, 'line', 1)}",
+                                            "a seed document must be a mapping of sections "
+                                            f"({', '.join(SECTION_ORDER)})")], subject=source)
+        for name, body in doc.items():
+            line = doc.key_lines[name]
+            if name not in SECTION_ORDER:
+                from crotool.errors import did_you_mean
+
+                close = did_you_mean(name, SECTION_ORDER)
+                hint = f"; did you mean '{close}'?" if close else ""
+                problems.append(Problem(f"{source}:{line}", f"unknown section '{name}'; allowed: "
+                                        f"{', '.join(SECTION_ORDER)}{hint}"))
+                continue
+            if body is None:
+                continue  # an empty section
+            if name == "district":
+                if not isinstance(body, YMap):
+                    problems.append(Problem(f"{source}:{line}", "district must be a mapping "
+                                            "(name: ..., short_name: ...)"))
+                    continue
+                records = [Record(source, body.line, dict(body), dict(body.key_lines))]
+            else:
+                try:
+                    records = yaml_records(body, source, name)
+                except ValidationFailed as exc:
+                    problems.extend(exc.problems)
+                    continue
+            sections.setdefault(name, []).extend(records)
+    if problems:
+        raise ValidationFailed(problems, subject=source)
+    return sections
+
+
+def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_run: bool = False
+               ) -> LoadResult:
+    """Validate every file in full, then write them all in one transaction (unless dry_run)."""
+    result = LoadResult()
+    merged: dict[str, list[Record]] = {}
+    problems: list[Problem] = []
+    for path, source in paths:
+        try:
+            for name, records in read_document_file(path, source).items():
+                merged.setdefault(name, []).extend(records)
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+            continue
+        result.files.append((source, hashlib.sha256(path.read_bytes()).hexdigest()))
+    if problems:
+        raise ValidationFailed(problems, subject=_subject(paths))
+
+    checker = Checker(conn)
+    converted: dict[str, list] = {}
+    for name in SECTION_ORDER:
+        if name not in merged:
+            continue
+        sec = section(name)
+        if name == "district":
+            values = [convert_record(sec, r, checker.problems) for r in merged[name]]
+            converted[name] = [(None, v) for v in values if v is not None]
+        else:
+            converted[name] = checker.convert_all(sec, merged[name])
+            checker.note_incoming(sec, [v for _, v in converted[name]])
+    ready: dict[str, list[dict]] = {}
+    for name, pairs in converted.items():
+        if name == "district":
+            ready[name] = [v for _, v in pairs]
+        else:
+            ready[name] = checker.check_rules(section(name), pairs)
+    if checker.problems:
+        raise ValidationFailed(checker.problems, subject=_subject(paths))
+
+    def write(auditor: Auditor | None) -> None:
+        for name, records in ready.items():
+            result.counts[name] = upsert(conn, section(name), records, auditor, dry_run=dry_run,
+                                         changes_out=result.changes)
+
+    if dry_run:
+        write(None)
+        return result
+    with db.transaction(conn):
+        auditor = Auditor(conn)
+        write(auditor)
+        for source, digest in result.files:
+            record_import(conn, auditor, "*", source, digest, result.total)
+    return result
+
+
+def _subject(paths: list[tuple[Path, str]]) -> str:
+    return paths[0][1] if len(paths) == 1 else f"{len(paths)} files"

@@ -1,0 +1,66 @@
+"""Every test gets its own database file under tmp_path, through $CROTOOL_DB (as a user or cron
+would point crotool at one), and a pinned "today" inside the bundled seed's school year."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crotool.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "seed.yaml"
+TODAY = "2024-01-15"
+
+
+@pytest.fixture(autouse=True)
+def isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "crotool.db"
+    monkeypatch.setenv("CROTOOL_DB", str(path))
+    monkeypatch.setenv("CROTOOL_TODAY", TODAY)
+    monkeypatch.delenv("CROTOOL_DEBUG", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return path
+
+
+class Run:
+    """Runs crotool in-process through Typer's runner; returns the Result."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
+        return self.runner.invoke(app, [str(a) for a in args], input=input, env=env,
+                                  catch_exceptions=False)
+
+
+@pytest.fixture
+def cli() -> Run:
+    return Run()
+
+
+@pytest.fixture
+def seeded(cli: Run, isolated_db: Path) -> Path:
+    """The bundled seed, loaded."""
+    result = cli("load")
+    assert result.exit_code == 0, result.stderr
+    return isolated_db
+
+
+def crotool_exe() -> list[str]:
+    """The installed console script (end-to-end tests run the real thing)."""
+    exe = shutil.which("crotool", path=os.path.dirname(sys.executable)) or shutil.which("crotool")
+    return [exe] if exe else [sys.executable, "-m", "crotool"]
+
+
+def run_installed(*args: str, env: dict | None = None, input: str | None = None,
+                  cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([*crotool_exe(), *map(str, args)], capture_output=True, text=True,
+                          env=full_env, input=input, cwd=cwd, timeout=timeout)
