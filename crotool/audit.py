@@ -14,8 +14,8 @@ import hashlib
 import json
 import os
 import sqlite3
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64
@@ -100,3 +100,63 @@ def verify_chain(conn: sqlite3.Connection) -> list[str]:
                             "or a row before it was removed")
         prev = r[9]
     return findings
+
+
+# ---------------------------------------------------------------- reading the trail
+
+
+def parse_since(text: str) -> str:
+    """--since: a date or an ISO 8601 date-time, in UTC like the audit times (an offset is
+    converted); the text that audit times compare against."""
+    from crotool.errors import CroError
+
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            return datetime.fromisoformat(raw).date().isoformat()
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise CroError(f"--since: {text!r} is not a date or date-time",
+                       hint="write YYYY-MM-DD or YYYY-MM-DDTHH:MM, in UTC") from None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="seconds")
+
+
+def entries(conn: sqlite3.Connection, *, since: str | None = None, table: str | None = None,
+            limit: int | None = None, changes_as_text: bool = False) -> list[dict[str, Any]]:
+    """Audit rows, oldest first; `limit` keeps the most recent N."""
+    from crotool.errors import CroError, did_you_mean
+    from crotool.schema import SECTION_ORDER
+
+    where, params = [], []
+    if since is not None:
+        where.append("at >= ?")
+        params.append(parse_since(since))
+    if table is not None:
+        if table not in SECTION_ORDER:
+            close = did_you_mean(table, SECTION_ORDER)
+            raise CroError(f"--table: unknown table '{table}'",
+                           hint=f"did you mean '{close}'?" if close
+                           else f"one of {', '.join(SECTION_ORDER)}")
+        where.append("table_name = ?")
+        params.append(table)
+    sql = ("SELECT id, at, os_user, command, table_name, row_key, action, changes FROM audit"
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC")
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    rows = []
+    for r in conn.execute(sql, params):
+        changes = r["changes"]
+        if not changes_as_text:
+            changes = json.loads(changes)
+        else:
+            # Compact: one line per audit row in a table or a CSV cell.
+            changes = json.dumps(json.loads(changes), ensure_ascii=False, sort_keys=True,
+                                 separators=(",", ":"))
+        rows.append({"id": r["id"], "at": r["at"], "user": r["os_user"],
+                     "command": r["command"], "table": r["table_name"], "key": r["row_key"],
+                     "action": r["action"], "changes": changes})
+    rows.reverse()
+    return rows

@@ -63,12 +63,15 @@ class CroGroup(TyperGroup):
         except Exception as exc:
             if os.environ.get("CROTOOL_DEBUG") == "1":
                 raise
-            from crotool.db import is_busy
+            from crotool.db import DISK_FULL_MESSAGE, is_busy, is_full
 
             if is_busy(exc):
                 _err("the database stayed busy past the timeout; another crotool is writing: "
                      "retry later")
                 code = EXIT_BUSY
+            elif is_full(exc):
+                _err(DISK_FULL_MESSAGE)  # a write outside db.transaction (e.g. a migration)
+                code = 1
             else:
                 _err(f"internal error: {type(exc).__name__}: {exc} "
                      "(run again with CROTOOL_DEBUG=1 for details, and report it)")
@@ -119,7 +122,12 @@ def _command_path() -> str:
     from typer._click.globals import get_current_context
 
     ctx = get_current_context(silent=True)
-    return ctx.command_path if ctx is not None else "crotool"
+    if ctx is None:
+        return "crotool"
+    # The root's name depends on how we were started (a test runner calls it "root"): the
+    # audit trail names the command the same way whatever the entry point.
+    _, _, rest = ctx.command_path.partition(" ")
+    return f"crotool {rest}".rstrip()
 
 
 def _register() -> None:

@@ -34,11 +34,11 @@ an assignment with no day inside the year yields nothing.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from bisect import bisect_left, insort
 from typing import Any
 
 __all__ = [

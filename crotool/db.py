@@ -20,6 +20,8 @@ from pathlib import Path
 from crotool.errors import BusyError, CroError
 
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds; $CROTOOL_BUSY_TIMEOUT overrides
+SQLITE_FULL = 13  # "database or disk is full" (also: PRAGMA max_page_count reached)
+DISK_FULL_MESSAGE = ("the disk (or the database's size limit) is full; nothing was written")
 
 _db_path: str | None = None  # set by the --db option
 
@@ -76,6 +78,25 @@ def is_busy(exc: BaseException) -> bool:
     )
 
 
+def is_full(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.Error) and (
+        getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL
+        or "database or disk is full" in str(exc)
+    )
+
+
+def _max_pages() -> int | None:
+    """$CROTOOL_MAX_PAGES: a testing knob that caps the database's size in pages (PRAGMA
+    max_page_count), so that tests can force SQLITE_FULL without filling a disk."""
+    raw = os.environ.get("CROTOOL_MAX_PAGES")
+    if not raw:
+        return None
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        raise CroError(f"CROTOOL_MAX_PAGES={raw!r} is not a whole number of pages") from None
+
+
 def _raw_connect(path: Path | str, timeout: float) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN ourselves (BEGIN IMMEDIATE for writes) instead of
     # letting the sqlite3 module open deferred transactions behind our back.
@@ -108,9 +129,14 @@ def connect(path: Path | str | None = None, *, migrate: bool = True) -> sqlite3.
             from crotool.migrations import migrate as apply_migrations
 
             apply_migrations(conn)
+        limit = _max_pages()
+        if limit is not None:
+            conn.execute(f"PRAGMA max_page_count = {limit}")
     except sqlite3.DatabaseError as exc:
         if is_busy(exc):
             raise BusyError() from None
+        if is_full(exc):
+            raise CroError(DISK_FULL_MESSAGE) from None
         raise CroError(
             f"{target}: not a crotool database or damaged ({exc})",
             hint="check the path, or restore a backup made with `crotool db backup`",
@@ -137,9 +163,11 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
     try:
         yield conn
-    except BaseException:
+    except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        if is_full(exc):
+            raise CroError(DISK_FULL_MESSAGE) from None
         raise
     try:
         conn.execute("COMMIT")
@@ -148,6 +176,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             conn.execute("ROLLBACK")
         if is_busy(exc):
             raise BusyError() from None
+        if is_full(exc):
+            raise CroError(DISK_FULL_MESSAGE) from None
         raise
     except sqlite3.IntegrityError as exc:
         # Deferred foreign keys are checked here; validation should have caught it first.
@@ -163,9 +193,13 @@ def checkpoint(conn: sqlite3.Connection) -> None:
 
 
 def backup_to(conn: sqlite3.Connection, dest: Path) -> None:
-    """A consistent copy through SQLite's backup API, even while others write."""
+    """A consistent copy through SQLite's backup API, even while others write.
+
+    The copy is switched to a rollback journal: a backup is one self-contained file, and a
+    WAL-mode copy would grow -wal/-shm files beside it as soon as anyone opened it."""
     target = sqlite3.connect(str(dest), isolation_level=None)
     try:
         conn.backup(target)
+        target.execute("PRAGMA journal_mode = DELETE")
     finally:
         target.close()

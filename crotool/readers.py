@@ -148,6 +148,12 @@ def parse_yaml(text: str, source: str) -> list[Any]:
                 raise _fail(source, line, f"YAML tags ({event.tag}) are not allowed; remove the tag")
             nodes += 1
             if kind == "ScalarEvent":
+                bad = _CONTROL.search(event.value)
+                if bad:
+                    # decode_text saw the file's bytes; a double-quoted escape ("\e", "\0")
+                    # makes a control character only here, and it is no more legitimate.
+                    raise _fail(source, line, f"control character U+{ord(bad.group()):04X} "
+                                "(written as an escape) is not allowed")
                 plain = not event.style  # None (Python parser) or "" (C parser)
                 value = None if plain and event.value in _NULLS else event.value
                 add(value, line)
@@ -168,6 +174,10 @@ def parse_yaml(text: str, source: str) -> list[Any]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or exc.context or "cannot be read"
+        if exc.context and exc.problem and exc.context_mark is not None:
+            # "found unexpected end of stream" alone points past the end of the file; the
+            # context says where the unclosed quote or bracket began.
+            problem = f"{exc.context} (from line {exc.context_mark.line + 1}), {exc.problem}"
         raise _fail(source, line, f"malformed YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise _fail(source, 1, f"malformed YAML: {exc}") from None
@@ -322,6 +332,13 @@ def json_records(data: bytes, source: str, what: str) -> list[Record]:
             converted = _json_text(value)
             if converted is _BAD:
                 problems.append(Problem(where, f"{key}: an object or nested list is not allowed"))
+                continue
+            # A "\u001b" escape makes a control character that decode_text could not see.
+            bad = next((m for v in (converted if isinstance(converted, list) else [converted])
+                        if isinstance(v, str) and (m := _CONTROL.search(v))), None)
+            if bad:
+                problems.append(Problem(where, f"{key}: control character "
+                                        f"U+{ord(bad.group()):04X} is not allowed"))
                 continue
             values[key] = converted
         records.append(Record(f"{source}:record", index, values))

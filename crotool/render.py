@@ -28,6 +28,9 @@ from crotool.errors import CroError
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "svg")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# In CSV, tab, CR and LF are data (a multi-line note), quoted by the csv module; the other
+# control characters (ESC above all) would reach a terminal that `cat`s the file.
+_CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -71,6 +74,7 @@ def csv_safe(value: Any) -> str:
         text = ";".join(cell_text(v) for v in value)
     else:
         text = cell_text(value)
+    text = _CSV_CONTROL.sub("", text)
     if text.startswith(_FORMULA_START) and not (
         isinstance(value, (int, float)) or _NUMERIC.match(text)
     ):

@@ -12,11 +12,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crotool import db
+from crotool import db, readers
 from crotool.audit import Auditor
 from crotool.errors import CroError, Problem, ValidationFailed
 from crotool.readers import (
-    MAX_YAML_BYTES,
     Record,
     YMap,
     decode_text,
@@ -62,7 +61,8 @@ class LoadResult:
 
 def read_document_file(path: Path, source: str) -> dict[str, list[Record]]:
     """One seed file -> section name -> records; problems of shape raise at once."""
-    text = decode_text(read_bytes(path, source, MAX_YAML_BYTES), source)
+    # Looked up at call time, not bound at import, so the cap can be set in one place.
+    text = decode_text(read_bytes(path, source, readers.MAX_YAML_BYTES), source)
     docs = parse_yaml(text, source)
     sections: dict[str, list[Record]] = {}
     problems: list[Problem] = []
@@ -128,6 +128,10 @@ def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_r
         sec = section(name)
         if name == "district":
             values = [convert_record(sec, r, checker.problems) for r in merged[name]]
+            # One district: a second one (another file, another document) would silently win.
+            for later in merged[name][1:]:
+                checker.problems.append(Problem(later.where(), "district: duplicate record "
+                                                f"(first at {merged[name][0].where()})"))
             converted[name] = [(None, v) for v in values if v is not None]
         else:
             converted[name] = checker.convert_all(sec, merged[name])

@@ -46,13 +46,16 @@ def parse_date(text: str) -> date:
 
 def parse_datetime(text: str) -> datetime:
     """ISO 8601; stored as local wall-clock time to the second (an offset is converted)."""
+    if _DATE.match(text[:10]):
+        parse_date(text[:10])  # an impossible day (2023-02-30) is named as such
+    given = text  # messages show what the user wrote, not the padded form
     if _DATE.match(text):
         text += "T00:00:00"
     try:
         value = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
     except ValueError:
         raise BadValue(
-            f"{_show(text)} is not a date-time; write YYYY-MM-DDTHH:MM[:SS], e.g. 2023-10-03T09:30"
+            f"{_show(given)} is not a date-time; write YYYY-MM-DDTHH:MM[:SS], e.g. 2023-10-03T09:30"
         ) from None
     if value.tzinfo is not None:
         value = value.astimezone().replace(tzinfo=None)
@@ -133,11 +136,21 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
     raise AssertionError(f"unknown field kind {f.kind}")
 
 
+def _some(keys: Iterable[str], shown: int = 8) -> str:
+    """A few known keys, for a message about an unknown one."""
+    ordered = sorted(keys)
+    return ", ".join(ordered[:shown]) + (f" ... ({len(ordered)} in all)"
+                                         if len(ordered) > shown else "")
+
+
 def record_label(section: Section, values: dict[str, Any], fallback: int | None = None) -> str:
     """`schools[bell-es]`, `assignments[0417/juanita/2023-24/2023-09-05]`: a record's name."""
     parts = [values.get(k) for k in section.key]
     if section.key and all(p is not None for p in parts):
         return f"{section.name}[{'/'.join(str(p) for p in parts)}]"
+    if section.key and parts[0] is not None:
+        # Part of the key (an assignment whose start comes from its year): still a good name.
+        return f"{section.name}[{'/'.join(str(p) for p in parts if p is not None)}]"
     return f"{section.name}[#{fallback}]" if fallback is not None else section.name
 
 
@@ -145,6 +158,7 @@ def convert_record(section: Section, record: Record, problems: list[Problem]) ->
     """A record's typed values (only the fields it gives), or None after adding its problems."""
     values: dict[str, Any] = {}
     bad = False
+    failed: set[str] = set()  # fields already reported as bad values
     known = section.field_names
     # First the key fields, so that later messages can name the record.
     ordered = sorted(record.values, key=lambda n: (n not in section.key, known.index(n)
@@ -163,13 +177,19 @@ def convert_record(section: Section, record: Record, problems: list[Problem]) ->
         f = section.field(name)
         try:
             values[name] = convert(f, raw, private=name in section.private)
+            if values[name] is None and f.default_from:
+                # No value for a field that has a default (status, role, requires_request,
+                # an assignment's dates) is the same as leaving it out: the default on insert,
+                # the stored value kept on update. Stored as NULL it broke a NOT NULL column.
+                del values[name]
         except BadValue as exc:
             problems.append(Problem(record.where(name), f"{label}.{name}: {exc}"))
+            failed.add(name)
             bad = True
     for name in section.required_names:
-        if values.get(name) is None and not (name in record.values and bad):
-            if name in record.values and record.values[name] is not None:
-                continue  # already reported as a bad value
+        # Absent, null, or text that is only spaces: all "no value" (a NULL would then hit
+        # the column's NOT NULL at write time, past validation).
+        if values.get(name) is None and name not in failed:
             problems.append(Problem(record.where(name), f"{label}: missing required field "
                                     f"'{name}'"))
             bad = True
@@ -287,7 +307,7 @@ class Checker:
                     close = did_you_mean(item, known)
                     noun = SECTIONS[f.ref].label
                     hint = f"; did you mean '{close}'?" if close else (
-                        f"; add the {noun} first" if not known else "")
+                        f"; add the {noun} first" if not known else f"; known: {_some(known)}")
                     self.problems.append(Problem(
                         record.where(f.name), f"{label}.{f.name}: unknown {noun} '{item}'{hint}"))
             self._section_rules(section, record, values, label)

@@ -398,7 +398,10 @@ def test_officers_of_other_agencies_do_not_cover() -> None:
     schools = [School("s1", "p1", "a1"), School("s2", "p1", "a2")]
     rows, coverage = run(schools, [active("o1", "a1")], [cro("o1")])
     assert rows == [row("p1", "a2", "unassigned", 1, 30, None, ("s2",))]
-    assert [(c.agency, c.covered_days, c.gap_days) for c in coverage] == [("a1", 30, 0), ("a2", 0, 30)]
+    assert [(c.agency, c.covered_days, c.gap_days) for c in coverage] == [
+        ("a1", 30, 0),
+        ("a2", 0, 30),
+    ]
 
 
 def test_year_ending_before_it_starts_is_refused() -> None:
@@ -466,8 +469,10 @@ def test_ordering_and_coverage_numbers_of_a_small_district() -> None:
     ]
     for pair in coverage:
         assert pair.covered_days + pair.gap_days == pair.days
-        gap_rows = [r for r in rows if (r.feeder_pattern, r.agency) == (pair.feeder_pattern, pair.agency)
-                    and r.kind in GAP_KINDS]
+        pair_key = (pair.feeder_pattern, pair.agency)
+        gap_rows = [
+            r for r in rows if (r.feeder_pattern, r.agency) == pair_key and r.kind in GAP_KINDS
+        ]
         assert sum(r.days for r in gap_rows) == pair.gap_days
 
 

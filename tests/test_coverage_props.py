@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, timedelta
+from itertools import pairwise
+from typing import TypeVar
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -30,40 +33,53 @@ PATTERNS = ("p1", "p2", "p3")
 AGENCIES = ("a1", "a2")
 BADGES = ("o1", "o2", "o3", "o4", "o5")
 YEAR_START = date(2024, 9, 1)
+LONG_AGO = date(2020, 1, 1)
 SETTINGS = settings(max_examples=200, deadline=None)
 
-
 District = tuple[Year, list[School], list[Officer], list[Assignment], list[Leave]]
+T = TypeVar("T")
+K = TypeVar("K")
+
+# Strategies are built once: building them inside the draw loop cost more than the tests.
+_INDEX = [st.integers(0, n - 1) if n else st.nothing() for n in range(40)]
+_DAY_OFFSET = st.integers(-10, 70)
+_COIN = st.booleans()
+_ALSO_FEEDS = st.lists(st.sampled_from(PATTERNS), max_size=2, unique=True)
+_BADGE_SETS = st.lists(st.sampled_from(BADGES), min_size=1, max_size=5, unique=True)
 
 
 @st.composite
 def districts(draw: st.DrawFn) -> District:
+    def pick(seq: Sequence[T]) -> T:
+        return seq[draw(_INDEX[len(seq)])]
+
     length = draw(st.integers(30, 60))
     year = Year("Y", YEAR_START, YEAR_START + timedelta(days=length - 1))
     # Dates come mostly from a small palette of days, so that boundaries coincide (a training
     # date on an assignment's first day, a leave ending the day before another starts) far more
     # often than uniform dates would make them.
     palette = draw(st.lists(st.integers(-5, length + 5), min_size=2, max_size=6))
-    offset = st.sampled_from(palette) | st.integers(-10, length + 10)
+
+    def offset() -> int:
+        return pick(palette) if draw(_COIN) else draw(_DAY_OFFSET)
 
     def in_year(n: int) -> int:
         return min(max(n, 0), length - 1)
 
     schools = []
     for n in range(draw(st.integers(1, 5))):
-        pattern = draw(st.sampled_from(PATTERNS))
-        also = draw(st.lists(st.sampled_from(PATTERNS), max_size=2, unique=True))
-        also_feeds = tuple(p for p in also if p != pattern)
-        schools.append(School(f"s{n}", pattern, draw(st.sampled_from(AGENCIES)), also_feeds))
+        # p3 is rarer, so most districts have few pairs, each with several assignments.
+        pattern = pick(("p1", "p1", "p2", "p3"))
+        also_feeds = tuple(p for p in draw(_ALSO_FEEDS) if p != pattern)
+        schools.append(School(f"s{n}", pattern, pick(AGENCIES), also_feeds))
     # Officers mostly belong to agencies that have schools: those are the ones that cover pairs.
-    agency = st.sampled_from(sorted({s.agency for s in schools})) | st.sampled_from(AGENCIES)
+    school_agencies = sorted({s.agency for s in schools})
 
     officers = []
-    for badge in draw(st.lists(st.sampled_from(BADGES), min_size=1, max_size=5, unique=True)):
-        trained = draw(st.none() | offset.map(lambda n: YEAR_START + timedelta(days=n))
-                       | st.just(date(2020, 1, 1)))
-        officers.append(Officer(badge, draw(agency),
-                                draw(st.sampled_from(("active", "active", "inactive"))), trained))
+    for badge in draw(_BADGE_SETS):
+        trained = pick((None, LONG_AGO, YEAR_START + timedelta(days=offset())))
+        agency = pick(school_agencies) if draw(_COIN) else pick(AGENCIES)
+        officers.append(Officer(badge, agency, pick(("active", "active", "inactive")), trained))
     officer_of = {o.badge: o for o in officers}
     patterns_of: dict[str, list[str]] = defaultdict(list)
     for school in schools:
@@ -72,36 +88,47 @@ def districts(draw: st.DrawFn) -> District:
 
     # "ghost" is an unknown badge (skipped); "X" is another year (ignored). Most assignments are
     # to a pattern the officer's agency serves, so that pairs get covered, doubled and left.
+    badges = [*sorted(officer_of), "ghost"]
     assignments = []
-    for _ in range(draw(st.integers(0, 10))):
-        badge = draw(st.sampled_from(sorted(officer_of)) | st.just("ghost"))
+    for _ in range(draw(st.integers(0, 12))):
+        badge = pick(badges)
         own = patterns_of.get(officer_of[badge].agency) if badge in officer_of else None
-        pattern = draw(st.sampled_from(own) | st.sampled_from(PATTERNS) if own
-                       else st.sampled_from(PATTERNS))
-        start, end = sorted((in_year(draw(offset)), in_year(draw(offset))))
+        pattern = pick(own) if own and draw(_COIN) else pick(PATTERNS)
+        start, end = sorted((in_year(offset()), in_year(offset())))
         assignments.append(Assignment(
             badge,
             pattern,
-            draw(st.sampled_from(("Y", "Y", "Y", "X"))),
-            draw(st.sampled_from(("cro", "cro", "additional"))),
+            pick(("Y", "Y", "Y", "X")),
+            pick(("cro", "cro", "additional")),
             YEAR_START + timedelta(days=start),
             YEAR_START + timedelta(days=end),
         ))
+    # Leaves go mostly to officers with assignments, where they matter; to any badge otherwise.
     assigned = sorted({a.officer for a in assignments if a.officer in officer_of})
+    who = [*assigned, *assigned, *BADGES]
 
     leaves = []
     for _ in range(draw(st.integers(0, 6))):
         # Leaves may start before the year and run past its end: they count only inside it.
-        start, end = sorted((draw(offset), draw(offset)))
-        # Mostly officers with assignments, where a leave matters; any badge otherwise.
-        who = draw(st.sampled_from(assigned + assigned + list(BADGES)))
-        leaves.append(Leave(who, YEAR_START + timedelta(days=start),
+        start, end = sorted((offset(), offset()))
+        leaves.append(Leave(pick(who), YEAR_START + timedelta(days=start),
                             YEAR_START + timedelta(days=end)))
     return year, schools, officers, assignments, leaves
 
 
 def days_of(year: Year) -> list[date]:
     return [year.start + timedelta(days=n) for n in range((year.end - year.start).days + 1)]
+
+
+def runs(per_day: list[tuple[date, K, str | None]]) -> list[tuple[K, date, date, str | None]]:
+    """Group consecutive days of equal key: (key, first day, last day, officer of the first)."""
+    out: list[tuple[K, date, date, str | None]] = []
+    for day, key, first in per_day:
+        if out and out[-1][0] == key:
+            out[-1] = (key, out[-1][1], day, out[-1][3])
+        else:
+            out.append((key, day, day, first))
+    return out
 
 
 def oracle(year: Year, schools: list[School], officers: list[Officer],
@@ -119,7 +146,7 @@ def oracle(year: Year, schools: list[School], officers: list[Officer],
         return on is not None and on <= day
 
     def away(badge: str, day: date) -> bool:
-        return any(l.officer == badge and l.start <= day <= l.end for l in leaves)
+        return any(lv.officer == badge and lv.start <= day <= lv.end for lv in leaves)
 
     rows: list[Row] = []
     covered: dict[tuple[str, str], int] = {}
@@ -148,20 +175,13 @@ def oracle(year: Year, schools: list[School], officers: list[Officer],
             dup_days.append((day, len(spanning) >= 2, first))
         covered[(pattern, agency)] = sum(1 for _, k, _ in gap_days if k is None)
 
-        def runs(per_day, label):
-            start = prev = None
-            for day, key, first in per_day + [(None, None, None)]:
-                if start is not None and key != start[1]:
-                    if start[1] not in (None, False):
-                        rows.append(Row(year.id, pattern, agency, label(start[1]), start[0],
-                                        prev, start[2], schools_t))
-                    start = None
-                if start is None and day is not None:
-                    start = (day, key, first)
-                prev = day
-
-        runs(gap_days, lambda kind: kind)
-        runs(dup_days, lambda _: "duplicate")
+        for kind, start, end, first in runs(gap_days):
+            if kind is not None:
+                rows.append(Row(year.id, pattern, agency, kind, start, end, first, schools_t))
+        for doubled, start, end, first in runs(dup_days):
+            if doubled:
+                rows.append(Row(year.id, pattern, agency, "duplicate", start, end, first,
+                                schools_t))
 
     for a in mine:
         officer = officer_of[a.officer]
@@ -210,14 +230,15 @@ def test_runs_of_a_pair_are_disjoint_and_maximal(district: District) -> None:
     assert all(year.start <= r.start <= r.end <= year.end for r in rows)
     assert all(r.kind in GAP_KINDS + CONFLICT_KINDS for r in rows)
     for pair in coverage:
-        mine = [r for r in rows if (r.feeder_pattern, r.agency) == (pair.feeder_pattern, pair.agency)]
+        pair_key = (pair.feeder_pattern, pair.agency)
+        mine = [r for r in rows if (r.feeder_pattern, r.agency) == pair_key]
         gaps = sorted((r for r in mine if r.kind in GAP_KINDS), key=lambda r: r.start)
-        for before, after in zip(gaps, gaps[1:]):
+        for before, after in pairwise(gaps):
             assert before.end < after.start  # never overlap
             if before.end + timedelta(days=1) == after.start:
                 assert before.kind != after.kind  # touching runs of one kind would be one run
         dups = sorted((r for r in mine if r.kind == "duplicate"), key=lambda r: r.start)
-        for before, after in zip(dups, dups[1:]):
+        for before, after in pairwise(dups):
             assert before.end + timedelta(days=1) < after.start
 
 

@@ -1,0 +1,443 @@
+"""Duties and scheduled safety assessments: log, list, schedule, complete, cancel.
+
+A duty logged at the command line goes through the same `validate.Checker` as a duty in a
+seed document or an import (fields converted by `schema.SECTIONS['duties']`, references with
+did-you-mean hints, `requires_request`), and is written by `store.upsert` with its audit row, so
+`duty log`, `load` and `import` apply one set of rules. What only a single logged duty needs (a
+clear refusal of an exact repeat, completing an assessment in the same transaction) is added
+here.
+
+"Out of pattern" is computed when the log is read, never stored: a duty is out of pattern when
+its officer has no assignment (any role) in the school year that contains the duty's day to a
+pattern its school belongs to (`feeder_pattern` or `also_feeds`). Computing it keeps it true
+after an assignment is added or corrected later; it costs one indexed look-up per listed row.
+
+Safety assessments are completed by a duty of the safety-assessment category at the same
+school. The category comes from data: the one whose id is `safety-assessment`, else (a district
+that names it differently) any category whose id contains `assessment`.
+
+Date ranges (`--from`, `--to`, `--year`) resolve the same way for `duty list` and
+`report duties` (see `resolve_range`), and become half-open text bounds on `duties.at`
+(`at >= lo AND at < hi`), which the `at`-led indexes serve directly.
+
+The write side (validate, store, audit) is imported inside the functions that write: a
+`report duties` run for cron reads only, and skips their ~50 ms of imports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from crotool import db, queries
+from crotool.errors import CroError, Problem, ValidationFailed
+from crotool.schema import ASSESSMENT_STATUSES, SECTIONS
+
+if TYPE_CHECKING:
+    from crotool.audit import Auditor
+
+SAFETY_CATEGORY = "safety-assessment"
+DUTIES = SECTIONS["duties"]
+ASSESSMENTS = SECTIONS["assessments"]
+
+# A duty's school is "of" an assignment's pattern when the pattern is the school's main
+# feeder_pattern or one of its also_feeds; the assignment must belong to the school year that
+# contains the duty's day. Expects the aliases d (duties) and s (schools).
+OUT_OF_PATTERN_SQL = """NOT EXISTS (
+    SELECT 1 FROM assignments a JOIN school_years y ON y.id = a.school_year
+    WHERE a.officer = d.officer
+      AND substr(d.at, 1, 10) BETWEEN y.start AND y.end
+      AND (a.feeder_pattern = s.feeder_pattern
+           OR a.feeder_pattern IN (SELECT j.value FROM json_each(s.also_feeds) j)))"""
+
+LIST_COLUMNS = ("id", "at", "officer", "school", "category", "minutes", "requested_by",
+                "reference", "out_of_pattern")
+
+
+def now() -> datetime:
+    """The current local time to the second; on the pinned day when $CROTOOL_TODAY is set, so
+    a script that pins "today" logs its duties on that day."""
+    current = datetime.now().replace(microsecond=0)
+    if os.environ.get("CROTOOL_TODAY"):
+        return datetime.combine(queries.today(), current.time())
+    return current
+
+
+def _check(conn: sqlite3.Connection, section: Any, values: dict[str, Any], subject: str
+           ) -> dict[str, Any]:
+    """Convert and check one command-line record with the rules loads and imports use."""
+    from crotool.readers import Record
+    from crotool.validate import Checker
+
+    class _OptionRecord(Record):
+        """Typed at the command line: a problem names the option (`--minutes`), not a file
+        and line."""
+
+        def where(self, field_name: str | None = None) -> str:
+            return "--" + field_name.replace("_", "-") if field_name else self.source
+
+    checker = Checker(conn)
+    record = _OptionRecord(subject, 0, values, {})
+    good = checker.run(section, [record])
+    if checker.problems or not good:
+        raise ValidationFailed([_for_options(section.name, p) for p in checker.problems],
+                               subject=subject)
+    return good[0]
+
+
+def _for_options(section_name: str, problem: Problem) -> Problem:
+    """A problem as a command-line user reads it: the option already says which field, so the
+    record label that a file needs (`duties[0417/...].minutes: `) goes, and field names that
+    are options are spelt as options."""
+    what = re.sub(rf"^{section_name}\[.*?\](\.[a-z_]+)?: ", "", problem.what)
+    what = what.replace("give requested_by", "give --requested-by")
+    return Problem(problem.where, what)
+
+
+# ---------------------------------------------------------------- date ranges
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """Inclusive days; None = open on that side. `year` when the range came from one."""
+
+    start: date | None
+    end: date | None
+    year: str | None = None
+
+    @property
+    def lo(self) -> str:
+        # Every stored `at` (YYYY-MM-DDTHH:MM:SS) sorts at or after '' and its own date.
+        return self.start.isoformat() if self.start else ""
+
+    @property
+    def hi(self) -> str:
+        # 'A' sorts after every digit: an open end lets every date-time through.
+        return (self.end + timedelta(days=1)).isoformat() if self.end else "A"
+
+    def describe(self) -> str:
+        if self.start and self.end:
+            span = f"{self.start} to {self.end}"
+        elif self.start:
+            span = f"from {self.start}"
+        elif self.end:
+            span = f"to {self.end}"
+        else:
+            span = "all dates"
+        return f"{self.year}, {span}" if self.year else span
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    from crotool.validate import BadValue, parse_date
+
+    try:
+        return parse_date(text.strip())
+    except BadValue as exc:
+        raise CroError(f"{option}: {exc}") from None
+
+
+def resolve_range(conn: sqlite3.Connection, *, year: str | None = None,
+                  start: str | None = None, end: str | None = None) -> Range:
+    """--year, --from, --to -> a Range.
+
+    No option: the current school year. --year: that year, with --from/--to (when given)
+    replacing its first/last day. --from/--to alone: exactly those days, open on a side not
+    given.
+    """
+    first, last = _day(start, "--from"), _day(end, "--to")
+    year_row = None
+    if year is not None or (first is None and last is None):
+        year_row = queries.year(conn, year)
+        first = first or date.fromisoformat(year_row["start"])
+        last = last or date.fromisoformat(year_row["end"])
+    if first and last and last < first:
+        raise CroError(f"--to {last} is before --from {first}",
+                       hint="give the earlier day to --from")
+    return Range(first, last, year_row["id"] if year_row else None)
+
+
+# ---------------------------------------------------------------- duties
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """What `log_duty` wrote."""
+
+    id: int
+    values: dict[str, Any]
+    out_of_pattern: bool
+    school_patterns: tuple[str, ...]
+    assessment: int | None = None
+
+
+def assessment_categories(conn: sqlite3.Connection) -> list[str]:
+    """The category ids whose duties complete a safety assessment (see the module doc)."""
+    ids = [r[0] for r in conn.execute("SELECT id FROM duty_categories ORDER BY id")]
+    if SAFETY_CATEGORY in ids:
+        return [SAFETY_CATEGORY]
+    return [i for i in ids if "assessment" in i]
+
+
+def find_duty(conn: sqlite3.Connection, officer: str, school: str, category: str, at: str
+              ) -> int | None:
+    row = conn.execute(
+        "SELECT id FROM duties WHERE officer = ? AND school = ? AND category = ? AND at = ?",
+        (officer, school, category, at)).fetchone()
+    return row[0] if row else None
+
+
+def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: str,
+             at: str | None = None, minutes: str | None = None, requested_by: str | None = None,
+             reference: str | None = None, notes: str | None = None,
+             assessment: int | None = None) -> Logged:
+    """Validate and write one duty (and, with `assessment`, complete that assessment) in one
+    transaction. Raw option text in; every problem raised before anything is written.
+
+    An exact repeat (same officer, school, category and `at`) is refused, naming the stored
+    duty: a duty logged twice by mistake would double its minutes in every report.
+    """
+    raw: dict[str, Any] = {
+        "officer": officer, "school": school, "category": category,
+        "at": at if at is not None else now().isoformat(timespec="seconds"),
+        "minutes": minutes, "requested_by": requested_by, "reference": reference,
+        "notes": notes,
+    }
+    from crotool.audit import Auditor
+    from crotool.store import upsert
+
+    with db.transaction(conn):
+        target = None
+        if assessment is not None:
+            target = _scheduled_assessment(conn, assessment)
+            # The assessment already says who asked for it: the duty need not repeat it.
+            if raw["requested_by"] is None:
+                raw["requested_by"] = target["requested_by"]
+        values = _check(conn, DUTIES, raw, "duty log")
+        existing = find_duty(conn, values["officer"], values["school"], values["category"],
+                             values["at"])
+        if existing is not None:
+            raise CroError(
+                f"duty {existing} is already logged for officer {values['officer']} at "
+                f"{values['school']}, {values['category']}, {values['at']}; nothing was written",
+                hint="a different duty needs a different --at; see `crotool duty list`")
+        if target is not None:
+            _check_completion(conn, target, values["school"], values["category"], None)
+        auditor = Auditor(conn)
+        upsert(conn, DUTIES, [values], auditor)
+        duty_id = find_duty(conn, values["officer"], values["school"], values["category"],
+                            values["at"])
+        assert duty_id is not None
+        if target is not None:
+            _complete(conn, auditor, target, duty_id)
+        out = bool(conn.execute(
+            f"SELECT {OUT_OF_PATTERN_SQL} FROM duties d JOIN schools s ON s.id = d.school"
+            " WHERE d.id = ?", (duty_id,)).fetchone()[0])
+        school_row = conn.execute("SELECT feeder_pattern, also_feeds FROM schools WHERE id = ?",
+                                  (values["school"],)).fetchone()
+    patterns = (school_row["feeder_pattern"], *json.loads(school_row["also_feeds"]))
+    return Logged(duty_id, values, out, patterns, target["id"] if target is not None else None)
+
+
+def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
+                school: str | None = None, pattern: str | None = None,
+                category: str | None = None, limit: int | None = None,
+                include_notes: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """Duties in `span` that match every filter, oldest first; and how many matched.
+
+    With `limit`, the latest `limit` of them (still oldest first, like `tail`). Notes are not
+    even read unless `include_notes`.
+    """
+    where = ["d.at >= ?", "d.at < ?"]
+    params: list[Any] = [span.lo, span.hi]
+    if officer:
+        queries.require(conn, "officers", officer, "--officer")
+        where.append("d.officer = ?")
+        params.append(officer)
+    if school:
+        queries.require(conn, "schools", school, "--school")
+        where.append("d.school = ?")
+        params.append(school)
+    if pattern:
+        queries.require(conn, "feeder_patterns", pattern, "--pattern")
+        where.append("(s.feeder_pattern = ? OR EXISTS (SELECT 1 FROM json_each(s.also_feeds) j"
+                     " WHERE j.value = ?))")
+        params += [pattern, pattern]
+    if category:
+        queries.require(conn, "duty_categories", category, "--category")
+        where.append("d.category = ?")
+        params.append(category)
+    if limit is not None and limit < 1:
+        raise CroError(f"--limit {limit}: give a number of duties, 1 or more")
+    condition = " AND ".join(where)
+    base = "FROM duties d JOIN schools s ON s.id = d.school WHERE " + condition
+    total = conn.execute("SELECT count(*) " + base, params).fetchone()[0]
+    cols = ", ".join(f"d.{c}" for c in LIST_COLUMNS[:-1])
+    select = f"SELECT {cols}, {OUT_OF_PATTERN_SQL} AS out_of_pattern"
+    if include_notes:
+        select += ", d.notes"
+    if limit is None:
+        sql = f"{select} {base} ORDER BY d.at, d.id"
+        args = params
+    else:
+        sql = (f"SELECT * FROM ({select} {base} ORDER BY d.at DESC, d.id DESC LIMIT ?)"
+               " ORDER BY at, id")
+        args = [*params, limit]
+    rows = []
+    for r in conn.execute(sql, args):
+        row = dict(r)
+        row["out_of_pattern"] = bool(row["out_of_pattern"])
+        rows.append(row)
+    return rows, total
+
+
+# ---------------------------------------------------------------- assessments
+
+
+def _assessment(conn: sqlite3.Connection, assessment_id: int) -> sqlite3.Row:
+    row = conn.execute("SELECT id, school, due, requested_by, status, duty FROM assessments"
+                       " WHERE id = ?", (assessment_id,)).fetchone()
+    if row is None:
+        raise CroError(f"no safety assessment {assessment_id}",
+                       hint="see the ids with `crotool assessments list`")
+    return row
+
+
+def _scheduled_assessment(conn: sqlite3.Connection, assessment_id: int) -> sqlite3.Row:
+    row = _assessment(conn, assessment_id)
+    if row["status"] == "done":
+        by = f" by duty {row['duty']}" if row["duty"] is not None else ""
+        raise CroError(f"safety assessment {assessment_id} ({row['school']}, due {row['due']}) "
+                       f"is already done{by}; nothing was written")
+    if row["status"] == "cancelled":
+        raise CroError(f"safety assessment {assessment_id} ({row['school']}, due {row['due']}) "
+                       "was cancelled; nothing was written",
+                       hint="schedule a new one with `crotool assessments schedule`")
+    return row
+
+
+def _check_completion(conn: sqlite3.Connection, target: sqlite3.Row, school: str,
+                      category: str, duty_id: int | None) -> None:
+    """A duty completes an assessment only at its school and in a safety-assessment category."""
+    name = f"duty {duty_id}" if duty_id is not None else "the duty"
+    if school != target["school"]:
+        raise CroError(f"{name} is at {school}, but safety assessment {target['id']} is at "
+                       f"{target['school']}; nothing was written",
+                       hint=f"use a duty at {target['school']}")
+    allowed = assessment_categories(conn)
+    if category not in allowed:
+        wanted = " or ".join(allowed) if allowed else SAFETY_CATEGORY
+        raise CroError(f"{name} is of category {category}, but a safety assessment is completed "
+                       f"only by a {wanted} duty; nothing was written",
+                       hint="log one with `crotool duty log --category "
+                            f"{allowed[0] if allowed else SAFETY_CATEGORY} ...`")
+    if duty_id is not None:
+        other = conn.execute("SELECT id FROM assessments WHERE duty = ? AND id != ?",
+                             (duty_id, target["id"])).fetchone()
+        if other is not None:
+            raise CroError(f"duty {duty_id} already completed safety assessment {other[0]}; "
+                           "nothing was written", hint="each assessment needs its own duty")
+
+
+def _complete(conn: sqlite3.Connection, auditor: Auditor, target: sqlite3.Row, duty_id: int
+              ) -> None:
+    conn.execute("UPDATE assessments SET status = 'done', duty = ? WHERE id = ?",
+                 (duty_id, target["id"]))
+    auditor.record("assessments", f"{target['school']}/{target['due']}", "update",
+                   {"status": [target["status"], "done"], "duty": [target["duty"], duty_id]})
+
+
+def schedule_assessment(conn: sqlite3.Connection, *, school: str, due: str,
+                        requested_by: str | None) -> int:
+    """A new scheduled assessment; refuses a second one for the same school and day."""
+    from crotool.audit import Auditor
+    from crotool.store import upsert
+
+    raw = {"school": school, "due": due, "requested_by": requested_by, "status": "scheduled"}
+    with db.transaction(conn):
+        values = _check(conn, ASSESSMENTS, raw, "assessments schedule")
+        existing = conn.execute("SELECT id, status FROM assessments WHERE school = ? AND due = ?",
+                                (values["school"], values["due"])).fetchone()
+        if existing is not None:
+            raise CroError(f"safety assessment {existing['id']} is already on record for "
+                           f"{values['school']} on {values['due']} ({existing['status']}); "
+                           "nothing was written", hint="choose another --due day")
+        upsert(conn, ASSESSMENTS, [values], Auditor(conn))
+        return conn.execute("SELECT id FROM assessments WHERE school = ? AND due = ?",
+                            (values["school"], values["due"])).fetchone()[0]
+
+
+def complete_assessment(conn: sqlite3.Connection, assessment_id: int, duty_id: int
+                        ) -> dict[str, Any]:
+    """Mark a scheduled assessment done by an already logged duty."""
+    from crotool.audit import Auditor
+
+    with db.transaction(conn):
+        target = _scheduled_assessment(conn, assessment_id)
+        duty = conn.execute("SELECT id, school, category, at FROM duties WHERE id = ?",
+                            (duty_id,)).fetchone()
+        if duty is None:
+            raise CroError(f"no duty {duty_id}",
+                           hint="see the ids with `crotool duty list --school "
+                                f"{target['school']}`")
+        _check_completion(conn, target, duty["school"], duty["category"], duty_id)
+        _complete(conn, Auditor(conn), target, duty_id)
+    return {"id": assessment_id, "school": target["school"], "due": target["due"],
+            "duty": duty_id, "at": duty["at"]}
+
+
+def cancel_assessment(conn: sqlite3.Connection, assessment_id: int) -> bool:
+    """Cancel a scheduled assessment; False when it already was (nothing to do)."""
+    from crotool.audit import Auditor
+    from crotool.store import key_text
+
+    with db.transaction(conn):
+        target = _assessment(conn, assessment_id)
+        if target["status"] == "cancelled":
+            return False
+        if target["status"] == "done":
+            raise CroError(f"safety assessment {assessment_id} is already done; a done "
+                           "assessment cannot be cancelled")
+        conn.execute("UPDATE assessments SET status = 'cancelled' WHERE id = ?",
+                     (assessment_id,))
+        Auditor(conn).record("assessments", key_text(ASSESSMENTS, dict(target)), "update",
+                             {"status": [target["status"], "cancelled"]})
+    return True
+
+
+def list_assessments(conn: sqlite3.Connection, *, overdue: bool = False,
+                     status: str | None = None, school: str | None = None
+                     ) -> list[dict[str, Any]]:
+    """Assessments by due day. Overdue: due before today, still scheduled (neither done nor
+    cancelled)."""
+    today = queries.today().isoformat()
+    where, params = [], [today]
+    if status is not None:
+        if status not in ASSESSMENT_STATUSES:
+            raise CroError(f"--status {status}: use one of {', '.join(ASSESSMENT_STATUSES)}")
+        where.append("status = ?")
+        params.append(status)
+    if school:
+        queries.require(conn, "schools", school, "--school")
+        where.append("school = ?")
+        params.append(school)
+    if overdue:
+        where.append("status = 'scheduled' AND due < ?")
+        params.append(today)
+    # The first parameter (today) is the one in the select list: bindings follow text order.
+    sql = ("SELECT id, school, due, requested_by, status, duty,"
+           " (status = 'scheduled' AND due < ?) AS overdue FROM assessments")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = []
+    for r in conn.execute(sql + " ORDER BY due, id", params):
+        row = dict(r)
+        row["overdue"] = bool(row["overdue"])
+        rows.append(row)
+    return rows

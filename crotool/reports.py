@@ -1,0 +1,116 @@
+"""The SQL aggregations behind `crotool report duties`: counts and minutes per key.
+
+Every report is one GROUP BY in SQLite over a covering index (the duty rows are never read
+into Python): a date range on `duties.at` plus the grouped column and `minutes` are all in the
+index, so SQLite answers from the index b-tree alone. `bench/bench_duties.py` measures this
+against the sqlite3 shell on a million duties; `tests/test_report_duties.py` asserts the plans.
+
+- `category`: every category, zeros included (LEFT JOIN from duty_categories), served by
+  duties_category_at(category, at, minutes): one range scan per category.
+- `pattern`: every feeder pattern, zeros included. A duty counts once, under its school's main
+  `feeder_pattern` (never under `also_feeds`), so the pattern totals add up to the whole.
+- `school`, `officer`: only the schools and officers with duties in the range (a district's
+  every school with a zero would bury the answer), served by the (school|officer, at, minutes)
+  indexes of migration 2.
+- `month`: a timeline, every month of the range in order, zero months included (a recursive
+  CTE of months LEFT JOINed to the aggregate), served by duties_at_minutes(at, minutes).
+
+Rows are plain dicts: the key column named as the `--by` value, `name` where the key has one,
+`count` and `minutes` (duties logged without minutes count, and add nothing to minutes).
+Ordered by minutes, most first, then count and key, except months, which are in time order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from crotool.duties import Range
+
+BY = ("category", "pattern", "school", "officer", "month")
+
+_ORDER = " ORDER BY minutes DESC, count DESC, 1"
+
+# Each query binds (lo, hi): the half-open text bounds of Range on duties.at.
+_SQL = {
+    "category": """
+        SELECT c.id AS category, c.name AS name, count(d.id) AS count,
+               coalesce(sum(d.minutes), 0) AS minutes
+        FROM duty_categories c
+        LEFT JOIN duties d
+               ON d.category = c.id AND d.at >= ? AND d.at < ?
+        GROUP BY c.id""" + _ORDER,
+    "pattern": """
+        SELECT p.id AS pattern, p.name AS name, count(d.id) AS count,
+               coalesce(sum(d.minutes), 0) AS minutes
+        FROM feeder_patterns p
+        LEFT JOIN schools s ON s.feeder_pattern = p.id
+        LEFT JOIN duties d
+               ON d.school = s.id AND d.at >= ? AND d.at < ?
+        GROUP BY p.id""" + _ORDER,
+    "school": """
+        SELECT s.id AS school, s.name AS name, s.feeder_pattern AS pattern,
+               count(d.id) AS count, coalesce(sum(d.minutes), 0) AS minutes
+        FROM schools s
+        LEFT JOIN duties d ON d.school = s.id AND d.at >= ? AND d.at < ?
+        GROUP BY s.id
+        HAVING count(d.id) > 0""" + _ORDER,
+    "officer": """
+        SELECT o.badge AS officer, o.name AS name, o.agency AS agency,
+               count(d.id) AS count, coalesce(sum(d.minutes), 0) AS minutes
+        FROM officers o
+        LEFT JOIN duties d ON d.officer = o.badge AND d.at >= ? AND d.at < ?
+        GROUP BY o.badge
+        HAVING count(d.id) > 0""" + _ORDER,
+    "month": """
+        WITH RECURSIVE months(month) AS (
+            SELECT ?3
+            UNION ALL
+            SELECT strftime('%Y-%m', month || '-01', '+1 month') FROM months WHERE month < ?4
+        ),
+        g AS (
+            SELECT substr(d.at, 1, 7) AS month, count(*) AS count,
+                   coalesce(sum(d.minutes), 0) AS minutes
+            FROM duties d
+            WHERE d.at >= ?1 AND d.at < ?2
+            GROUP BY substr(d.at, 1, 7)
+        )
+        SELECT months.month AS month, coalesce(g.count, 0) AS count,
+               coalesce(g.minutes, 0) AS minutes
+        FROM months LEFT JOIN g ON g.month = months.month
+        ORDER BY months.month""",
+}
+
+
+def _month_bounds(conn: sqlite3.Connection, span: Range) -> tuple[str, str] | None:
+    """First and last month of the timeline: the range's, or (for an open side) the data's."""
+    first = span.start.isoformat()[:7] if span.start else None
+    last = span.end.isoformat()[:7] if span.end else None
+    if first is None or last is None:
+        # min()/max() over an indexed column are single b-tree seeks.
+        lo, hi = conn.execute("SELECT min(at), max(at) FROM duties WHERE at >= ? AND at < ?",
+                              (span.lo, span.hi)).fetchone()
+        if lo is None:
+            return None
+        first, last = first or lo[:7], last or hi[:7]
+    return first, last
+
+
+def duty_report(conn: sqlite3.Connection, by: str, span: Range) -> list[dict[str, Any]]:
+    """Counts and minutes of the duties in `span`, per `by` key (one of BY)."""
+    if by not in BY:
+        raise ValueError(f"unknown report key {by!r}")
+    if by == "month":
+        bounds = _month_bounds(conn, span)
+        if bounds is None:
+            return []
+        params: tuple[str, ...] = (span.lo, span.hi, *bounds)
+    else:
+        params = (span.lo, span.hi)
+    return [dict(r) for r in conn.execute(_SQL[by], params)]
+
+
+def explain(conn: sqlite3.Connection, by: str, span: Range) -> list[str]:
+    """SQLite's query plan for a report (what tests and the benchmark check)."""
+    params = (span.lo, span.hi, "2000-01", "2000-01") if by == "month" else (span.lo, span.hi)
+    return [r["detail"] for r in conn.execute("EXPLAIN QUERY PLAN " + _SQL[by], params)]
