@@ -294,21 +294,9 @@ def _sweep_pair(
     gap_run: tuple[str, int, str | None] | None = None
     dup_run: tuple[int, str | None] | None = None
 
-    def close_gap(end: int) -> None:
-        assert gap_run is not None
-        kind, start, officer = gap_run
-        rows.append(
-            Row(year.id, pattern, agency, kind, date.fromordinal(start), date.fromordinal(end),
-                officer, schools)
-        )
-
-    def close_dup(end: int) -> None:
-        assert dup_run is not None
-        start, officer = dup_run
-        rows.append(
-            Row(year.id, pattern, agency, "duplicate", date.fromordinal(start),
-                date.fromordinal(end), officer, schools)
-        )
+    def emit(kind: str, start: int, end: int, officer: str | None) -> None:
+        rows.append(Row(year.id, pattern, agency, kind, date.fromordinal(start),
+                        date.fromordinal(end), officer, schools))
 
     i = 0
     n = len(events)
@@ -331,14 +319,14 @@ def _sweep_pair(
         if kind is None:
             covered += segment_end - cursor + 1
         if gap_run is not None and gap_run[0] != kind:
-            close_gap(cursor - 1)
+            emit(gap_run[0], gap_run[1], cursor - 1, gap_run[2])
             gap_run = None
         if kind is not None and gap_run is None:
             gap_run = (kind, cursor, in_s[0] if in_s else None)
 
         duplicated = total_assignments >= 2
         if dup_run is not None and not duplicated:
-            close_dup(cursor - 1)
+            emit("duplicate", dup_run[0], cursor - 1, dup_run[1])
             dup_run = None
         if duplicated and dup_run is None:
             dup_run = (cursor, in_s[0])
@@ -346,9 +334,9 @@ def _sweep_pair(
         cursor = segment_end + 1
 
     if gap_run is not None:
-        close_gap(last)
+        emit(gap_run[0], gap_run[1], last, gap_run[2])
     if dup_run is not None:
-        close_dup(last)
+        emit("duplicate", dup_run[0], last, dup_run[1])
     return rows, covered
 
 

@@ -152,9 +152,13 @@ def rich_tables(rows: list[dict], view: View) -> Any:
     tables = []
     for key, members in groups:
         title = view.title if key is None else f"{view.title + ': ' if view.title else ''}{clean(key)}"
-        table = Table(title=Text(title) if title else None, title_justify="left",
+        heading = Text(title) if title else None
+        # Rich wraps a title to its table's width: without a minimum, a narrow table broke
+        # "Schools: east" over three lines.
+        table = Table(title=heading, title_justify="left",
                       caption=Text(view.caption) if view.caption and key is None else None,
-                      header_style="bold", expand=False)
+                      header_style="bold", expand=False,
+                      min_width=heading.cell_len if heading else None)
         for c in cols:
             table.add_column(Text(view.headers.get(c, c.replace("_", " "))),
                              justify=view.justify.get(c, "left"), overflow="fold")

@@ -5,12 +5,17 @@ transaction.
 changes nothing and says so. A record updates only the fields it gives: a CSV without a
 `phone` column leaves phones alone; `phone: null` clears one. Defaults (status, role, dates)
 apply on insert.
+
+The bulk path (`Staging`, `bulk_upsert`, `bulk_counts`, `bulk_changes`) has the same semantics
+for imports of any size: the rows wait in a TEMP table and SQLite compares and writes them, so
+a million-row import is bounded by SQLite, not by a Python loop over stored rows.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,3 +155,176 @@ def record_import(conn: sqlite3.Connection, auditor: Auditor, table: str, file: 
         (auditor.at, auditor.user, auditor.command, table, file, sha256, counts.total,
          counts.inserted, counts.updated, counts.unchanged),
     )
+
+
+# ---------------------------------------------------------------- bulk: imports of any size
+#
+# `upsert` reads each stored row into Python to compare it: right for a seed document, far too
+# slow for a million-row duty log. An import instead stages its validated rows in a TEMP table
+# (`Staging`) and lets SQLite do the rest: duplicate keys with one GROUP BY, the write with one
+# `INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE <a column differs>` per set of columns.
+# The semantics are `upsert`'s: a row updates only the columns it gives, an unchanged row is
+# not written, and the counts say inserted / updated / unchanged.
+
+STAGING = "import_rows"
+
+
+def _q(name: str) -> str:
+    """A column name from schema.py (never user input), quoted: `end` is an SQL keyword."""
+    return f'"{name}"'
+
+
+class Staging:
+    """An import's validated rows, waiting in a TEMP table of the importing connection.
+
+    Each row carries the line it came from (for messages about duplicates) and a `mask` of the
+    columns it gives (bit i = field i of the section): a CSV gives the same columns on every
+    row, a JSON or YAML record only its own. The TEMP table lives in a temporary file (temp_store
+    is set to FILE), so memory stays flat however large the input is.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, section: Section):
+        self.conn = conn
+        self.section = section
+        self.columns: tuple[str, ...] = section.field_names
+        self._bit = {name: 1 << i for i, name in enumerate(self.columns)}
+        self._kinds = [section.field(name).kind for name in self.columns]
+        self.count = 0
+        self.masks: set[int] = set()
+        # Before the first TEMP object: changing temp_store drops existing TEMP tables.
+        conn.execute("PRAGMA temp_store = FILE")
+        conn.execute(f"DROP TABLE IF EXISTS temp.{STAGING}")
+        conn.execute(f"CREATE TEMP TABLE {STAGING} (line INTEGER NOT NULL, mask INTEGER NOT NULL, "
+                     f"{', '.join(_q(c) for c in self.columns)})")
+        self._insert = (f"INSERT INTO temp.{STAGING} VALUES "
+                        f"({', '.join('?' * (len(self.columns) + 2))})")
+
+    def row(self, line: int, values: dict[str, Any]) -> tuple:
+        """One validated record as a staging row: (line, mask, every column in SQL form)."""
+        mask = 0
+        out: list[Any] = [line, 0]
+        for name, kind in zip(self.columns, self._kinds, strict=True):
+            if name not in values:
+                out.append(None)
+                continue
+            mask |= self._bit[name]
+            value = values[name]
+            if kind == "list":
+                value = json.dumps(value if value is not None else [], ensure_ascii=False)
+            elif kind == "bool" and value is not None:
+                value = int(bool(value))
+            out.append(value)
+        out[1] = mask
+        return tuple(out)
+
+    def add(self, rows: list[tuple]) -> None:
+        """Append rows made by `row`, in one short transaction on the TEMP database only."""
+        if not rows:
+            return
+        own = not self.conn.in_transaction
+        if own:
+            self.conn.execute("BEGIN")
+        try:
+            self.conn.executemany(self._insert, rows)
+        except BaseException:
+            if own and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        if own:
+            self.conn.execute("COMMIT")
+        self.count += len(rows)
+        self.masks.update(r[1] for r in rows)
+
+    def given(self, mask: int) -> tuple[str, ...]:
+        """The columns that rows with this mask give."""
+        return tuple(c for c in self.columns if mask & self._bit[c])
+
+    def duplicates(self) -> Iterator[tuple[int, int, dict[str, Any]]]:
+        """(line, line of the first row with the same key, key values) for every repeat, by line."""
+        keys = ", ".join(_q(k) for k in self.section.key)
+        join = " AND ".join(f"s.{_q(k)} = d.{_q(k)}" for k in self.section.key)
+        sql = (f"WITH d AS (SELECT {keys}, min(line) AS first FROM temp.{STAGING} GROUP BY {keys} "
+               f"HAVING count(*) > 1) SELECT s.line, d.first, "
+               f"{', '.join(f's.{_q(k)}' for k in self.section.key)} FROM temp.{STAGING} s "
+               f"JOIN d ON {join} WHERE s.line > d.first ORDER BY s.line")
+        for row in self.conn.execute(sql):
+            yield row[0], row[1], dict(zip(self.section.key, tuple(row)[2:], strict=True))
+
+    def drop(self) -> None:
+        self.conn.execute(f"DROP TABLE IF EXISTS temp.{STAGING}")
+
+
+def _differs(section: Section, given: tuple[str, ...], new: str, old: str) -> str:
+    """SQL that is true when a stored row differs from a staged one in a column it gives."""
+    cols = [c for c in given if c not in section.key]
+    return " OR ".join(f"{old}.{_q(c)} IS NOT {new}.{_q(c)}" for c in cols) or "0"
+
+
+def _key_join(section: Section, new: str, old: str) -> str:
+    return " AND ".join(f"{old}.{_q(k)} = {new}.{_q(k)}" for k in section.key)
+
+
+def bulk_counts(conn: sqlite3.Connection, staging: Staging) -> Counts:
+    """What `bulk_upsert` would do, read-only (a dry run)."""
+    section, counts = staging.section, Counts()
+    for mask in sorted(staging.masks):
+        given = staging.given(mask)
+        total, existing, changed = conn.execute(
+            f"SELECT count(*), count(t.rowid), coalesce(sum(t.rowid IS NOT NULL AND "
+            f"({_differs(section, given, 's', 't')})), 0) FROM temp.{STAGING} s "
+            f"LEFT JOIN main.{section.name} t ON {_key_join(section, 's', 't')} WHERE s.mask = ?",
+            (mask,),
+        ).fetchone()
+        counts.inserted += total - existing
+        counts.updated += changed
+        counts.unchanged += existing - changed
+    return counts
+
+
+def bulk_changes(conn: sqlite3.Connection, staging: Staging
+                 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(action, key, changes) for every row `bulk_upsert` would insert or update, by line, in
+    the shape `upsert` audits: an insert shows the values it gives, an update [old, new] for
+    each changed column; private fields (duty notes) show only that they changed."""
+    section = staging.section
+    for mask in sorted(staging.masks):
+        given = staging.given(mask)
+        old_cols = ", ".join(f"t.{_q(c)}" for c in given)
+        sql = (f"SELECT t.rowid IS NULL, {', '.join(f's.{_q(c)}' for c in given)}, {old_cols} "
+               f"FROM temp.{STAGING} s LEFT JOIN main.{section.name} t "
+               f"ON {_key_join(section, 's', 't')} WHERE s.mask = ? AND (t.rowid IS NULL OR "
+               f"{_differs(section, given, 's', 't')}) ORDER BY s.line")
+        n = len(given)
+        for row in conn.execute(sql, (mask,)):
+            new_sql, old_sql = tuple(row)[1:1 + n], tuple(row)[1 + n:]
+            new = {c: _from_sql(section, c, v) for c, v in zip(given, new_sql, strict=True)}
+            label = key_text(section, new)
+            if row[0]:
+                shown = {k: v for k, v in new.items() if v is not None and v != []}
+                yield "insert", label, redact(section.private, shown)
+                continue
+            diff = {c: [_from_sql(section, c, old), new[c]]
+                    for c, old, value in zip(given, old_sql, new_sql, strict=True)
+                    if c not in section.key and old != value}
+            yield "update", label, redact(section.private, diff)
+
+
+def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
+    """Write every staged row: insert the new, update the changed (only the columns each row
+    gives), leave the unchanged untouched. Runs inside the caller's transaction."""
+    section, table = staging.section, staging.section.name
+    keys = ", ".join(_q(k) for k in section.key)
+    before_rows = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
+    before_changes = conn.total_changes
+    for mask in sorted(staging.masks):
+        given = staging.given(mask)
+        cols = ", ".join(_q(c) for c in given)
+        sets = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in given if c not in section.key)
+        action = (f"DO UPDATE SET {sets} WHERE {_differs(section, given, 'excluded', table)}"
+                  if sets else "DO NOTHING")
+        # The WHERE on the SELECT also settles SQLite's parsing ambiguity of "SELECT ... ON".
+        conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM temp.{STAGING} "
+                     f"WHERE mask = ? ORDER BY rowid ON CONFLICT ({keys}) {action}", (mask,))
+    changed = conn.total_changes - before_changes
+    inserted = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0] - before_rows
+    return Counts(inserted=inserted, updated=changed - inserted, unchanged=staging.count - changed)

@@ -46,6 +46,12 @@ def seed_record_count() -> int:
     return sum(1 if name == "district" else len(body or []) for name, body in doc.items())
 
 
+@pytest.fixture
+def seeded(seeded_copy: Path) -> Path:
+    """The bundled seed, from the session's template (a load per test would cost ~0.2 s)."""
+    return seeded_copy
+
+
 def no_traceback(result) -> None:
     assert "Traceback" not in result.stderr
     assert "Traceback" not in result.stdout
@@ -71,8 +77,9 @@ def test_second_load_changes_nothing(cli, isolated_db):
     assert f"0 new, 0 updated, {inserted} unchanged" in second.stderr
     assert "nothing changed" in second.stderr
     assert dump(isolated_db) == before
-    # Nothing changed, so nothing was audited as changed.
-    assert query(isolated_db, "SELECT count(*) FROM audit")[0][0] == inserted
+    # Nothing changed, so no change was audited (the attempt itself may be recorded).
+    assert query(isolated_db, "SELECT count(*) FROM audit WHERE action IN ('insert', 'update')"
+                 )[0][0] == inserted
 
 
 def test_reload_of_flow_and_block_style_and_nulls_is_idempotent(cli, seeded, tmp_path):
@@ -203,17 +210,15 @@ def test_one_bad_record_among_good_ones_writes_nothing(cli, seeded, monkeypatch)
     result = cli("load", "mixed.yaml")
     assert result.exit_code == 1
     no_traceback(result)
-    assert result.stderr.splitlines() == [
+    lines = result.stderr.splitlines()
+    assert len(lines) == 3
+    assert lines[0] == (
         "crotool: mixed.yaml:13: schools[fixture-two-es].level: 'elementry' is not allowed; use "
-        "one of elementary, middle, high, choice (did you mean 'elementary'?)",
-        "crotool: mixed.yaml:17: schools[fixture-four-es].feeder_pattern: unknown feeder pattern "
-        "'bothel'; did you mean 'lake-washington'?"
-        if False else result.stderr.splitlines()[1],
-        "crotool: mixed.yaml: 2 problems found; nothing was written",
-    ]
-    assert result.stderr.splitlines()[1].startswith(
+        "one of elementary, middle, high, choice (did you mean 'elementary'?)")
+    assert lines[1].startswith(
         "crotool: mixed.yaml:17: schools[fixture-four-es].feeder_pattern: unknown feeder "
-        "pattern 'bothel'")
+        "pattern 'bothel'; ")
+    assert lines[2] == "crotool: mixed.yaml: 2 problems found; nothing was written"
     assert result.stdout == ""
     assert dump(seeded) == before
 

@@ -9,6 +9,7 @@ independent of the report's SQL.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -16,32 +17,48 @@ import pytest
 
 from crotool import db, migrations, reports
 from crotool.duties import Range, resolve_range
+from crotool.seed import bundled_seed, load_files
 
 YEAR_START, YEAR_END = "2023-09-05", "2024-06-21"
 
 # On top of the seed's seven duties (all in 2023-24).
-EXTRA = """\
-duties:
-  - {officer: "0417", school: juanita-hs, category: emergency-response, at: 2023-09-05T00:00:00, minutes: 15}
-  - {officer: "0417", school: juanita-hs, category: emergency-response, at: 2024-06-21T23:59:59, minutes: 25}
-  - {officer: "0417", school: juanita-hs, category: emergency-response, at: 2024-01-09T10:00, minutes: 1440}
-  - {officer: "0417", school: redmond-hs, category: emergency-response, at: 2024-01-10T10:00}
-  - {officer: "2291", school: evergreen-ms, category: traffic-safety, at: 2024-01-11T07:30, minutes: 40}
-  - {officer: "2291", school: timberline-ms, category: traffic-safety, at: 2024-01-12T07:30, minutes: 35}
-  - {officer: "2291", school: redmond-hs, category: collision-response, at: 2023-09-04T23:59:59, minutes: 500}
-  - {officer: "2291", school: redmond-hs, category: collision-response, at: 2024-06-22T00:00:00, minutes: 600}
-"""
+EXTRA_DUTIES = [  # officer, school, category, at, minutes
+    ("0417", "juanita-hs", "emergency-response", "2023-09-05T00:00:00", 15),  # the year's start
+    ("0417", "juanita-hs", "emergency-response", "2024-06-21T23:59:59", 25),  # the year's end
+    ("0417", "juanita-hs", "emergency-response", "2024-01-09T10:00", 1440),
+    ("0417", "redmond-hs", "emergency-response", "2024-01-10T10:00", None),  # no minutes
+    ("2291", "evergreen-ms", "traffic-safety", "2024-01-11T07:30", 40),  # eastlake + redmond
+    ("2291", "timberline-ms", "traffic-safety", "2024-01-12T07:30", 35),  # redmond + eastlake
+    ("2291", "redmond-hs", "collision-response", "2023-09-04T23:59:59", 500),  # before the year
+    ("2291", "redmond-hs", "collision-response", "2024-06-22T00:00:00", 600),  # after it
+]
+EXTRA = "duties:\n" + "".join(
+    f"  - {{officer: '{o}', school: {s}, category: {c}, at: {a}, minutes: {m or 'null'}}}\n"
+    for o, s, c, a, m in EXTRA_DUTIES)
 MONTHS = ["2023-09", "2023-10", "2023-11", "2023-12", "2024-01", "2024-02", "2024-03",
           "2024-04", "2024-05", "2024-06"]
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled seed and EXTRA, loaded once per module (through the same load_files as
+    `crotool load`); each test gets a fresh copy of the file."""
+    folder = tmp_path_factory.mktemp("template")
+    extra = folder / "extra.yaml"
+    extra.write_text(EXTRA)
+    path = folder / "logged.db"
+    conn = db.connect(path)
+    load_files(conn, [(bundled_seed(), "bundled seed"), (extra, "extra.yaml")])
+    assert conn.execute("SELECT count(*) FROM duties").fetchone()[0] == 7 + len(EXTRA_DUTIES)
+    db.checkpoint(conn)
+    conn.close()
+    return path
+
+
 @pytest.fixture
-def logged(cli, seeded: Path, tmp_path: Path) -> Path:
-    doc = tmp_path / "extra.yaml"
-    doc.write_text(EXTRA)
-    result = cli("load", doc)
-    assert result.exit_code == 0, result.stderr
-    return seeded
+def logged(template: Path, isolated_db: Path) -> Path:
+    shutil.copyfile(template, isolated_db)
+    return isolated_db
 
 
 def report(cli, *args: str) -> list[dict]:

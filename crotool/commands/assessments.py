@@ -35,8 +35,9 @@ def schedule(
 
     Examples:
 
-      crotool assessments schedule --school redmond-ms --due 2024-05-15
-      --requested-by "LWSD Safety and Security"
+    \b
+      crotool assessments schedule --school redmond-ms --due 2024-05-15 \\
+          --requested-by "LWSD Safety and Security"
     """
     from crotool.commands.common import connect
     from crotool.duties import SAFETY_CATEGORY, assessment_categories, schedule_assessment

@@ -65,13 +65,13 @@ def duty_log(
 
     Examples:
 
-      crotool duty log --officer 0417 --school juanita-hs --category traffic-safety --minutes 45
-
-      crotool duty log --officer 1182 --school kirkland-ms --category threat-assessment
-      --at 2024-01-15T10:15 --minutes 90 --requested-by "Kirkland MS principal"
-
-      crotool duty log --officer 2291 --school redmond-ms --category safety-assessment
-      --minutes 120 --assessment 2
+    \b
+      crotool duty log --officer 0417 --school juanita-hs --category traffic-safety \\
+          --minutes 45
+      crotool duty log --officer 1182 --school kirkland-ms --category threat-assessment \\
+          --at 2024-01-15T10:15 --minutes 90 --requested-by "Kirkland MS principal"
+      crotool duty log --officer 2291 --school redmond-ms --category safety-assessment \\
+          --minutes 120 --assessment 2
     """
     from crotool.commands.common import connect
     from crotool.duties import log_duty
@@ -106,7 +106,7 @@ def duty_list(
     category: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--category", metavar="CAT", help="Only duties of this category.")] = None,
     limit: Annotated[Optional[int], typer.Option(  # noqa: UP045
-        "--limit", "-n", metavar="N", help="Only the latest N (still listed oldest first).")
+        "--limit", metavar="N", help="Only the latest N (still listed oldest first).")
     ] = None,
     include_notes: IncludeNotesOpt = False,
     fmt: FormatOpt = Fmt.table,

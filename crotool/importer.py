@@ -1,0 +1,725 @@
+"""One-off imports: one table's records from a CSV, JSON or YAML file, all or nothing.
+
+The flow is `load`'s (readers -> validate -> store), built to stream:
+
+1. Read. CSV is streamed: its bytes pass through `_CheckedInput`, which hashes them (the
+   provenance SHA-256), counts them (the progress bar) and checks them on whole chunks at C
+   speed (strict UTF-8, no NUL or other control bytes) instead of cell by cell. JSON (an array
+   of objects) and YAML (a list) are read whole, with the line of every record and field.
+2. Validate every row with `validate`'s rules: the same `convert` per field, `convert_record`'s
+   messages for a bad row and `Checker.check_rules` for references and cross-field rules, so a
+   table has one set of rules whether it comes in by `load` or by `import`. Good rows wait in a
+   TEMP table (`store.Staging`), so memory stays flat for a million rows, and duplicate keys
+   within the file are found there with one GROUP BY. Problems are counted in full; the 50 with
+   the lowest lines are kept for the message.
+3. Write, only if no row has a problem: one BEGIN IMMEDIATE transaction that upserts from the
+   TEMP table (`store.bulk_upsert`), writes the audit and records the import's provenance.
+
+Staging happens before the write lock is taken, so a long validation does not hold other
+writers (a coordinator logging a duty) off the database; a reference that disappears in
+between is still caught, by the deferred foreign keys at COMMIT, and then nothing is written.
+
+Audit: an import of up to `SMALL_IMPORT` rows writes one audit row per inserted or updated
+record (as `load` does); a larger one writes one summary row (file, SHA-256, counts). Neither
+ever holds the text of duty notes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import heapq
+import io
+import re
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from crotool import db
+from crotool.audit import Auditor
+from crotool.errors import EXIT_USAGE, CroError, Problem, ValidationFailed, did_you_mean
+from crotool.readers import (
+    MAX_CSV_FIELD,
+    MAX_JSON_BYTES,
+    MAX_YAML_BYTES,
+    Record,
+    YList,
+    YMap,
+    decode_text,
+    parse_yaml,
+    read_bytes,
+    yaml_records,
+)
+from crotool.schema import IMPORTABLE, SECTIONS, Field, Section
+from crotool.store import (
+    Counts,
+    Staging,
+    bulk_changes,
+    bulk_counts,
+    bulk_upsert,
+    record_import,
+)
+from crotool.validate import BadValue, Checker, convert, convert_record, record_label
+
+FORMATS = ("csv", "json", "yaml")
+_EXTENSIONS = {".csv": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+SMALL_IMPORT = 10_000  # up to this many rows, one audit row per change; above, one summary row
+BATCH = 2_000  # rows validated and staged together
+STDIN = "stdin"  # the name an import from `-` is recorded under
+# While writing a large import: a bigger page cache keeps the table's indexes in memory (the
+# insert touches six b-trees); 64 MiB stays well inside the 150 MB budget of a 1M-row import.
+BULK_CACHE_KIB = 65_536
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # as readers._CONTROL
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CHUNK = 1 << 20
+
+
+class Progress(Protocol):
+    """What the command shows while an import runs (a Rich bar on a terminal, else nothing)."""
+
+    def read(self, done_bytes: int, total_bytes: int | None, rows: int) -> None: ...
+
+    def phase(self, text: str) -> None: ...
+
+
+Change = tuple[str, str, dict[str, Any]]  # (table, "insert KEY" / "update KEY", changes)
+
+
+@dataclass(slots=True)
+class ImportResult:
+    table: str
+    source: str  # the file as the user named it, or "stdin"
+    sha256: str
+    counts: Counts
+    dry_run: bool
+    audit: str = "none"  # "per record", "summary" or "none" (dry run, or nothing changed)
+
+    def rows(self) -> list[dict[str, Any]]:
+        c = self.counts
+        return [{"table": self.table, "file": self.source, "rows": c.total,
+                 "inserted": c.inserted, "updated": c.updated, "unchanged": c.unchanged,
+                 "dry_run": self.dry_run, "sha256": self.sha256}]
+
+
+class ImportFailed(ValidationFailed):
+    """Bad rows: the first `MAX_SHOWN` (by line) are kept, all of them are counted."""
+
+    def __init__(self, problems: list[Problem], total: int, *, subject: str):
+        super().__init__(problems, subject=subject)
+        self.total = total
+        self.message = (f"{subject}: {total} problem{'s' if total != 1 else ''} found; "
+                        "nothing was written")
+        self.args = (self.message,)
+
+    def lines(self) -> list[str]:
+        shown = [str(p) for p in self.problems[: self.MAX_SHOWN]]
+        if self.total > len(shown):
+            shown.append(f"... and {self.total - len(shown)} more")
+        return [*shown, self.message]
+
+
+# ---------------------------------------------------------------- what and how
+
+
+def importable(table: str) -> Section:
+    """The section `crotool import TABLE` writes; a usage error (exit 2) for any other name."""
+    if table in IMPORTABLE:
+        return SECTIONS[table]
+    close = did_you_mean(table, IMPORTABLE)
+    hint = f"did you mean '{close}'?" if close else None
+    if table in SECTIONS:
+        hint = f"{table} come in through seed documents: crotool load FILE"
+    raise CroError(f"cannot import into '{table}'; importable tables: {', '.join(IMPORTABLE)}",
+                   code=EXIT_USAGE, hint=hint)
+
+
+def input_format(file: str, fmt: str | None) -> str:
+    """csv, json or yaml: --format if given, else the file's extension."""
+    if fmt is not None:
+        fmt = fmt.lower()
+        if fmt == "yml":
+            fmt = "yaml"
+        if fmt not in FORMATS:
+            raise CroError(f"unknown input format '{fmt}'; use one of {', '.join(FORMATS)}",
+                           code=EXIT_USAGE)
+        return fmt
+    if file == "-":
+        raise CroError("reading stdin (-) needs --format csv, json or yaml", code=EXIT_USAGE,
+                       hint="e.g. crotool import officers - --format csv < roster.csv")
+    suffix = Path(file).suffix.lower()
+    if suffix not in _EXTENSIONS:
+        raise CroError(f"{file}: cannot tell the format from the extension '{suffix or '(none)'}'"
+                       f"; name the file .csv, .json, .yaml or .yml, or give --format "
+                       f"csv|json|yaml", code=EXIT_USAGE)
+    return _EXTENSIONS[suffix]
+
+
+# ---------------------------------------------------------------- the import
+
+
+def import_file(conn: sqlite3.Connection, table: str, file: str, *, fmt: str | None = None,
+                dry_run: bool = False, stdin: BinaryIO | None = None,
+                on_change: Callable[[Change], None] | None = None,
+                progress: Progress | None = None) -> ImportResult:
+    """Validate every row of FILE (or stdin for "-"), then upsert them all in one transaction.
+
+    Raises ImportFailed (every problem counted, the first 50 by line listed) before anything is
+    written. With `dry_run`, counts what would change and writes nothing; `on_change` is called
+    for every record that is (or would be) inserted or updated.
+    """
+    section = importable(table)
+    kind = input_format(file, fmt)
+    source = STDIN if file == "-" else file
+    staging = Staging(conn, section)
+    try:
+        validator = _Validator(conn, section, staging, source)
+        if kind == "csv":
+            sha256 = _read_csv(file, source, stdin, section, validator, progress)
+        else:
+            data = _read_whole(file, source, stdin, MAX_JSON_BYTES if kind == "json"
+                               else MAX_YAML_BYTES)
+            sha256 = hashlib.sha256(data).hexdigest()
+            records = (_json_records(data, source, table) if kind == "json"
+                       else _yaml_list(data, source, table))
+            validator.feed(records)
+        validator.finish()
+        if progress is not None:
+            progress.phase("dry run: counting" if dry_run else "writing")
+        result = ImportResult(table, source, sha256, Counts(), dry_run)
+        if dry_run:
+            _report_changes(conn, staging, on_change)
+            result.counts = bulk_counts(conn, staging)
+            return result
+        _write(conn, staging, result, on_change)
+        return result
+    finally:
+        staging.drop()
+
+
+def _write(conn: sqlite3.Connection, staging: Staging, result: ImportResult,
+           on_change: Callable[[Change], None] | None) -> None:
+    """The one write transaction: upsert, audit, provenance."""
+    table = staging.section.name
+    large = staging.count > SMALL_IMPORT
+    cache = conn.execute("PRAGMA main.cache_size").fetchone()[0]
+    if large:
+        conn.execute(f"PRAGMA main.cache_size = {-BULK_CACHE_KIB}")
+    try:
+        with db.transaction(conn):
+            auditor = Auditor(conn)
+            changes: list[tuple[str, str, str, dict]] = []
+            if not large or on_change is not None:
+                for action, key, diff in bulk_changes(conn, staging):
+                    if on_change is not None:
+                        on_change((table, f"{action} {key}", diff))
+                    if not large:
+                        changes.append((table, key, action, diff))
+            counts = bulk_upsert(conn, staging)
+            if not large:
+                auditor.record_many(changes)
+                result.audit = "per record" if changes else "none"
+            elif counts.inserted + counts.updated:
+                auditor.record(table, result.source, "import", {
+                    "file": result.source, "sha256": result.sha256, "rows": counts.total,
+                    "inserted": counts.inserted, "updated": counts.updated,
+                    "unchanged": counts.unchanged})
+                result.audit = "summary"
+            record_import(conn, auditor, table, result.source, result.sha256, counts)
+            result.counts = counts
+    finally:
+        if large:
+            conn.execute(f"PRAGMA main.cache_size = {cache}")
+
+
+def _report_changes(conn: sqlite3.Connection, staging: Staging,
+                    on_change: Callable[[Change], None] | None) -> None:
+    if on_change is None:
+        return
+    for action, key, diff in bulk_changes(conn, staging):
+        on_change((staging.section.name, f"{action} {key}", diff))
+
+
+# ---------------------------------------------------------------- validation
+
+
+class _Validator:
+    """Every row through validate's rules; good rows to the staging table; problems counted.
+
+    Conversion takes a fast path (`_RowConverter`: the same `convert` per field, memoised for
+    the values that repeat, such as badges, school ids and categories); a row it cannot convert
+    goes through `convert_record`, whose messages name every bad field. References and
+    cross-field rules are `Checker.check_rules`, a batch at a time.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, section: Section, staging: Staging,
+                 source: str):
+        self.section = section
+        self.staging = staging
+        self.source = source
+        self.checker = Checker(conn)
+        # An assignment's key needs its dates, which convert_all fills from the school year.
+        self.fast = _RowConverter(section) if section.name != "assignments" else None
+        self.batch: list[tuple[Record, dict]] = []
+        self.kept: list[tuple[int, int, Problem]] = []  # heap of the lowest lines: (-line, -seq)
+        self.total = 0
+        self._seq = 0
+
+    # -- problems ------------------------------------------------------------
+    def problem(self, problem: Problem) -> None:
+        self.total += 1
+        self._seq += 1
+        entry = (-_line_of(problem), -self._seq, problem)
+        if len(self.kept) < ImportFailed.MAX_SHOWN:
+            heapq.heappush(self.kept, entry)
+        elif entry > self.kept[0]:
+            heapq.heapreplace(self.kept, entry)
+
+    def _drain(self, problems: list[Problem]) -> None:
+        for p in problems:
+            self.problem(p)
+        problems.clear()
+
+    # -- rows ----------------------------------------------------------------
+    def add(self, record: Record) -> None:
+        values = self.fast(record.values) if self.fast is not None else None
+        if values is None:
+            pairs = self.checker.convert_all(self.section, [record])
+            self._drain(self.checker.problems)
+            if not pairs:
+                return
+            values = pairs[0][1]
+        self.batch.append((record, values))
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def feed(self, records: Iterable[Record]) -> None:
+        for record in records:
+            self.add(record)
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        good = {id(v) for v in self.checker.check_rules(self.section, self.batch)}
+        self._drain(self.checker.problems)
+        row = self.staging.row
+        self.staging.add([row(r.line, v) for r, v in self.batch if id(v) in good])
+        self.batch.clear()
+
+    def finish(self) -> None:
+        """Flush, find duplicate keys across the whole file, and raise if anything was bad."""
+        self.flush()
+        # Repeats among the good rows (a bad row was never staged, so cannot be one).
+        for line, first, key in self.staging.duplicates():
+            self.problem(Problem(f"{self.source}:{line}",
+                                 f"{record_label(self.section, key)}: duplicate record "
+                                 f"(first at {self.source}:{first})"))
+        if self.total:
+            shown = [p for _, _, p in sorted(self.kept, reverse=True)]
+            raise ImportFailed(shown, self.total, subject=self.source)
+
+
+def _line_of(problem: Problem) -> int:
+    tail = problem.where.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+class _RowConverter:
+    """A row's typed values by `validate.convert`, or None when `convert_record` must speak.
+
+    The result is what `convert_record` returns for a good row (a test holds them equal): each
+    given field converted; a field with a default that is given no value left out; every
+    required field present. Values of the kinds that repeat are memoised per field.
+    """
+
+    _MEMO_KINDS = frozenset({"slug", "code", "year", "int", "bool", "date", "enum"})
+    _MEMO_SIZE = 4_096
+
+    def __init__(self, section: Section):
+        self.converters = {f.name: self._converter(f, f.name in section.private)
+                           for f in section.fields}
+        self.defaulted = tuple(f.name for f in section.fields if f.default_from)
+        self.required = section.required_names
+
+    def _converter(self, f: Field, private: bool) -> Callable[[Any], Any]:
+        if f.kind not in self._MEMO_KINDS:
+            return lambda raw: convert(f, raw, private=private)
+        memo: dict[Any, Any] = {}
+
+        def cached(raw: Any) -> Any:
+            try:
+                return memo[raw]
+            except KeyError:
+                value = convert(f, raw, private=private)
+                if len(memo) < self._MEMO_SIZE:
+                    memo[raw] = value
+                return value
+            except TypeError:  # a list from YAML or JSON: not hashable
+                return convert(f, raw, private=private)
+
+        return cached
+
+    def __call__(self, raw: dict[str, Any]) -> dict[str, Any] | None:
+        converters = self.converters
+        try:
+            values = {name: converters[name](value) for name, value in raw.items()}
+        except (KeyError, BadValue):  # an unknown field or a bad value
+            return None
+        for name in self.defaulted:
+            if name in values and values[name] is None:
+                del values[name]
+        for name in self.required:
+            if values.get(name) is None:
+                return None
+        return values
+
+
+# ---------------------------------------------------------------- CSV
+
+
+class _CheckedInput(io.RawIOBase):
+    """A CSV's bytes on their way to the decoder: hashed, counted and checked.
+
+    Checking whole chunks (strict UTF-8; no NUL or other control bytes) costs next to nothing,
+    where a regular expression per cell costs more than parsing the CSV. At the first bad byte
+    the stream ends at the start of its line, so every row before it is still validated, and
+    `problem` says what and where (a framing problem: nothing after it can be trusted).
+    """
+
+    def __init__(self, raw: BinaryIO, source: str):
+        self.raw = raw
+        self.source = source
+        self.sha = hashlib.sha256()
+        self.done = 0  # bytes passed on
+        self.newlines = 0  # newlines passed on
+        self.problem: Problem | None = None
+        self._utf8 = codecs.getincrementaldecoder("utf-8")("strict")
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._ended:
+            return 0
+        data = self.raw.read(len(buffer))
+        if not data:
+            self._ended = True
+            try:
+                self._utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self._stop(self.newlines + 1, "not UTF-8 text (the file ends inside a "
+                           "character); save the file as UTF-8")
+            return 0
+        self.sha.update(data)
+        bad = self._first_bad(data)
+        if bad is not None:
+            pos, what = bad
+            line = self.newlines + data.count(b"\n", 0, pos) + 1
+            self._stop(line, what)
+            data = data[: data.rfind(b"\n", 0, pos) + 1]
+        n = len(data)
+        buffer[:n] = data
+        self.done += n
+        self.newlines += data.count(b"\n")
+        return n
+
+    def _first_bad(self, data: bytes) -> tuple[int, str] | None:
+        found: list[tuple[int, str]] = []
+        m = _CONTROL_BYTES.search(data)
+        if m:
+            found.append((m.start(), f"control character U+{data[m.start()]:04X} is not allowed"))
+        pending = len(self._utf8.getstate()[0])
+        try:
+            self._utf8.decode(data[: m.start()] if m else data)
+        except UnicodeDecodeError as exc:
+            pos = max(0, exc.start - pending)
+            found.append((pos, f"not UTF-8 text (byte 0x{data[pos]:02x} at offset "
+                               f"{self.done + pos}); save the file as UTF-8"))
+        return min(found) if found else None
+
+    def _stop(self, line: int, what: str) -> None:
+        self._ended = True
+        if self.problem is None:
+            self.problem = Problem(f"{self.source}:{line}", what)
+
+
+def _read_csv(file: str, source: str, stdin: BinaryIO | None, section: Section,
+              validator: _Validator, progress: Progress | None) -> str:
+    """Stream a CSV into the validator; returns its SHA-256."""
+    import csv
+
+    raw, total = _open_binary(file, source, stdin)
+    checked = _CheckedInput(raw, source)
+    text = io.TextIOWrapper(io.BufferedReader(checked, _CHUNK), encoding="utf-8-sig",
+                            errors="strict", newline="")
+    csv.field_size_limit(MAX_CSV_FIELD)
+    reader = csv.reader(text, strict=True)
+    line = 1
+    try:
+        header = next(reader, None)
+        if header is None:
+            if checked.problem is not None:
+                raise ImportFailed([checked.problem], 1, subject=source)
+            raise ImportFailed([Problem(f"{source}:1", "the file is empty; the first line must "
+                                        "name the columns")], 1, subject=source)
+        names = [h.strip() for h in header]
+        _check_header(section, names, source)
+        width = len(names)
+        line = reader.line_num + 1
+        rows = 0
+        for row in reader:
+            start, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line, or a row of empty cells (spreadsheets export those)
+            if len(row) != width:
+                validator.problem(Problem(f"{source}:{start}", f"{len(row)} cells, but the "
+                                          f"header has {width} columns; quote cells that hold "
+                                          "commas"))
+                continue
+            validator.add(Record(source, start, {
+                name: cell if cell.strip() else None for name, cell in zip(names, row,
+                                                                           strict=True)}))
+            rows += 1
+            if progress is not None and not rows % 4096:
+                progress.read(checked.done, total, rows)
+        if progress is not None:
+            progress.read(checked.done, total, rows)
+    except csv.Error as exc:
+        if checked.problem is None:  # else: the cut at a bad byte left a quote open
+            validator.problem(Problem(f"{source}:{line}", f"malformed CSV: {exc}"))
+    except UnicodeDecodeError as exc:
+        if checked.problem is None:
+            validator.problem(Problem(f"{source}:{line}", f"not UTF-8 text ({exc.reason}); "
+                                      "save the file as UTF-8"))
+    finally:
+        if file != "-":
+            raw.close()
+    if checked.problem is not None:
+        validator.problem(checked.problem)
+    return checked.sha.hexdigest()
+
+
+def _check_header(section: Section, names: list[str], source: str) -> None:
+    """Every column a known field, named once; every required field a column."""
+    known = section.field_names
+    where = f"{source}:1"
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name in first:
+            problems.append(Problem(where, f"column '{name}' appears twice (columns {first[name]} "
+                                    f"and {i}); name each column once"))
+            continue
+        first[name] = i
+        if not name:
+            problems.append(Problem(where, f"column {i} has no name; allowed: {', '.join(known)}"))
+        elif name not in known:
+            close = did_you_mean(name, known)
+            hint = f"; did you mean '{close}'?" if close else ""
+            problems.append(Problem(where, f"unknown column '{name}'; allowed: "
+                                    f"{', '.join(known)}{hint}"))
+    missing = [n for n in section.required_names if n not in first]
+    if missing:
+        s = "s" if len(missing) > 1 else ""
+        problems.append(Problem(where, f"missing required column{s} {', '.join(missing)}; "
+                                f"a {section.label} needs {', '.join(section.required_names)}"))
+    if problems:
+        raise ImportFailed(problems, len(problems), subject=source)
+
+
+def _open_binary(file: str, source: str, stdin: BinaryIO | None) -> tuple[BinaryIO, int | None]:
+    """The input's bytes and, for a file, its size."""
+    if file == "-":
+        if stdin is None:
+            raise CroError("no standard input to read")
+        return stdin, None
+    path = Path(file)
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the caller
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise CroError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise CroError(f"{source}: is a folder, not a file") from None
+    except PermissionError:
+        raise CroError(f"{source}: permission denied") from None
+    return fh, size
+
+
+def _read_whole(file: str, source: str, stdin: BinaryIO | None, cap: int) -> bytes:
+    if file != "-":
+        return read_bytes(Path(file), source, cap)
+    if stdin is None:
+        raise CroError("no standard input to read")
+    data = stdin.read(cap + 1)
+    if len(data) > cap:
+        raise ImportFailed([Problem(f"{source}:1", f"input is larger than the limit of {cap:,} "
+                                    "bytes")], 1, subject=source)
+    return data
+
+
+# ---------------------------------------------------------------- YAML
+
+
+def _yaml_list(data: bytes, source: str, table: str) -> list[Record]:
+    """A YAML list of records (one document), each field with its line."""
+    docs = [d for d in parse_yaml(decode_text(data, source), source) if d is not None]
+    if not docs:
+        raise ImportFailed([Problem(f"{source}:1", f"the file holds no records; write a YAML "
+                                    f"list of {table} (- field: value)")], 1, subject=source)
+    if len(docs) > 1:
+        raise ImportFailed([Problem(f"{source}:{getattr(docs[1], 'line', 1)}", "more than one "
+                                    "YAML document; an import file holds one list")], 1,
+                           subject=source)
+    doc = docs[0]
+    if not isinstance(doc, YList):
+        what = f"an import file must be a YAML list of {table} (- field: value)"
+        if isinstance(doc, YMap):
+            what += "; a mapping of sections is a seed document: crotool load FILE"
+        raise ImportFailed([Problem(f"{source}:{getattr(doc, 'line', 1)}", what)], 1,
+                           subject=source)
+    return yaml_records(doc, source, table)
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def _json_records(data: bytes, source: str, table: str) -> list[Record]:
+    """A JSON array of objects, each object and field with its line.
+
+    `readers.json_records` numbers records by position; an import names lines, so the array
+    and its objects are walked here, each value decoded by the json module. Numbers and
+    booleans become their text (validation converts them by the field's type).
+    """
+    import json
+    from json.decoder import scanstring
+
+    text = decode_text(data, source)
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+    counted = [0, 0]  # (position, newlines before it): positions only move forward
+
+    def line_at(pos: int) -> int:
+        counted[1] += text.count("\n", counted[0], pos)
+        counted[0] = pos
+        return counted[1] + 1
+
+    def skip(pos: int) -> int:
+        return ws.match(text, pos).end()
+
+    def expect(pos: int, what: str) -> None:
+        raise json.JSONDecodeError(what, text, pos)
+
+    records: list[Record] = []
+    problems: list[Problem] = []
+    try:
+        pos = skip(0)
+        if text[pos:pos + 1] != "[":
+            raise ImportFailed([Problem(f"{source}:{line_at(pos)}", f"{table}: the file must "
+                                        "hold one JSON array of objects")], 1, subject=source)
+        pos = skip(pos + 1)
+        if text[pos:pos + 1] == "]":
+            pos = skip(pos + 1)
+        else:
+            while True:
+                line = line_at(pos)
+                if text[pos:pos + 1] != "{":
+                    value, pos = decoder.raw_decode(text, pos)
+                    problems.append(Problem(f"{source}:{line}", "each entry must be a JSON "
+                                            f"object, not {type(value).__name__}"))
+                else:
+                    values: dict[str, Any] = {}
+                    lines: dict[str, int] = {}
+                    pos = skip(pos + 1)
+                    if text[pos:pos + 1] == "}":
+                        pos += 1
+                    else:
+                        while True:
+                            if text[pos:pos + 1] != '"':
+                                expect(pos, "Expecting property name enclosed in double quotes")
+                            key_line = line_at(pos)
+                            key, pos = scanstring(text, pos + 1)
+                            pos = skip(pos)
+                            if text[pos:pos + 1] != ":":
+                                expect(pos, "Expecting ':' delimiter")
+                            value, pos = decoder.raw_decode(text, skip(pos + 1))
+                            if key in values or key in lines:
+                                problems.append(Problem(f"{source}:{key_line}", f"duplicate key "
+                                                        f"'{key}' (first at line {lines[key]})"))
+                            else:
+                                lines[key] = key_line
+                                _json_field(values, key, value, f"{source}:{key_line}", problems)
+                            pos = skip(pos)
+                            if text[pos:pos + 1] == ",":
+                                pos = skip(pos + 1)
+                                continue
+                            if text[pos:pos + 1] != "}":
+                                expect(pos, "Expecting ',' delimiter")
+                            pos += 1
+                            break
+                    records.append(Record(source, line, values, lines))
+                pos = skip(pos)
+                if text[pos:pos + 1] == ",":
+                    pos = skip(pos + 1)
+                    continue
+                if text[pos:pos + 1] != "]":
+                    expect(pos, "Expecting ',' delimiter")
+                pos = skip(pos + 1)
+                break
+        if pos != len(text):
+            expect(pos, "Extra data")
+    except json.JSONDecodeError as exc:
+        raise ImportFailed([Problem(f"{source}:{exc.lineno}", f"malformed JSON: {exc.msg}")], 1,
+                           subject=source) from None
+    except RecursionError:
+        raise ImportFailed([Problem(f"{source}:1", "malformed JSON: nested too deeply")], 1,
+                           subject=source) from None
+    if problems:
+        raise ImportFailed(problems, len(problems), subject=source)
+    return records
+
+
+def _json_field(values: dict[str, Any], key: str, value: Any, where: str,
+                problems: list[Problem]) -> None:
+    """One JSON value as text (or None, or a list of text), like every other reader gives."""
+    items = value if isinstance(value, list) else [value]
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, (dict, list)):
+            problems.append(Problem(where, f"{key}: an object or nested list is not allowed"))
+            return
+        if item is None or isinstance(item, str):
+            text = item
+        elif isinstance(item, bool):
+            text = "true" if item else "false"
+        else:
+            text = str(item)
+        # A "\u0000" escape makes a control character that the byte check could not see.
+        if text is not None and (bad := _CONTROL.search(text)):
+            problems.append(Problem(where, f"{key}: control character "
+                                    f"U+{ord(bad.group()):04X} is not allowed"))
+            return
+        out.append(text)
+    values[key] = out if isinstance(value, list) else out[0]
+
+
+# ---------------------------------------------------------------- history
+
+
+def history(conn: sqlite3.Connection, table: str | None = None, limit: int | None = None
+            ) -> list[dict[str, Any]]:
+    """Recorded imports and loads, newest first (`crotool imports list`)."""
+    where, params = "", []
+    if table is not None:
+        if table != "*":
+            importable(table)
+        where, params = "WHERE table_name = ?", [table]
+    sql = ("SELECT id, at, os_user AS user, command, table_name AS \"table\", file, rows, "
+           f"inserted, updated, unchanged, sha256 FROM imports {where} ORDER BY id DESC")
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [dict(r) for r in conn.execute(sql, params)]
+
