@@ -1,6 +1,6 @@
 """`python -m crotool` is the same as the `crotool` console script."""
 
-from crotool.cli import main
+from crotool.entry import main
 
 if __name__ == "__main__":
     main()

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from crotool import db, queries
 from crotool.errors import CroError, Problem, ValidationFailed
-from crotool.schema import ASSESSMENT_STATUSES, SECTIONS
+from crotool.schema import ASSESSMENT_STATUSES, SECTIONS, Section
 
 if TYPE_CHECKING:
     from crotool.audit import Auditor
@@ -68,7 +68,7 @@ def now() -> datetime:
     return current
 
 
-def _check(conn: sqlite3.Connection, section: Any, values: dict[str, Any], subject: str
+def _check(conn: sqlite3.Connection, section: Section, values: dict[str, Any], subject: str
            ) -> dict[str, Any]:
     """Convert and check one command-line record with the rules loads and imports use."""
     from crotool.readers import Record

@@ -1,0 +1,187 @@
+"""`crotool import TABLE FILE` and `crotool imports list`: one-off imports and their history."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from typing import Annotated, Any, Optional
+
+import typer
+
+from crotool.options import FormatOpt, Fmt, OutputOpt, out
+
+imports_app = typer.Typer(help="The history of imports and loads: file, SHA-256, counts.",
+                          no_args_is_help=True)
+
+# schema.IMPORTABLE, spelt out so that completion does not import the domain.
+_TABLES = ("schools", "officers", "leaves", "assignments", "duties", "connectors", "engagements")
+
+
+class InputFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+    yaml = "yaml"
+
+
+def _complete_table(incomplete: str) -> list[str]:
+    return [t for t in _TABLES if t.startswith(incomplete)]
+
+
+def import_cmd(
+    table: Annotated[str, typer.Argument(
+        metavar="TABLE", autocompletion=_complete_table,
+        help=f"What the file holds: {', '.join(_TABLES)}.")],
+    file: Annotated[str, typer.Argument(
+        metavar="FILE", help="A .csv, .json (an array of objects) or .yaml/.yml (a list) file; "
+        "- reads stdin (give --format).")],
+    input_format: Annotated[Optional[InputFormat], typer.Option(  # noqa: UP045
+        "--format", case_sensitive=False,
+        help="The input's format, for - (stdin) or a file without a telling extension.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", "-n", help="Validate every row and count what would change; write "
+        "nothing.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List every record that changes (or would).")] = False,
+    fmt: Annotated[Fmt, typer.Option(
+        "--output-format", case_sensitive=False,
+        help="Format of the summary on stdout (--format names the input here).")] = Fmt.table,
+    output: OutputOpt = None,
+) -> None:
+    """Import one table's records from CSV, JSON or YAML: every row validated, then all or none.
+
+    Every row is checked first (types, allowed values, references to what is stored,
+    duplicates within the file); any bad row means nothing is written, and each one is
+    listed with file:line, its key, the field and what is allowed. Records are matched by
+    their natural key: new ones are inserted, changed ones updated (only the columns the file
+    gives), so importing the same file again changes nothing and says so.
+
+    CSV: a header row of field names, UTF-8 (a byte-order mark is fine); every cell is text
+    converted by its field's type (badge 0123 stays 0123); an empty cell is no value; list
+    fields (also_feeds, connectors) separate items with ';'. Large CSV files stream: a
+    million duties import in bounded memory, with a progress bar on a terminal.
+
+    Examples:
+
+      crotool import officers roster.csv --dry-run -v
+
+      crotool import duties duties-2023-24.csv
+
+      crotool import engagements input.yaml
+
+      crotool import officers - --format csv < roster.csv
+    """
+    from crotool.commands.common import connect
+    from crotool.importer import import_file
+    from crotool.render import View, message
+
+    def show(change: tuple[str, str, dict[str, Any]]) -> None:
+        table_name, what, changes = change
+        message(f"  {table_name}: {what} {changes}")
+
+    conn = connect()
+    with _progress_bar() as progress:
+        result = import_file(
+            conn, table, file, fmt=input_format.value if input_format else None,
+            dry_run=dry_run, stdin=sys.stdin.buffer if file == "-" else None,
+            on_change=show if verbose else None, progress=progress)
+    c = result.counts
+    verb = "would import" if dry_run else "imported"
+    tail = " (dry run: nothing written)" if dry_run else ""
+    if not dry_run and c.inserted + c.updated == 0:
+        tail = " (nothing changed)"
+    message(f"{verb} {result.source} into {result.table}: {c.total:,} records, "
+            f"{c.inserted:,} new, {c.updated:,} updated, {c.unchanged:,} unchanged{tail}")
+    out(result.rows(), fmt, output, View(
+        title="Import", columns=["table", "file", "rows", "inserted", "updated", "unchanged",
+                                 "dry_run"],
+        justify={"rows": "right", "inserted": "right", "updated": "right",
+                 "unchanged": "right"}))
+
+
+@imports_app.command("list")
+def imports_list(
+    table: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--table", "-t", autocompletion=_complete_table,
+        help="Only imports into this table ('*' for seed loads).")] = None,
+    limit: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        "--limit", min=1, help="Only the newest N.")] = None,
+    fmt: FormatOpt = Fmt.table,
+    output: OutputOpt = None,
+) -> None:
+    """Every recorded import and load, newest first: when, who, file, SHA-256 and counts.
+
+    Loads (`crotool load`) are listed with table '*'.
+
+    Examples:
+
+      crotool imports list
+
+      crotool imports list --table duties -f json
+    """
+    from crotool.commands.common import connect
+    from crotool.importer import history
+    from crotool.render import View
+
+    rows = history(connect(), table=table, limit=limit)
+    out(rows, fmt, output, View(
+        title="Imports", empty="no imports yet",
+        columns=["id", "at", "user", "table", "file", "rows", "inserted", "updated",
+                 "unchanged", "sha256"],
+        justify={c: "right" for c in ("id", "rows", "inserted", "updated", "unchanged")}))
+
+
+class _NoProgress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _RichProgress:
+    """importer.Progress as a Rich bar on stderr: bytes read of the total, rows and rows/s."""
+
+    def __enter__(self) -> _RichProgress:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+            TextColumn("{task.fields[rows]:,} rows, {task.fields[rate]:,.0f} rows/s"),
+            TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self.bar.__enter__()
+        self.task = self.bar.add_task("reading", total=None, rows=0, rate=0.0)
+        return self
+
+    def read(self, done_bytes: int, total_bytes: int | None, rows: int) -> None:
+        elapsed = self.bar.tasks[0].elapsed or 0.0
+        self.bar.update(self.task, completed=done_bytes, total=total_bytes, rows=rows,
+                        rate=rows / elapsed if elapsed > 0 else 0.0)
+
+    def phase(self, text: str) -> None:
+        self.bar.update(self.task, description=text)
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+
+def _progress_bar() -> Any:
+    """A progress bar on stderr when stderr is a terminal; else nothing at all.
+
+    No animation for pipes, cron, `TERM=dumb` or `NO_COLOR`: the import stays silent there.
+    """
+    if not sys.stderr.isatty() or os.environ.get("TERM") == "dumb" or os.environ.get("NO_COLOR"):
+        return _NoProgress()
+    return _RichProgress()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_cmd)
+    app.add_typer(imports_app, name="imports")

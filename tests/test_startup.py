@@ -1,0 +1,68 @@
+"""Start-up guard: which heavy modules a command imports, checked in a fresh interpreter.
+
+Not a timing (timings belong in bench/): an import that creeps onto a fast path fails here
+whatever the machine's speed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import json, sys
+sys.argv = ["crotool", *json.loads(sys.argv[1])]
+from crotool.entry import main
+code = 0
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code or 0
+roots = {name.split(".")[0] for name in sys.modules}
+sys.stderr.write("\\nMODULES=" + json.dumps([code, sorted(roots)]) + "\\n")
+"""
+
+HEAVY = {"rich", "yaml", "sqlite_utils", "pydantic", "hypothesis"}
+
+
+def imported(args: list[str]) -> set[str]:
+    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args)],
+                          capture_output=True, text=True, timeout=60)
+    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES=")]
+    assert line, proc.stderr
+    code, mods = json.loads(line[-1][len("MODULES="):])
+    assert code == 0, proc.stderr
+    return set(mods)
+
+
+def test_version_imports_neither_typer_nor_anything_heavy():
+    mods = imported(["--version"])
+    assert not mods & (HEAVY | {"typer", "sqlite3"})
+
+
+@pytest.mark.parametrize("args", [
+    ["schools", "list", "--format", "json"],
+    ["gaps", "--format", "json"],
+    ["report", "coverage", "--format", "json"],
+    ["report", "duties", "--format", "json"],
+    ["duty", "list", "--format", "csv"],
+])
+def test_machine_formats_import_no_rich_yaml_or_sqlite_utils(seeded, args):
+    mods = imported(args)
+    assert "crotool" in mods and "typer" in mods
+    assert not mods & HEAVY, sorted(mods & HEAVY)
+
+
+def test_table_output_imports_rich_but_not_yaml(seeded):
+    mods = imported(["schools", "list"])
+    assert "rich" in mods
+    assert not mods & {"yaml", "sqlite_utils", "pydantic"}
+
+
+def test_load_is_the_path_that_imports_yaml():
+    mods = imported(["load", "--dry-run", "--format", "json"])
+    assert "yaml" in mods
+    assert "sqlite_utils" not in mods
