@@ -158,6 +158,12 @@ def resolve_range(conn: sqlite3.Connection, *, year: str | None = None,
         first = first or date.fromisoformat(year_row["start"])
         last = last or date.fromisoformat(year_row["end"])
     if first and last and last < first:
+        if end is None and year_row is not None:
+            raise CroError(f"--from {first} is after the end of school year {year_row['id']} "
+                           f"({last})", hint="give --to as well, or another --year")
+        if start is None and year_row is not None:
+            raise CroError(f"--to {last} is before the start of school year {year_row['id']} "
+                           f"({first})", hint="give --from as well, or another --year")
         raise CroError(f"--to {last} is before --from {first}",
                        hint="give the earlier day to --from")
     return Range(first, last, year_row["id"] if year_row else None)

@@ -74,6 +74,7 @@ BULK_CACHE_KIB = 65_536
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # as readers._CONTROL
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHUNK = 1 << 20
+_NO_LINES: dict[str, int] = {}  # a CSV record's fields all stand on its line (never mutated)
 
 
 class Progress(Protocol):
@@ -343,22 +344,11 @@ class _RowConverter:
         self.required = section.required_names
 
     def _converter(self, f: Field, private: bool) -> Callable[[Any], Any]:
+        if f.kind == "datetime":
+            return _datetime_converter(f)
         if f.kind not in self._MEMO_KINDS:
             return lambda raw: convert(f, raw, private=private)
-        memo: dict[Any, Any] = {}
-
-        def cached(raw: Any) -> Any:
-            try:
-                return memo[raw]
-            except KeyError:
-                value = convert(f, raw, private=private)
-                if len(memo) < self._MEMO_SIZE:
-                    memo[raw] = value
-                return value
-            except TypeError:  # a list from YAML or JSON: not hashable
-                return convert(f, raw, private=private)
-
-        return cached
+        return _memoised(lambda raw: convert(f, raw, private=private), self._MEMO_SIZE)
 
     def __call__(self, raw: dict[str, Any]) -> dict[str, Any] | None:
         converters = self.converters
@@ -373,6 +363,62 @@ class _RowConverter:
             if values.get(name) is None:
                 return None
         return values
+
+
+_MISS = object()
+
+
+def _memoised(function: Callable[[Any], Any], size: int) -> Callable[[Any], Any]:
+    """`function` (a conversion: pure) remembered for up to `size` distinct values.
+
+    A value that raises is not remembered: it raises again, and convert_record reports it.
+    """
+    memo: dict[Any, Any] = {}
+
+    def cached(raw: Any) -> Any:
+        if raw.__class__ is list:  # from YAML or JSON: not hashable, and never repeated
+            return function(raw)
+        value = memo.get(raw, _MISS)
+        if value is _MISS:
+            value = function(raw)
+            if len(memo) < size:
+                memo[raw] = value
+        return value
+
+    return cached
+
+
+# The canonical form that `convert` returns for a date-time, and that exports and most files
+# hold. Such a value converts to itself exactly when its date, hour, minute and second are each
+# valid, and those repeat across a duty log (a year has 366 dates, a day 24 hours): so each is
+# checked once, by `convert` itself, and a canonical value is then accepted as it stands.
+# Anything else (a space for the T, no seconds, an offset, a bad value) goes to `convert` whole.
+_CANONICAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+def _datetime_converter(f: Field) -> Callable[[Any], Any]:
+    def valid(template: str) -> Callable[[str], bool]:
+        def check(part: str) -> bool:
+            text = template.format(part)
+            try:
+                return convert(f, text) == text
+            except BadValue:
+                return False
+
+        return _memoised(check, 4_096)
+
+    day = valid("{}T00:00:00")
+    hour, minute, second = valid("2000-01-01T{}:00:00"), valid("2000-01-01T00:{}:00"), valid(
+        "2000-01-01T00:00:{}")
+    canonical = _CANONICAL_DATETIME.fullmatch
+
+    def fast(raw: Any) -> Any:
+        if (raw.__class__ is str and canonical(raw) and day(raw[:10]) and hour(raw[11:13])
+                and minute(raw[14:16]) and second(raw[17:19])):
+            return raw
+        return convert(f, raw)
+
+    return fast
 
 
 # ---------------------------------------------------------------- CSV
@@ -471,16 +517,21 @@ def _read_csv(file: str, source: str, stdin: BinaryIO | None, section: Section,
         rows = 0
         for row in reader:
             start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue  # a blank line, or a row of empty cells (spreadsheets export those)
             if len(row) != width:
+                if not "".join(row).strip():
+                    continue  # a blank line
                 validator.problem(Problem(f"{source}:{start}", f"{len(row)} cells, but the "
                                           f"header has {width} columns; quote cells that hold "
                                           "commas"))
                 continue
-            validator.add(Record(source, start, {
-                name: cell if cell.strip() else None for name, cell in zip(names, row,
-                                                                           strict=True)}))
+            values = dict(zip(names, row))
+            blank = [name for name, cell in values.items() if not cell or cell.isspace()]
+            if blank:
+                if len(blank) == width:
+                    continue  # a row of empty cells (spreadsheets export those)
+                for name in blank:
+                    values[name] = None
+            validator.add(Record(source, start, values, _NO_LINES))
             rows += 1
             if progress is not None and not rows % 4096:
                 progress.read(checked.done, total, rows)

@@ -44,7 +44,10 @@ class Counts:
 
 def to_sql(section: Section, name: str, value: Any) -> Any:
     """A typed value -> what its column stores (lists as JSON, booleans as 0/1)."""
-    kind = section.field(name).kind
+    return _sql_value(section.field(name).kind, value)
+
+
+def _sql_value(kind: str, value: Any) -> Any:
     if kind == "list":
         return json.dumps(value if value is not None else [], ensure_ascii=False)
     if kind == "bool":
@@ -188,7 +191,9 @@ class Staging:
         self.section = section
         self.columns: tuple[str, ...] = section.field_names
         self._bit = {name: 1 << i for i, name in enumerate(self.columns)}
-        self._kinds = [section.field(name).kind for name in self.columns]
+        self._masks: dict[tuple[str, ...], int] = {}  # the fields a record gives -> its mask
+        self._special = [(i + 2, f.name, f.kind) for i, f in enumerate(section.fields)
+                         if f.kind in ("list", "bool")]
         self.count = 0
         self.masks: set[int] = set()
         # Before the first TEMP object: changing temp_store drops existing TEMP tables.
@@ -199,25 +204,19 @@ class Staging:
         self._insert = (f"INSERT INTO temp.{STAGING} VALUES "
                         f"({', '.join('?' * (len(self.columns) + 2))})")
 
-    def row(self, line: int, values: dict[str, Any]) -> tuple:
-        """One validated record as a staging row: (line, mask, every column in SQL form)."""
-        mask = 0
-        out: list[Any] = [line, 0]
-        for name, kind in zip(self.columns, self._kinds, strict=True):
-            if name not in values:
-                out.append(None)
-                continue
-            mask |= self._bit[name]
-            value = values[name]
-            if kind == "list":
-                value = json.dumps(value if value is not None else [], ensure_ascii=False)
-            elif kind == "bool" and value is not None:
-                value = int(bool(value))
-            out.append(value)
-        out[1] = mask
-        return tuple(out)
+    def row(self, line: int, values: dict[str, Any]) -> list:
+        """One validated record as a staging row: [line, mask, every column in SQL form]."""
+        shape = tuple(values)
+        mask = self._masks.get(shape)
+        if mask is None:
+            mask = self._masks[shape] = sum(self._bit[name] for name in shape)
+        out = [line, mask, *map(values.get, self.columns)]
+        for i, name, kind in self._special:  # the few list and bool columns
+            if name in values:
+                out[i] = _sql_value(kind, values[name])
+        return out
 
-    def add(self, rows: list[tuple]) -> None:
+    def add(self, rows: list[list]) -> None:
         """Append rows made by `row`, in one short transaction on the TEMP database only."""
         if not rows:
             return

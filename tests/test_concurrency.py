@@ -21,8 +21,8 @@ from crotool import db
 
 pytestmark = pytest.mark.slow
 
-N = 1500  # records per load / import
-K = 12  # duty log commands
+N = 1000  # records per load / import
+K = 8  # duty log commands
 LOADERS = {"a": ("0417", "juanita-hs", "traffic-safety"),
            "b": ("2291", "redmond-hs", "collision-response")}
 LOGGER = ("3045", "eastlake-hs", "no-trespass-service")

@@ -295,6 +295,8 @@ def test_pattern_filter_includes_split_feeders(cli, seeded):
     (["--from", "2024-02-30"], "--from: '2024-02-30' is not a real date"),
     (["--from", "2024-02-01", "--to", "2024-01-01"], "--to 2024-01-01 is before --from "
                                                      "2024-02-01"),
+    (["--year", "2023-24", "--from", "2024-07-01"], "--from 2024-07-01 is after the end of "
+                                                    "school year 2023-24 (2024-06-21)"),
 ])
 def test_bad_filters_are_refused(cli, seeded, args, message):
     result = cli("duty", "list", *args)

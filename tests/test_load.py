@@ -134,7 +134,8 @@ def test_dry_run_of_a_change_reports_it_and_writes_nothing(cli, seeded, tmp_path
     change = tmp_path / "change.yaml"
     change.write_text("""\
 schools:
-  - {id: bell-es, name: Bell Elementary (renamed), level: elementary, feeder_pattern: lake-washington, agency: kirkland-pd}
+  - {id: bell-es, name: Bell Elementary (renamed), level: elementary,
+     feeder_pattern: lake-washington, agency: kirkland-pd}
 officers:
   - {badge: "4444", name: New Officer, agency: kcso}
 agencies:

@@ -1,19 +1,23 @@
-"""`crotool officers ...`: the roster."""
+"""`crotool officers ...`: the roster (list, add, update, leave).
+
+The commands parse options and print; `crotool.roster` checks each change with the rules that
+`load` and `import` use and writes it, with its audit row, in one transaction.
+"""
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
 
-from crotool.options import FormatOpt, Fmt, OutputOpt, out
+from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
 officers_app = typer.Typer(help="Officers each agency selects, their training and leave.",
                            no_args_is_help=True)
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     active = "active"
     inactive = "inactive"
 
@@ -43,6 +47,135 @@ def officers_list(
     out(rows, fmt, output, View(
         title="Officers",
         row_style=lambda r: "dim" if r["status"] == "inactive" else None))
+
+
+@officers_app.command("add")
+def officers_add(
+    badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge number "
+                                         "(text: a leading zero is kept).")],
+    name: Annotated[str, typer.Option("--name", metavar="NAME", help="Full name.")],
+    agency: Annotated[str, typer.Option("--agency", "-a", metavar="AGENCY",
+                                        help="The officer's agency (agency id).")],
+    status: Annotated[Optional[Status], typer.Option(  # noqa: UP045
+        "--status", "-s", help="active (default) or inactive.")] = None,
+    trained_on: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--trained-on", metavar="DATE", help="The day the officer was school-trained "
+        "(YYYY-MM-DD); leave out while not trained yet.")] = None,
+    rank: Annotated[Optional[str], typer.Option("--rank", help="e.g. Officer, Deputy.")  # noqa: UP045
+                    ] = None,
+    phone: Annotated[Optional[str], typer.Option("--phone", help="Work phone.")  # noqa: UP045
+                     ] = None,
+    email: Annotated[Optional[str], typer.Option("--email", help="Work e-mail.")  # noqa: UP045
+                     ] = None,
+) -> None:
+    """Add an officer to the roster. A badge that exists is refused: use `officers update`.
+
+    An officer covers a feeder pattern only once school-trained (--trained-on) and while
+    active; see `crotool gaps`.
+
+    Examples:
+
+    \b
+      crotool officers add 2412 --name "Sam Sample" --agency redmond-pd \\
+          --trained-on 2024-01-08 --rank Officer --phone 425-555-0124
+
+    \b
+      crotool officers add 0977 --name "Lee Example" --agency kcso --status inactive
+    """
+    from crotool.commands.common import connect
+    from crotool.render import message
+    from crotool.roster import add_officer
+
+    change = add_officer(connect(), badge=badge, name=name, agency=agency,
+                         status=status.value if status else None, trained_on=trained_on,
+                         rank=rank, phone=phone, email=email)
+    r = change.record
+    trained = (f"school-trained on {r['school_trained_on']}" if r["school_trained_on"]
+               else "not school-trained yet")
+    message(f"added officer {r['badge']} ({r['name']}, {r['agency']}, {r['status']}, {trained})")
+    message(f"next: crotool assign {r['badge']} PATTERN")
+
+
+@officers_app.command("update")
+def officers_update(
+    badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge.")],
+    name: Annotated[Optional[str], typer.Option("--name", help="New full name.")  # noqa: UP045
+                    ] = None,
+    status: Annotated[Optional[Status], typer.Option(  # noqa: UP045
+        "--status", "-s", help="active or inactive.")] = None,
+    trained_on: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--trained-on", metavar="DATE", help="The day the officer was school-trained "
+        "(YYYY-MM-DD); 'none' clears it (not trained).")] = None,
+    rank: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--rank", help="Rank; 'none' clears it.")] = None,
+    phone: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--phone", help="Work phone; 'none' clears it.")] = None,
+    email: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--email", help="Work e-mail; 'none' clears it.")] = None,
+) -> None:
+    """Change an officer's status, training date, rank or contact; other fields are kept.
+
+    `none` (also `null` or `-`) clears --trained-on, --rank, --phone or --email.
+
+    Examples:
+
+      crotool officers update 2307 --trained-on 2023-10-16
+
+      crotool officers update 0923 --status active --phone 206-555-0199
+
+      crotool officers update 2350 --trained-on none
+    """
+    from crotool.commands.common import connect
+    from crotool.render import message
+    from crotool.roster import update_officer
+
+    change = update_officer(connect(), badge, name=name, status=status.value if status else None,
+                            trained_on=trained_on, rank=rank, phone=phone, email=email)
+    if change.action == "unchanged":
+        message(f"officer {badge} already says so; nothing changed")
+        return
+    shown = ", ".join(f"{'trained_on' if k == 'school_trained_on' else k}: "
+                      f"{_text(old)} -> {_text(new)}" for k, (old, new) in change.changes.items())
+    message(f"updated officer {badge}: {shown}")
+    message("see what it changes: crotool gaps")
+
+
+@officers_app.command("leave")
+def officers_leave(
+    badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge.")],
+    start: Annotated[str, typer.Option("--start", metavar="DATE",
+                                       help="First day away (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--end", metavar="DATE",
+                                     help="Last day away, inclusive (YYYY-MM-DD).")],
+    reason: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--reason", metavar="TEXT", help="Why, in general words (e.g. 'Scheduled leave'); "
+        "it is stored and shown, so keep medical or personal detail out.")] = None,
+) -> None:
+    """Record a leave: the officer is unavailable every day from --start to --end inclusive.
+
+    The same officer and --start again changes that leave's end and reason. Prints the
+    coverage gaps the leave opens (feeder patterns the officer is the CRO of).
+
+    Examples:
+
+      crotool officers leave 2307 --start 2024-04-08 --end 2024-04-21 --reason "Scheduled leave"
+    """
+    from crotool.commands.common import connect
+    from crotool.render import message
+    from crotool.roster import add_leave, describe_row
+
+    change = add_leave(connect(), badge, start=start, end=end, reason=reason)
+    r = change.record
+    verb = {"insert": "recorded", "update": "updated", "unchanged": "already recorded:"}[
+        change.action]
+    message(f"{verb} leave of officer {r['officer']}, {r['start']} to {r['end']}"
+            + (" (nothing changed)" if change.action == "unchanged" else ""))
+    for row in change.notes:
+        message(f"gap: {describe_row(row)}")
+
+
+def _text(value: object) -> str:
+    return "none" if value is None else str(value)
 
 
 def register(app: typer.Typer) -> None:

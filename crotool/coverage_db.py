@@ -1,0 +1,181 @@
+"""The coverage rule over the database: load one school year's plain data, run the engine.
+
+`crotool.coverage` is pure (no SQL, no clock); this module is its only reader. It loads, for one
+school year, exactly what `coverage.analyse` needs, with one query per table and every value
+bound:
+
+- the year itself;
+- every school (pattern, agency, also_feeds): schools have no year, and the required pairs
+  depend on all of them;
+- the officers that hold an assignment in the year (no other officer can cover, or conflict);
+- the year's assignments (served by the `assignments_year_pattern` index);
+- the leaves of those officers that overlap the year (a leave that runs past the year counts
+  only inside it; the engine clips it).
+
+Everything else a command needs around the engine (which year `--year`/`--on` mean, the
+`--pattern`/`--agency`/`--on` filters, the feeder patterns and agencies a matrix lays out,
+officers' names for people to read) is here too, so commands stay thin and `assign` can ask
+for the conflicts of the year it just wrote to.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+
+from crotool import queries
+from crotool.coverage import (
+    Assignment,
+    Leave,
+    Officer,
+    PairCoverage,
+    Row,
+    School,
+    Year,
+    analyse,
+    rows_on,
+)
+from crotool.errors import CroError
+
+__all__ = [
+    "Analysis",
+    "YearData",
+    "analyse_year",
+    "coverage",
+    "gaps",
+    "load_year",
+    "parse_day",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class YearData:
+    """The engine's input for one school year, and the names of the officers in it."""
+
+    year: Year
+    schools: list[School]
+    officers: list[Officer]
+    assignments: list[Assignment]
+    leaves: list[Leave]
+    names: dict[str, str] = field(default_factory=dict)  # badge -> name
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The engine's output for one school year (rows possibly filtered), plus what a report
+    lays out around it."""
+
+    year: Year
+    rows: list[Row]
+    pairs: list[PairCoverage]
+    names: dict[str, str]
+    patterns: list[str] = field(default_factory=list)  # every feeder pattern id, sorted
+    agencies: list[str] = field(default_factory=list)  # every agency id, sorted
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """An option's YYYY-MM-DD, or a CroError that names the option."""
+    if text is None:
+        return None
+    from crotool.validate import BadValue, parse_date
+
+    try:
+        return parse_date(text.strip())
+    except BadValue as exc:
+        raise CroError(f"{option}: {exc}") from None
+
+
+def _year(conn: sqlite3.Connection, year_id: str | None, on: date | None = None) -> Year:
+    """--year, else the year that contains `on` (else today), else the latest started."""
+    row = queries.year(conn, year_id, on)
+    return Year(row["id"], date.fromisoformat(row["start"]), date.fromisoformat(row["end"]))
+
+
+def load_year(conn: sqlite3.Connection, year: Year) -> YearData:
+    """One query per table, filtered by the year wherever the table allows it."""
+    schools = [
+        School(r["id"], r["feeder_pattern"], r["agency"], tuple(json.loads(r["also_feeds"])))
+        for r in conn.execute("SELECT id, feeder_pattern, agency, also_feeds FROM schools")
+    ]
+    officers: list[Officer] = []
+    names: dict[str, str] = {}
+    for r in conn.execute(
+        "SELECT badge, name, agency, status, school_trained_on FROM officers"
+        " WHERE badge IN (SELECT officer FROM assignments WHERE school_year = ?)",
+        (year.id,),
+    ):
+        trained = r["school_trained_on"]
+        officers.append(Officer(r["badge"], r["agency"], r["status"],
+                                date.fromisoformat(trained) if trained else None))
+        names[r["badge"]] = r["name"]
+    assignments = [
+        Assignment(r["officer"], r["feeder_pattern"], r["school_year"], r["role"],
+                   date.fromisoformat(r["start"]), date.fromisoformat(r["end"]))
+        for r in conn.execute(
+            "SELECT officer, feeder_pattern, school_year, role, start, end FROM assignments"
+            " WHERE school_year = ?", (year.id,))
+    ]
+    first, last = year.start.isoformat(), year.end.isoformat()
+    leaves = [
+        Leave(r["officer"], date.fromisoformat(r["start"]), date.fromisoformat(r["end"]))
+        for r in conn.execute(
+            "SELECT officer, start, end FROM leaves WHERE start <= ? AND end >= ?"
+            " AND officer IN (SELECT officer FROM assignments WHERE school_year = ?)",
+            (last, first, year.id))
+    ]
+    return YearData(year, schools, officers, assignments, leaves, names)
+
+
+def analyse_year(conn: sqlite3.Connection, year_id: str | None = None, *,
+                 on: date | None = None) -> Analysis:
+    """Every gap and conflict row, and every required pair's coverage, of one year."""
+    year = _year(conn, year_id, on)
+    data = load_year(conn, year)
+    rows, pairs = analyse(year, data.schools, data.officers, data.assignments, data.leaves)
+    return Analysis(year, rows, pairs, data.names)
+
+
+def gaps(conn: sqlite3.Connection, *, year: str | None = None, on: date | None = None,
+         pattern: str | None = None, agency: str | None = None) -> Analysis:
+    """`crotool gaps`: the year's rows, narrowed by --on, --pattern and --agency.
+
+    With --on and no --year, the year is the one that contains that day. A day outside the
+    chosen year is refused: it could only ever show nothing, which would read as "no gaps".
+    """
+    if pattern is not None:
+        queries.require(conn, "feeder_patterns", pattern, "--pattern")
+    if agency is not None:
+        queries.require(conn, "agencies", agency, "--agency")
+    result = analyse_year(conn, year, on=on)
+    y = result.year
+    if on is not None and not y.start <= on <= y.end:
+        where = f"school year {y.id} ({y.start} to {y.end})"
+        if year is None:
+            raise CroError(f"--on {on}: no school year contains that day; the nearest is {where}",
+                           hint="give a day inside a stored school year")
+        raise CroError(f"--on {on} is outside {where}",
+                       hint="give a day inside the year, or leave --year out")
+    rows = result.rows
+    if on is not None:
+        rows = rows_on(rows, on)
+    if pattern is not None:
+        rows = [r for r in rows if r.feeder_pattern == pattern]
+    if agency is not None:
+        rows = [r for r in rows if r.agency == agency]
+    return Analysis(y, rows, result.pairs, result.names)
+
+
+def coverage(conn: sqlite3.Connection, *, year: str | None = None) -> Analysis:
+    """`crotool report coverage`: one PairCoverage per required pair, with every feeder
+    pattern and agency (a report lays out the whole matrix, required or not)."""
+    result = analyse_year(conn, year)
+    patterns = {r[0] for r in conn.execute("SELECT id FROM feeder_patterns")}
+    agencies = {r[0] for r in conn.execute("SELECT id FROM agencies")}
+    # Foreign keys keep pairs inside those sets; the union only guards a hand-edited file.
+    patterns.update(p.feeder_pattern for p in result.pairs)
+    agencies.update(p.agency for p in result.pairs)
+    # Every badge a cell shows holds a cro assignment in the year: load_year has its name.
+    return Analysis(result.year, result.rows, result.pairs, result.names, sorted(patterns),
+                    sorted(agencies))
