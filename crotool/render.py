@@ -31,6 +31,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # In CSV, tab, CR and LF are data (a multi-line note), quoted by the csv module; the other
 # control characters (ESC above all) would reach a terminal that `cat`s the file.
 _CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_C1 = re.compile(r"[\x7f-\x9f]")  # only ever inside JSON strings: the rest is ASCII
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -100,7 +101,10 @@ def columns_of(rows: list[dict], view: View) -> list[str]:
 
 
 def to_json(rows: Any) -> str:
-    return json.dumps(rows, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+    text = json.dumps(rows, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+    # json escapes C0 controls but writes DEL and C1 (U+0080-U+009F; CSI is U+009B) raw: as
+    # \u escapes the data is the same, and nothing a terminal obeys reaches it.
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def to_csv(rows: list[dict], cols: list[str]) -> str:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from crotool.errors import Problem, did_you_mean
-from crotool.readers import Record
+from crotool.readers import _CONTROL, Record
 from crotool.schema import SECTIONS, Field, Section
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -88,6 +88,11 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
     if raw is None:
         return None
     text = raw.strip() if f.kind != "text" else raw
+    bad = _CONTROL.search(text)
+    if bad:
+        # The readers refuse these in files; a command-line option (`--notes $'\e[31m'`)
+        # reaches here directly. The value itself is not shown: it may be a private note.
+        raise BadValue(f"control character U+{ord(bad.group()):04X} is not allowed")
     if f.kind == "text":
         if len(text) > f.max_length:
             raise BadValue(f"longer than {f.max_length} characters")

@@ -9,6 +9,7 @@ not a benchmark: an alias bomb or a deep nesting that the reader expanded would 
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -224,3 +225,115 @@ def test_the_alias_bomb_would_really_explode() -> None:
 
     assert leaves(node, {}) > 9**9
     assert os.path.getsize(BAD / "alias_bomb.yaml") < 1000
+
+
+# ---------------------------------------------------------------- hostile text
+# Text that is valid data but dangerous to show: Rich markup, terminal escape sequences and
+# spreadsheet formulas. Stored as given, it must come out as plain text in every format.
+
+HOSTILE_SEED = """
+officers:
+  - {badge: "6001", name: "[link=https://evil.example]Click me[/link]", agency: kcso}
+  - {badge: "6002", name: "[/] [bold red]unbalanced", agency: kcso}
+  - {badge: "6003", name: '=HYPERLINK("https://evil.example","pay")', agency: kcso}
+  - {badge: "6004", name: "+1+2", agency: kcso, rank: "@SUM(A1:A9)", phone: "-2+3"}
+schools:
+  - {id: hostile-es, name: "[red]Fake[/red] =1+1", level: elementary, feeder_pattern: redmond,
+     agency: redmond-pd, address: "[link=file:///etc/passwd]home[/link]"}
+duties:
+  - {officer: "6001", school: hostile-es, category: traffic-safety, at: 2024-01-09T08:00:00,
+     reference: "=cmd|' /C calc'!A0", notes: "[link=https://evil.example]see[/link] @x"}
+"""
+# What another tool (or an older version) may have left in the file: escapes the readers
+# would refuse, planted behind crotool's back.
+PLANTED = "Esc\x1b[2J\x1b]8;;https://evil.example\x07Link\x1b]8;;\x07\x9b31mC1"
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@pytest.fixture
+def hostile(cli, seeded_copy: Path, tmp_path: Path) -> Path:
+    doc = tmp_path / "hostile.yaml"
+    doc.write_text(HOSTILE_SEED)
+    result = cli("load", str(doc))
+    assert result.exit_code == 0, result.stderr
+    import sqlite3
+
+    raw = sqlite3.connect(str(seeded_copy), isolation_level=None)
+    raw.execute("UPDATE officers SET name = ? WHERE badge = '0923'", (PLANTED,))
+    raw.execute("UPDATE schools SET city = ? WHERE id = 'hostile-es'", (PLANTED,))
+    raw.close()
+    return seeded_copy
+
+
+COMMANDS = [["officers", "list"], ["schools", "list", "--pattern", "redmond"],
+            ["duty", "list", "--include-notes"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html", "svg", "csv", "json"])
+def test_hostile_text_is_shown_as_plain_text(cli, hostile: Path, command: list[str],
+                                             fmt: str) -> None:
+    result = cli(*command, "-f", fmt)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert not CONTROLS.search(out.replace("\r\n", "\n")), repr(CONTROLS.search(out))
+    assert "evil.example" in out or command[0] == "schools"  # the text is kept, as text
+    assert 'href="https://evil.example' not in out and "href='https://evil.example" not in out
+    assert "file:///etc/passwd" in out or command[0] != "schools"
+    if fmt in ("table", "markdown"):
+        expected = {"officers": ["[link=https://evil.example]Click me[/link]",
+                                 "[/] [bold red]unbalanced",
+                                 # control characters gone, the rest is inert text
+                                 "Esc[2J]8;;https://evil.exampleLink]8;;31mC1"],
+                    "schools": ["[red]Fake[/red] =1+1", "[link=file:///etc/passwd]home[/link]"],
+                    "duty": ["[link=https://evil.example]see[/link] @x"]}[command[0]]
+        for text in expected:
+            assert text in out, (text, out)
+
+
+def test_hostile_text_in_csv_is_formula_safe(cli, hostile: Path) -> None:
+    import csv as csvmod
+    import io
+
+    out = cli("officers", "list", "-f", "csv").stdout
+    cells = [c for row in csvmod.reader(io.StringIO(out)) for c in row]
+    assert "'=HYPERLINK(\"https://evil.example\",\"pay\")" in cells
+    assert "'+1+2" in cells and "'@SUM(A1:A9)" in cells and "'-2+3" in cells
+    duties = cli("duty", "list", "--include-notes", "-f", "csv").stdout
+    cells = [c for row in csvmod.reader(io.StringIO(duties)) for c in row]
+    assert "'=cmd|' /C calc'!A0" in cells
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "@", "\t", "\r", "\n")), cell
+
+
+def test_hostile_text_in_json_is_exact_data(cli, hostile: Path) -> None:
+    import json
+
+    rows = {r["badge"]: r for r in json.loads(cli("officers", "list", "-f", "json").stdout)}
+    assert rows["6001"]["name"] == "[link=https://evil.example]Click me[/link]"
+    assert rows["6003"]["name"] == '=HYPERLINK("https://evil.example","pay")'
+    assert rows["0923"]["name"] == PLANTED  # escaped in the JSON text, exact once parsed
+
+
+def test_hostile_text_through_the_installed_script(hostile: Path) -> None:
+    from conftest import run_installed
+
+    result = run_installed("officers", "list")
+    assert result.returncode == 0, result.stderr
+    assert "[link=https://evil.example]Click me[/link]" in result.stdout
+    assert not CONTROLS.search(result.stdout)
+
+
+def test_hostile_text_in_an_error_message_is_plain(cli, seeded_copy: Path) -> None:
+    result = cli("officers", "list", "--agency", "[link=https://evil.example]x[/link]\x1b[2J")
+    assert result.exit_code == 1
+    assert "[link=https://evil.example]x[/link]" in result.stderr
+    assert "\x1b" not in result.stderr
+
+
+def test_control_characters_in_a_command_line_value_are_refused(cli, seeded_copy: Path) -> None:
+    result = cli("duty", "log", "--officer", "0417", "--school", "juanita-hs", "--category",
+                 "traffic-safety", "--notes", "secret \x1b[8m hidden")
+    assert result.exit_code == 1
+    assert "--notes: control character U+001B is not allowed" in result.stderr
+    assert "secret" not in result.stderr  # a note is never echoed, even when refused
