@@ -24,10 +24,9 @@ $XDG_DATA_HOME/crotool/crotool.db.
 
 Examples:
 
-  crotool load                       # the bundled district seed
-
-  crotool gaps --fail-on-gaps        # exit 3 when a feeder pattern lacks its officer
-
+\b
+  crotool load                    # the bundled district seed
+  crotool gaps --fail-on-gaps     # exit 3 when a pattern lacks its officer
   crotool report coverage -f html -o coverage.html
 """
 
@@ -93,17 +92,23 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-app = typer.Typer(
-    cls=CroGroup,
-    help=HELP,
-    rich_markup_mode=None,  # plain Click help: half the start-up time of Rich help
-    pretty_exceptions_enable=False,
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-)
+def make_app(modules: tuple[str, ...] | None = None) -> typer.Typer:
+    """The Typer app with the given command modules (all of them by default)."""
+    from crotool.commands import MODULES, register
+
+    app = typer.Typer(
+        cls=CroGroup,
+        help=HELP,
+        rich_markup_mode=None,  # plain Click help: half the start-up time of Rich help
+        pretty_exceptions_enable=False,
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    )
+    app.callback()(root)
+    register(app, MODULES if modules is None else modules)
+    return app
 
 
-@app.callback()
 def root(
     db: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--db", metavar="PATH", help="The database file (default: $CROTOOL_DB, else "
@@ -130,14 +135,21 @@ def _command_path() -> str:
     return f"crotool {rest}".rstrip()
 
 
-def _register() -> None:
-    from crotool.commands import register_all
-
-    register_all(app)
+_full_app: typer.Typer | None = None
 
 
-_register()
+def __getattr__(name: str) -> typer.Typer:
+    # `crotool.cli.app`, the whole app (tests, docs), is built on first use only: the console
+    # script builds just the part its command line needs.
+    global _full_app
+    if name == "app":
+        if _full_app is None:
+            _full_app = make_app()
+        return _full_app
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app(prog_name="crotool")
+    from crotool.commands import modules_for
+
+    make_app(modules_for(sys.argv[1:]))(prog_name="crotool")

@@ -183,7 +183,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         # Deferred foreign keys are checked here; validation should have caught it first.
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        raise CroError(f"the change was refused by the database: {exc}; nothing was written")
+        raise CroError(f"the change was refused by the database: {exc}; nothing was written"
+                       ) from None
 
 
 def checkpoint(conn: sqlite3.Connection) -> None:

@@ -66,3 +66,29 @@ def test_load_is_the_path_that_imports_yaml():
     mods = imported(["load", "--dry-run", "--format", "json"])
     assert "yaml" in mods
     assert "sqlite_utils" not in mods
+
+
+def test_every_command_is_routed_to_the_module_that_defines_it():
+    """The console script builds only the modules a command line needs: every command of the
+    whole app must be reachable that way, with the same subcommands."""
+    import typer.main
+
+    from crotool.cli import app, make_app
+    from crotool.commands import modules_for
+
+    full = typer.main.get_command(app)
+    for name, command in full.commands.items():
+        partial = typer.main.get_command(make_app(modules_for([name, "--help"])))
+        assert name in partial.commands, name
+        subs = getattr(command, "commands", {})
+        for sub in subs:
+            routed = typer.main.get_command(make_app(modules_for([name, sub, "--help"])))
+            assert sub in routed.commands[name].commands, f"{name} {sub}"
+
+
+def test_global_db_option_before_the_command_is_skipped_by_routing():
+    from crotool.commands import modules_for
+
+    assert modules_for(["--db", "x.db", "gaps"]) == ("gaps",)
+    assert modules_for(["--db=x.db", "report", "duties"]) == ("report", "duty")
+    assert "load" in modules_for(["--help"])

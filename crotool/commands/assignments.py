@@ -124,9 +124,9 @@ def assignments_list(
         "--year", "-y", metavar="YEAR", help="Only this school year (default: every year).")
     ] = None,
     pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--pattern", "-p", help="Only this feeder pattern.")] = None,
+        "--pattern", "-p", metavar="PATTERN", help="Only this feeder pattern.")] = None,
     agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--agency", "-a", help="Only officers of this agency.")] = None,
+        "--agency", "-a", metavar="AGENCY", help="Only officers of this agency.")] = None,
     officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--officer", metavar="BADGE", help="Only this officer.")] = None,
     fmt: FormatOpt = Fmt.table,

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crotool.options import FormatOpt, Fmt, OutputOpt, out
+from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
 
 def audit(

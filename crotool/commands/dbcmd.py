@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from crotool.options import FormatOpt, Fmt, OutputOpt, out
+from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
 db_app = typer.Typer(help="The database file: check it, back it up, describe it.",
                      no_args_is_help=True)
@@ -38,7 +38,8 @@ def check(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
 
       crotool db check -f json -o check.json    # for cron: exit 1 on any problem
     """
-    from crotool.checks import FAIL, check as run_checks, failures
+    from crotool.checks import FAIL, failures
+    from crotool.checks import check as run_checks
     from crotool.errors import CroError
     from crotool.render import View
 

@@ -145,6 +145,7 @@ def duty_list(
         empty="no duties in this range"))
 
 
+@report_app.command("duties")
 def report_duties(
     by: Annotated[By, typer.Option("--by", "-b", help="The key to count by.",
                                    case_sensitive=False)] = By.category,
@@ -228,4 +229,4 @@ def _bar(value: int, top: int, width: int) -> str:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(duty_app, name="duty")
-    report_app.command("duties")(report_duties)
+    # `report duties` registered itself on report_app above (report.py adds the group).

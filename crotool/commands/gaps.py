@@ -39,9 +39,9 @@ def gaps(
         "--on", metavar="DATE", help="Only the gaps and conflicts on this day (and, without "
         "--year, in the school year that contains it).")] = None,
     pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--pattern", "-p", help="Only this feeder pattern.")] = None,
+        "--pattern", "-p", metavar="PATTERN", help="Only this feeder pattern.")] = None,
     agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--agency", "-a", help="Only this agency.")] = None,
+        "--agency", "-a", metavar="AGENCY", help="Only this agency.")] = None,
     fail_on_gaps: Annotated[bool, typer.Option(
         "--fail-on-gaps", help="Exit 3 when any gap or conflict is listed (after writing the "
         "output); 0 when none.")] = False,
@@ -68,7 +68,7 @@ def gaps(
 
       crotool gaps --on 2024-04-10 --pattern lake-washington
 
-      crotool gaps --year 2023-24 --fail-on-gaps -f json -o gaps.json   # cron: exit 3 = gaps
+      crotool gaps --year 2023-24 --fail-on-gaps -f json -o gaps.json
     """
     from crotool.commands.common import connect
     from crotool.coverage_db import gaps as find_gaps
