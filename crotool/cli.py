@@ -71,6 +71,12 @@ class CroGroup(TyperGroup):
             elif is_full(exc):
                 _err(DISK_FULL_MESSAGE)  # a write outside db.transaction (e.g. a migration)
                 code = 1
+            elif isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc):
+                # Bytes that are not UTF-8 in an argument (Python keeps them as surrogates),
+                # refused by SQLite or the output: the user's encoding, not a crotool bug.
+                _err("a value given on the command line is not UTF-8 text; check the "
+                     "terminal's or the script's encoding")
+                code = 1
             else:
                 _err(f"internal error: {type(exc).__name__}: {exc} "
                      "(run again with CROTOOL_DEBUG=1 for details, and report it)")

@@ -61,16 +61,13 @@ from crotool.store import (
     bulk_upsert,
     record_import,
 )
-from crotool.validate import BadValue, Checker, convert, convert_record, record_label
+from crotool.validate import BadValue, Checker, convert, record_label
 
 FORMATS = ("csv", "json", "yaml")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 SMALL_IMPORT = 10_000  # up to this many rows, one audit row per change; above, one summary row
 BATCH = 2_000  # rows validated and staged together
 STDIN = "stdin"  # the name an import from `-` is recorded under
-# While writing a large import: a bigger page cache keeps the table's indexes in memory (the
-# insert touches six b-trees); 64 MiB stays well inside the 150 MB budget of a 1M-row import.
-BULK_CACHE_KIB = 65_536
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # as readers._CONTROL
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHUNK = 1 << 20
@@ -204,34 +201,27 @@ def _write(conn: sqlite3.Connection, staging: Staging, result: ImportResult,
     """The one write transaction: upsert, audit, provenance."""
     table = staging.section.name
     large = staging.count > SMALL_IMPORT
-    cache = conn.execute("PRAGMA main.cache_size").fetchone()[0]
-    if large:
-        conn.execute(f"PRAGMA main.cache_size = {-BULK_CACHE_KIB}")
-    try:
-        with db.transaction(conn):
-            auditor = Auditor(conn)
-            changes: list[tuple[str, str, str, dict]] = []
-            if not large or on_change is not None:
-                for action, key, diff in bulk_changes(conn, staging):
-                    if on_change is not None:
-                        on_change((table, f"{action} {key}", diff))
-                    if not large:
-                        changes.append((table, key, action, diff))
-            counts = bulk_upsert(conn, staging)
-            if not large:
-                auditor.record_many(changes)
-                result.audit = "per record" if changes else "none"
-            elif counts.inserted + counts.updated:
-                auditor.record(table, result.source, "import", {
-                    "file": result.source, "sha256": result.sha256, "rows": counts.total,
-                    "inserted": counts.inserted, "updated": counts.updated,
-                    "unchanged": counts.unchanged})
-                result.audit = "summary"
-            record_import(conn, auditor, table, result.source, result.sha256, counts)
-            result.counts = counts
-    finally:
-        if large:
-            conn.execute(f"PRAGMA main.cache_size = {cache}")
+    with db.transaction(conn):
+        auditor = Auditor(conn)
+        changes: list[tuple[str, str, str, dict]] = []
+        if not large or on_change is not None:
+            for action, key, diff in bulk_changes(conn, staging):
+                if on_change is not None:
+                    on_change((table, f"{action} {key}", diff))
+                if not large:
+                    changes.append((table, key, action, diff))
+        counts = bulk_upsert(conn, staging)
+        if not large:
+            auditor.record_many(changes)
+            result.audit = "per record" if changes else "none"
+        elif counts.inserted + counts.updated:
+            auditor.record(table, result.source, "import", {
+                "file": result.source, "sha256": result.sha256, "rows": counts.total,
+                "inserted": counts.inserted, "updated": counts.updated,
+                "unchanged": counts.unchanged})
+            result.audit = "summary"
+        record_import(conn, auditor, table, result.source, result.sha256, counts)
+        result.counts = counts
 
 
 def _report_changes(conn: sqlite3.Connection, staging: Staging,
@@ -524,7 +514,7 @@ def _read_csv(file: str, source: str, stdin: BinaryIO | None, section: Section,
                                           f"header has {width} columns; quote cells that hold "
                                           "commas"))
                 continue
-            values = dict(zip(names, row))
+            values = dict(zip(names, row, strict=True))
             blank = [name for name, cell in values.items() if not cell or cell.isspace()]
             if blank:
                 if len(blank) == width:

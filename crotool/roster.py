@@ -169,9 +169,9 @@ def update_officer(conn: sqlite3.Connection, badge: str, *, name: str | None = N
         raise CroError(f"officers update {badge}: nothing to change",
                        hint="give one or more of --name, --status, --trained-on, --rank, "
                        "--phone, --email")
-    for name_ in ("school_trained_on", "rank", "phone", "email"):
-        if name_ in given:
-            given[name_] = _clear(given[name_])
+    for clearable in ("school_trained_on", "rank", "phone", "email"):
+        if clearable in given:
+            given[clearable] = _clear(given[clearable])
     with db.transaction(conn):
         queries.require(conn, "officers", badge, "BADGE")
         stored = officer(conn, badge)

@@ -21,6 +21,7 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INT = re.compile(r"^[+-]?\d{1,12}$")
 _TRUE = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "off"})
@@ -88,6 +89,10 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
     if raw is None:
         return None
     text = raw.strip() if f.kind != "text" else raw
+    if _SURROGATE.search(text):
+        # A command-line argument that was not UTF-8 arrives with lone surrogates
+        # (surrogateescape), which SQLite cannot store.
+        raise BadValue("not UTF-8 text; check the terminal's or the script's encoding")
     bad = _CONTROL.search(text)
     if bad:
         # The readers refuse these in files; a command-line option (`--notes $'\e[31m'`)

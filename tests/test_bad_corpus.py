@@ -337,3 +337,21 @@ def test_control_characters_in_a_command_line_value_are_refused(cli, seeded_copy
     assert result.exit_code == 1
     assert "--notes: control character U+001B is not allowed" in result.stderr
     assert "secret" not in result.stderr  # a note is never echoed, even when refused
+
+
+@pytest.mark.parametrize("args, message", [
+    (["duty", "log", "--officer", "0417", "--school", "juanita-hs", "--category",
+      "traffic-safety", "--notes", "caf\udce9 notes"], "--notes: not UTF-8 text"),
+    (["officers", "list", "--agency", "caf\udce9"], "a value given on the command line is not "
+     "UTF-8 text"),
+])
+def test_arguments_that_are_not_utf8_are_a_clear_error(seeded_copy: Path, args: list[str],
+                                                       message: str) -> None:
+    """A Latin-1 terminal sends byte 0xe9 for 'é': Python hands it over as a lone surrogate,
+    which SQLite cannot store; the user gets one line, not an internal error."""
+    from conftest import run_installed
+
+    result = run_installed(*args)  # the str arguments are encoded back to the raw bytes
+    assert result.returncode == 1, result.stderr
+    assert message in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr

@@ -280,3 +280,15 @@ def test_info_table_and_db_option(cli, tmp_path: Path) -> None:
     assert str(other.resolve()) in result.stdout.replace("\n", "")
     assert stat.S_IMODE(other.stat().st_mode) == 0o600
     assert stat.S_IMODE(other.parent.stat().st_mode) == 0o700
+
+
+def test_a_file_that_is_not_a_database_is_one_clear_error(cli, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not an SQLite file, just text pretending " * 200)
+    os.chmod(junk, 0o600)
+    for args in (["db", "check"], ["db", "info"], ["db", "backup", str(tmp_path / "b.db")]):
+        result = cli("--db", str(junk), *args)
+        assert result.exit_code == 1, (args, result.stderr)
+        assert "not a crotool database or damaged" in result.stderr
+        assert "restore a backup made with `crotool db backup`" in result.stderr
+    assert not (tmp_path / "b.db").exists()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Optional
 
 import typer
 
-from crotool.options import FormatOpt, Fmt, OutputOpt, out
+from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
 imports_app = typer.Typer(help="The history of imports and loads: file, SHA-256, counts.",
                           no_args_is_help=True)
@@ -18,7 +18,7 @@ imports_app = typer.Typer(help="The history of imports and loads: file, SHA-256,
 _TABLES = ("schools", "officers", "leaves", "assignments", "duties", "connectors", "engagements")
 
 
-class InputFormat(str, Enum):
+class InputFormat(StrEnum):
     csv = "csv"
     json = "json"
     yaml = "yaml"
