@@ -28,10 +28,9 @@ from crotool import db
 from crotool.audit import Auditor
 from crotool.errors import CroError, Problem, ValidationFailed
 from crotool.queries import dicts, require, today
-from crotool.readers import Record
 from crotool.schema import DIMENSIONS, PHASES, SECTIONS
 from crotool.store import upsert
-from crotool.validate import BadValue, Checker, convert, parse_date
+from crotool.validate import BadValue, check_options, convert, parse_date
 
 # The report's default look-back: a school year is ~190 school days over ~9.5 months, so 180
 # calendar days means "not heard from this school year (or the last half of it)".
@@ -44,34 +43,17 @@ ENGAGEMENT_OPTIONS = {"date": "--date", "title": "TITLE", "connectors": "--conne
                       "phase": "--phase", "dimension": "--dimension", "summary": "--summary"}
 
 
-class _OptionRecord(Record):
-    """A record typed on the command line: its 'where' is the option, not a file line."""
-
-    options: dict[str, str]
-
-    def where(self, field_name: str | None = None) -> str:
-        if field_name is None:
-            return "command line"
-        return self.options.get(field_name, f"--{field_name}")
-
-
-def _record(values: dict[str, Any], options: dict[str, str]) -> Record:
-    record = _OptionRecord("command line", 0, values)
-    record.options = options
-    return record
-
-
 def _validate(conn: sqlite3.Connection, section_name: str, values: dict[str, Any],
               options: dict[str, str], subject: str) -> dict[str, Any]:
     """One record through the load's validation; ValidationFailed lists every problem."""
     section = SECTIONS[section_name]
     # An option given as "" means "no value", as an empty field does in a seed file.
     values = {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in values.items()}
-    checker = Checker(conn)
-    good = checker.run(section, [_record(values, options)])
-    if checker.problems:
-        raise ValidationFailed(_with_known_connectors(conn, checker.problems), subject=subject)
-    return good[0]
+    try:
+        return check_options(conn, section, values, subject, options=options, keep_label=True)
+    except ValidationFailed as exc:
+        raise ValidationFailed(_with_known_connectors(conn, exc.problems), subject=subject
+                               ) from None
 
 
 def _with_known_connectors(conn: sqlite3.Connection, problems: list[Problem]) -> list[Problem]:

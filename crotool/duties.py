@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crotool import db, queries
-from crotool.errors import CroError, Problem, ValidationFailed
+from crotool.errors import CroError
 from crotool.schema import ASSESSMENT_STATUSES, SECTIONS, Section
 
 if TYPE_CHECKING:
@@ -70,33 +69,9 @@ def now() -> datetime:
 
 def _check(conn: sqlite3.Connection, section: Section, values: dict[str, Any], subject: str
            ) -> dict[str, Any]:
-    """Convert and check one command-line record with the rules loads and imports use."""
-    from crotool.readers import Record
-    from crotool.validate import Checker
+    from crotool.validate import check_options
 
-    class _OptionRecord(Record):
-        """Typed at the command line: a problem names the option (`--minutes`), not a file
-        and line."""
-
-        def where(self, field_name: str | None = None) -> str:
-            return "--" + field_name.replace("_", "-") if field_name else self.source
-
-    checker = Checker(conn)
-    record = _OptionRecord(subject, 0, values, {})
-    good = checker.run(section, [record])
-    if checker.problems or not good:
-        raise ValidationFailed([_for_options(section.name, p) for p in checker.problems],
-                               subject=subject)
-    return good[0]
-
-
-def _for_options(section_name: str, problem: Problem) -> Problem:
-    """A problem as a command-line user reads it: the option already says which field, so the
-    record label that a file needs (`duties[0417/...].minutes: `) goes, and field names that
-    are options are spelt as options."""
-    what = re.sub(rf"^{section_name}\[.*?\](\.[a-z_]+)?: ", "", problem.what)
-    what = what.replace("give requested_by", "give --requested-by")
-    return Problem(problem.where, what)
+    return check_options(conn, section, values, subject)
 
 
 # ---------------------------------------------------------------- date ranges

@@ -34,8 +34,7 @@ from typing import Any
 
 from crotool import db, queries
 from crotool.coverage import Row
-from crotool.errors import CroError, Problem, ValidationFailed
-from crotool.readers import Record
+from crotool.errors import CroError
 from crotool.schema import SECTIONS, Section
 
 OFFICERS = SECTIONS["officers"]
@@ -63,32 +62,11 @@ _CONFLICT_WARNINGS = {
 _GAP_NOTES = ("inactive", "untrained", "on_leave", "unassigned")
 
 
-class _OptionRecord(Record):
-    """A record typed at the command line: problems name the option, not a file and line."""
-
-    def where(self, field_name: str | None = None) -> str:
-        if not field_name:
-            return self.source
-        return _OPTION.get(field_name, "--" + field_name.replace("_", "-"))
-
-
 def _check(conn: sqlite3.Connection, section: Section, values: dict[str, Any], subject: str
            ) -> dict[str, Any]:
-    """Convert and check one record with the rules loads and imports use; raise every problem."""
-    from crotool.validate import Checker
+    from crotool.validate import check_options
 
-    checker = Checker(conn)
-    good = checker.run(section, [_OptionRecord(subject, 0, values, {})])
-    if checker.problems or not good:
-        raise ValidationFailed([_for_options(section.name, p) for p in checker.problems],
-                               subject=subject)
-    return good[0]
-
-
-def _for_options(section_name: str, problem: Problem) -> Problem:
-    """The option already says which field: the record label a file needs goes."""
-    what = re.sub(rf"^{section_name}\[.*?\](\.[a-z_]+)?: ", "", problem.what)
-    return Problem(problem.where, what)
+    return check_options(conn, section, values, subject, options=_OPTION)
 
 
 def _clear(text: str | None) -> str | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from crotool.errors import Problem, did_you_mean
+from crotool.errors import Problem, ValidationFailed, did_you_mean
 from crotool.readers import _CONTROL, Record
 from crotool.schema import SECTIONS, Field, Section
 
@@ -128,7 +128,8 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
         if not _INT.match(text):
             raise BadValue(f"{_show(text)} is not a whole number")
         value = int(text)
-        if f.minimum is not None and value < f.minimum or f.maximum is not None and value > f.maximum:
+        too_low = f.minimum is not None and value < f.minimum
+        if too_low or (f.maximum is not None and value > f.maximum):
             raise BadValue(f"{value} is out of range; allowed {f.minimum} to {f.maximum}")
         return value
     if f.kind == "bool":
@@ -354,3 +355,43 @@ class Checker:
         """Convert and check one section whose references are already registered."""
         pairs = self.convert_all(section, records)
         return self.check_rules(section, pairs)
+
+
+class OptionRecord(Record):
+    """A record typed on the command line: a problem names the option (`--minutes`), not a
+    file and line. `options` maps a field to its spelling where that is not `--field-name`
+    (a positional BADGE, `--year` for school_year)."""
+
+    options: dict[str, str]
+
+    def where(self, field_name: str | None = None) -> str:
+        if not field_name:
+            return self.source
+        return self.options.get(field_name, "--" + field_name.replace("_", "-"))
+
+
+def check_options(conn: sqlite3.Connection, section: Section, values: dict[str, Any],
+                  subject: str, *, options: dict[str, str] | None = None,
+                  keep_label: bool = False) -> dict[str, Any]:
+    """Convert and check one command-line record with the rules loads and imports use.
+
+    Raises ValidationFailed with every problem. The option already says which field, so the
+    record label a file needs (`duties[0417/...].minutes: `) is dropped unless keep_label.
+    """
+    record = OptionRecord(subject, 0, values, {})
+    record.options = options or {}
+    checker = Checker(conn)
+    good = checker.run(section, [record])
+    if checker.problems or not good:
+        problems = checker.problems
+        if not keep_label:
+            problems = [_option_problem(section, p) for p in problems]
+        raise ValidationFailed(problems, subject=subject)
+    return good[0]
+
+
+def _option_problem(section: Section, problem: Problem) -> Problem:
+    what = re.sub(rf"^{section.name}\[.*?\](\.[a-z_]+)?: ", "", problem.what)
+    for name in section.field_names:  # "give requested_by" -> "give --requested-by"
+        what = what.replace(f"give {name}", f"give --{name.replace('_', '-')}")
+    return Problem(problem.where, what)
