@@ -126,7 +126,7 @@ def duty_rows(rnd: random.Random, n: int, badges: list[str], school_ids: list[st
     unique without a set of seen keys."""
     first = date.fromisoformat(ys[0][1])
     span = (date.fromisoformat(ys[-1][2]) - first).days * 24 * 60
-    step = max(1, span // n)
+    step = max(1, span // max(n, 1))
     for i in range(n):
         minute = i * step + rnd.randrange(step)
         day, rest = divmod(minute, 24 * 60)

@@ -1,0 +1,256 @@
+"""crotool's benchmark suite: every figure beside the tool a user would otherwise reach for.
+
+    python bench/run.py                     # the full suite (~5-8 min on 2 cores)
+    python bench/run.py --duties 200000     # a smaller county, for a quick look
+    python bench/run.py --only startup,gaps
+
+It builds, in a temporary folder: the bundled LWSD seed; a synthetic county (12 agencies,
+100 feeder patterns, 600 schools, 600 officers, 10 school years, 1,000,000 duties; see
+county.py); a one-year county; and duty CSVs of 200,000 and 1,000,000 rows. Then it times each
+figure as a fresh process, alternating crotool and its reference run by run, and prints the
+median of each, their ratio, the target and whether it is met. Peak memory comes from
+wait4's rusage of that one child process.
+
+Not a test: timings belong here, not in the test suite (tests/test_startup.py guards
+start-up by what is imported instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+import county  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    if not found:
+        sys.exit(f"bench: `{name}` is not installed (pip install '.[test]'; apt-get install "
+                 "sqlite3)")
+    return found
+
+
+@dataclass
+class Sample:
+    seconds: float
+    max_rss_mb: float
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None, stdin: str | None = None,
+        check: bool = True) -> Sample:
+    """One fresh process: wall time and its own peak resident memory."""
+    full_env = {**os.environ, **(env or {})}
+    stdin_fh = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            stdin=stdin_fh, env=full_env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if stdin:
+        stdin_fh.close()
+    code = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    proc.returncode = code
+    if check and code not in (0, 3):  # 3: gaps found, which is the point of the bench county
+        raise SystemExit(f"bench: {' '.join(cmd)} exited {code}:\n{err[-2000:]}")
+    return Sample(elapsed, usage.ru_maxrss / 1024)
+
+
+@dataclass
+class Figure:
+    name: str
+    ours: list[Sample]
+    ref: list[Sample]
+    ref_name: str
+    target: float  # the largest acceptable ratio
+    mem_target_mb: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        return median(self.ours) / median(self.ref)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(s.max_rss_mb for s in self.ours)
+
+    @property
+    def met(self) -> bool:
+        ok = self.ratio <= self.target
+        if self.mem_target_mb is not None:
+            ok = ok and self.peak_mb <= self.mem_target_mb
+        return ok
+
+
+def median(samples: list[Sample]) -> float:
+    return statistics.median(s.seconds for s in samples)
+
+
+def alternate(ours, ref, repeat: int, setup=None) -> tuple[list[Sample], list[Sample]]:
+    """Run crotool and the reference in turn, `repeat` times each, after one warm-up each."""
+    if setup:
+        setup()
+    ours(), ref()  # warm the page cache, so neither side pays for the first read
+    a, b = [], []
+    for _ in range(repeat):
+        if setup:
+            setup()
+        a.append(ours())
+        if setup:
+            setup()
+        b.append(ref())
+    return a, b
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="crotool's benchmark suite")
+    ap.add_argument("--duties", type=int, default=1_000_000, help="duties in the county")
+    ap.add_argument("--import-rows", default="200000,1000000",
+                    help="sizes of the duty CSVs to import (comma-separated)")
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs per figure (median)")
+    ap.add_argument("--import-repeat", type=int, default=3)
+    ap.add_argument("--only", default="", help="startup,seed,gaps,coverage,duties,import")
+    ap.add_argument("--keep", type=Path, help="build the data here and keep it")
+    args = ap.parse_args()
+    only = set(filter(None, args.only.split(",")))
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    crotool, sqlite_utils, sqlite3 = tool("crotool"), tool("sqlite-utils"), tool("sqlite3")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="crotool-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = {"NO_COLOR": "1", "CROTOOL_DB": str(work / "unused.db")}
+    figures: list[Figure] = []
+    t0 = time.perf_counter()
+
+    def log(msg: str) -> None:
+        print(f"[{time.perf_counter() - t0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    seed_db = work / "seed.db"
+    if not seed_db.exists():
+        run([crotool, "--db", str(seed_db), "load"], env)
+    county_db = work / "county.db"
+    year_db = work / "county-1y.db"
+    if wanted("gaps") or wanted("coverage") or wanted("duties"):
+        if not county_db.exists():
+            log(f"building the county ({args.duties:,} duties)...")
+            info = county.build(county_db, duties=args.duties)
+            log(f"county: {info['pairs']} required pairs a year, {info['assignments']:,} "
+                f"assignments, {info['duties']:,} duties")
+        if not year_db.exists():
+            county.build(year_db, n_years=1, duties=0)
+    last_year = county.years(10)[-1][0]
+    trivial = [sqlite_utils, "query", None, "select 1"]
+
+    def su(db_path: Path) -> list[str]:
+        return [c if c is not None else str(db_path) for c in trivial]
+
+    if wanted("startup"):
+        log("start-up")
+        a, b = alternate(lambda: run([crotool, "--version"], env),
+                         lambda: run([sqlite_utils, "--version"], env), args.repeat)
+        figures.append(Figure("`crotool --version`", a, b, "`sqlite-utils --version`", 0.5))
+        a, b = alternate(lambda: run([crotool, "--db", str(seed_db), "schools", "list", "-f",
+                                      "json"], env),
+                         lambda: run(su(seed_db), env), args.repeat)
+        figures.append(Figure("`crotool schools list -f json` (seed)", a, b,
+                              "`sqlite-utils query DB 'select 1'`", 1.0))
+    if wanted("seed"):
+        log("gaps on the seed")
+        a, b = alternate(lambda: run([crotool, "--db", str(seed_db), "gaps", "-f", "json"], env),
+                         lambda: run(su(seed_db), env), args.repeat)
+        figures.append(Figure("`crotool gaps -f json` (LWSD seed)", a, b,
+                              "`sqlite-utils query DB 'select 1'`", 1.0))
+    if wanted("gaps"):
+        log("gaps on the county")
+        for label, path in (("1 year", year_db), ("10 years", county_db)):
+            year = county.years(1)[-1][0] if path == year_db else last_year
+            a, b = alternate(lambda p=path, y=year: run(
+                [crotool, "--db", str(p), "gaps", "--year", y, "-f", "json"], env),
+                lambda p=path: run(su(p), env), args.repeat)
+            figures.append(Figure(f"`crotool gaps --year Y -f json` (county, {label})", a, b,
+                                  "`sqlite-utils query DB 'select 1'`", 2.0))
+    if wanted("coverage"):
+        log("coverage on the county")
+        a, b = alternate(lambda: run([crotool, "--db", str(county_db), "report", "coverage",
+                                      "--year", last_year, "-f", "json"], env),
+                         lambda: run(su(county_db), env), args.repeat)
+        figures.append(Figure("`crotool report coverage -f json` (county)", a, b,
+                              "`sqlite-utils query DB 'select 1'`", 2.0))
+    if wanted("duties"):
+        log("duty report on the county")
+        first, last = county.years(10)[0][1], county.years(10)[-1][2]
+        sql = ("SELECT category, count(*), coalesce(sum(minutes), 0) FROM duties "
+               f"WHERE at >= '{first}' AND at < '{last}T99' GROUP BY category ORDER BY category;")
+        a, b = alternate(lambda: run([crotool, "--db", str(county_db), "report", "duties",
+                                      "--by", "category", "--from", first, "--to", last,
+                                      "-f", "json"], env),
+                         lambda: run([sqlite3, "-json", str(county_db), sql], env), args.repeat)
+        figures.append(Figure(f"`crotool report duties --by category` ({args.duties:,} duties)",
+                              a, b, "`sqlite3` shell GROUP BY", 1.5))
+    if wanted("import"):
+        empty_county = work / "county-empty.db"
+        if not empty_county.exists():
+            county.build(empty_county, duties=0)
+        for rows in (int(r) for r in args.import_rows.split(",") if r):
+            csv_path = work / f"duties-{rows}.csv"
+            if not csv_path.exists():
+                log(f"writing {rows:,} duties as CSV...")
+                county.write_duties_csv(csv_path, rows, empty_county)
+            target = work / "import-target.db"
+            shell_db = work / "import-shell.db"
+
+            def fresh() -> None:
+                for p in (target, shell_db):
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{p}{suffix}").unlink(missing_ok=True)
+                shutil.copyfile(empty_county, target)
+
+            log(f"import of {rows:,} duties")
+            a, b = alternate(
+                lambda c=csv_path: run([crotool, "--db", str(target), "import", "duties",
+                                        str(c)], env),
+                lambda c=csv_path: run([sqlite3, str(shell_db), "-cmd", ".mode csv",
+                                        f".import {c} duties"], env),
+                args.import_repeat, setup=fresh)
+            figures.append(Figure(f"`crotool import duties` ({rows:,} rows)", a, b,
+                                  "`sqlite3` shell `.import`", 2.0,
+                                  mem_target_mb=150.0))
+    log("done")
+    print(report(figures))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def report(figures: list[Figure]) -> str:
+    lines = [
+        "| figure | crotool | reference | ref. time | ratio | target | met |",
+        "| --- | ---: | --- | ---: | ---: | ---: | :---: |",
+    ]
+    for f in figures:
+        mem = f", peak {f.peak_mb:.0f} MB (≤ {f.mem_target_mb:.0f})" if f.mem_target_mb else ""
+        lines.append(
+            f"| {f.name} | {median(f.ours) * 1000:.0f} ms{mem} | {f.ref_name} | "
+            f"{median(f.ref) * 1000:.0f} ms | {f.ratio:.2f}× | ≤ {f.target:g}× | "
+            f"{'yes' if f.met else 'no'} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
