@@ -5,6 +5,10 @@ deleting a row behind the tool's back (the triggers refuse it through SQL, but a
 edited) breaks the chain at that row, and `db check` names it. Rows are written inside the
 same transaction as the change they describe. Private fields (duty notes) are recorded as
 changed, never with their text.
+
+Reading: `entries` lists rows for `crotool audit` (oldest first; a limit keeps the most recent),
+`verify_chain` recomputes the chain for `db check`. Times are UTC (`...Z`), so `--since` is
+compared in UTC too.
 """
 
 from __future__ import annotations

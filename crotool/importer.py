@@ -27,6 +27,7 @@ ever holds the text of duty notes.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import hashlib
 import heapq
 import io
@@ -250,8 +251,15 @@ class _Validator:
         self.staging = staging
         self.source = source
         self.checker = Checker(conn)
+        # A row may leave out required fields that are not part of its key (a CSV of badge and
+        # status updates statuses): it is then an update, and `finish` refuses such a row
+        # whose key is not stored. A required field given with no value is always refused.
+        self.lenient = for_updates(section)
+        self.optional_required = tuple(n for n in section.required_names
+                                       if n not in self.lenient.required_names)
         # An assignment's key needs its dates, which convert_all fills from the school year.
-        self.fast = _RowConverter(section) if section.name != "assignments" else None
+        self.fast = (_RowConverter(self.lenient, section.required_names)
+                     if section.name != "assignments" else None)
         self.batch: list[tuple[Record, dict]] = []
         self.kept: list[tuple[int, int, Problem]] = []  # heap of the lowest lines: (-line, -seq)
         self.total = 0
@@ -276,14 +284,26 @@ class _Validator:
     def add(self, record: Record) -> None:
         values = self.fast(record.values) if self.fast is not None else None
         if values is None:
-            pairs = self.checker.convert_all(self.section, [record])
-            self._drain(self.checker.problems)
-            if not pairs:
+            values = self._convert(record)
+            if values is None:
                 return
-            values = pairs[0][1]
         self.batch.append((record, values))
         if len(self.batch) >= BATCH:
             self.flush()
+
+    def _convert(self, record: Record) -> dict[str, Any] | None:
+        """validate's own path for one record, whose messages name every bad field."""
+        pairs = self.checker.convert_all(self.lenient, [record])
+        self._drain(self.checker.problems)
+        values = pairs[0][1] if pairs else None
+        given = values if values is not None else record.values
+        for name in self.optional_required:
+            if name in given and given[name] is None:
+                raw = {k: v for k in self.section.key if isinstance(v := record.values.get(k), str)}
+                self.problem(Problem(record.where(name), f"{record_label(self.section, raw)}: "
+                                     f"missing required field '{name}'"))
+                values = None
+        return values
 
     def feed(self, records: Iterable[Record]) -> None:
         for record in records:
@@ -306,6 +326,14 @@ class _Validator:
             self.problem(Problem(f"{self.source}:{line}",
                                  f"{record_label(self.section, key)}: duplicate record "
                                  f"(first at {self.source}:{first})"))
+        # Rows that leave out a required field can only update a stored record.
+        needs = ", ".join(self.section.required_names)
+        for line, key, absent in self.staging.new_without(self.optional_required):
+            s = "s" if len(absent) > 1 else ""
+            names = ", ".join(f"'{name}'" for name in absent)
+            self.problem(Problem(f"{self.source}:{line}", f"{record_label(self.section, key)}: "
+                                 f"missing required field{s} {names} (nothing with this key is "
+                                 f"stored to update; a new {self.section.label} needs {needs})"))
         if self.total:
             shown = [p for _, _, p in sorted(self.kept, reverse=True)]
             raise ImportFailed(shown, self.total, subject=self.source)
@@ -316,22 +344,31 @@ def _line_of(problem: Problem) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+def for_updates(section: Section) -> Section:
+    """The section with only its key fields required: how an import reads its rows."""
+    return dataclasses.replace(section, fields=tuple(
+        f if f.name in section.key else dataclasses.replace(f, required=False)
+        for f in section.fields))
+
+
 class _RowConverter:
     """A row's typed values by `validate.convert`, or None when `convert_record` must speak.
 
     The result is what `convert_record` returns for a good row (a test holds them equal): each
     given field converted; a field with a default that is given no value left out; every
-    required field present. Values of the kinds that repeat are memoised per field.
+    required field present. Values of the kinds that repeat are memoised per field. A field of
+    `not_null` given with no value also sends the row to the slow path, which reports it.
     """
 
     _MEMO_KINDS = frozenset({"slug", "code", "year", "int", "bool", "date", "enum"})
     _MEMO_SIZE = 4_096
 
-    def __init__(self, section: Section):
+    def __init__(self, section: Section, not_null: tuple[str, ...] = ()):
         self.converters = {f.name: self._converter(f, f.name in section.private)
                            for f in section.fields}
         self.defaulted = tuple(f.name for f in section.fields if f.default_from)
         self.required = section.required_names
+        self.not_null = tuple(n for n in not_null if n not in self.required)
 
     def _converter(self, f: Field, private: bool) -> Callable[[Any], Any]:
         if f.kind == "datetime":
@@ -351,6 +388,9 @@ class _RowConverter:
                 del values[name]
         for name in self.required:
             if values.get(name) is None:
+                return None
+        for name in self.not_null:
+            if name in values and values[name] is None:
                 return None
         return values
 
@@ -543,7 +583,8 @@ def _read_csv(file: str, source: str, stdin: BinaryIO | None, section: Section,
 
 
 def _check_header(section: Section, names: list[str], source: str) -> None:
-    """Every column a known field, named once; every required field a column."""
+    """Every column a known field, named once; every required key field a column (other
+    required fields may be left out by a file that updates stored records)."""
     known = section.field_names
     where = f"{source}:1"
     problems: list[Problem] = []
@@ -561,11 +602,12 @@ def _check_header(section: Section, names: list[str], source: str) -> None:
             hint = f"; did you mean '{close}'?" if close else ""
             problems.append(Problem(where, f"unknown column '{name}'; allowed: "
                                     f"{', '.join(known)}{hint}"))
-    missing = [n for n in section.required_names if n not in first]
+    missing = [n for n in section.key if section.field(n).required and n not in first]
     if missing:
         s = "s" if len(missing) > 1 else ""
         problems.append(Problem(where, f"missing required column{s} {', '.join(missing)}; "
-                                f"a {section.label} needs {', '.join(section.required_names)}"))
+                                f"{section.name} are matched by {', '.join(section.key)}, and "
+                                f"a new one needs {', '.join(section.required_names)}"))
     if problems:
         raise ImportFailed(problems, len(problems), subject=source)
 

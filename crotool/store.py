@@ -249,6 +249,23 @@ class Staging:
         for row in self.conn.execute(sql):
             yield row[0], row[1], dict(zip(self.section.key, tuple(row)[2:], strict=True))
 
+    def new_without(self, required: tuple[str, ...]
+                    ) -> Iterator[tuple[int, dict[str, Any], list[str]]]:
+        """(line, key values, absent columns) for every row that leaves out one of `required`
+        and whose key is not stored: such a row could only update, and there is nothing to
+        update. By line."""
+        need = sum(self._bit[name] for name in required)
+        if not any(mask & need != need for mask in self.masks):
+            return
+        section = self.section
+        keys = ", ".join(f"s.{_q(k)}" for k in section.key)
+        sql = (f"SELECT s.line, s.mask, {keys} FROM temp.{STAGING} s WHERE (s.mask & ?) != ? "
+               f"AND NOT EXISTS (SELECT 1 FROM main.{section.name} t WHERE "
+               f"{_key_join(section, 's', 't')}) ORDER BY s.line")
+        for row in self.conn.execute(sql, (need, need)):
+            absent = [name for name in required if not row[1] & self._bit[name]]
+            yield row[0], dict(zip(section.key, tuple(row)[2:], strict=True)), absent
+
     def drop(self) -> None:
         self.conn.execute(f"DROP TABLE IF EXISTS temp.{STAGING}")
 
@@ -315,10 +332,23 @@ def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
     keys = ", ".join(_q(k) for k in section.key)
     before_rows = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
     before_changes = conn.total_changes
+    required = set(section.required_names)
     for mask in sorted(staging.masks):
         given = staging.given(mask)
+        changed = [c for c in given if c not in section.key]
+        if not required <= set(given):
+            # Rows without every required field only update (the caller checked that their
+            # keys are stored). Not an upsert: SQLite checks NOT NULL before the conflict.
+            if changed:
+                conn.execute(
+                    f"UPDATE main.{table} AS t SET "
+                    f"{', '.join(f'{_q(c)} = s.{_q(c)}' for c in changed)} "
+                    f"FROM temp.{STAGING} AS s WHERE s.mask = ? AND "
+                    f"{_key_join(section, 's', 't')} AND ({_differs(section, given, 's', 't')})",
+                    (mask,))
+            continue
         cols = ", ".join(_q(c) for c in given)
-        sets = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in given if c not in section.key)
+        sets = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in changed)
         action = (f"DO UPDATE SET {sets} WHERE {_differs(section, given, 'excluded', table)}"
                   if sets else "DO NOTHING")
         # The WHERE on the SELECT also settles SQLite's parsing ambiguity of "SELECT ... ON".

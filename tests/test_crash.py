@@ -25,8 +25,6 @@ from crotool.audit import verify_chain
 
 pytestmark = pytest.mark.slow
 
-HAS_IMPORT = (Path(__file__).resolve().parent.parent / "crotool" / "commands" / "imports.py"
-              ).exists()
 # 200,000 rows import in ~10 s here (2 cores): ten kills of that would take the whole test
 # budget, so the import is 10,000 rows (~0.8 s), the load 2,000 duties (~0.7 s); every phase
 # of the run is still hit, only faster.
@@ -137,7 +135,6 @@ def kill_repeatedly(args: list[str], template: Path, target: Path, n: int, kills
     return outcomes
 
 
-@pytest.mark.skipif(not HAS_IMPORT, reason="`crotool import` (issue 5) is not built yet")
 def test_kills_during_an_import_leave_all_or_nothing(seeded_template: Path, isolated_db: Path,
                                                     tmp_path: Path) -> None:
     csv_file = generate_csv(tmp_path / "duties.csv", IMPORT_ROWS)
@@ -198,13 +195,11 @@ def test_a_full_disk_rolls_back_with_a_clear_error(seeded_copy: Path, tmp_path: 
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip() == ("crotool: the disk (or the database's size limit) is full;"
                                      " nothing was written")
-    if HAS_IMPORT:
-        csv_file = generate_csv(tmp_path / "d.csv", 2_000)
-        imported = run_installed("import", "duties", str(csv_file),
-                                 env={"CROTOOL_MAX_PAGES": "1"})
-        assert imported.returncode == 1, imported.stderr
-        assert "is full; nothing was written" in imported.stderr
-        assert "Traceback" not in imported.stderr
+    csv_file = generate_csv(tmp_path / "d.csv", 2_000)
+    imported = run_installed("import", "duties", str(csv_file), env={"CROTOOL_MAX_PAGES": "1"})
+    assert imported.returncode == 1, imported.stderr
+    assert imported.stderr.strip().endswith("is full; nothing was written")
+    assert "Traceback" not in imported.stderr
     conn = db.connect(seeded_copy)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert "\n".join(conn.iterdump()) == before
@@ -216,12 +211,8 @@ def test_a_full_disk_rolls_back_with_a_clear_error(seeded_copy: Path, tmp_path: 
 
 def test_a_backup_taken_during_an_import_is_consistent(seeded_copy: Path, tmp_path: Path
                                                        ) -> None:
-    if HAS_IMPORT:
-        source = generate_csv(tmp_path / "d.csv", IMPORT_ROWS)
-        args, n = ["import", "duties", str(source)], IMPORT_ROWS
-    else:
-        source = generate_yaml(tmp_path / "d.yaml", LOAD_ROWS)
-        args, n = ["load", str(source)], LOAD_ROWS
+    source = generate_csv(tmp_path / "d.csv", IMPORT_ROWS)
+    args, n = ["import", "duties", str(source)], IMPORT_ROWS
     base = duties(seeded_copy)
     writer = subprocess.Popen([*crotool_exe(), *args], stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)

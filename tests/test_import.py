@@ -1,0 +1,414 @@
+"""`crotool import TABLE FILE`: every importable table from CSV, JSON and YAML, good and bad.
+
+The fixtures in tests/data/import/ are `good-TABLE.EXT` (records that fit the bundled seed:
+officers 0417 and 1182 of Kirkland PD, pattern juanita, school year 2023-24, ...) and
+`bad-TABLE.EXT` (a good record, then bad ones at known lines). A failed import must leave the
+database exactly as it was: every test that expects a failure compares a full dump.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crotool import db
+from crotool.schema import IMPORTABLE
+
+DATA = Path(__file__).resolve().parent / "data" / "import"
+FORMATS = ("csv", "json", "yaml")
+TABLES = ("officers", "schools", "assignments", "leaves", "duties", "connectors", "engagements")
+
+
+def dump(path: Path) -> str:
+    """Every table's schema and rows (the audit trail and import history included)."""
+    conn = db.connect(path)
+    try:
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def query(path: Path, sql: str, *params: object) -> list[tuple]:
+    conn = db.connect(path)
+    try:
+        return [tuple(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def problem_lines(stderr: str) -> list[str]:
+    """The per-problem lines of a failed import (the last line is the summary)."""
+    return [line for line in stderr.splitlines() if line.startswith("crotool: ")][:-1]
+
+
+def test_every_importable_table_is_covered():
+    assert set(TABLES) == set(IMPORTABLE)
+
+
+# ---------------------------------------------------------------- good files
+
+# (inserted, updated) per table, and SQL whose rows prove the values were read by field type.
+GOOD = {
+    "officers": ((1, 1), [
+        ("SELECT badge, typeof(badge), status FROM officers WHERE name = 'Quinn Imported'",
+         [("0123", "text", "active")]),
+        ("SELECT status, phone FROM officers WHERE badge = '0417'",
+         [("inactive", "425-555-0117")]),
+    ]),
+    "schools": ((2, 0), [
+        ("SELECT also_feeds, address FROM schools WHERE id = 'example-choice'",
+         [('["redmond", "lake-washington"]', None)]),
+        ("SELECT also_feeds, city FROM schools WHERE id = 'example-elementary'",
+         [("[]", "Redmond")]),
+    ]),
+    "assignments": ((2, 0), [
+        ("SELECT role, start, end FROM assignments WHERE officer = '2350'",
+         [("additional", "2023-09-05", "2024-06-21")]),  # dates default to the year's
+        ("SELECT start, end FROM assignments WHERE officer = '1260' AND feeder_pattern = "
+         "'juanita'", [("2024-01-08", "2024-03-29")]),
+    ]),
+    "leaves": ((2, 0), [
+        ("SELECT officer, start, end, reason FROM leaves WHERE officer IN ('0417', '1182') "
+         "ORDER BY start", [("0417", "2024-03-04", "2024-03-08", "Training course"),
+                            ("1182", "2024-05-13", "2024-05-17", None)]),
+    ]),
+    "duties": ((3, 0), [
+        ("SELECT at, minutes, typeof(minutes), requested_by FROM duties WHERE reference = "
+         "'KPD-24-000102'", [("2024-01-10T10:00:00", 60, "integer", "Kirkland MS principal")]),
+        ("SELECT minutes, notes FROM duties WHERE reference LIKE '%-24-00010_' ORDER BY at",
+         [(30, "Drop-off line review."), (60, None), (None, None)]),
+    ]),
+    "connectors": ((2, 0), [
+        ("SELECT status, organization FROM connectors WHERE id LIKE 'example-%' ORDER BY id",
+         [("current", "Example County Library"), ("new", "Example Rotary Club")]),
+    ]),
+    "engagements": ((2, 0), [
+        ("SELECT connectors, summary FROM engagements WHERE date = '2024-05-07'",
+         [('["evpa", "youth-wellness"]',
+           "Partners, parents and students planned summer supports.")]),
+        ("SELECT connectors, summary FROM engagements WHERE date = '2024-05-21'",
+         [('["student-voice"]', None)]),
+    ]),
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("table", TABLES)
+def test_good_file_imports_then_reimport_changes_nothing(cli, seeded_copy, table, fmt):
+    path = DATA / f"good-{table}.{fmt}"
+    (inserted, updated), checks = GOOD[table]
+    result = cli("import", table, path, "--output-format", "json")
+    assert result.exit_code == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert (row["table"], row["inserted"], row["updated"], row["unchanged"]) == (
+        table, inserted, updated, 0)
+    assert f"{inserted} new, {updated} updated, 0 unchanged" in result.stderr
+    for sql, expected in checks:
+        assert query(seeded_copy, sql) == expected, sql
+
+    before = dump(seeded_copy)
+    again = cli("import", table, path, "--output-format", "json")
+    assert again.exit_code == 0, again.stderr
+    assert "(nothing changed)" in again.stderr
+    [row] = json.loads(again.stdout)
+    assert (row["inserted"], row["updated"], row["unchanged"]) == (0, 0, inserted + updated)
+    # The data is the same; only the import history records the second attempt.
+    after = dump(seeded_copy)
+    assert _without_imports(after) == _without_imports(before)
+    assert after.count('INSERT INTO "imports"') == before.count('INSERT INTO "imports"') + 1
+
+
+def _without_imports(text: str) -> str:
+    return "\n".join(line for line in text.splitlines()
+                     if not line.startswith('INSERT INTO "imports"'))
+
+
+# ---------------------------------------------------------------- bad files
+
+# Per table: (message fragment, {format: line}) for every problem, in line order. The lines
+# are those of the bad value (CSV: its row; JSON and YAML: its field) or, for a duplicate, of
+# the repeated record's start.
+BAD = {
+    "officers": [
+        ("officers[0556].agency: unknown agency 'kirkland'; did you mean 'kirkland-pd'?",
+         {"csv": 3, "json": 12, "yaml": 8}),
+        ("officers[0557].status: 'retired' is not allowed; use one of active, inactive",
+         {"csv": 4, "json": 20, "yaml": 14}),
+        ("officers[0558].school_trained_on: '2023-02-30' is not a real date",
+         {"csv": 5, "json": 28, "yaml": 20}),
+        ("officers[0555]: duplicate record (first at {file}:{first})",
+         {"csv": 6, "json": 30, "yaml": 21}),
+    ],
+    "schools": [
+        ("schools[Bad School].id: 'Bad School' is not a valid id", {"csv": 3, "json": 11,
+                                                                    "yaml": 7}),
+        ("schools[bad-level].level: 'college' is not allowed", {"csv": 4, "json": 21,
+                                                              "yaml": 15}),
+        ("schools[bad-feeds].also_feeds: unknown feeder pattern 'nowhere'",
+         {"csv": 5, "json": 31, "yaml": 23}),
+        ("schools[good-school]: duplicate record (first at {file}:{first})",
+         {"csv": 6, "json": 37, "yaml": 25}),
+    ],
+    "assignments": [
+        ("assignments[9999/juanita/2023-24/2023-09-05].officer: unknown officer '9999'",
+         {"csv": 3, "json": 11, "yaml": 7}),
+        ("assignments[1260/juanita/2023-24/2024-04-01].role: 'helper' is not allowed; use one "
+         "of cro, additional", {"csv": 4, "json": 22, "yaml": 16}),
+        ("assignments[1182/redmond/2023-24/2024-08-01].start: 2024-08-01 is outside school "
+         "year 2023-24", {"csv": 5, "json": 31, "yaml": 23}),
+        ("assignments[1182/redmond/2023-24/2024-08-01].end: 2024-06-21 is before its start",
+         {"csv": 5, "json": 32, "yaml": 24}),
+        ("assignments[1260/juanita/2023-24/2024-01-08]: duplicate record (first at "
+         "{file}:{first})", {"csv": 6, "json": 34, "yaml": 25}),
+    ],
+    "leaves": [
+        ("leaves[0417/2024-04-10].end: 2024-04-01 is before its start 2024-04-10",
+         {"csv": 3, "json": 11, "yaml": 7}),
+        ("leaves[04l7/2024-05-01].officer: unknown officer '04l7'; did you mean '0417'?",
+         {"csv": 4, "json": 15, "yaml": 9}),
+        ("leaves[1182/next week].start: 'next week' is not a date; write YYYY-MM-DD",
+         {"csv": 5, "json": 22, "yaml": 13}),
+        ("leaves[0417/2024-03-04]: duplicate record (first at {file}:{first})",
+         {"csv": 6, "json": 26, "yaml": 15}),
+    ],
+    "duties": [
+        ("duties[0417/juanita-hs/traffic-safety/2024-01-09T25:00:00].at: "
+         "'2024-01-09T25:00:00' is not a date-time", {"csv": 3, "json": 16, "yaml": 10}),
+        ("duties[1182/kirkland-ms/threat-assessment/2024-01-10T10:00:00]: category "
+         "'threat-assessment' is done only on request: give requested_by",
+         {"csv": 4, "json": 25, "yaml": 15}),
+        ("duties[2291/redmond-hs/collision-response/2024-01-11T15:10:00].minutes: 2000 is out "
+         "of range; allowed 1 to 1440", {"csv": 5, "json": 37, "yaml": 23}),
+        ("duties[0417/juanita-hs/traffic-safety/2024-01-09T07:45:00]: duplicate record "
+         "(first at {file}:{first})", {"csv": 6, "json": 42, "yaml": 25}),
+    ],
+    "connectors": [
+        ("connectors[example-bad-status].status: 'former' is not allowed; use one of current, "
+         "new", {"csv": 3, "json": 14, "yaml": 10}),
+        ("connectors[example-no-name]: missing required field 'name'",
+         {"csv": 4, "json": 18, "yaml": 11}),
+        ("connectors[example-rotary]: duplicate record (first at {file}:{first})",
+         {"csv": 5, "json": 23, "yaml": 15}),
+    ],
+    "engagements": [
+        ("engagements[2024-05-08/Unknown partner].connectors: unknown connector 'nobody-here'",
+         {"csv": 3, "json": 15, "yaml": 8}),
+        ("engagements[2024-05-09/Bad phase].phase: 'preparedness' is not allowed",
+         {"csv": 4, "json": 29, "yaml": 14}),
+        ("engagements[2024-13-01/Bad date].date: '2024-13-01' is not a real date",
+         {"csv": 5, "json": 34, "yaml": 16}),
+        ("engagements[2024-05-07/Summer safety planning]: duplicate record (first at "
+         "{file}:{first})", {"csv": 6, "json": 43, "yaml": 21}),
+    ],
+}
+FIRST_RECORD = {"csv": 2, "json": 2, "yaml": 1}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("table", TABLES)
+def test_bad_rows_are_all_named_and_nothing_is_written(cli, seeded_copy, table, fmt):
+    path = DATA / f"bad-{table}.{fmt}"
+    before = dump(seeded_copy)
+    result = cli("import", table, path)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = problem_lines(result.stderr)
+    expected = [
+        f"crotool: {path}:{where[fmt]}: "
+        + fragment.format(file=path, first=FIRST_RECORD[fmt])
+        for fragment, where in BAD[table]
+    ]
+    assert len(lines) == len(expected), result.stderr
+    # In line order (two problems of one CSV row may come in either order).
+    assert [int(line.split(":")[2]) for line in lines] == sorted(
+        where[fmt] for _, where in BAD[table])
+    for wanted in expected:
+        assert any(line.startswith(wanted) for line in lines), f"{wanted!r} not in {lines}"
+    n = len(expected)
+    assert result.stderr.splitlines()[-1] == (
+        f"crotool: {path}: {n} problems found; nothing was written")
+    assert dump(seeded_copy) == before
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_bad_fixture_lines_hold_what_the_messages_name(fmt):
+    """The expected lines above are not just copied from output: each names its record."""
+    for table, problems in BAD.items():
+        text = (DATA / f"bad-{table}.{fmt}").read_text().splitlines()
+        for fragment, where in problems:
+            line = text[where[fmt] - 1]
+            if "duplicate" in fragment:
+                assert line.startswith({"csv": "", "json": "  {", "yaml": "- "}[fmt]), line
+            else:
+                field = fragment.split("]")[1].split(":")[0].lstrip(".")
+                if fmt != "csv" and field:
+                    assert field in line, (table, fmt, line)
+
+
+def test_a_dry_run_of_a_bad_file_fails_the_same_way(cli, seeded_copy):
+    before = dump(seeded_copy)
+    result = cli("import", "officers", DATA / "bad-officers.csv", "--dry-run")
+    assert result.exit_code == 1
+    assert "4 problems found; nothing was written" in result.stderr
+    assert dump(seeded_copy) == before
+
+
+# ---------------------------------------------------------------- updates and dry runs
+
+
+def test_an_import_updates_only_the_columns_it_gives(cli, seeded_copy, tmp_path):
+    before = query(seeded_copy, "SELECT * FROM officers WHERE badge = '0417'")[0]
+    path = tmp_path / "inactive.csv"
+    path.write_text("badge,status\n0417,inactive\n1182,active\n")
+    result = cli("import", "officers", path)
+    assert result.exit_code == 0, result.stderr
+    assert "0 new, 1 updated, 1 unchanged" in result.stderr
+    after = query(seeded_copy, "SELECT * FROM officers WHERE badge = '0417'")[0]
+    assert after == tuple("inactive" if v == "active" else v for v in before)
+    [(*who, changes)] = query(seeded_copy, "SELECT command, table_name, row_key, action, "
+                              "changes FROM audit ORDER BY id DESC LIMIT 1")
+    assert who == ["crotool import", "officers", "0417", "update"]
+    assert json.loads(changes) == {"status": ["active", "inactive"]}
+
+
+def test_an_empty_cell_clears_a_value_and_an_empty_default_keeps_it(cli, seeded_copy, tmp_path):
+    path = tmp_path / "o.csv"
+    path.write_text("badge,status,phone\n0417,,\n")
+    result = cli("import", "officers", path)
+    assert result.exit_code == 0, result.stderr
+    # status has a default: no value leaves it as stored; phone has none: no value clears it.
+    assert query(seeded_copy, "SELECT status, phone FROM officers WHERE badge = '0417'") == [
+        ("active", None)]
+
+
+def test_dry_run_counts_and_lists_changes_but_writes_nothing(cli, seeded_copy):
+    before = dump(seeded_copy)
+    result = cli("import", "officers", DATA / "good-officers.csv", "--dry-run", "--verbose",
+                 "--output-format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert dump(seeded_copy) == before
+    [row] = json.loads(result.stdout)
+    assert (row["inserted"], row["updated"], row["unchanged"], row["dry_run"]) == (1, 1, 0, True)
+    assert "would import" in result.stderr and "(dry run: nothing written)" in result.stderr
+    assert "officers: insert 0123 {" in result.stderr
+    assert "officers: update 0417 {'status': ['active', 'inactive']}" in result.stderr
+
+
+def test_zero_padded_badges_stay_text_in_every_format(cli, seeded_copy, tmp_path):
+    files = {
+        "o.csv": "badge,name,agency\n0007,Csv Person,kcso\n",
+        "o.json": '[{"badge": "0008", "name": "Json Person", "agency": "kcso"}]',
+        "o.yaml": "- badge: 0009\n  name: NO\n  agency: kcso\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        result = cli("import", "officers", tmp_path / name)
+        assert result.exit_code == 0, result.stderr
+    assert query(seeded_copy, "SELECT badge, typeof(badge), name FROM officers WHERE agency = "
+                 "'kcso' AND badge LIKE '000%' ORDER BY badge") == [
+        ("0007", "text", "Csv Person"), ("0008", "text", "Json Person"), ("0009", "text", "NO")]
+
+
+def test_json_numbers_and_booleans_are_read_by_the_field_type(cli, seeded_copy, tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text('[{"officer": "0417", "school": "juanita-hs", "category": '
+                    '"traffic-safety", "at": "2024-01-12T08:00", "minutes": 15}]')
+    result = cli("import", "duties", path)
+    assert result.exit_code == 0, result.stderr
+    assert query(seeded_copy, "SELECT minutes, typeof(minutes), at FROM duties WHERE at = "
+                 "'2024-01-12T08:00:00'") == [(15, "integer", "2024-01-12T08:00:00")]
+
+
+# ---------------------------------------------------------------- stdin, tables, formats
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_stdin_with_format(cli, seeded_copy, fmt):
+    text = (DATA / f"good-connectors.{fmt}").read_text()
+    result = cli("import", "connectors", "-", "--format", fmt, input=text)
+    assert result.exit_code == 0, result.stderr
+    assert "imported stdin into connectors: 2 records, 2 new" in result.stderr
+    assert query(seeded_copy, "SELECT file FROM imports ORDER BY id DESC LIMIT 1") == [("stdin",)]
+
+
+def test_stdin_problems_name_stdin_and_its_lines(cli, seeded_copy):
+    result = cli("import", "officers", "-", "--format", "csv",
+                 input="badge,name,agency\n0100,Ok,kcso\n0101,Bad,nowhere-pd\n")
+    assert result.exit_code == 1
+    assert "crotool: stdin:3: officers[0101].agency: unknown agency 'nowhere-pd'" in result.stderr
+
+
+def test_stdin_without_format_is_a_usage_error(cli, seeded_copy):
+    result = cli("import", "officers", "-", input="badge\n")
+    assert result.exit_code == 2
+    assert "reading stdin (-) needs --format csv, json or yaml" in result.stderr
+
+
+def test_unknown_table_lists_the_importable_ones(cli, seeded_copy):
+    result = cli("import", "oficers", DATA / "good-officers.csv")
+    assert result.exit_code == 2
+    assert ("cannot import into 'oficers'; importable tables: schools, officers, leaves, "
+            "assignments, duties, connectors, engagements (did you mean 'officers'?)"
+            ) in result.stderr
+    result = cli("import", "agencies", DATA / "good-officers.csv")
+    assert result.exit_code == 2
+    assert "agencies come in through seed documents: crotool load FILE" in result.stderr
+
+
+def test_unknown_extension_is_a_usage_error_unless_format_is_given(cli, seeded_copy, tmp_path):
+    path = tmp_path / "roster.txt"
+    path.write_text("badge,name,agency\n0100,Ok,kcso\n")
+    result = cli("import", "officers", path)
+    assert result.exit_code == 2
+    assert "cannot tell the format from the extension '.txt'" in result.stderr
+    result = cli("import", "officers", path, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_missing_file(cli, seeded_copy, tmp_path):
+    result = cli("import", "officers", tmp_path / "nope.csv")
+    assert result.exit_code == 1
+    assert f"crotool: {tmp_path / 'nope.csv'}: no such file" in result.stderr
+
+
+# ---------------------------------------------------------------- provenance and audit
+
+
+def test_imports_list_shows_provenance_newest_first(cli, seeded_copy):
+    import hashlib
+
+    for table in ("connectors", "officers"):
+        assert cli("import", table, DATA / f"good-{table}.csv").exit_code == 0
+    result = cli("imports", "list", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [r["table"] for r in rows[:3]] == ["officers", "connectors", "*"]  # "*": the load
+    newest = rows[0]
+    assert newest["file"] == str(DATA / "good-officers.csv")
+    assert newest["sha256"] == hashlib.sha256(
+        (DATA / "good-officers.csv").read_bytes()).hexdigest()
+    assert (newest["rows"], newest["inserted"], newest["updated"], newest["unchanged"]) == (
+        2, 1, 1, 0)
+    assert newest["command"] == "crotool import" and newest["user"] and newest["at"]
+    only = json.loads(cli("imports", "list", "--table", "connectors", "-f", "json").stdout)
+    assert [r["table"] for r in only] == ["connectors"]
+    assert cli("imports", "list", "--table", "nope").exit_code == 2
+
+
+def test_notes_never_reach_the_audit_trail(cli, seeded_copy, tmp_path):
+    secret = "Student disclosed a threat; CPS case pending"
+    path = tmp_path / "d.csv"
+    path.write_text("officer,school,category,at,notes\n"
+                    f"0417,juanita-hs,traffic-safety,2024-01-12T08:00:00,\"{secret}\"\n")
+    assert cli("import", "duties", path).exit_code == 0
+    path.write_text("officer,school,category,at,notes\n"
+                    f"0417,juanita-hs,traffic-safety,2024-01-12T08:00:00,\"{secret} (update)\"\n")
+    result = cli("import", "duties", path, "--verbose")
+    assert result.exit_code == 0
+    audit = query(seeded_copy, "SELECT action, changes FROM audit WHERE table_name = 'duties' "
+                  "AND command = 'crotool import' ORDER BY id")
+    assert [a for a, _ in audit] == ["insert", "update"]
+    assert all(secret not in changes and "(changed)" in changes for _, changes in audit)
+    assert secret not in result.stderr
