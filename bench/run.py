@@ -215,7 +215,7 @@ def main() -> int:
             target = work / "import-target.db"
             shell_db = work / "import-shell.db"
 
-            def fresh() -> None:
+            def fresh(target: Path = target, shell_db: Path = shell_db) -> None:
                 for p in (target, shell_db):
                     for suffix in ("", "-wal", "-shm"):
                         Path(f"{p}{suffix}").unlink(missing_ok=True)
@@ -223,10 +223,10 @@ def main() -> int:
 
             log(f"import of {rows:,} duties")
             a, b = alternate(
-                lambda c=csv_path: run([crotool, "--db", str(target), "import", "duties",
-                                        str(c)], env),
-                lambda c=csv_path: run([sqlite3, str(shell_db), "-cmd", ".mode csv",
-                                        f".import {c} duties"], env),
+                lambda c=csv_path, t=target: run([crotool, "--db", str(t), "import", "duties",
+                                                  str(c)], env),
+                lambda c=csv_path, t=shell_db: run([sqlite3, str(t), "-cmd", ".mode csv",
+                                                    f".import {c} duties"], env),
                 args.import_repeat, setup=fresh)
             figures.append(Figure(f"`crotool import duties` ({rows:,} rows)", a, b,
                                   "`sqlite3` shell `.import`", 2.0,

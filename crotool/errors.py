@@ -38,7 +38,7 @@ class Problem:
     """One bad value, record or row: where it is, and what is wrong with it."""
 
     where: str  # "file:line" (or "--option")
-    what: str  # e.g. "schools[eastlake-hs].level: 'hi' is not one of elementary, middle, high, choice"
+    what: str  # e.g. "schools[eastlake-hs].level: 'hi' is not allowed; use one of ..."
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}" if self.where else self.what
@@ -51,9 +51,8 @@ class ValidationFailed(CroError):
 
     def __init__(self, problems: list[Problem], *, subject: str = "input"):
         n = len(problems)
-        super().__init__(
-            f"{subject}: {n} problem{'s' if n != 1 else ''} found; nothing was written"
-        )
+        plural = "s" if n != 1 else ""
+        super().__init__(f"{subject}: {n} problem{plural} found; nothing was written")
         self.problems = problems
 
     def lines(self) -> list[str]:

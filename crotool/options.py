@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
 
 
-class Fmt(str, Enum):
+class Fmt(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -28,7 +28,8 @@ OutputOpt = Annotated[
                  help="Write to FILE (atomically, mode 0600) instead of stdout."),
 ]
 DryRunOpt = Annotated[
-    bool, typer.Option("--dry-run", "-n", help="Validate and report what would change; write nothing."),
+    bool, typer.Option("--dry-run", "-n",
+                       help="Validate and report what would change; write nothing."),
 ]
 YearOpt = Annotated[
     Optional[str],  # noqa: UP045

@@ -155,7 +155,8 @@ def rich_tables(rows: list[dict], view: View) -> Any:
 
     tables = []
     for key, members in groups:
-        title = view.title if key is None else f"{view.title + ': ' if view.title else ''}{clean(key)}"
+        prefix = f"{view.title}: " if view.title else ""
+        title = view.title if key is None else f"{prefix}{clean(key)}"
         heading = Text(title) if title else None
         # Rich wraps a title to its table's width: without a minimum, a narrow table broke
         # "Schools: east" over three lines.

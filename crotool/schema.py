@@ -45,7 +45,8 @@ class Section:
     fields: tuple[Field, ...]
     label: str = ""  # singular noun for messages
     importable: bool = False  # `crotool import TABLE` accepts it
-    private: frozenset[str] = field(default_factory=frozenset)  # never audited or exported by default
+    # Fields never audited, and exported only on request (duty notes).
+    private: frozenset[str] = field(default_factory=frozenset)
 
     def field(self, name: str) -> Field:
         return self._by_name()[name]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
 
-from crotool.options import FormatOpt, Fmt, OutputOpt, out
+from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
 agencies_app = typer.Typer(help="The police agencies the district partners with.",
                            no_args_is_help=True)
@@ -18,7 +18,7 @@ categories_app = typer.Typer(help="Duty categories: the duties of the program te
                              no_args_is_help=True)
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     elementary = "elementary"
     middle = "middle"
     high = "high"

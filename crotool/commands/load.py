@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crotool.options import DryRunOpt, FormatOpt, Fmt, OutputOpt, out
+from crotool.options import DryRunOpt, Fmt, FormatOpt, OutputOpt, out
 
 
 def load(
