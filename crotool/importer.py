@@ -10,8 +10,12 @@ The flow is `load`'s (readers -> validate -> store), built to stream:
    messages for a bad row and `Checker.check_rules` for references and cross-field rules, so a
    table has one set of rules whether it comes in by `load` or by `import`. Good rows wait in a
    TEMP table (`store.Staging`), so memory stays flat for a million rows, and duplicate keys
-   within the file are found there with one GROUP BY. Problems are counted in full; the 50 with
+   within the file are found there with one sort. Problems are counted in full; the 50 with
    the lowest lines are kept for the message.
+
+   One difference from `load`: only the key's fields must be given. A row that leaves out
+   other required fields (a CSV of badge and status) can update a stored record, never create
+   one (`Staging.new_without` finds those whose key is not stored).
 3. Write, only if no row has a problem: one BEGIN IMMEDIATE transaction that upserts from the
    TEMP table (`store.bulk_upsert`), writes the audit and records the import's provenance.
 
@@ -93,7 +97,6 @@ class ImportResult:
     sha256: str
     counts: Counts
     dry_run: bool
-    audit: str = "none"  # "per record", "summary" or "none" (dry run, or nothing changed)
 
     def rows(self) -> list[dict[str, Any]]:
         c = self.counts
@@ -214,13 +217,11 @@ def _write(conn: sqlite3.Connection, staging: Staging, result: ImportResult,
         counts = bulk_upsert(conn, staging)
         if not large:
             auditor.record_many(changes)
-            result.audit = "per record" if changes else "none"
         elif counts.inserted + counts.updated:
             auditor.record(table, result.source, "import", {
                 "file": result.source, "sha256": result.sha256, "rows": counts.total,
                 "inserted": counts.inserted, "updated": counts.updated,
                 "unchanged": counts.unchanged})
-            result.audit = "summary"
         record_import(conn, auditor, table, result.source, result.sha256, counts)
         result.counts = counts
 
@@ -569,7 +570,9 @@ def _read_csv(file: str, source: str, stdin: BinaryIO | None, section: Section,
             progress.read(checked.done, total, rows)
     except csv.Error as exc:
         if checked.problem is None:  # else: the cut at a bad byte left a quote open
-            validator.problem(Problem(f"{source}:{line}", f"malformed CSV: {exc}"))
+            what = (f"a cell is longer than {MAX_CSV_FIELD:,} characters (a quote mark left "
+                    "open?)" if "field larger" in str(exc) else f"malformed CSV: {exc}")
+            validator.problem(Problem(f"{source}:{line}", what))
     except UnicodeDecodeError as exc:
         if checked.problem is None:
             validator.problem(Problem(f"{source}:{line}", f"not UTF-8 text ({exc.reason}); "
@@ -796,8 +799,11 @@ def history(conn: sqlite3.Connection, table: str | None = None, limit: int | Non
     """Recorded imports and loads, newest first (`crotool imports list`)."""
     where, params = "", []
     if table is not None:
-        if table != "*":
-            importable(table)
+        if table != "*" and table not in IMPORTABLE:
+            close = did_you_mean(table, IMPORTABLE)
+            raise CroError(f"--table: '{table}' is not an importable table; use one of "
+                           f"{', '.join(IMPORTABLE)}, or '*' for seed loads", code=EXIT_USAGE,
+                           hint=f"did you mean '{close}'?" if close else None)
         where, params = "WHERE table_name = ?", [table]
     sql = ("SELECT id, at, os_user AS user, command, table_name AS \"table\", file, rows, "
            f"inserted, updated, unchanged, sha256 FROM imports {where} ORDER BY id DESC")

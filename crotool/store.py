@@ -164,7 +164,7 @@ def record_import(conn: sqlite3.Connection, auditor: Auditor, table: str, file: 
 #
 # `upsert` reads each stored row into Python to compare it: right for a seed document, far too
 # slow for a million-row duty log. An import instead stages its validated rows in a TEMP table
-# (`Staging`) and lets SQLite do the rest: duplicate keys with one GROUP BY, the write with one
+# (`Staging`) and lets SQLite do the rest: duplicate keys with one sort, the write with one
 # `INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE <a column differs>` per set of columns.
 # The semantics are `upsert`'s: a row updates only the columns it gives, an unchanged row is
 # not written, and the counts say inserted / updated / unchanged.
@@ -239,13 +239,18 @@ class Staging:
         return tuple(c for c in self.columns if mask & self._bit[c])
 
     def duplicates(self) -> Iterator[tuple[int, int, dict[str, Any]]]:
-        """(line, line of the first row with the same key, key values) for every repeat, by line."""
+        """(line, line of the first row with the same key, key values) for every repeat, by line.
+
+        One sort of the staged rows to see whether any key repeats (the usual answer: no),
+        and only then a window over the key to name each repeat and its first line.
+        """
         keys = ", ".join(_q(k) for k in self.section.key)
-        join = " AND ".join(f"s.{_q(k)} = d.{_q(k)}" for k in self.section.key)
-        sql = (f"WITH d AS (SELECT {keys}, min(line) AS first FROM temp.{STAGING} GROUP BY {keys} "
-               f"HAVING count(*) > 1) SELECT s.line, d.first, "
-               f"{', '.join(f's.{_q(k)}' for k in self.section.key)} FROM temp.{STAGING} s "
-               f"JOIN d ON {join} WHERE s.line > d.first ORDER BY s.line")
+        if not self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM temp.{STAGING} GROUP BY {keys} "
+                                 "HAVING count(*) > 1)").fetchone()[0]:
+            return
+        sql = (f"SELECT line, first, {keys} FROM (SELECT line, {keys}, min(line) OVER "
+               f"(PARTITION BY {keys}) AS first FROM temp.{STAGING}) WHERE line > first "
+               f"ORDER BY line")
         for row in self.conn.execute(sql):
             yield row[0], row[1], dict(zip(self.section.key, tuple(row)[2:], strict=True))
 
@@ -299,9 +304,10 @@ def bulk_counts(conn: sqlite3.Connection, staging: Staging) -> Counts:
 
 def bulk_changes(conn: sqlite3.Connection, staging: Staging
                  ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(action, key, changes) for every row `bulk_upsert` would insert or update, by line, in
-    the shape `upsert` audits: an insert shows the values it gives, an update [old, new] for
-    each changed column; private fields (duty notes) show only that they changed."""
+    """(action, key, changes) for every row `bulk_upsert` would insert or update (by line for
+    each set of columns), in the shape `upsert` audits: an insert shows the values it gives,
+    an update [old, new] for each changed column; private fields (duty notes) show only that
+    they changed."""
     section = staging.section
     for mask in sorted(staging.masks):
         given = staging.given(mask)

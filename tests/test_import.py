@@ -394,7 +394,11 @@ def test_imports_list_shows_provenance_newest_first(cli, seeded_copy):
     assert newest["command"] == "crotool import" and newest["user"] and newest["at"]
     only = json.loads(cli("imports", "list", "--table", "connectors", "-f", "json").stdout)
     assert [r["table"] for r in only] == ["connectors"]
-    assert cli("imports", "list", "--table", "nope").exit_code == 2
+    bad = cli("imports", "list", "--table", "oficers")
+    assert bad.exit_code == 2
+    assert "--table: 'oficers' is not an importable table" in bad.stderr
+    assert "did you mean 'officers'?" in bad.stderr
+    assert len(json.loads(cli("imports", "list", "--limit", "1", "-f", "json").stdout)) == 1
 
 
 def test_notes_never_reach_the_audit_trail(cli, seeded_copy, tmp_path):

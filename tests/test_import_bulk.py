@@ -13,12 +13,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import crotool_exe
 
 from crotool import db, importer
-from tests.conftest import crotool_exe
 
 SECRET = "Student disclosed a threat; CPS case pending"
 
@@ -37,13 +38,12 @@ def dump(path: Path, *, data_only: bool = False) -> str:
 
 def duties_csv(path: Path, rows: int, *, start: int = 0, minutes: int = 30) -> Path:
     """`rows` duties of officer 0417 at juanita-hs, one a minute from 2023-09-06 07:00."""
+    first = datetime(2023, 9, 6, 7, 0)
     with open(path, "w", newline="") as fh:
         fh.write("officer,school,category,at,minutes,reference,notes\n")
         for i in range(start, start + rows):
-            day, minute = divmod(i, 600)
-            fh.write(f"0417,juanita-hs,traffic-safety,2023-{9 + day // 28 % 9:02d}-"
-                     f"{6 + day % 22:02d}T{7 + minute // 60:02d}:{minute % 60:02d}:00,"
-                     f"{minutes},REF-{i},\"{SECRET} #{i}\"\n")
+            at = (first + timedelta(minutes=i)).isoformat()
+            fh.write(f"0417,juanita-hs,traffic-safety,{at},{minutes},REF-{i},\"{SECRET} #{i}\"\n")
     return path
 
 

@@ -119,3 +119,23 @@ def test_yaml_list_field_and_null_required(cli, seeded_copy, tmp_path):
                   "8: engagements[2024-05-31/U]: missing required field 'phase'",
                   table="engagements")
     assert "2 problems found" in err
+
+
+def test_yaml_records_may_give_different_fields(cli, seeded_copy, tmp_path):
+    """Each record updates only what it gives: one statement per set of fields."""
+    path = tmp_path / "o.yaml"
+    path.write_text("- badge: 0100\n  name: New Person\n  agency: kcso\n  status: inactive\n"
+                    "- badge: 0417\n  status: inactive\n"
+                    "- {badge: 1182, phone: 425-555-0000}\n")
+    result = cli("import", "officers", path, "--verbose")
+    assert result.exit_code == 0, result.stderr
+    assert "1 new, 2 updated, 0 unchanged" in result.stderr
+    conn = db.connect(seeded_copy)
+    rows = conn.execute("SELECT badge, name, status, phone FROM officers WHERE badge IN "
+                        "('0100', '0417', '1182') ORDER BY badge").fetchall()
+    conn.close()
+    assert [tuple(r) for r in rows] == [
+        ("0100", "New Person", "inactive", None),
+        ("0417", "Pat Placeholder", "inactive", "425-555-0117"),
+        ("1182", "Robin Example", "active", "425-555-0000"),
+    ]

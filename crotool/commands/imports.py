@@ -80,6 +80,8 @@ def import_cmd(
         message(f"  {table_name}: {what} {changes}")
 
     conn = connect()
+    if file == "-" and sys.stdin.isatty():
+        message(f"reading {table} from the terminal: end with Ctrl-D")
     with _progress_bar() as progress:
         result = import_file(
             conn, table, file, fmt=input_format.value if input_format else None,
