@@ -175,6 +175,7 @@ def import_file(conn: sqlite3.Connection, table: str, file: str, *, fmt: str | N
     kind = input_format(file, fmt)
     source = STDIN if file == "-" else file
     staging = Staging(conn, section)
+    db.for_bulk_write(conn)
     try:
         validator = _Validator(conn, section, staging, source)
         if kind == "csv":

@@ -48,19 +48,26 @@ class Section:
     # Fields never audited, and exported only on request (duty notes).
     private: frozenset[str] = field(default_factory=frozenset)
 
-    def field(self, name: str) -> Field:
-        return self._by_name()[name]
+    # Lookups derived from `fields` once (they sit on every row's path of a large import).
+    _index: dict[str, Field] = field(default=None, init=False, repr=False, compare=False)
+    _names: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _required: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
-    def _by_name(self) -> dict[str, Field]:
-        return {f.name: f for f in self.fields}
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {f.name: f for f in self.fields})
+        object.__setattr__(self, "_names", tuple(f.name for f in self.fields))
+        object.__setattr__(self, "_required", tuple(f.name for f in self.fields if f.required))
+
+    def field(self, name: str) -> Field:
+        return self._index[name]
 
     @property
     def field_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
+        return self._names
 
     @property
     def required_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields if f.required)
+        return self._required
 
 
 def _f(name: str, kind: str = "text", **kw) -> Field:

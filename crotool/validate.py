@@ -207,6 +207,23 @@ def convert_record(section: Section, record: Record, problems: list[Problem]) ->
     return None if bad else values
 
 
+class _LazyLabel:
+    """A record's label, built only when a message needs it (most records need none)."""
+
+    __slots__ = ("section", "values", "text")
+
+    def __init__(self, section: Section, values: dict[str, Any]):
+        self.section, self.values, self.text = section, values, None
+
+    def __str__(self) -> str:
+        if self.text is None:
+            self.text = record_label(self.section, self.values)
+        return self.text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 class Checker:
     """Validates a whole input against itself and the database; collects every problem."""
 
@@ -306,7 +323,7 @@ class Checker:
         good: list[dict] = []
         ref_fields = [f for f in section.fields if f.ref]
         for record, values in pairs:
-            label = record_label(section, values)
+            label = _LazyLabel(section, values)
             before = len(self.problems)
             for f in ref_fields:
                 value = values.get(f.name)
