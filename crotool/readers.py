@@ -141,11 +141,14 @@ def parse_yaml(text: str, source: str) -> list[Any]:
             if kind == "DocumentStartEvent":
                 continue
             if kind == "AliasEvent":
-                raise _fail(source, line, "YAML aliases (*name) are not allowed; write the value out")
+                raise _fail(source, line,
+                            "YAML aliases (*name) are not allowed; write the value out")
             if getattr(event, "anchor", None) is not None:
-                raise _fail(source, line, "YAML anchors (&name) are not allowed; write the value out")
+                raise _fail(source, line,
+                            "YAML anchors (&name) are not allowed; write the value out")
             if getattr(event, "tag", None) is not None:
-                raise _fail(source, line, f"YAML tags ({event.tag}) are not allowed; remove the tag")
+                raise _fail(source, line,
+                            f"YAML tags ({event.tag}) are not allowed; remove the tag")
             nodes += 1
             if kind == "ScalarEvent":
                 bad = _CONTROL.search(event.value)
@@ -249,7 +252,8 @@ def iter_csv(path: Path | None, source: str, stream: io.BufferedIOBase | None = 
         try:
             header = next(reader)
         except StopIteration:
-            raise _fail(source, 1, "the file is empty; the first line must name the columns") from None
+            raise _fail(source, 1,
+                        "the file is empty; the first line must name the columns") from None
         names = [h.strip() for h in header]
         line = reader.line_num + 1
         for row in reader:
@@ -271,7 +275,8 @@ def iter_csv(path: Path | None, source: str, stream: io.BufferedIOBase | None = 
     except csv.Error as exc:
         raise _fail(source, line, f"malformed CSV: {exc}") from None
     except UnicodeDecodeError as exc:
-        raise _fail(source, line, f"not UTF-8 text ({exc.reason}); save the file as UTF-8") from None
+        raise _fail(source, line,
+                    f"not UTF-8 text ({exc.reason}); save the file as UTF-8") from None
     finally:
         if stream is None:
             raw.close()

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import zipfile
 
-import pytest
 from conftest import ROOT, crotool_exe, run_installed
 
 from crotool import db
