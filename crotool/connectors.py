@@ -27,10 +27,10 @@ from typing import Any
 from crotool import db
 from crotool.audit import Auditor
 from crotool.errors import CroError, Problem, ValidationFailed
-from crotool.queries import dicts, require, today
+from crotool.queries import dicts, option_date, require, today
 from crotool.schema import DIMENSIONS, PHASES, SECTIONS
 from crotool.store import upsert
-from crotool.validate import BadValue, check_options, convert, parse_date
+from crotool.validate import BadValue, check_options, convert
 
 # The report's default look-back: a school year is ~190 school days over ~9.5 months, so 180
 # calendar days means "not heard from this school year (or the last half of it)".
@@ -81,12 +81,8 @@ def check_choice(name: str, value: str | None, option: str) -> str | None:
 
 
 def check_date(value: str | None, option: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value.strip()).isoformat()
-    except BadValue as exc:
-        raise CroError(f"{option}: {exc}") from None
+    day = option_date(value, option)
+    return day.isoformat() if day else None
 
 
 def _date_range(start: str | None, end: str | None) -> tuple[str | None, str | None]:

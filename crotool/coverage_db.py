@@ -46,7 +46,6 @@ __all__ = [
     "coverage",
     "gaps",
     "load_year",
-    "parse_day",
 ]
 
 
@@ -73,18 +72,6 @@ class Analysis:
     names: dict[str, str]
     patterns: list[str] = field(default_factory=list)  # every feeder pattern id, sorted
     agencies: list[str] = field(default_factory=list)  # every agency id, sorted
-
-
-def parse_day(text: str | None, option: str) -> date | None:
-    """An option's YYYY-MM-DD, or a CroError that names the option."""
-    if text is None:
-        return None
-    from crotool.validate import BadValue, parse_date
-
-    try:
-        return parse_date(text.strip())
-    except BadValue as exc:
-        raise CroError(f"{option}: {exc}") from None
 
 
 def _year(conn: sqlite3.Connection, year_id: str | None, on: date | None = None) -> Year:

@@ -107,17 +107,6 @@ class Range:
         return f"{self.year}, {span}" if self.year else span
 
 
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    from crotool.validate import BadValue, parse_date
-
-    try:
-        return parse_date(text.strip())
-    except BadValue as exc:
-        raise CroError(f"{option}: {exc}") from None
-
-
 def resolve_range(conn: sqlite3.Connection, *, year: str | None = None,
                   start: str | None = None, end: str | None = None) -> Range:
     """--year, --from, --to -> a Range.
@@ -126,7 +115,7 @@ def resolve_range(conn: sqlite3.Connection, *, year: str | None = None,
     replacing its first/last day. --from/--to alone: exactly those days, open on a side not
     given.
     """
-    first, last = _day(start, "--from"), _day(end, "--to")
+    first, last = queries.option_date(start, "--from"), queries.option_date(end, "--to")
     year_row = None
     if year is not None or (first is None and last is None):
         year_row = queries.year(conn, year)

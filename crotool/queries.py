@@ -28,6 +28,18 @@ def today() -> date:
     return date.today()
 
 
+def option_date(text: str | None, option: str) -> date | None:
+    """A command-line option's YYYY-MM-DD (None when not given), or a CroError naming it."""
+    if text is None:
+        return None
+    from crotool.validate import BadValue, parse_date
+
+    try:
+        return parse_date(text.strip())
+    except BadValue as exc:
+        raise CroError(f"{option}: {exc}") from None
+
+
 def dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     out = []
     for row in cursor:

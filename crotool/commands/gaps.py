@@ -72,10 +72,10 @@ def gaps(
     """
     from crotool.commands.common import connect
     from crotool.coverage_db import gaps as find_gaps
-    from crotool.coverage_db import parse_day
+    from crotool.queries import option_date
     from crotool.render import View, message
 
-    day = parse_day(on, "--on")
+    day = option_date(on, "--on")
     result = find_gaps(connect(), year=year, on=day, pattern=pattern, agency=agency)
     rows = [r.as_dict() for r in result.rows]
     scope = result.year.id + "".join(
