@@ -348,7 +348,10 @@ class Checker:
         name = section.name
         if name in ("school_years", "leaves", "assignments"):
             start, end = values.get("start"), values.get("end")
-            if start and end and end < start:
+            # An assignment's date left out defaults to its year's; a given date outside the
+            # year is reported below, and a defaulted one must not be blamed for it.
+            given = name != "assignments" or all(record.values.get(f) for f in ("start", "end"))
+            if start and end and end < start and given:
                 add(Problem(record.where("end"), f"{label}.end: {end} is before its start {start}"))
         if name == "assignments":
             span = self.years().get(values.get("school_year"))
