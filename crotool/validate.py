@@ -365,6 +365,15 @@ class Checker:
             if start and year_id and start[:4] != year_id[:4]:
                 add(Problem(record.where("start"), f"{label}.start: {start} is not in "
                             f"{year_id[:4]}, the year the id {year_id} names"))
+        if name == "assessments" and values.get("status") not in (None, "done"):
+            done = self.conn.execute(
+                "SELECT id, duty FROM assessments"
+                " WHERE school = ? AND due = ? AND duty IS NOT NULL",
+                (values.get("school"), values.get("due"))).fetchone()
+            if done:
+                add(Problem(record.where("status"), f"{label}.status: safety assessment "
+                            f"{done[0]} was completed by duty {done[1]}; it cannot be set back to "
+                            f"'{values['status']}' (leave status out, or write done)"))
         if name == "duties":
             category = values.get("category")
             if self.requires_request().get(category) and not values.get("requested_by"):

@@ -247,3 +247,19 @@ def test_a_district_that_names_the_category_differently(cli, tmp_path):
                  "facility-assessment", "--at", "2024-01-10T10:00", "--assessment", "1")
     assert result.exit_code == 0, result.stderr
     assert by_id(cli)[1]["status"] == "done"
+
+
+def test_a_reload_cannot_reopen_a_completed_assessment(cli, seeded, tmp_path):
+    late = schedule(cli, due="2024-01-10")
+    assert log(cli, "redmond-ms").exit_code == 0
+    duty = last_duty_id(seeded)
+    assert cli("assessments", "complete", str(late), "--duty", str(duty)).exit_code == 0
+    seed = tmp_path / "again.yaml"
+    seed.write_text("assessments:\n  - {school: redmond-ms, due: 2024-01-10, status: scheduled,"
+                    " requested_by: LWSD Safety and Security}\n")
+    result = cli("load", seed)
+    assert result.exit_code == 1
+    assert (f"{seed}:2: assessments[redmond-ms/2024-01-10].status: safety assessment {late} was "
+            f"completed by duty {duty}; it cannot be set back to 'scheduled'") in result.stderr
+    row = by_id(cli)[late]
+    assert (row["status"], row["duty"]) == ("done", duty)
