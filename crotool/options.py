@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from crotool.commands.common import ids
+
 
 class Fmt(StrEnum):
     table = "table"
@@ -33,7 +35,7 @@ DryRunOpt = Annotated[
 ]
 YearOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--year", "-y", metavar="YEAR",
+    typer.Option("--year", "-y", autocompletion=ids("school_years"), metavar="YEAR",
                  help="School year id, e.g. 2023-24 (default: the current one)."),
 ]
 IncludeNotesOpt = Annotated[

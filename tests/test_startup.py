@@ -92,3 +92,27 @@ def test_global_db_option_before_the_command_is_skipped_by_routing():
     assert modules_for(["--db", "x.db", "gaps"]) == ("gaps",)
     assert modules_for(["--db=x.db", "report", "duties"]) == ("report", "duty")
     assert "load" in modules_for(["--help"])
+
+
+def complete(words: str, env_db) -> list[str]:
+    """Ask the installed crotool for bash completions, as the shell's hook does."""
+    from conftest import run_installed
+
+    parts = words.split(" ")
+    proc = run_installed(env={"_CROTOOL_COMPLETE": "complete_bash", "COMP_WORDS": words,
+                              "COMP_CWORD": str(len(parts) - 1), "CROTOOL_DB": str(env_db)})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_tab_completes_stored_ids(seeded):
+    assert complete("crotool gaps --pattern red", seeded) == ["redmond"]
+    assert complete("crotool duty list --officer 04", seeded) == ["0417"]
+    assert complete("crotool schools list --agency k", seeded) == ["kcso", "kirkland-pd"]
+    assert "report" in complete("crotool rep", seeded)
+
+
+def test_completion_never_creates_a_database(tmp_path):
+    missing = tmp_path / "none.db"
+    assert complete("crotool gaps --pattern r", missing) == []
+    assert not missing.exists()

@@ -4,9 +4,9 @@ Command modules parse options, call the domain, and render: no SQL, no business 
 
 Typer has no lazy loading: building the Click command tree inspects every command's signature,
 about 0.1 s for the whole app. So the console script builds only the part a command line needs
-(`modules_for`): `crotool gaps ...` imports and builds the gaps module alone. Help, completion
-and anything unrecognised get the whole app, so nothing is ever unreachable
-(tests/test_startup.py checks every command is routed).
+(`modules_for`): `crotool gaps ...` imports and builds the gaps module alone. Help and anything
+unrecognised get the whole app; shell completion is routed by the words already typed. Nothing
+is ever unreachable (tests/test_startup.py checks that every command is routed).
 """
 
 from __future__ import annotations
@@ -61,7 +61,11 @@ REPORTS = {"coverage": "gaps", "duties": "duty", "connectors": "connectors"}
 def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
     """The command modules a command line needs; all of them when in doubt."""
     if any(key.endswith("_COMPLETE") for key in os.environ):
-        return MODULES  # shell completion walks the whole tree
+        # Shell completion: route by the words already typed, so a TAB stays fast too.
+        words = _completed_words()
+        if words is None:
+            return MODULES
+        argv = words
     args = list(argv)
     i = 0
     while i < len(args):
@@ -82,6 +86,20 @@ def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
             return ("report", REPORTS[sub])
         return ("report", *dict.fromkeys(REPORTS.values()))
     return ROUTES.get(command, MODULES)
+
+
+def _completed_words() -> list[str] | None:
+    """The words before the cursor that are complete, from the shell's completion request
+    (bash: COMP_WORDS/COMP_CWORD; zsh, fish, PowerShell: _TYPER_COMPLETE_ARGS)."""
+    if "COMP_WORDS" in os.environ:
+        words = os.environ["COMP_WORDS"].split()
+        cword = int(os.environ.get("COMP_CWORD", len(words)))
+        return words[1:cword]
+    raw = os.environ.get("_TYPER_COMPLETE_ARGS")
+    if raw is None:
+        return None
+    words = raw.split()[1:]
+    return words if raw.endswith(" ") else words[:-1]
 
 
 def register(app: typer.Typer, modules: Sequence[str] = MODULES) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crotool.commands.common import ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
 assessments_app = typer.Typer(
@@ -23,7 +24,7 @@ class Status(StrEnum):
 
 @assessments_app.command("schedule")
 def schedule(
-    school: Annotated[str, typer.Option("--school", metavar="SCHOOL",
+    school: Annotated[str, typer.Option("--school", autocompletion=ids("schools"), metavar="SCHOOL",
                                         help="The school to assess (school id).")],
     due: Annotated[str, typer.Option("--due", metavar="DATE",
                                      help="The day it is due by (YYYY-MM-DD).")],
@@ -101,7 +102,9 @@ def list_(
     status: Annotated[Optional[Status], typer.Option(  # noqa: UP045
         "--status", "-s", help="Only this status.")] = None,
     school: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--school", metavar="SCHOOL", help="Only this school's assessments.")] = None,
+        "--school",
+        autocompletion=ids("schools"), metavar="SCHOOL",
+        help="Only this school's assessments.")] = None,
     fmt: FormatOpt = Fmt.table,
     output: OutputOpt = None,
 ) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crotool.commands.common import ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, YearOpt, YesOpt, out
 
 assignments_app = typer.Typer(help="Which officer covers which feeder pattern, each school "
@@ -121,14 +122,21 @@ def unassign(
 @assignments_app.command("list")
 def assignments_list(
     year: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--year", "-y", metavar="YEAR", help="Only this school year (default: every year).")
+        "--year", "-y",
+        autocompletion=ids("school_years"), metavar="YEAR",
+        help="Only this school year (default: every year).")
     ] = None,
     pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--pattern", "-p", metavar="PATTERN", help="Only this feeder pattern.")] = None,
+        "--pattern", "-p",
+        autocompletion=ids("feeder_patterns"), metavar="PATTERN",
+        help="Only this feeder pattern.")] = None,
     agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--agency", "-a", metavar="AGENCY", help="Only officers of this agency.")] = None,
+        "--agency", "-a",
+        autocompletion=ids("agencies"), metavar="AGENCY",
+        help="Only officers of this agency.")] = None,
     officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--officer", metavar="BADGE", help="Only this officer.")] = None,
+        "--officer",
+        autocompletion=ids("officers"), metavar="BADGE", help="Only this officer.")] = None,
     fmt: FormatOpt = Fmt.table,
     output: OutputOpt = None,
 ) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crotool.commands.common import ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
 agencies_app = typer.Typer(help="The police agencies the district partners with.",
@@ -56,10 +57,13 @@ def patterns_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
 @schools_app.command("list")
 def schools_list(
     pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--pattern", "-p", help="Only schools of this feeder pattern (split feeders included).")
+        "--pattern", "-p",
+        autocompletion=ids("feeder_patterns"),
+        help="Only schools of this feeder pattern (split feeders included).")
     ] = None,
     agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--agency", "-a", help="Only schools in this agency's jurisdiction.")] = None,
+        "--agency", "-a",
+        autocompletion=ids("agencies"), help="Only schools in this agency's jurisdiction.")] = None,
     level: Annotated[Optional[Level], typer.Option(  # noqa: UP045
         "--level", "-l", help="Only schools of this level.")] = None,
     fmt: FormatOpt = Fmt.table,

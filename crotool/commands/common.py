@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from collections.abc import Callable
 
 
 def connect() -> sqlite3.Connection:
@@ -27,3 +28,32 @@ def confirm(question: str, yes: bool) -> None:
 
     if not typer.confirm(question, default=False, err=True):
         raise CroError("nothing was changed")
+
+
+def ids(section: str) -> Callable[[str], list[str]]:
+    """Tab completion of the ids stored in `section` (feeder patterns, badges, ...).
+
+    Runs inside the shell's completion request: it must never create a database, print, or
+    fail, so any problem completes nothing.
+    """
+
+    def complete(incomplete: str) -> list[str]:
+        try:
+            from crotool import db
+            from crotool.schema import SECTIONS
+
+            path = db.resolve_path()
+            if not path.exists():
+                return []
+            column = SECTIONS[section].key[0]
+            conn = db.connect(path, migrate=False)
+            try:
+                return [r[0] for r in conn.execute(
+                    f"SELECT {column} FROM {section} WHERE substr({column}, 1, ?) = ?"
+                    f" ORDER BY {column} LIMIT 200", (len(incomplete), incomplete))]
+            finally:
+                conn.close()
+        except Exception:  # noqa: BLE001 - completion must stay silent
+            return []
+
+    return complete

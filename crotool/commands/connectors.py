@@ -12,6 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from crotool.commands.common import ids
 from crotool.commands.report import report_app
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
@@ -169,7 +170,7 @@ def engagements_add(
         "--dimension", "-d", autocompletion=_dimensions,
         help="Climate dimension: physical, emotional, social, behavioral or academic.")],
     connector: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--connector", "-c", metavar="ID",
+        "--connector", "-c", autocompletion=ids("connectors"), metavar="ID",
         help="A connector who took part (repeat the option for each).")] = None,
     on: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--date", metavar="DATE", help="When (YYYY-MM-DD; default: today).")] = None,
@@ -209,7 +210,9 @@ def engagements_list(
         "--dimension", "-d", autocompletion=_dimensions,
         help="Only this climate dimension.")] = None,
     connector: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--connector", "-c", metavar="ID", help="Only engagements this connector took part in."
+        "--connector", "-c",
+        autocompletion=ids("connectors"), metavar="ID",
+        help="Only engagements this connector took part in."
     )] = None,
     fmt: FormatOpt = Fmt.table,
     output: OutputOpt = None,

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from crotool.commands.common import ids
 from crotool.commands.report import report_app
 from crotool.options import Fmt, FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
 
@@ -34,12 +35,15 @@ class By(StrEnum):
 
 @duty_app.command("log")
 def duty_log(
-    officer: Annotated[str, typer.Option("--officer", metavar="BADGE",
+    officer: Annotated[str, typer.Option("--officer",
+                                         autocompletion=ids("officers"), metavar="BADGE",
                                          help="The officer's badge.")],
-    school: Annotated[str, typer.Option("--school", metavar="SCHOOL",
+    school: Annotated[str, typer.Option("--school", autocompletion=ids("schools"), metavar="SCHOOL",
                                         help="Where (school id, see `crotool schools list`).")],
     category: Annotated[str, typer.Option(
-        "--category", metavar="CAT", help="What (category id, see `crotool categories list`).")],
+        "--category",
+        autocompletion=ids("duty_categories"), metavar="CAT",
+        help="What (category id, see `crotool categories list`).")],
     at: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--at", metavar="DATETIME", help="When, ISO 8601 (e.g. 2024-01-15T09:30); "
         "default: now.")] = None,
@@ -97,14 +101,20 @@ def duty_list(
     end: ToOpt = None,
     year: YearOpt = None,
     officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--officer", metavar="BADGE", help="Only this officer's duties.")] = None,
+        "--officer",
+        autocompletion=ids("officers"), metavar="BADGE",
+        help="Only this officer's duties.")] = None,
     school: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--school", metavar="SCHOOL", help="Only duties at this school.")] = None,
+        "--school",
+        autocompletion=ids("schools"), metavar="SCHOOL",
+        help="Only duties at this school.")] = None,
     pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--pattern", "-p", metavar="PATTERN",
+        "--pattern", "-p", autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only duties at schools of this feeder pattern (split feeders included).")] = None,
     category: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--category", metavar="CAT", help="Only duties of this category.")] = None,
+        "--category",
+        autocompletion=ids("duty_categories"), metavar="CAT",
+        help="Only duties of this category.")] = None,
     limit: Annotated[Optional[int], typer.Option(  # noqa: UP045
         "--limit", metavar="N", help="Only the latest N (still listed oldest first).")
     ] = None,

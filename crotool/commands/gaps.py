@@ -12,6 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from crotool.commands.common import ids
 from crotool.commands.report import report_app
 from crotool.options import Fmt, FormatOpt, OutputOpt, YearOpt, out
 
@@ -39,9 +40,12 @@ def gaps(
         "--on", metavar="DATE", help="Only the gaps and conflicts on this day (and, without "
         "--year, in the school year that contains it).")] = None,
     pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--pattern", "-p", metavar="PATTERN", help="Only this feeder pattern.")] = None,
+        "--pattern", "-p",
+        autocompletion=ids("feeder_patterns"), metavar="PATTERN",
+        help="Only this feeder pattern.")] = None,
     agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--agency", "-a", metavar="AGENCY", help="Only this agency.")] = None,
+        "--agency", "-a",
+        autocompletion=ids("agencies"), metavar="AGENCY", help="Only this agency.")] = None,
     fail_on_gaps: Annotated[bool, typer.Option(
         "--fail-on-gaps", help="Exit 3 when any gap or conflict is listed (after writing the "
         "output); 0 when none.")] = False,

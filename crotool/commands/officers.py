@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crotool.commands.common import ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
 officers_app = typer.Typer(help="Officers each agency selects, their training and leave.",
@@ -25,7 +26,8 @@ class Status(StrEnum):
 @officers_app.command("list")
 def officers_list(
     agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--agency", "-a", help="Only this agency's officers.")] = None,
+        "--agency", "-a",
+        autocompletion=ids("agencies"), help="Only this agency's officers.")] = None,
     status: Annotated[Optional[Status], typer.Option(  # noqa: UP045
         "--status", "-s", help="Only active or inactive officers.")] = None,
     fmt: FormatOpt = Fmt.table,
@@ -54,7 +56,8 @@ def officers_add(
     badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge number "
                                          "(text: a leading zero is kept).")],
     name: Annotated[str, typer.Option("--name", metavar="NAME", help="Full name.")],
-    agency: Annotated[str, typer.Option("--agency", "-a", metavar="AGENCY",
+    agency: Annotated[str, typer.Option("--agency", "-a",
+                                        autocompletion=ids("agencies"), metavar="AGENCY",
                                         help="The officer's agency (agency id).")],
     status: Annotated[Optional[Status], typer.Option(  # noqa: UP045
         "--status", "-s", help="active (default) or inactive.")] = None,
