@@ -32,6 +32,15 @@ from typing import Any
 from crotool.duties import Range
 
 BY = ("category", "pattern", "school", "officer", "month")
+# Each report's columns, in its SELECT's order: CSV and Markdown keep their header when no
+# row comes back.
+COLUMNS = {
+    "category": ("category", "name", "count", "minutes"),
+    "pattern": ("pattern", "name", "count", "minutes"),
+    "school": ("school", "name", "pattern", "count", "minutes"),
+    "officer": ("officer", "name", "agency", "count", "minutes"),
+    "month": ("month", "count", "minutes"),
+}
 
 _ORDER = " ORDER BY minutes DESC, count DESC, 1"
 

@@ -376,9 +376,18 @@ class Checker:
                             f"'{values['status']}' (leave status out, or write done)"))
         if name == "duties":
             category = values.get("category")
-            if self.requires_request().get(category) and not values.get("requested_by"):
+            if self.requires_request().get(category) and not values.get("requested_by") and (
+                    "requested_by" in values or not self._stored_requested_by(values)):
+                # A row that leaves requested_by out (an import updating minutes) keeps the
+                # stored duty's; only a new duty, or one that clears it, is refused.
                 add(Problem(record.where("category"), f"{label}: category '{category}' is done "
                             "only on request: give requested_by (who asked for it)"))
+
+    def _stored_requested_by(self, values: dict) -> bool:
+        row = self.conn.execute(
+            "SELECT requested_by FROM duties WHERE officer = ? AND school = ? AND category = ?"
+            " AND at = ?", tuple(values.get(k) for k in SECTIONS["duties"].key)).fetchone()
+        return bool(row and row[0])
 
     def run(self, section: Section, records: Iterable[Record]) -> list[dict]:
         """Convert and check one section whose references are already registered."""

@@ -152,6 +152,8 @@ def connectors_list(
     rows = connectors(connect(), status=status, sector=sector)
     out(rows, fmt, output, View(
         title="Community Connectors", justify={"engagements": "right"},
+        columns=["id", "name", "organization", "sector", "status", "engagements",
+                 "last_engaged"],
         headers={"last_engaged": "last engaged"},
         cell_style=lambda c, r: "bold" if c == "status" and r["status"] == "new" else None,
         empty="no connectors yet: crotool connectors add ID --name NAME"))

@@ -183,13 +183,14 @@ def report_duties(
     from crotool.commands.common import connect
     from crotool.duties import resolve_range
     from crotool.render import View
-    from crotool.reports import duty_report
+    from crotool.reports import COLUMNS, duty_report
 
     conn = connect()
     span = resolve_range(conn, year=year, start=start, end=end)
     rows = duty_report(conn, by.value, span)
     title = f"Duties by {by.value}, {span.describe()}"
     out(rows, fmt, output, View(title=title, build=lambda r: _bars(r, by.value, title),
+                                columns=list(COLUMNS[by.value]),
                                 justify={"count": "right", "minutes": "right"}))
 
 

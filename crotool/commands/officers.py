@@ -47,7 +47,8 @@ def officers_list(
 
     rows = officers(connect(), agency=agency, status=status.value if status else None)
     out(rows, fmt, output, View(
-        title="Officers",
+        title="Officers", columns=["badge", "name", "rank", "agency", "status",
+                                   "school_trained_on", "phone", "email"],
         row_style=lambda r: "dim" if r["status"] == "inactive" else None))
 
 
