@@ -42,6 +42,9 @@ class View:
 
     title: str | None = None
     columns: Sequence[str] | None = None  # keys, in order; default: the first row's keys
+    # Columns the table (and HTML/SVG) leave out because a title already says them (the
+    # school year of a gaps report); machine formats keep every column.
+    table_hide: frozenset[str] = frozenset()
     headers: dict[str, str] = field(default_factory=dict)
     group_by: str | None = None  # one table per value of this key, in row order
     row_style: Callable[[dict], str | None] | None = None
@@ -141,7 +144,7 @@ def rich_tables(rows: list[dict], view: View) -> Any:
 
     if view.build is not None:
         return view.build(rows)
-    cols = columns_of(rows, view)
+    cols = [c for c in columns_of(rows, view) if c not in view.table_hide]
     groups: list[tuple[Any, list[dict]]] = []
     if view.group_by:
         for row in rows:

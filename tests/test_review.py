@@ -80,3 +80,22 @@ def test_import_cannot_clear_requested_by_of_an_on_request_duty(cli, seeded, tmp
     result = cli("import", "duties", str(path))
     assert result.exit_code == 1
     assert "only on request" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "header"), [
+    (["agencies", "list"], ["id", "name", "kind", "jurisdiction", "schools", "officers"]),
+    (["patterns", "list"], ["id", "name", "high_school", "schools", "agencies"]),
+    (["categories", "list"], ["id", "name", "requires_request", "description"]),
+])
+def test_empty_database_lists_still_have_their_header(cli, args, header):
+    result = cli(*args, "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert _header(result.stdout) == header
+
+
+def test_gaps_csv_names_the_school_year_like_the_json(cli, seeded):
+    result = cli("gaps", "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and {r["school_year"] for r in rows} == {"2023-24"}
+    table = cli("gaps").stdout
+    assert "school_year" not in table and "school year" not in table  # the title says it

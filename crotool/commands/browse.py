@@ -37,6 +37,8 @@ def agencies_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
     from crotool.render import View
 
     out(agencies(connect()), fmt, output, View(title="Agencies",
+                                               columns=["id", "name", "kind", "jurisdiction",
+                                                        "schools", "officers"],
                                                justify={"schools": "right", "officers": "right"}))
 
 
@@ -51,6 +53,8 @@ def patterns_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
     from crotool.render import View
 
     out(patterns(connect()), fmt, output, View(title="Feeder patterns",
+                                               columns=["id", "name", "high_school", "schools",
+                                                        "agencies"],
                                                justify={"schools": "right"}))
 
 
@@ -98,7 +102,9 @@ def categories_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> Non
     from crotool.queries import categories
     from crotool.render import View
 
-    out(categories(connect()), fmt, output, View(title="Duty categories"))
+    out(categories(connect()), fmt, output, View(title="Duty categories",
+                                                 columns=["id", "name", "requires_request",
+                                                          "description"]))
 
 
 def register(app: typer.Typer) -> None:

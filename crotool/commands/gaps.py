@@ -26,7 +26,8 @@ KIND_STYLE = {
     "out_of_jurisdiction": "magenta",
     "untrained_additional": "magenta",
 }
-GAP_COLUMNS = ["feeder_pattern", "agency", "kind", "start", "end", "days", "officer", "schools"]
+GAP_COLUMNS = ["school_year", "feeder_pattern", "agency", "kind", "start", "end", "days",
+               "officer", "schools"]
 COVERAGE_COLUMNS = ["school_year", "feeder_pattern", "agency", "officers", "days",
                     "covered_days", "gap_days"]
 
@@ -88,6 +89,7 @@ def gaps(
         if value is not None)
     out(rows, fmt, output, View(
         title=f"Gaps and conflicts, {result.year.id}", columns=GAP_COLUMNS,
+        table_hide=frozenset({"school_year"}),
         group_by="feeder_pattern", justify={"days": "right"},
         row_style=lambda r: KIND_STYLE.get(r["kind"]),
         empty=f"no gaps or conflicts in {scope}"))
