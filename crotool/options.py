@@ -35,14 +35,14 @@ DryRunOpt = Annotated[
 ]
 YearOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--year", "-y", autocompletion=ids("school_years"), metavar="YEAR",
+    typer.Option("--year", autocompletion=ids("school_years"), metavar="YEAR",
                  help="School year id, e.g. 2023-24 (default: the current one)."),
 ]
 IncludeNotesOpt = Annotated[
     bool, typer.Option("--include-notes", help="Include duty notes (private: CPS, threat "
                        "assessments) in the output."),
 ]
-YesOpt = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
 def out(rows: list[dict], fmt: Fmt, output: str | None, view=None, wrap=None) -> None:

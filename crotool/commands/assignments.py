@@ -122,7 +122,7 @@ def unassign(
 @assignments_app.command("list")
 def assignments_list(
     year: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--year", "-y",
+        "--year",
         autocompletion=ids("school_years"), metavar="YEAR",
         help="Only this school year (default: every year).")
     ] = None,
