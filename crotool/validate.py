@@ -46,7 +46,12 @@ def parse_date(text: str) -> date:
 
 
 def parse_datetime(text: str) -> datetime:
-    """ISO 8601; stored as local wall-clock time to the second (an offset is converted)."""
+    """ISO 8601 local time (the school's wall clock), to the second.
+
+    A UTC offset (`-08:00`, `Z`) is refused rather than converted: converting by the machine's
+    time zone made the same file import as different keys on a laptop and on a UTC cron server
+    (a duplicate duty each time), and dropping it would silently shift a UTC export by hours.
+    """
     if _DATE.match(text[:10]):
         parse_date(text[:10])  # an impossible day (2023-02-30) is named as such
     given = text  # messages show what the user wrote, not the padded form
@@ -59,7 +64,11 @@ def parse_datetime(text: str) -> datetime:
             f"{_show(given)} is not a date-time; write YYYY-MM-DDTHH:MM[:SS], e.g. 2023-10-03T09:30"
         ) from None
     if value.tzinfo is not None:
-        value = value.astimezone().replace(tzinfo=None)
+        local = value.replace(tzinfo=None).isoformat(timespec="seconds")
+        raise BadValue(
+            f"{_show(given)} has a UTC offset; write the local time at the school without one "
+            f"(e.g. {local} if that is the local time), so the file reads the same on every "
+            "machine")
     return value.replace(microsecond=0)
 
 

@@ -1194,18 +1194,25 @@ def test_failed_command_leaves_output_file_alone(cli, seeded_copy, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("keep")] == ["keep.json"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SPEC §3 idempotent imports: a date-time with an offset is stored as the process's local "
-    "wall time, so the same duties file imported again under another TZ inserts a duplicate"))
 def test_import_same_file_twice_other_timezone(seeded_copy, tmp_path):
     """SPEC §3: importing the same file twice changes no data the second time — also when the
-    second run happens on a machine (cron) whose TZ differs from the coordinator's."""
+    second run happens on a machine (cron) whose TZ differs from the coordinator's. A local
+    date-time reads the same everywhere; one with a UTC offset is refused on every machine
+    (converting it by the machine's zone gave a second copy of the duty)."""
     f = tmp_path / "tz.csv"
     f.write_text("officer,school,category,at,minutes\n"
-                 "0417,juanita-hs,traffic-safety,2024-01-09T07:30:00-08:00,15\n")
+                 "0417,juanita-hs,traffic-safety,2024-01-09T07:30:00,15\n")
     r = run_installed("import", "duties", f, env={"TZ": "America/Los_Angeles"})
     assert r.returncode == 0, r.stderr
     before = dump(seeded_copy, DATA_ONLY)
     r = run_installed("import", "duties", f, env={"TZ": "UTC"})
     assert r.returncode == 0, r.stderr
+    assert dump(seeded_copy, DATA_ONLY) == before
+    g = tmp_path / "offset.csv"
+    g.write_text("officer,school,category,at,minutes\n"
+                 "0417,juanita-hs,traffic-safety,2024-01-09T07:30:00-08:00,15\n")
+    for tz in ("America/Los_Angeles", "UTC"):
+        r = run_installed("import", "duties", g, env={"TZ": tz})
+        assert r.returncode == 1
+        assert "has a UTC offset; write the local time at the school" in r.stderr
     assert dump(seeded_copy, DATA_ONLY) == before
