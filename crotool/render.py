@@ -123,7 +123,9 @@ def to_csv(rows: list[dict], cols: list[str]) -> str:
 
 def to_markdown(rows: list[dict], cols: list[str], view: View) -> str:
     def esc(value: Any) -> str:
-        return clean(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        # Markdown renderers pass inline HTML through: data must never become markup there.
+        text = clean(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
     out = []
     if view.title:

@@ -99,3 +99,11 @@ def test_gaps_csv_names_the_school_year_like_the_json(cli, seeded):
     assert rows and {r["school_year"] for r in rows} == {"2023-24"}
     table = cli("gaps").stdout
     assert "school_year" not in table and "school year" not in table  # the title says it
+
+
+def test_markdown_never_passes_data_through_as_html():
+    from crotool.render import View, to_markdown
+
+    text = to_markdown([{"name": "<script>alert(1)</script> & co"}], ["name"], View())
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
