@@ -8,32 +8,12 @@ The bundled seed holds assessment 1 (lake-washington-hs, due 2023-11-10, done) a
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from crotool import db
 from crotool.duties import assessment_categories
-from crotool.seed import bundled_seed, load_files
-
-
-@pytest.fixture(scope="module")
-def seed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled seed loaded once per module (through the same load_files as `crotool
-    load`); each test gets a fresh copy of the file, not a fresh load."""
-    path = tmp_path_factory.mktemp("template") / "seeded.db"
-    conn = db.connect(path)
-    load_files(conn, [(bundled_seed(), "bundled seed")])
-    db.checkpoint(conn)
-    conn.close()
-    return path
-
-
-@pytest.fixture
-def seeded(seed_template: Path, isolated_db: Path) -> Path:
-    shutil.copyfile(seed_template, isolated_db)
-    return isolated_db
 
 
 def assessments(cli, *args: str, env: dict | None = None) -> list[dict]:

@@ -17,11 +17,6 @@ from crotool.audit import GENESIS, verify_chain
 SECRET = "CPS-case-detail-do-not-leak"
 
 
-@pytest.fixture
-def seeded(seeded_copy: Path) -> Path:
-    """The seeded database, copied from the session's template (much faster than a load)."""
-    return seeded_copy
-
 
 def audit_rows(path: Path, where: str = "1", params: tuple = ()) -> list[dict]:
     conn = db.connect(path)

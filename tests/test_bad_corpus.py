@@ -111,10 +111,6 @@ EXPECTED: dict[str, str] = {
 }
 
 
-@pytest.fixture
-def seeded(seeded_copy: Path) -> Path:
-    return seeded_copy
-
 
 def dump(path: Path) -> str:
     conn = db.connect(path)

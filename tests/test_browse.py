@@ -26,10 +26,6 @@ def of_pattern(school, pattern: str) -> bool:
     return school["feeder_pattern"] == pattern or pattern in (school.get("also_feeds") or [])
 
 
-@pytest.fixture
-def seeded(seeded_copy: Path) -> Path:
-    return seeded_copy
-
 
 def listed(cli, *args: str) -> list[dict]:
     result = cli(*args, "-f", "json")

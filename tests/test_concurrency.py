@@ -28,10 +28,6 @@ LOADERS = {"a": ("0417", "juanita-hs", "traffic-safety"),
 LOGGER = ("3045", "eastlake-hs", "no-trespass-service")
 
 
-@pytest.fixture
-def seeded(seeded_copy: Path) -> Path:
-    return seeded_copy
-
 
 def times(n: int, start: datetime) -> list[str]:
     return [(start + timedelta(minutes=i)).isoformat(timespec="seconds") for i in range(n)]

@@ -18,12 +18,6 @@ from crotool import db
 from crotool.migrations import SCHEMA_VERSION
 
 
-@pytest.fixture
-def seeded(seeded_copy: Path) -> Path:
-    """The seeded database, copied from the session's template (much faster than a load)."""
-    return seeded_copy
-
-
 def raw(path: Path) -> sqlite3.Connection:
     """A connection as another tool would open one: no crotool pragmas, autocommit."""
     return sqlite3.connect(str(path), isolation_level=None)

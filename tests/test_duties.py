@@ -8,7 +8,6 @@ The bundled seed is loaded first (officers 0417 juanita, 2291 redmond, ...; toda
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -16,27 +15,9 @@ import pytest
 
 from crotool import db
 from crotool.queries import categories
-from crotool.seed import bundled_seed, load_files
 
 SECRET = "Student disclosed a threat; CPS case pending"
 FORMULA = '=HYPERLINK("http://evil.example","x")'
-
-@pytest.fixture(scope="module")
-def seed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled seed loaded once per module (through the same load_files as `crotool
-    load`); each test gets a fresh copy of the file, not a fresh load."""
-    path = tmp_path_factory.mktemp("template") / "seeded.db"
-    conn = db.connect(path)
-    load_files(conn, [(bundled_seed(), "bundled seed")])
-    db.checkpoint(conn)
-    conn.close()
-    return path
-
-
-@pytest.fixture
-def seeded(seed_template: Path, isolated_db: Path) -> Path:
-    shutil.copyfile(seed_template, isolated_db)
-    return isolated_db
 
 
 

@@ -46,11 +46,6 @@ def seed_record_count() -> int:
     return sum(1 if name == "district" else len(body or []) for name, body in doc.items())
 
 
-@pytest.fixture
-def seeded(seeded_copy: Path) -> Path:
-    """The bundled seed, from the session's template (a load per test would cost ~0.2 s)."""
-    return seeded_copy
-
 
 def no_traceback(result) -> None:
     assert "Traceback" not in result.stderr
