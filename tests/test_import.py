@@ -414,3 +414,21 @@ def test_notes_never_reach_the_audit_trail(cli, seeded_copy, tmp_path):
     assert [a for a, _ in audit] == ["insert", "update"]
     assert all(secret not in changes and "(changed)" in changes for _, changes in audit)
     assert secret not in result.stderr
+
+
+def test_format_is_the_summary_format_as_on_every_command(cli, seeded, tmp_path):
+    """SPEC §2: every command that prints records takes --format; for a file whose name tells
+    its format, --format is the summary's; for stdin, --format csv names the input."""
+    path = tmp_path / "o.csv"
+    path.write_text("badge,status\n0417,active\n")
+    result = cli("import", "officers", path, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert (row["table"], row["rows"], row["unchanged"]) == ("officers", 1, 1)
+    piped = cli("import", "officers", "-", "--format", "csv", input=path.read_text())
+    assert piped.exit_code == 0, piped.stderr
+    assert "stdin" in piped.stdout
+    both = cli("import", "officers", "-", "--input-format", "csv", "-f", "csv",
+               input=path.read_text())
+    assert both.stdout.splitlines()[0].startswith("table,file,rows")
+    assert cli("import", "officers", path, "--format", "yaml").exit_code == 2

@@ -24,6 +24,46 @@ class InputFormat(StrEnum):
     yaml = "yaml"
 
 
+class SummaryFormat(StrEnum):
+    """--format: the summary's format (SPEC), or, for stdin, the input's (csv/json/yaml)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    html = "html"
+    svg = "svg"
+    yaml = "yaml"
+
+
+def _formats(file: str, fmt: SummaryFormat | None, input_format: InputFormat | None,
+             output_format: Fmt | None) -> tuple[str | None, Fmt]:
+    """(the input's format or None for "by extension", the summary's format).
+
+    --format is the summary's format as on every command (SPEC §2). Where the input's format
+    cannot come from the file name (stdin, an odd extension) and --input-format is not given,
+    --format csv|json|yaml names the input instead: `crotool import officers - --format csv`.
+    """
+    from pathlib import Path
+
+    from crotool.errors import EXIT_USAGE, CroError
+    from crotool.importer import input_format as by_extension
+
+    telling = file != "-" and Path(file).suffix.lower() in (".csv", ".json", ".yaml", ".yml")
+    source = input_format.value if input_format else None
+    summary = output_format
+    if fmt is not None:
+        if source is None and not telling and fmt.value in ("csv", "json", "yaml"):
+            source = fmt.value
+        elif fmt is SummaryFormat.yaml:
+            raise CroError("--format yaml: YAML is an input format here; give --input-format "
+                           "yaml", code=EXIT_USAGE)
+        elif summary is None:
+            summary = Fmt(fmt.value)
+    by_extension(file, source)  # refuses stdin or an odd extension with no format, now
+    return source, summary or Fmt.table
+
+
 def _complete_table(incomplete: str) -> list[str]:
     return [t for t in _TABLES if t.startswith(incomplete)]
 
@@ -35,17 +75,22 @@ def import_cmd(
     file: Annotated[str, typer.Argument(
         metavar="FILE", help="A .csv, .json (an array of objects) or .yaml/.yml (a list) file; "
         "- reads stdin (give --format).")],
+    fmt: Annotated[Optional[SummaryFormat], typer.Option(  # noqa: UP045
+        "--format", "-f", case_sensitive=False,
+        help="Format of the summary on stdout, as for every command. For - (stdin) or a file "
+        "without a telling extension, csv, json or yaml names the input instead (or give "
+        "--input-format).")] = None,
     input_format: Annotated[Optional[InputFormat], typer.Option(  # noqa: UP045
-        "--format", case_sensitive=False,
+        "--input-format", case_sensitive=False,
         help="The input's format, for - (stdin) or a file without a telling extension.")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", "-n", help="Validate every row and count what would change; write "
         "nothing.")] = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="List every record that changes (or would).")] = False,
-    fmt: Annotated[Fmt, typer.Option(
+    output_format: Annotated[Optional[Fmt], typer.Option(  # noqa: UP045
         "--output-format", case_sensitive=False,
-        help="Format of the summary on stdout (--format names the input here).")] = Fmt.table,
+        help="Format of the summary, whatever --format says (e.g. with stdin).")] = None,
     output: OutputOpt = None,
 ) -> None:
     """Import one table's records from CSV, JSON or YAML: every row validated, then all or none.
@@ -70,6 +115,8 @@ def import_cmd(
       crotool import engagements input.yaml
 
       crotool import officers - --format csv < roster.csv
+
+      crotool import duties duties.csv --format json      # the summary as JSON
     """
     from crotool.commands.common import connect
     from crotool.importer import import_file
@@ -79,12 +126,13 @@ def import_cmd(
         table_name, what, changes = change
         message(f"  {table_name}: {what} {changes}")
 
+    source_format, summary_format = _formats(file, fmt, input_format, output_format)
     conn = connect()
     if file == "-" and sys.stdin.isatty():
         message(f"reading {table} from the terminal: end with Ctrl-D")
     with _progress_bar() as progress:
         result = import_file(
-            conn, table, file, fmt=input_format.value if input_format else None,
+            conn, table, file, fmt=source_format,
             dry_run=dry_run, stdin=sys.stdin.buffer if file == "-" else None,
             on_change=show if verbose else None, progress=progress)
     c = result.counts
@@ -94,7 +142,7 @@ def import_cmd(
         tail = " (nothing changed)"
     message(f"{verb} {result.source} into {result.table}: {c.total:,} records, "
             f"{c.inserted:,} new, {c.updated:,} updated, {c.unchanged:,} unchanged{tail}")
-    out(result.rows(), fmt, output, View(
+    out(result.rows(), summary_format, output, View(
         title="Import", columns=["table", "file", "rows", "inserted", "updated", "unchanged",
                                  "dry_run"],
         justify={"rows": "right", "inserted": "right", "updated": "right",
