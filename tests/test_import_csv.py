@@ -182,7 +182,7 @@ def test_no_progress_output_when_stderr_is_not_a_terminal(cli, seeded_copy, tmp_
     path.write_bytes(HEADER + b"0100,A,kcso\n")
     result = cli("import", "officers", path)
     assert result.stderr.splitlines() == [
-        f"imported {path} into officers: 1 records, 1 new, 0 updated, 0 unchanged"]
+        f"imported {path} into officers: 1 record, 1 new, 0 updated, 0 unchanged"]
 
 
 def test_the_progress_bar_runs_on_a_terminal(monkeypatch, capsys):

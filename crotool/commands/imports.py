@@ -140,7 +140,8 @@ def import_cmd(
     tail = " (dry run: nothing written)" if dry_run else ""
     if not dry_run and c.inserted + c.updated == 0:
         tail = " (nothing changed)"
-    message(f"{verb} {result.source} into {result.table}: {c.total:,} records, "
+    noun = "record" if c.total == 1 else "records"
+    message(f"{verb} {result.source} into {result.table}: {c.total:,} {noun}, "
             f"{c.inserted:,} new, {c.updated:,} updated, {c.unchanged:,} unchanged{tail}")
     out(result.rows(), summary_format, output, View(
         title="Import", columns=["table", "file", "rows", "inserted", "updated", "unchanged",
