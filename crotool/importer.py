@@ -30,11 +30,9 @@ ever holds the text of duty notes.
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import hashlib
 import heapq
-import io
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -46,13 +44,14 @@ from crotool import db
 from crotool.audit import Auditor
 from crotool.errors import EXIT_USAGE, CroError, Problem, ValidationFailed, did_you_mean
 from crotool.readers import (
-    MAX_CSV_FIELD,
     MAX_JSON_BYTES,
     MAX_YAML_BYTES,
+    CsvReader,
     Record,
     YList,
     YMap,
     decode_text,
+    json_records,
     parse_yaml,
     read_bytes,
     yaml_records,
@@ -184,7 +183,7 @@ def import_file(conn: sqlite3.Connection, table: str, file: str, *, fmt: str | N
             data = _read_whole(file, source, stdin, MAX_JSON_BYTES if kind == "json"
                                else MAX_YAML_BYTES)
             sha256 = hashlib.sha256(data).hexdigest()
-            records = (_json_records(data, source, table) if kind == "json"
+            records = (json_records(data, source, table) if kind == "json"
                        else _yaml_list(data, source, table))
             validator.feed(records)
         validator.finish()
@@ -456,134 +455,29 @@ def _datetime_converter(f: Field) -> Callable[[Any], Any]:
 # ---------------------------------------------------------------- CSV
 
 
-class _CheckedInput(io.RawIOBase):
-    """A CSV's bytes on their way to the decoder: hashed, counted and checked.
-
-    Checking whole chunks (strict UTF-8; no NUL or other control bytes) costs next to nothing,
-    where a regular expression per cell costs more than parsing the CSV. At the first bad byte
-    the stream ends at the start of its line, so every row before it is still validated, and
-    `problem` says what and where (a framing problem: nothing after it can be trusted).
-    """
-
-    def __init__(self, raw: BinaryIO, source: str):
-        self.raw = raw
-        self.source = source
-        self.sha = hashlib.sha256()
-        self.done = 0  # bytes passed on
-        self.newlines = 0  # newlines passed on
-        self.problem: Problem | None = None
-        self._utf8 = codecs.getincrementaldecoder("utf-8")("strict")
-        self._ended = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._ended:
-            return 0
-        data = self.raw.read(len(buffer))
-        if not data:
-            self._ended = True
-            try:
-                self._utf8.decode(b"", final=True)
-            except UnicodeDecodeError:
-                self._stop(self.newlines + 1, "not UTF-8 text (the file ends inside a "
-                           "character); save the file as UTF-8")
-            return 0
-        self.sha.update(data)
-        bad = self._first_bad(data)
-        if bad is not None:
-            pos, what = bad
-            line = self.newlines + data.count(b"\n", 0, pos) + 1
-            self._stop(line, what)
-            data = data[: data.rfind(b"\n", 0, pos) + 1]
-        n = len(data)
-        buffer[:n] = data
-        self.done += n
-        self.newlines += data.count(b"\n")
-        return n
-
-    def _first_bad(self, data: bytes) -> tuple[int, str] | None:
-        found: list[tuple[int, str]] = []
-        m = _CONTROL_BYTES.search(data)
-        if m:
-            found.append((m.start(), f"control character U+{data[m.start()]:04X} is not allowed"))
-        pending = len(self._utf8.getstate()[0])
-        try:
-            self._utf8.decode(data[: m.start()] if m else data)
-        except UnicodeDecodeError as exc:
-            pos = max(0, exc.start - pending)
-            found.append((pos, f"not UTF-8 text (byte 0x{data[pos]:02x} at offset "
-                               f"{self.done + pos}); save the file as UTF-8"))
-        return min(found) if found else None
-
-    def _stop(self, line: int, what: str) -> None:
-        self._ended = True
-        if self.problem is None:
-            self.problem = Problem(f"{self.source}:{line}", what)
-
-
 def _read_csv(file: str, source: str, stdin: BinaryIO | None, section: Section,
               validator: _Validator, progress: Progress | None) -> str:
     """Stream a CSV into the validator; returns its SHA-256."""
-    import csv
-
     raw, total = _open_binary(file, source, stdin)
-    checked = _CheckedInput(raw, source)
-    text = io.TextIOWrapper(io.BufferedReader(checked, _CHUNK), encoding="utf-8-sig",
-                            errors="strict", newline="")
-    csv.field_size_limit(MAX_CSV_FIELD)
-    reader = csv.reader(text, strict=True)
-    line = 1
     try:
-        header = next(reader, None)
-        if header is None:
-            if checked.problem is not None:
-                raise ImportFailed([checked.problem], 1, subject=source)
-            raise ImportFailed([Problem(f"{source}:1", "the file is empty; the first line must "
-                                        "name the columns")], 1, subject=source)
-        names = [h.strip() for h in header]
+        reader = CsvReader(raw, source)
+        try:
+            names = reader.header()
+        except ValidationFailed as exc:
+            raise ImportFailed(exc.problems, len(exc.problems), subject=source) from None
         _check_header(section, names, source)
-        width = len(names)
-        line = reader.line_num + 1
         rows = 0
-        for row in reader:
-            start, line = line, reader.line_num + 1
-            if len(row) != width:
-                if not "".join(row).strip():
-                    continue  # a blank line
-                validator.problem(Problem(f"{source}:{start}", f"{len(row)} cells, but the "
-                                          f"header has {width} columns; quote cells that hold "
-                                          "commas"))
-                continue
-            values = dict(zip(names, row, strict=True))
-            blank = [name for name, cell in values.items() if not cell or cell.isspace()]
-            if blank:
-                if len(blank) == width:
-                    continue  # a row of empty cells (spreadsheets export those)
-                for name in blank:
-                    values[name] = None
-            validator.add(Record(source, start, values, _NO_LINES))
+        for record in reader.records(names, validator.problem):
+            validator.add(record)
             rows += 1
             if progress is not None and not rows % 4096:
-                progress.read(checked.done, total, rows)
+                progress.read(reader.done, total, rows)
         if progress is not None:
-            progress.read(checked.done, total, rows)
-    except csv.Error as exc:
-        if checked.problem is None:  # else: the cut at a bad byte left a quote open
-            what = (f"a cell is longer than {MAX_CSV_FIELD:,} characters (a quote mark left "
-                    "open?)" if "field larger" in str(exc) else f"malformed CSV: {exc}")
-            validator.problem(Problem(f"{source}:{line}", what))
-    except UnicodeDecodeError as exc:
-        if checked.problem is None:
-            validator.problem(Problem(f"{source}:{line}", f"not UTF-8 text ({exc.reason}); "
-                                      "save the file as UTF-8"))
+            progress.read(reader.done, total, rows)
     finally:
         if file != "-":
             raw.close()
-    if checked.problem is not None:
-        validator.problem(checked.problem)
-    return checked.sha.hexdigest()
+    return reader.sha256
 
 
 def _check_header(section: Section, names: list[str], source: str) -> None:
@@ -671,125 +565,6 @@ def _yaml_list(data: bytes, source: str, table: str) -> list[Record]:
 
 
 # ---------------------------------------------------------------- JSON
-
-
-def _json_records(data: bytes, source: str, table: str) -> list[Record]:
-    """A JSON array of objects, each object and field with its line.
-
-    `readers.json_records` numbers records by position; an import names lines, so the array
-    and its objects are walked here, each value decoded by the json module. Numbers and
-    booleans become their text (validation converts them by the field's type).
-    """
-    import json
-    from json.decoder import scanstring
-
-    text = decode_text(data, source)
-    decoder = json.JSONDecoder()
-    ws = re.compile(r"[ \t\n\r]*")
-    counted = [0, 0]  # (position, newlines before it): positions only move forward
-
-    def line_at(pos: int) -> int:
-        counted[1] += text.count("\n", counted[0], pos)
-        counted[0] = pos
-        return counted[1] + 1
-
-    def skip(pos: int) -> int:
-        return ws.match(text, pos).end()
-
-    def expect(pos: int, what: str) -> None:
-        raise json.JSONDecodeError(what, text, pos)
-
-    records: list[Record] = []
-    problems: list[Problem] = []
-    try:
-        pos = skip(0)
-        if text[pos:pos + 1] != "[":
-            raise ImportFailed([Problem(f"{source}:{line_at(pos)}", f"{table}: the file must "
-                                        "hold one JSON array of objects")], 1, subject=source)
-        pos = skip(pos + 1)
-        if text[pos:pos + 1] == "]":
-            pos = skip(pos + 1)
-        else:
-            while True:
-                line = line_at(pos)
-                if text[pos:pos + 1] != "{":
-                    value, pos = decoder.raw_decode(text, pos)
-                    problems.append(Problem(f"{source}:{line}", "each entry must be a JSON "
-                                            f"object, not {type(value).__name__}"))
-                else:
-                    values: dict[str, Any] = {}
-                    lines: dict[str, int] = {}
-                    pos = skip(pos + 1)
-                    if text[pos:pos + 1] == "}":
-                        pos += 1
-                    else:
-                        while True:
-                            if text[pos:pos + 1] != '"':
-                                expect(pos, "Expecting property name enclosed in double quotes")
-                            key_line = line_at(pos)
-                            key, pos = scanstring(text, pos + 1)
-                            pos = skip(pos)
-                            if text[pos:pos + 1] != ":":
-                                expect(pos, "Expecting ':' delimiter")
-                            value, pos = decoder.raw_decode(text, skip(pos + 1))
-                            if key in values or key in lines:
-                                problems.append(Problem(f"{source}:{key_line}", f"duplicate key "
-                                                        f"'{key}' (first at line {lines[key]})"))
-                            else:
-                                lines[key] = key_line
-                                _json_field(values, key, value, f"{source}:{key_line}", problems)
-                            pos = skip(pos)
-                            if text[pos:pos + 1] == ",":
-                                pos = skip(pos + 1)
-                                continue
-                            if text[pos:pos + 1] != "}":
-                                expect(pos, "Expecting ',' delimiter")
-                            pos += 1
-                            break
-                    records.append(Record(source, line, values, lines))
-                pos = skip(pos)
-                if text[pos:pos + 1] == ",":
-                    pos = skip(pos + 1)
-                    continue
-                if text[pos:pos + 1] != "]":
-                    expect(pos, "Expecting ',' delimiter")
-                pos = skip(pos + 1)
-                break
-        if pos != len(text):
-            expect(pos, "Extra data")
-    except json.JSONDecodeError as exc:
-        raise ImportFailed([Problem(f"{source}:{exc.lineno}", f"malformed JSON: {exc.msg}")], 1,
-                           subject=source) from None
-    except RecursionError:
-        raise ImportFailed([Problem(f"{source}:1", "malformed JSON: nested too deeply")], 1,
-                           subject=source) from None
-    if problems:
-        raise ImportFailed(problems, len(problems), subject=source)
-    return records
-
-
-def _json_field(values: dict[str, Any], key: str, value: Any, where: str,
-                problems: list[Problem]) -> None:
-    """One JSON value as text (or None, or a list of text), like every other reader gives."""
-    items = value if isinstance(value, list) else [value]
-    out: list[Any] = []
-    for item in items:
-        if isinstance(item, (dict, list)):
-            problems.append(Problem(where, f"{key}: an object or nested list is not allowed"))
-            return
-        if item is None or isinstance(item, str):
-            text = item
-        elif isinstance(item, bool):
-            text = "true" if item else "false"
-        else:
-            text = str(item)
-        # A "\u0000" escape makes a control character that the byte check could not see.
-        if text is not None and (bad := _CONTROL.search(text)):
-            problems.append(Problem(where, f"{key}: control character "
-                                    f"U+{ord(bad.group()):04X} is not allowed"))
-            return
-        out.append(text)
-    values[key] = out if isinstance(value, list) else out[0]
 
 
 # ---------------------------------------------------------------- history

@@ -12,13 +12,15 @@ an octal number or a base-60 integer.
 
 from __future__ import annotations
 
+import codecs
+import hashlib
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from crotool.errors import CroError, Problem, ValidationFailed
 
@@ -228,141 +230,300 @@ def yaml_records(items: Any, source: str, what: str) -> list[Record]:
 
 # ---------------------------------------------------------------- CSV
 
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # as _CONTROL, on bytes
+_CHUNK = 1 << 20
+_NO_LINES: dict[str, int] = {}  # a CSV record's fields all stand on its line (never mutated)
 
-def iter_csv(path: Path | None, source: str, stream: io.BufferedIOBase | None = None,
-             on_progress=None) -> Iterator[Record]:
-    """Stream a CSV file's rows as records; the header names the fields.
 
-    Cells are text; an empty cell is None. The first problem in the file's framing (encoding,
-    NUL, an over-long field) stops the read: no later line can be trusted.
+class CheckedInput(io.RawIOBase):
+    """A CSV's bytes on their way to the decoder: hashed, counted and checked.
+
+    Checking whole chunks (strict UTF-8; no NUL or other control bytes) costs next to nothing,
+    where a regular expression per cell costs more than parsing the CSV. At the first bad byte
+    the stream ends at the start of its line, so every row before it is still validated, and
+    `problem` says what and where (a framing problem: nothing after it can be trusted).
     """
-    import csv
 
-    csv.field_size_limit(MAX_CSV_FIELD)
-    try:
-        raw = stream if stream is not None else open(path, "rb")  # noqa: SIM115
-    except FileNotFoundError:
-        raise CroError(f"{source}: no such file") from None
-    except (IsADirectoryError, PermissionError) as exc:
-        raise CroError(f"{source}: {exc.strerror}") from None
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
-    reader = csv.reader(text, strict=True)
-    line = 1
-    try:
+    def __init__(self, raw: BinaryIO, source: str):
+        self.raw = raw
+        self.source = source
+        self.sha = hashlib.sha256()
+        self.done = 0  # bytes passed on
+        self.newlines = 0  # newlines passed on
+        self.problem: Problem | None = None
+        self._utf8 = codecs.getincrementaldecoder("utf-8")("strict")
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._ended:
+            return 0
+        data = self.raw.read(len(buffer))
+        if not data:
+            self._ended = True
+            try:
+                self._utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self._stop(self.newlines + 1, "not UTF-8 text (the file ends inside a "
+                           "character); save the file as UTF-8")
+            return 0
+        self.sha.update(data)
+        bad = self._first_bad(data)
+        if bad is not None:
+            pos, what = bad
+            line = self.newlines + data.count(b"\n", 0, pos) + 1
+            self._stop(line, what)
+            data = data[: data.rfind(b"\n", 0, pos) + 1]
+        n = len(data)
+        buffer[:n] = data
+        self.done += n
+        self.newlines += data.count(b"\n")
+        return n
+
+    def _first_bad(self, data: bytes) -> tuple[int, str] | None:
+        found: list[tuple[int, str]] = []
+        m = _CONTROL_BYTES.search(data)
+        if m:
+            found.append((m.start(), f"control character U+{data[m.start()]:04X} is not allowed"))
+        pending = len(self._utf8.getstate()[0])
         try:
-            header = next(reader)
-        except StopIteration:
-            raise _fail(source, 1,
-                        "the file is empty; the first line must name the columns") from None
-        names = [h.strip() for h in header]
-        line = reader.line_num + 1
-        for row in reader:
-            start = line
-            line = reader.line_num + 1
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue  # blank line
-            if len(row) != len(names):
-                raise _fail(source, start, f"{len(row)} cells, but the header has {len(names)} "
-                            "columns; quote cells that hold commas")
-            values: dict[str, Any] = {}
-            for name, cell in zip(names, row, strict=True):
-                if _CONTROL.search(cell):
-                    raise _fail(source, start, f"{name}: control character is not allowed")
-                values[name] = cell if cell.strip() else None
-            if on_progress is not None:
-                on_progress(raw)
-            yield Record(source, start, values)
-    except csv.Error as exc:
-        raise _fail(source, line, f"malformed CSV: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise _fail(source, line,
-                    f"not UTF-8 text ({exc.reason}); save the file as UTF-8") from None
+            self._utf8.decode(data[: m.start()] if m else data)
+        except UnicodeDecodeError as exc:
+            pos = max(0, exc.start - pending)
+            found.append((pos, f"not UTF-8 text (byte 0x{data[pos]:02x} at offset "
+                               f"{self.done + pos}); save the file as UTF-8"))
+        return min(found) if found else None
+
+    def _stop(self, line: int, what: str) -> None:
+        self._ended = True
+        if self.problem is None:
+            self.problem = Problem(f"{self.source}:{line}", what)
+
+
+class CsvReader:
+    """A CSV stream: its header, then its rows as records of text (an empty cell is None).
+
+    Framing problems (a ragged row, a bad byte, an over-long cell) go to the caller's
+    `on_problem` instead of stopping the read, so that every row before the first bad byte is
+    still read and checked: an import lists every bad row of a file, not the first one.
+    """
+
+    def __init__(self, raw: BinaryIO, source: str):
+        import csv
+
+        self.source = source
+        self.checked = CheckedInput(raw, source)
+        text = io.TextIOWrapper(io.BufferedReader(self.checked, _CHUNK), encoding="utf-8-sig",
+                                errors="strict", newline="")
+        csv.field_size_limit(MAX_CSV_FIELD)
+        self._reader = csv.reader(text, strict=True)
+        self._line = 1
+
+    @property
+    def sha256(self) -> str:
+        return self.checked.sha.hexdigest()
+
+    @property
+    def done(self) -> int:
+        """Bytes read so far (for a progress bar)."""
+        return self.checked.done
+
+    def header(self) -> list[str]:
+        """The column names; ValidationFailed for an empty file or a bad first line."""
+        import csv
+
+        try:
+            header = next(self._reader, None)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise _fail(self.source, 1, f"malformed CSV header: {exc}") from None
+        if header is None:
+            problem = self.checked.problem or Problem(
+                f"{self.source}:1", "the file is empty; the first line must name the columns")
+            raise ValidationFailed([problem], subject=self.source)
+        self._line = self._reader.line_num + 1
+        return [h.strip() for h in header]
+
+    def records(self, names: list[str], on_problem: Callable[[Problem], None]
+                ) -> Iterator[Record]:
+        import csv
+
+        source, reader, width = self.source, self._reader, len(names)
+        line = self._line
+        try:
+            for row in reader:
+                start, line = line, reader.line_num + 1
+                if len(row) != width:
+                    if not "".join(row).strip():
+                        continue  # a blank line
+                    on_problem(Problem(f"{source}:{start}", f"{len(row)} cells, but the header "
+                                       f"has {width} columns; quote cells that hold commas"))
+                    continue
+                values = dict(zip(names, row, strict=True))
+                blank = [name for name, cell in values.items() if not cell or cell.isspace()]
+                if blank:
+                    if len(blank) == width:
+                        continue  # a row of empty cells (spreadsheets export those)
+                    for name in blank:
+                        values[name] = None
+                yield Record(source, start, values, _NO_LINES)
+        except csv.Error as exc:
+            if self.checked.problem is None:  # else: the cut at a bad byte left a quote open
+                what = (f"a cell is longer than {MAX_CSV_FIELD:,} characters (a quote mark left "
+                        "open?)" if "field larger" in str(exc) else f"malformed CSV: {exc}")
+                on_problem(Problem(f"{source}:{line}", what))
+        except UnicodeDecodeError as exc:
+            if self.checked.problem is None:
+                on_problem(Problem(f"{source}:{line}", f"not UTF-8 text ({exc.reason}); "
+                                   "save the file as UTF-8"))
+        if self.checked.problem is not None:
+            on_problem(self.checked.problem)
+
+
+def iter_csv(path: Path | None, source: str, stream: BinaryIO | None = None
+             ) -> Iterator[Record]:
+    """Every row of a CSV file (or stream) as a record; ValidationFailed listing every
+    problem once the file has been read."""
+    raw = stream if stream is not None else _open(path, source)
+    try:
+        reader = CsvReader(raw, source)
+        names = reader.header()
+        problems: list[Problem] = []
+        yield from reader.records(names, problems.append)
+        if problems:
+            raise ValidationFailed(problems, subject=source)
     finally:
         if stream is None:
             raw.close()
 
 
-def csv_header(path: Path, source: str) -> list[str]:
-    """The column names of a CSV file (for checking them before streaming the rows)."""
-    import csv
-
+def _open(path: Path | None, source: str) -> BinaryIO:
     try:
-        with open(path, encoding="utf-8-sig", errors="strict", newline="") as fh:
-            first = next(csv.reader(fh), None)
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
     except FileNotFoundError:
         raise CroError(f"{source}: no such file") from None
-    except UnicodeDecodeError:
-        raise _fail(source, 1, "not UTF-8 text; save the file as UTF-8") from None
-    if first is None:
-        raise _fail(source, 1, "the file is empty; the first line must name the columns")
-    return [h.strip() for h in first]
+    except IsADirectoryError:
+        raise CroError(f"{source}: is a folder, not a file") from None
+    except PermissionError:
+        raise CroError(f"{source}: permission denied") from None
 
 
 # ---------------------------------------------------------------- JSON
 
 
-def json_records(data: bytes, source: str, what: str) -> list[Record]:
-    """A JSON array of objects -> records; numbers and booleans become their text."""
+def json_records(data: bytes, source: str, table: str) -> list[Record]:
+    """A JSON array of objects, each object and field with its line.
+
+    The json module gives no line numbers, so the array and its objects are walked here and
+    each value is decoded by the json module; a message names the line of the field. Numbers
+    and booleans become their text (validation converts them by the field's type).
+    """
     import json
+    from json.decoder import scanstring
 
     text = decode_text(data, source)
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+    counted = [0, 0]  # (position, newlines before it): positions only move forward
 
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for k, v in pairs:
-            if k in out:
-                raise ValueError(f"duplicate key '{k}'")
-            out[k] = v
-        return out
+    def line_at(pos: int) -> int:
+        counted[1] += text.count("\n", counted[0], pos)
+        counted[0] = pos
+        return counted[1] + 1
 
-    try:
-        doc = json.loads(text, object_pairs_hook=no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise _fail(source, exc.lineno, f"malformed JSON: {exc.msg}") from None
-    except ValueError as exc:
-        raise _fail(source, 1, f"malformed JSON: {exc}") from None
-    except RecursionError:
-        raise _fail(source, 1, "malformed JSON: nested too deeply") from None
-    if not isinstance(doc, list):
-        raise _fail(source, 1, f"{what}: the file must hold one JSON array of objects")
+    def skip(pos: int) -> int:
+        return ws.match(text, pos).end()
+
+    def expect(pos: int, what: str) -> None:
+        raise json.JSONDecodeError(what, text, pos)
+
     records: list[Record] = []
     problems: list[Problem] = []
-    for index, item in enumerate(doc, start=1):
-        where = f"{source}:record {index}"
-        if not isinstance(item, dict):
-            problems.append(Problem(where, "each entry must be a JSON object"))
-            continue
-        values: dict[str, Any] = {}
-        for key, value in item.items():
-            converted = _json_text(value)
-            if converted is _BAD:
-                problems.append(Problem(where, f"{key}: an object or nested list is not allowed"))
-                continue
-            # A "\u001b" escape makes a control character that decode_text could not see.
-            bad = next((m for v in (converted if isinstance(converted, list) else [converted])
-                        if isinstance(v, str) and (m := _CONTROL.search(v))), None)
-            if bad:
-                problems.append(Problem(where, f"{key}: control character "
-                                        f"U+{ord(bad.group()):04X} is not allowed"))
-                continue
-            values[key] = converted
-        records.append(Record(f"{source}:record", index, values))
+    try:
+        pos = skip(0)
+        if text[pos:pos + 1] != "[":
+            raise ValidationFailed([Problem(f"{source}:{line_at(pos)}", f"{table}: the file must "
+                                        "hold one JSON array of objects")], subject=source)
+        pos = skip(pos + 1)
+        if text[pos:pos + 1] == "]":
+            pos = skip(pos + 1)
+        else:
+            while True:
+                line = line_at(pos)
+                if text[pos:pos + 1] != "{":
+                    value, pos = decoder.raw_decode(text, pos)
+                    problems.append(Problem(f"{source}:{line}", "each entry must be a JSON "
+                                            f"object, not {type(value).__name__}"))
+                else:
+                    values: dict[str, Any] = {}
+                    lines: dict[str, int] = {}
+                    pos = skip(pos + 1)
+                    if text[pos:pos + 1] == "}":
+                        pos += 1
+                    else:
+                        while True:
+                            if text[pos:pos + 1] != '"':
+                                expect(pos, "Expecting property name enclosed in double quotes")
+                            key_line = line_at(pos)
+                            key, pos = scanstring(text, pos + 1)
+                            pos = skip(pos)
+                            if text[pos:pos + 1] != ":":
+                                expect(pos, "Expecting ':' delimiter")
+                            value, pos = decoder.raw_decode(text, skip(pos + 1))
+                            if key in values or key in lines:
+                                problems.append(Problem(f"{source}:{key_line}", f"duplicate key "
+                                                        f"'{key}' (first at line {lines[key]})"))
+                            else:
+                                lines[key] = key_line
+                                _json_field(values, key, value, f"{source}:{key_line}", problems)
+                            pos = skip(pos)
+                            if text[pos:pos + 1] == ",":
+                                pos = skip(pos + 1)
+                                continue
+                            if text[pos:pos + 1] != "}":
+                                expect(pos, "Expecting ',' delimiter")
+                            pos += 1
+                            break
+                    records.append(Record(source, line, values, lines))
+                pos = skip(pos)
+                if text[pos:pos + 1] == ",":
+                    pos = skip(pos + 1)
+                    continue
+                if text[pos:pos + 1] != "]":
+                    expect(pos, "Expecting ',' delimiter")
+                pos = skip(pos + 1)
+                break
+        if pos != len(text):
+            expect(pos, "Extra data")
+    except json.JSONDecodeError as exc:
+        raise _fail(source, exc.lineno, f"malformed JSON: {exc.msg}") from None
+    except RecursionError:
+        raise _fail(source, 1, "malformed JSON: nested too deeply") from None
     if problems:
         raise ValidationFailed(problems, subject=source)
     return records
 
 
-_BAD = object()
-
-
-def _json_text(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    if isinstance(value, list):
-        items = [_json_text(v) for v in value]
-        return _BAD if any(i is _BAD or isinstance(i, list) for i in items) else items
-    return _BAD
+def _json_field(values: dict[str, Any], key: str, value: Any, where: str,
+                problems: list[Problem]) -> None:
+    """One JSON value as text (or None, or a list of text), like every other reader gives."""
+    items = value if isinstance(value, list) else [value]
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, (dict, list)):
+            problems.append(Problem(where, f"{key}: an object or nested list is not allowed"))
+            return
+        if item is None or isinstance(item, str):
+            text = item
+        elif isinstance(item, bool):
+            text = "true" if item else "false"
+        else:
+            text = str(item)
+        # A "\u0000" escape makes a control character that the byte check could not see.
+        if text is not None and (bad := _CONTROL.search(text)):
+            problems.append(Problem(where, f"{key}: control character "
+                                    f"U+{ord(bad.group()):04X} is not allowed"))
+            return
+        out.append(text)
+    values[key] = out if isinstance(value, list) else out[0]

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from crotool import readers
 from crotool.errors import CroError, ValidationFailed
 from crotool.readers import (
-    csv_header,
     decode_text,
     iter_csv,
     json_records,
@@ -320,7 +319,7 @@ def test_csv_wrong_cell_count():
 def test_csv_nul_and_bad_bytes_are_refused():
     with pytest.raises(ValidationFailed) as exc:
         csv_rows(b"a,b\n1,x\x00y\n")
-    assert problems(exc) == ["f.csv:2: b: control character is not allowed"]
+    assert problems(exc) == ["f.csv:2: control character U+0000 is not allowed"]
     with pytest.raises(ValidationFailed) as exc:
         csv_rows(b"a,b\n1,caf\xe9\n")
     assert "not UTF-8 text" in problems(exc)[0]
@@ -331,7 +330,16 @@ def test_csv_empty_file_and_header(tmp_path):
         csv_rows(b"")
     path = tmp_path / "h.csv"
     path.write_bytes(b"\xef\xbb\xbf badge , name\n1,x\n")
-    assert csv_header(path, "h.csv") == ["badge", "name"]
+    [record] = iter_csv(path, "h.csv")
+    assert record.values == {"badge": "1", "name": "x"}
+
+
+def test_csv_every_bad_row_is_listed_not_only_the_first():
+    with pytest.raises(ValidationFailed) as exc:
+        csv_rows(b"a,b\n1,2,3\n4,5\n6\n")
+    assert problems(exc) == [
+        "f.csv:2: 3 cells, but the header has 2 columns; quote cells that hold commas",
+        "f.csv:4: 1 cells, but the header has 2 columns; quote cells that hold commas"]
 
 
 # ---------------------------------------------------------------- JSON
@@ -345,11 +353,11 @@ def test_json_values_become_text():
 
 @pytest.mark.parametrize(("data", "expected"), [
     (b'{"a": 1}', "f.json:1: officers: the file must hold one JSON array of objects"),
-    (b'[{"a": 1, "a": 2}]', "f.json:1: malformed JSON: duplicate key 'a'"),
+    (b'[{"a": 1,\n  "a": 2}]', "f.json:2: duplicate key 'a' (first at line 1)"),
     (b'[{"a": 1},\n {"a": }]', "f.json:2: malformed JSON: Expecting value"),
-    (b'[{"a": {"b": 1}}]', "f.json:record 1: a: an object or nested list is not allowed"),
-    (b'[1]', "f.json:record 1: each entry must be a JSON object"),
-    (b'[{"a": "x\\u001by"}]', "f.json:record 1: a: control character U+001B is not allowed"),
+    (b'[{"a": {"b": 1}}]', "f.json:1: a: an object or nested list is not allowed"),
+    (b'[1]', "f.json:1: each entry must be a JSON object, not int"),
+    (b'[\n{"a": "x\\u001by"}]', "f.json:2: a: control character U+001B is not allowed"),
 ])
 def test_json_problems(data, expected):
     with pytest.raises(ValidationFailed) as exc:
