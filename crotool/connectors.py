@@ -27,7 +27,7 @@ from typing import Any
 from crotool import db
 from crotool.audit import Auditor
 from crotool.errors import CroError, Problem, ValidationFailed
-from crotool.queries import dicts, option_date, require, today
+from crotool.queries import Where, dicts, option_date, require, today
 from crotool.schema import DIMENSIONS, PHASES, SECTIONS
 from crotool.store import upsert
 from crotool.validate import BadValue, check_options, convert
@@ -131,16 +131,13 @@ def connector(conn: sqlite3.Connection, connector_id: str) -> dict[str, Any]:
 def connectors(conn: sqlite3.Connection, *, status: str | None = None, sector: str | None = None,
                ids: list[str] | None = None) -> list[dict[str, Any]]:
     """Connectors by id, with how often and how lately each took part (up to today)."""
-    where, params = ["1"], [today().isoformat()]
+    where = Where(params=(today().isoformat(),))  # ?1, in the select list, comes first
     if status:
-        where.append("c.status = ?")
-        params.append(check_choice("status", status, "--status"))
+        where.add("c.status = ?", check_choice("status", status, "--status"))
     if sector:
-        where.append("c.sector = ? COLLATE NOCASE")
-        params.append(sector)
+        where.add("c.sector = ? COLLATE NOCASE", sector)
     if ids:
-        where.append(f"c.id IN ({', '.join('?' * len(ids))})")
-        params += ids
+        where.add(f"c.id IN ({', '.join('?' * len(ids))})", *ids)
     return dicts(conn.execute(
         f"""WITH took_part AS (
                 SELECT DISTINCT j.value AS connector, e.id, e.date
@@ -148,9 +145,8 @@ def connectors(conn: sqlite3.Connection, *, status: str | None = None, sector: s
             SELECT c.id, c.name, c.organization, c.sector, c.status,
                    count(t.id) AS engagements,
                    max(CASE WHEN t.date <= ?1 THEN t.date END) AS last_engaged
-            FROM connectors c LEFT JOIN took_part t ON t.connector = c.id
-            WHERE {' AND '.join(where)}
-            GROUP BY c.id ORDER BY c.id""", params))
+            FROM connectors c LEFT JOIN took_part t ON t.connector = c.id{where.sql}
+            GROUP BY c.id ORDER BY c.id""", where.params))
 
 
 # ---------------------------------------------------------------- engagements
@@ -182,29 +178,22 @@ def engagements(conn: sqlite3.Connection, *, start: str | None = None, end: str 
                 ) -> list[dict[str, Any]]:
     """Engagements, oldest first; every one unless a filter narrows it."""
     start, end = _date_range(start, end)
-    where, params = ["1"], []
+    where = Where()
     if start:
-        where.append("date >= ?")
-        params.append(start)
+        where.add("date >= ?", start)
     if end:
-        where.append("date <= ?")
-        params.append(end)
+        where.add("date <= ?", end)
     if phase:
-        where.append("phase = ?")
-        params.append(check_choice("phase", phase, "--phase"))
+        where.add("phase = ?", check_choice("phase", phase, "--phase"))
     if dimension:
-        where.append("dimension = ?")
-        params.append(check_choice("dimension", dimension, "--dimension"))
-    if connector:
-        require(conn, "connectors", connector, "--connector")
-        where.append("EXISTS (SELECT 1 FROM json_each(connectors) j WHERE j.value = ?)")
-        params.append(connector)
+        where.add("dimension = ?", check_choice("dimension", dimension, "--dimension"))
+    where.ref(conn, "connectors", connector, "--connector",
+              "EXISTS (SELECT 1 FROM json_each(connectors) j WHERE j.value = ?)")
     if title:
-        where.append("title = ?")
-        params.append(title)
+        where.add("title = ?", title)
     return dicts(conn.execute(
-        f"""SELECT id, date, title, phase, dimension, connectors, summary FROM engagements
-            WHERE {' AND '.join(where)} ORDER BY date, title""", params))
+        "SELECT id, date, title, phase, dimension, connectors, summary FROM engagements"
+        f"{where.sql} ORDER BY date, title", where.params))
 
 
 # ---------------------------------------------------------------- the report

@@ -224,29 +224,15 @@ def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = 
     With `limit`, the latest `limit` of them (still oldest first, like `tail`). Notes are not
     even read unless `include_notes`.
     """
-    where = ["d.at >= ?", "d.at < ?"]
-    params: list[Any] = [span.lo, span.hi]
-    if officer:
-        queries.require(conn, "officers", officer, "--officer")
-        where.append("d.officer = ?")
-        params.append(officer)
-    if school:
-        queries.require(conn, "schools", school, "--school")
-        where.append("d.school = ?")
-        params.append(school)
-    if pattern:
-        queries.require(conn, "feeder_patterns", pattern, "--pattern")
-        where.append("(s.feeder_pattern = ? OR EXISTS (SELECT 1 FROM json_each(s.also_feeds) j"
-                     " WHERE j.value = ?))")
-        params += [pattern, pattern]
-    if category:
-        queries.require(conn, "duty_categories", category, "--category")
-        where.append("d.category = ?")
-        params.append(category)
+    where = queries.Where("d.at >= ?", "d.at < ?", params=(span.lo, span.hi))
+    where.ref(conn, "officers", officer, "--officer", "d.officer = ?")
+    where.ref(conn, "schools", school, "--school", "d.school = ?")
+    where.ref(conn, "feeder_patterns", pattern, "--pattern", queries.SCHOOL_OF_PATTERN)
+    where.ref(conn, "duty_categories", category, "--category", "d.category = ?")
     if limit is not None and limit < 1:
         raise CroError(f"--limit {limit}: give a number of duties, 1 or more")
-    condition = " AND ".join(where)
-    base = "FROM duties d JOIN schools s ON s.id = d.school WHERE " + condition
+    params = where.params
+    base = "FROM duties d JOIN schools s ON s.id = d.school" + where.sql
     total = conn.execute("SELECT count(*) " + base, params).fetchone()[0]
     cols = ", ".join(f"d.{c}" for c in LIST_COLUMNS[:-1])
     select = f"SELECT {cols}, {OUT_OF_PATTERN_SQL} AS out_of_pattern"
@@ -387,26 +373,19 @@ def list_assessments(conn: sqlite3.Connection, *, overdue: bool = False,
     """Assessments by due day. Overdue: due before today, still scheduled (neither done nor
     cancelled)."""
     today = queries.today().isoformat()
-    where, params = [], [today]
+    # The first parameter (today) is the one in the select list: bindings follow text order.
+    where = queries.Where(params=(today,))
     if status is not None:
         if status not in ASSESSMENT_STATUSES:
             raise CroError(f"--status {status}: use one of {', '.join(ASSESSMENT_STATUSES)}")
-        where.append("status = ?")
-        params.append(status)
-    if school:
-        queries.require(conn, "schools", school, "--school")
-        where.append("school = ?")
-        params.append(school)
+        where.add("status = ?", status)
+    where.ref(conn, "schools", school, "--school", "school = ?")
     if overdue:
-        where.append("status = 'scheduled' AND due < ?")
-        params.append(today)
-    # The first parameter (today) is the one in the select list: bindings follow text order.
+        where.add("status = 'scheduled' AND due < ?", today)
     sql = ("SELECT id, school, due, requested_by, status, duty,"
-           " (status = 'scheduled' AND due < ?) AS overdue FROM assessments")
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+           " (status = 'scheduled' AND due < ?) AS overdue FROM assessments" + where.sql)
     rows = []
-    for r in conn.execute(sql + " ORDER BY due, id", params):
+    for r in conn.execute(sql + " ORDER BY due, id", where.params):
         row = dict(r)
         row["overdue"] = bool(row["overdue"])
         rows.append(row)

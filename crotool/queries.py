@@ -51,6 +51,30 @@ def dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return out
 
 
+class Where:
+    """A WHERE clause built from optional filters; every value a bound parameter."""
+
+    def __init__(self, *clauses: str, params: tuple[Any, ...] = ()):
+        self.clauses: list[str] = list(clauses)
+        self.params: list[Any] = list(params)
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def ref(self, conn: sqlite3.Connection, section: str, key: str | None, option: str,
+            clause: str) -> None:
+        """Filter on a stored id given as an option: an unknown one is refused with a
+        did-you-mean; the clause binds the id once per `?`."""
+        if key is not None:  # an empty id is refused as unknown, not read as "no filter"
+            require(conn, section, key, option)
+            self.add(clause, *[key] * clause.count("?"))
+
+    @property
+    def sql(self) -> str:
+        return " WHERE " + " AND ".join(self.clauses) if self.clauses else ""
+
+
 def require(conn: sqlite3.Connection, section: str, key: str, option: str | None = None) -> str:
     """`key` if it exists in `section`, else a CroError that suggests the closest key."""
     col = SECTIONS[section].key[0]
@@ -104,6 +128,9 @@ def agencies(conn: sqlite3.Connection) -> list[dict]:
            FROM agencies a ORDER BY a.id"""))
 
 
+# A school `s` is of pattern ? when ? is its feeder_pattern or one of its also_feeds.
+SCHOOL_OF_PATTERN = ("(s.feeder_pattern = ? OR EXISTS (SELECT 1 FROM json_each(s.also_feeds) j"
+                     " WHERE j.value = ?))")
 _OF_PATTERN = """(s.feeder_pattern = p.id OR EXISTS (
     SELECT 1 FROM json_each(s.also_feeds) j WHERE j.value = p.id))"""
 
@@ -123,43 +150,27 @@ def patterns(conn: sqlite3.Connection) -> list[dict]:
 
 def schools(conn: sqlite3.Connection, *, pattern: str | None = None, agency: str | None = None,
             level: str | None = None) -> list[dict]:
-    where, params = [], []
-    if pattern:
-        require(conn, "feeder_patterns", pattern, "--pattern")
-        where.append("(s.feeder_pattern = ? OR EXISTS (SELECT 1 FROM json_each(s.also_feeds) j"
-                     " WHERE j.value = ?))")
-        params += [pattern, pattern]
-    if agency:
-        require(conn, "agencies", agency, "--agency")
-        where.append("s.agency = ?")
-        params.append(agency)
+    where = Where()
+    where.ref(conn, "feeder_patterns", pattern, "--pattern", SCHOOL_OF_PATTERN)
+    where.ref(conn, "agencies", agency, "--agency", "s.agency = ?")
     if level:
-        where.append("s.level = ?")
-        params.append(level)
+        where.add("s.level = ?", level)
     sql = ("SELECT s.id, s.name, s.level, s.feeder_pattern, s.also_feeds, s.agency, s.city,"
-           " s.address FROM schools s")
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += (" ORDER BY s.feeder_pattern, CASE s.level WHEN 'high' THEN 0 WHEN 'middle' THEN 1"
-            " WHEN 'elementary' THEN 2 ELSE 3 END, s.id")
-    return dicts(conn.execute(sql, params))
+           " s.address FROM schools s" + where.sql +
+           " ORDER BY s.feeder_pattern, CASE s.level WHEN 'high' THEN 0 WHEN 'middle' THEN 1"
+           " WHEN 'elementary' THEN 2 ELSE 3 END, s.id")
+    return dicts(conn.execute(sql, where.params))
 
 
 def officers(conn: sqlite3.Connection, *, agency: str | None = None, status: str | None = None
              ) -> list[dict]:
-    where, params = [], []
-    if agency:
-        require(conn, "agencies", agency, "--agency")
-        where.append("agency = ?")
-        params.append(agency)
+    where = Where()
+    where.ref(conn, "agencies", agency, "--agency", "agency = ?")
     if status:
-        where.append("status = ?")
-        params.append(status)
+        where.add("status = ?", status)
     sql = ("SELECT badge, name, rank, agency, status, school_trained_on, phone, email"
-           " FROM officers")
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return dicts(conn.execute(sql + " ORDER BY agency, badge", params))
+           " FROM officers" + where.sql + " ORDER BY agency, badge")
+    return dicts(conn.execute(sql, where.params))
 
 
 def categories(conn: sqlite3.Connection) -> list[dict]:

@@ -198,19 +198,13 @@ def list_assignments(conn: sqlite3.Connection, *, year: str | None = None,
                      pattern: str | None = None, agency: str | None = None,
                      officer: str | None = None) -> list[dict[str, Any]]:
     """Every assignment, unless a filter narrows it; by year, pattern, agency, start."""
-    where, params = [], []
-    for value, section, option, column in (
-        (year, "school_years", "--year", "a.school_year"),
-        (pattern, "feeder_patterns", "--pattern", "a.feeder_pattern"),
-        (agency, "agencies", "--agency", "o.agency"),
-        (officer, "officers", "--officer", "a.officer"),
-    ):
-        if value is not None:
-            queries.require(conn, section, value, option)
-            where.append(f"{column} = ?")
-            params.append(value)
-    sql = _ASSIGNMENT_SQL + (" WHERE " + " AND ".join(where) if where else "") + _ASSIGNMENT_ORDER
-    return [dict(r) for r in conn.execute(sql, params)]
+    where = queries.Where()
+    where.ref(conn, "school_years", year, "--year", "a.school_year = ?")
+    where.ref(conn, "feeder_patterns", pattern, "--pattern", "a.feeder_pattern = ?")
+    where.ref(conn, "agencies", agency, "--agency", "o.agency = ?")
+    where.ref(conn, "officers", officer, "--officer", "a.officer = ?")
+    sql = _ASSIGNMENT_SQL + where.sql + _ASSIGNMENT_ORDER
+    return [dict(r) for r in conn.execute(sql, where.params)]
 
 
 def _assignment(conn: sqlite3.Connection, assignment_id: int) -> dict[str, Any] | None:
