@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import heapq
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -52,6 +53,7 @@ from crotool.readers import (
     YMap,
     decode_text,
     json_records,
+    open_binary,
     parse_yaml,
     read_bytes,
     yaml_records,
@@ -516,17 +518,8 @@ def _open_binary(file: str, source: str, stdin: BinaryIO | None) -> tuple[Binary
         if stdin is None:
             raise CroError("no standard input to read")
         return stdin, None
-    path = Path(file)
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed by the caller
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise CroError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise CroError(f"{source}: is a folder, not a file") from None
-    except PermissionError:
-        raise CroError(f"{source}: permission denied") from None
-    return fh, size
+    fh = open_binary(Path(file), source)
+    return fh, os.fstat(fh.fileno()).st_size
 
 
 def _read_whole(file: str, source: str, stdin: BinaryIO | None, cap: int) -> bytes:

@@ -61,19 +61,24 @@ def _fail(source: str, line: int, what: str) -> ValidationFailed:
     return ValidationFailed([Problem(f"{source}:{line}", what)], subject=source)
 
 
-def read_bytes(path: Path, source: str, cap: int) -> bytes:
+def open_binary(path: Path, source: str) -> BinaryIO:
+    """A file opened for reading bytes, or a CroError that says why not (the caller closes)."""
     try:
-        size = os.stat(path).st_size
-        if size > cap:
-            raise _fail(source, 1, f"file is {size:,} bytes; the limit is {cap:,}")
-        with open(path, "rb") as fh:
-            data = fh.read(cap + 1)
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
     except FileNotFoundError:
         raise CroError(f"{source}: no such file") from None
     except IsADirectoryError:
         raise CroError(f"{source}: is a folder, not a file") from None
     except PermissionError:
         raise CroError(f"{source}: permission denied") from None
+
+
+def read_bytes(path: Path, source: str, cap: int) -> bytes:
+    with open_binary(path, source) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > cap:
+            raise _fail(source, 1, f"file is {size:,} bytes; the limit is {cap:,}")
+        data = fh.read(cap + 1)
     if len(data) > cap:
         raise _fail(source, 1, f"file is larger than the limit of {cap:,} bytes")
     return data
@@ -385,7 +390,7 @@ def iter_csv(path: Path | None, source: str, stream: BinaryIO | None = None
              ) -> Iterator[Record]:
     """Every row of a CSV file (or stream) as a record; ValidationFailed listing every
     problem once the file has been read."""
-    raw = stream if stream is not None else _open(path, source)
+    raw = stream if stream is not None else open_binary(path, source)
     try:
         reader = CsvReader(raw, source)
         names = reader.header()
@@ -396,17 +401,6 @@ def iter_csv(path: Path | None, source: str, stream: BinaryIO | None = None
     finally:
         if stream is None:
             raw.close()
-
-
-def _open(path: Path | None, source: str) -> BinaryIO:
-    try:
-        return open(path, "rb")  # noqa: SIM115 - the caller closes it
-    except FileNotFoundError:
-        raise CroError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise CroError(f"{source}: is a folder, not a file") from None
-    except PermissionError:
-        raise CroError(f"{source}: permission denied") from None
 
 
 # ---------------------------------------------------------------- JSON

@@ -73,6 +73,23 @@ def seeded(seeded_copy: Path) -> Path:
     return seeded_copy
 
 
+def dump(path: Path, *, data_only: bool = False) -> str:
+    """Every table's schema and rows, as SQL text: a snapshot to compare before and after a
+    command that must change nothing. data_only leaves out the audit trail and import history,
+    which record even a load that changed nothing."""
+    from crotool import db
+
+    conn = db.connect(path)
+    try:
+        lines = conn.iterdump()
+        if data_only:
+            lines = (ln for ln in lines
+                     if not ln.startswith(('INSERT INTO "audit"', 'INSERT INTO "imports"')))
+        return "\n".join(lines)
+    finally:
+        conn.close()
+
+
 def crotool_exe() -> list[str]:
     """The installed console script (end-to-end tests run the real thing)."""
     exe = shutil.which("crotool", path=os.path.dirname(sys.executable)) or shutil.which("crotool")

@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from crotool import db
+from conftest import dump
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 
@@ -112,12 +111,6 @@ EXPECTED: dict[str, str] = {
 
 
 
-def dump(path: Path) -> str:
-    conn = db.connect(path)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def test_every_corpus_file_has_an_expected_message() -> None:

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import dump
 
 from crotool import db
 from crotool.schema import IMPORTABLE
@@ -21,13 +22,6 @@ FORMATS = ("csv", "json", "yaml")
 TABLES = ("officers", "schools", "assignments", "leaves", "duties", "connectors", "engagements")
 
 
-def dump(path: Path) -> str:
-    """Every table's schema and rows (the audit trail and import history included)."""
-    conn = db.connect(path)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def query(path: Path, sql: str, *params: object) -> list[tuple]:

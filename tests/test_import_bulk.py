@@ -17,23 +17,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import crotool_exe
+from conftest import crotool_exe, dump
 
 from crotool import db, importer
 
 SECRET = "Student disclosed a threat; CPS case pending"
 
 
-def dump(path: Path, *, data_only: bool = False) -> str:
-    conn = db.connect(path)
-    try:
-        lines = conn.iterdump()
-        if data_only:
-            lines = (ln for ln in lines if not ln.startswith(('INSERT INTO "audit"',
-                                                              'INSERT INTO "imports"')))
-        return "\n".join(lines)
-    finally:
-        conn.close()
 
 
 def duties_csv(path: Path, rows: int, *, start: int = 0, minutes: int = 30) -> Path:

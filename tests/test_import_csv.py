@@ -9,16 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import dump
 
 from crotool import db
-
-
-def dump(path: Path) -> str:
-    conn = db.connect(path)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def badges(path: Path) -> list[str]:

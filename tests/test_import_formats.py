@@ -5,16 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import dump
 
 from crotool import db
-
-
-def dump(path: Path) -> str:
-    conn = db.connect(path)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def refused(cli, db_path: Path, path: Path, text: str, *expected: str, table: str = "officers"
