@@ -116,7 +116,7 @@ def make_app(modules: tuple[str, ...] | None = None) -> typer.Typer:
 
 
 def root(
-    db: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    db: Annotated[Optional[str], typer.Option(
         "--db", metavar="PATH", help="The database file (default: $CROTOOL_DB, else "
         "$XDG_DATA_HOME/crotool/crotool.db).")] = None,
     version: Annotated[bool, typer.Option(

@@ -30,7 +30,7 @@ from crotool.errors import CroError, Problem, ValidationFailed
 from crotool.queries import Where, dicts, option_date, require, today
 from crotool.schema import DIMENSIONS, PHASES, SECTIONS
 from crotool.store import upsert
-from crotool.validate import BadValue, check_options, convert
+from crotool.validate import check_options
 
 # The report's default look-back: a school year is ~190 school days over ~9.5 months, so 180
 # calendar days means "not heard from this school year (or the last half of it)".
@@ -67,17 +67,6 @@ def _with_known_connectors(conn: sqlite3.Connection, problems: list[Problem]) ->
             p = Problem(p.where, f"{p.what}; known: {shown} (see `crotool connectors list`)")
         out.append(p)
     return out
-
-
-def check_choice(name: str, value: str | None, option: str) -> str | None:
-    """A --phase/--dimension/--status filter value, or a CroError naming what is allowed."""
-    if value is None:
-        return None
-    section = "connectors" if name == "status" else "engagements"
-    try:
-        return convert(SECTIONS[section].field(name), value)
-    except BadValue as exc:
-        raise CroError(f"{option}: {exc}") from None
 
 
 def check_date(value: str | None, option: str) -> str | None:
@@ -132,8 +121,8 @@ def connectors(conn: sqlite3.Connection, *, status: str | None = None, sector: s
                ids: list[str] | None = None) -> list[dict[str, Any]]:
     """Connectors by id, with how often and how lately each took part (up to today)."""
     where = Where(params=(today().isoformat(),))  # ?1, in the select list, comes first
-    if status:
-        where.add("c.status = ?", check_choice("status", status, "--status"))
+    if status:  # an empty --status is no filter, as an empty --sector is
+        where.choice("connectors", "status", status, "--status", "c.status = ?")
     if sector:
         where.add("c.sector = ? COLLATE NOCASE", sector)
     if ids:
@@ -184,9 +173,9 @@ def engagements(conn: sqlite3.Connection, *, start: str | None = None, end: str 
     if end:
         where.add("date <= ?", end)
     if phase:
-        where.add("phase = ?", check_choice("phase", phase, "--phase"))
+        where.choice("engagements", "phase", phase, "--phase", "phase = ?")
     if dimension:
-        where.add("dimension = ?", check_choice("dimension", dimension, "--dimension"))
+        where.choice("engagements", "dimension", dimension, "--dimension", "dimension = ?")
     where.ref(conn, "connectors", connector, "--connector",
               "EXISTS (SELECT 1 FROM json_each(connectors) j WHERE j.value = ?)")
     if title:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from crotool import db, queries
 from crotool.errors import CroError
-from crotool.schema import ASSESSMENT_STATUSES, SECTIONS, Section
+from crotool.schema import SECTIONS, Section
 
 if TYPE_CHECKING:
     from crotool.audit import Auditor
@@ -375,10 +375,7 @@ def list_assessments(conn: sqlite3.Connection, *, overdue: bool = False,
     today = queries.today().isoformat()
     # The first parameter (today) is the one in the select list: bindings follow text order.
     where = queries.Where(params=(today,))
-    if status is not None:
-        if status not in ASSESSMENT_STATUSES:
-            raise CroError(f"--status {status}: use one of {', '.join(ASSESSMENT_STATUSES)}")
-        where.add("status = ?", status)
+    where.choice("assessments", "status", status, "--status", "status = ?")
     where.ref(conn, "schools", school, "--school", "school = ?")
     if overdue:
         where.add("status = 'scheduled' AND due < ?", today)

@@ -74,10 +74,6 @@ _EXTENSIONS = {".csv": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 SMALL_IMPORT = 10_000  # up to this many rows, one audit row per change; above, one summary row
 BATCH = 2_000  # rows validated and staged together
 STDIN = "stdin"  # the name an import from `-` is recorded under
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # as readers._CONTROL
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CHUNK = 1 << 20
-_NO_LINES: dict[str, int] = {}  # a CSV record's fields all stand on its line (never mutated)
 
 
 class Progress(Protocol):

@@ -25,7 +25,7 @@ FormatOpt = Annotated[
                  "scripts; html and svg are the table as a document.", case_sensitive=False),
 ]
 OutputOpt = Annotated[
-    Optional[str],  # noqa: UP045 - Typer needs the Optional spelling on 3.11
+    Optional[str],
     typer.Option("--output", "-o", metavar="FILE",
                  help="Write to FILE (atomically, mode 0600) instead of stdout."),
 ]
@@ -34,7 +34,7 @@ DryRunOpt = Annotated[
                        help="Validate and report what would change; write nothing."),
 ]
 YearOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    Optional[str],
     typer.Option("--year", autocompletion=ids("school_years"), metavar="YEAR",
                  help="School year id, e.g. 2023-24 (default: the current one)."),
 ]

@@ -70,6 +70,15 @@ class Where:
             require(conn, section, key, option)
             self.add(clause, *[key] * clause.count("?"))
 
+    def choice(self, section: str, field: str, value: str | None, option: str,
+               clause: str) -> None:
+        """Filter on one of a schema field's choices (`--status`, `--level`): a value not
+        allowed is refused as `load` refuses it, with a did-you-mean."""
+        if value is not None:
+            from crotool.validate import check_choice
+
+            self.add(clause, check_choice(section, field, value, option))
+
     @property
     def sql(self) -> str:
         return " WHERE " + " AND ".join(self.clauses) if self.clauses else ""
@@ -153,8 +162,7 @@ def schools(conn: sqlite3.Connection, *, pattern: str | None = None, agency: str
     where = Where()
     where.ref(conn, "feeder_patterns", pattern, "--pattern", SCHOOL_OF_PATTERN)
     where.ref(conn, "agencies", agency, "--agency", "s.agency = ?")
-    if level:
-        where.add("s.level = ?", level)
+    where.choice("schools", "level", level, "--level", "s.level = ?")
     sql = ("SELECT s.id, s.name, s.level, s.feeder_pattern, s.also_feeds, s.agency, s.city,"
            " s.address FROM schools s" + where.sql +
            " ORDER BY s.feeder_pattern, CASE s.level WHEN 'high' THEN 0 WHEN 'middle' THEN 1"
@@ -166,8 +174,7 @@ def officers(conn: sqlite3.Connection, *, agency: str | None = None, status: str
              ) -> list[dict]:
     where = Where()
     where.ref(conn, "agencies", agency, "--agency", "agency = ?")
-    if status:
-        where.add("status = ?", status)
+    where.choice("officers", "status", status, "--status", "status = ?")
     sql = ("SELECT badge, name, rank, agency, status, school_trained_on, phone, email"
            " FROM officers" + where.sql + " ORDER BY agency, badge")
     return dicts(conn.execute(sql, where.params))

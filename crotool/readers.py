@@ -30,7 +30,7 @@ MAX_DEPTH = 6
 MAX_CSV_FIELD = 64 * 1024
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 # C0 controls but tab, LF and CR, plus DEL: never legitimate in a record.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(slots=True)
@@ -94,7 +94,7 @@ def decode_text(data: bytes, source: str) -> str:
             source, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "save the file as UTF-8"
         ) from None
-    bad = _CONTROL.search(text)
+    bad = CONTROL.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         raise _fail(source, line, f"control character U+{ord(bad.group()):04X} is not allowed")
@@ -158,7 +158,7 @@ def parse_yaml(text: str, source: str) -> list[Any]:
                             f"YAML tags ({event.tag}) are not allowed; remove the tag")
             nodes += 1
             if kind == "ScalarEvent":
-                bad = _CONTROL.search(event.value)
+                bad = CONTROL.search(event.value)
                 if bad:
                     # decode_text saw the file's bytes; a double-quoted escape ("\e", "\0")
                     # makes a control character only here, and it is no more legitimate.
@@ -235,7 +235,7 @@ def yaml_records(items: Any, source: str, what: str) -> list[Record]:
 
 # ---------------------------------------------------------------- CSV
 
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # as _CONTROL, on bytes
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # CONTROL, on bytes
 _CHUNK = 1 << 20
 _NO_LINES: dict[str, int] = {}  # a CSV record's fields all stand on its line (never mutated)
 
@@ -515,7 +515,7 @@ def _json_field(values: dict[str, Any], key: str, value: Any, where: str,
         else:
             text = str(item)
         # A "\u0000" escape makes a control character that the byte check could not see.
-        if text is not None and (bad := _CONTROL.search(text)):
+        if text is not None and (bad := CONTROL.search(text)):
             problems.append(Problem(where, f"{key}: control character "
                                     f"U+{ord(bad.group()):04X} is not allowed"))
             return

@@ -2,7 +2,8 @@
 
 `convert_record` reads one record by its section's fields; `Checker` runs a whole input (one
 or more sections) through conversion, duplicate keys, references (to what the input itself
-holds and to what is stored) and the cross-field rules of SPEC §1. Nothing here writes.
+holds and to what is stored) and the cross-field rules (an assignment inside its school
+year, a leave that does not end before it starts, ...). Nothing here writes.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from crotool.errors import Problem, ValidationFailed, did_you_mean
-from crotool.readers import _CONTROL, Record
+from crotool.errors import CroError, Problem, ValidationFailed, did_you_mean
+from crotool.readers import CONTROL, Record
 from crotool.schema import SECTIONS, Field, Section
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -102,7 +103,7 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
         # A command-line argument that was not UTF-8 arrives with lone surrogates
         # (surrogateescape), which SQLite cannot store.
         raise BadValue("not UTF-8 text; check the terminal's or the script's encoding")
-    bad = _CONTROL.search(text)
+    bad = CONTROL.search(text)
     if bad:
         # The readers refuse these in files; a command-line option (`--notes $'\e[31m'`)
         # reaches here directly. The value itself is not shown: it may be a private note.
@@ -302,8 +303,8 @@ class Checker:
             values = convert_record(section, record, self.problems)
             if values is None:
                 continue
-            if section.name == "assignments" and not self._assignment_dates(record, values):
-                continue
+            if section.name == "assignments":
+                self._assignment_dates(values)
             key = tuple(values.get(k) for k in section.key)
             if key in seen:
                 first = seen[key]
@@ -314,18 +315,14 @@ class Checker:
             out.append((record, values))
         return out
 
-    def _assignment_dates(self, record: Record, values: dict) -> bool:
-        year = values.get("school_year")
-        span = self.years().get(year)
-        if span is None:
-            return True  # reported by the reference check
-        values.setdefault("start", span[0])
-        values.setdefault("end", span[1])
-        if values["start"] is None:
-            values["start"] = span[0]
-        if values["end"] is None:
-            values["end"] = span[1]
-        return True
+    def _assignment_dates(self, values: dict) -> None:
+        """An assignment's start and end default to its school year's (an unknown year is
+        reported by the reference check)."""
+        span = self.years().get(values.get("school_year"))
+        if span is not None:
+            for i, name in enumerate(("start", "end")):
+                if values.get(name) is None:
+                    values[name] = span[i]
 
     def check_rules(self, section: Section, pairs: list[tuple[Record, dict]]) -> list[dict]:
         """References and cross-field rules; returns the records that pass."""
@@ -435,6 +432,19 @@ def check_options(conn: sqlite3.Connection, section: Section, values: dict[str, 
             problems = [_option_problem(section, p) for p in problems]
         raise ValidationFailed(problems, subject=subject)
     return good[0]
+
+
+def check_choice(section_name: str, field_name: str, value: str | None, option: str
+                 ) -> str | None:
+    """A command-line value of one of a field's choices (a filter such as `--status`,
+    `--level`), read as `load` reads that field: a CroError with what is allowed and a
+    did-you-mean names the option. None (not given) stays None."""
+    if value is None:
+        return None
+    try:
+        return convert(SECTIONS[section_name].field(field_name), value)
+    except BadValue as exc:
+        raise CroError(f"{option}: {exc}") from None
 
 
 def _option_problem(section: Section, problem: Problem) -> Problem:

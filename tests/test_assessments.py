@@ -116,7 +116,9 @@ def test_overdue_table_is_empty_with_a_message(cli, seeded):
 def test_status_filter(cli, seeded):
     assert [r["id"] for r in assessments(cli, "--status", "done")] == [1]
     assert [r["id"] for r in assessments(cli, "--status", "scheduled")] == [2]
-    assert cli("assessments", "list", "--status", "finished").exit_code == 2
+    bad = cli("assessments", "list", "--status", "finishd")
+    assert bad.exit_code == 1
+    assert "--status: 'finishd' is not allowed; use one of scheduled, done, cancelled" in bad.stderr
 
 
 def test_complete_with_a_duty_of_another_school_is_refused(cli, seeded):

@@ -95,10 +95,16 @@ def test_unknown_pattern_without_a_close_match_lists_the_known(cli, seeded):
                              "juanita, lake-washington, redmond)\n")
 
 
-def test_bad_level_is_a_usage_error(cli, seeded):
+def test_bad_level_is_checked_like_a_load(cli, seeded):
+    """A choice option is text the domain checks against schema.py, as `load` checks the
+    field: exit 1, what is allowed, and a did-you-mean."""
     result = cli("schools", "list", "--level", "college")
-    assert result.exit_code == 2
-    assert "college" in result.stderr and "Traceback" not in result.stderr
+    assert result.exit_code == 1
+    assert result.stderr == ("crotool: --level: 'college' is not allowed; use one of "
+                             "elementary, middle, high, choice\n")
+    result = cli("schools", "list", "--level", "midle")
+    assert result.exit_code == 1
+    assert "(did you mean 'middle'?)" in result.stderr
 
 
 def test_schools_as_csv_and_table(cli, seeded):

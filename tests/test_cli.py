@@ -104,7 +104,6 @@ def test_home_is_the_fallback(cli, tmp_path, monkeypatch):
     ("--bogus",),
     ("schools", "list", "--bogus"),
     ("schools", "list", "--format", "xml"),
-    ("schools", "list", "--level", "college"),
     ("nosuch",),
     (),
 ])

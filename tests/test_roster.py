@@ -179,7 +179,8 @@ def test_update_refusals(cli, district):
     assert bad.exit_code == 1
     assert "--trained-on: 'next week' is not a date; write YYYY-MM-DD" in bad.stderr
     bad_status = cli("officers", "update", "101", "--status", "retired")
-    assert bad_status.exit_code == 2  # a usage error: Typer's choice check
+    assert bad_status.exit_code == 1  # checked as a load checks it, not a usage error
+    assert "--status: 'retired' is not allowed; use one of active, inactive" in bad_status.stderr
     assert officer(district, "101")["school_trained_on"] == "2024-01-01"
     assert audit_rows(district, "officers") == []
 

@@ -3,23 +3,17 @@ facilities, "at the request of district administration"."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
 
-from crotool.commands.common import ids
+from crotool.commands.common import choices, ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.schema import ASSESSMENT_STATUSES
 
 assessments_app = typer.Typer(
     help="Scheduled safety assessments of school facilities, and which are overdue.",
     no_args_is_help=True)
-
-
-class Status(StrEnum):
-    scheduled = "scheduled"
-    done = "done"
-    cancelled = "cancelled"
 
 
 @assessments_app.command("schedule")
@@ -99,9 +93,10 @@ def cancel(
 def list_(
     overdue: Annotated[bool, typer.Option(
         "--overdue", help="Only those due before today and not done (nor cancelled).")] = False,
-    status: Annotated[Optional[Status], typer.Option(  # noqa: UP045
-        "--status", "-s", help="Only this status.")] = None,
-    school: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    status: Annotated[Optional[str], typer.Option(
+        "--status", "-s", autocompletion=choices("assessments", "status"), metavar="STATUS",
+        help=f"Only this status: {', '.join(ASSESSMENT_STATUSES)}.")] = None,
+    school: Annotated[Optional[str], typer.Option(
         "--school",
         autocompletion=ids("schools"), metavar="SCHOOL",
         help="Only this school's assessments.")] = None,
@@ -120,7 +115,7 @@ def list_(
     from crotool.duties import list_assessments
     from crotool.render import View
 
-    rows = list_assessments(connect(), overdue=overdue, status=status.value if status else None,
+    rows = list_assessments(connect(), overdue=overdue, status=status,
                             school=school)
     out(rows, fmt, output, View(
         title="Overdue safety assessments" if overdue else "Safety assessments",

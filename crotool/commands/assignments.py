@@ -6,33 +6,28 @@ and runs the coverage engine for the warnings `assign` prints; this module parse
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
 
-from crotool.commands.common import ids
+from crotool.commands.common import choices, ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, YearOpt, YesOpt, out
 
 assignments_app = typer.Typer(help="Which officer covers which feeder pattern, each school "
                               "year.", no_args_is_help=True)
 
 
-class Role(StrEnum):
-    cro = "cro"
-    additional = "additional"
-
-
 def assign(
     badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge.")],
     pattern: Annotated[str, typer.Argument(metavar="PATTERN", help="Feeder pattern id.")],
     year: YearOpt = None,
-    role: Annotated[Optional[Role], typer.Option(  # noqa: UP045
-        "--role", "-r", help="cro (default): the one officer the agency selects for the "
+    role: Annotated[Optional[str], typer.Option(
+        "--role", "-r", autocompletion=choices("assignments", "role"), metavar="ROLE",
+        help="cro (default): the one officer the agency selects for the "
         "pattern; additional: extra help, never counted as coverage.")] = None,
-    start: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    start: Annotated[Optional[str], typer.Option(
         "--start", metavar="DATE", help="First day (default: the school year's start).")] = None,
-    end: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    end: Annotated[Optional[str], typer.Option(
         "--end", metavar="DATE", help="Last day, inclusive (default: the school year's end)."
     )] = None,
 ) -> None:
@@ -60,7 +55,7 @@ def assign(
     from crotool.roster import describe_row
 
     change = do_assign(connect(), badge, pattern, year=year,
-                       role=role.value if role else None, start=start, end=end)
+                       role=role, start=start, end=end)
     r = change.record
     what = (f"officer {r['officer']} ({r['officer_name']}, {r['agency']}) to {r['feeder_pattern']}"
             f" for {r['school_year']} as {r['role']}, {r['start']} to {r['end']}")
@@ -84,7 +79,7 @@ def unassign(
     target: Annotated[str, typer.Argument(
         metavar="ID|BADGE", help="An assignment id (see `assignments list`), or a badge "
         "followed by PATTERN.")],
-    pattern: Annotated[Optional[str], typer.Argument(  # noqa: UP045
+    pattern: Annotated[Optional[str], typer.Argument(
         metavar="[PATTERN]", help="With a badge: the feeder pattern.")] = None,
     year: YearOpt = None,
     yes: YesOpt = False,
@@ -121,20 +116,20 @@ def unassign(
 
 @assignments_app.command("list")
 def assignments_list(
-    year: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    year: Annotated[Optional[str], typer.Option(
         "--year",
         autocompletion=ids("school_years"), metavar="YEAR",
         help="Only this school year (default: every year).")
     ] = None,
-    pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    pattern: Annotated[Optional[str], typer.Option(
         "--pattern", "-p",
         autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only this feeder pattern.")] = None,
-    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    agency: Annotated[Optional[str], typer.Option(
         "--agency", "-a",
         autocompletion=ids("agencies"), metavar="AGENCY",
         help="Only officers of this agency.")] = None,
-    officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    officer: Annotated[Optional[str], typer.Option(
         "--officer",
         autocompletion=ids("officers"), metavar="BADGE", help="Only this officer.")] = None,
     fmt: FormatOpt = Fmt.table,

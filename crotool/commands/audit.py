@@ -10,13 +10,13 @@ from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
 
 def audit(
-    since: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    since: Annotated[Optional[str], typer.Option(
         "--since", "-s", metavar="DATE", help="Only changes at or after DATE (YYYY-MM-DD or "
         "YYYY-MM-DDTHH:MM, UTC like the audit times).")] = None,
-    table: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    table: Annotated[Optional[str], typer.Option(
         "--table", "-t", metavar="TABLE", help="Only changes to this table (e.g. officers, "
         "duties, assignments).")] = None,
-    limit: Annotated[Optional[int], typer.Option(  # noqa: UP045
+    limit: Annotated[Optional[int], typer.Option(
         "--limit", "-n", min=1, metavar="N", help="Only the N most recent changes.")] = None,
     fmt: FormatOpt = Fmt.table,
     output: OutputOpt = None,

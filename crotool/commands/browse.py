@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
 
-from crotool.commands.common import ids
+from crotool.commands.common import choices, ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.schema import LEVELS
 
 agencies_app = typer.Typer(help="The police agencies the district partners with.",
                            no_args_is_help=True)
@@ -17,13 +17,6 @@ patterns_app = typer.Typer(help="Feeder patterns: a comprehensive high school an
 schools_app = typer.Typer(help="The district's schools.", no_args_is_help=True)
 categories_app = typer.Typer(help="Duty categories: the duties of the program text.",
                              no_args_is_help=True)
-
-
-class Level(StrEnum):
-    elementary = "elementary"
-    middle = "middle"
-    high = "high"
-    choice = "choice"
 
 
 @agencies_app.command("list")
@@ -60,16 +53,17 @@ def patterns_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
 
 @schools_app.command("list")
 def schools_list(
-    pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    pattern: Annotated[Optional[str], typer.Option(
         "--pattern", "-p",
         autocompletion=ids("feeder_patterns"),
         help="Only schools of this feeder pattern (split feeders included).")
     ] = None,
-    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    agency: Annotated[Optional[str], typer.Option(
         "--agency", "-a",
         autocompletion=ids("agencies"), help="Only schools in this agency's jurisdiction.")] = None,
-    level: Annotated[Optional[Level], typer.Option(  # noqa: UP045
-        "--level", "-l", help="Only schools of this level.")] = None,
+    level: Annotated[Optional[str], typer.Option(
+        "--level", "-l", autocompletion=choices("schools", "level"), metavar="LEVEL",
+        help=f"Only schools of this level: {', '.join(LEVELS)}.")] = None,
     fmt: FormatOpt = Fmt.table,
     output: OutputOpt = None,
 ) -> None:
@@ -86,7 +80,7 @@ def schools_list(
     from crotool.render import View
 
     rows = schools(connect(), pattern=pattern, agency=agency,
-                   level=level.value if level else None)
+                   level=level)
     out(rows, fmt, output, View(title="Schools", group_by="feeder_pattern",
                                 columns=["id", "name", "level", "feeder_pattern", "also_feeds",
                                          "agency", "city", "address"]))

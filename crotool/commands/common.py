@@ -57,3 +57,15 @@ def ids(section: str) -> Callable[[str], list[str]]:
             return []
 
     return complete
+
+
+def choices(section: str, field: str) -> Callable[[str], list[str]]:
+    """Tab completion of a field's allowed values (an officer's status, a school's level),
+    from schema.py: the same list the domain checks the typed value against."""
+
+    def complete(incomplete: str) -> list[str]:
+        from crotool.schema import SECTIONS
+
+        return [c for c in SECTIONS[section].field(field).choices if c.startswith(incomplete)]
+
+    return complete

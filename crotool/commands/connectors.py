@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from crotool.commands.common import ids
+from crotool.commands.common import choices, ids
 from crotool.commands.report import report_app
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
@@ -24,36 +24,18 @@ engagements_app = typer.Typer(
     no_args_is_help=True)
 
 
-def _phases(incomplete: str) -> list[str]:
-    from crotool.schema import PHASES
-
-    return [p for p in PHASES if p.startswith(incomplete)]
-
-
-def _dimensions(incomplete: str) -> list[str]:
-    from crotool.schema import DIMENSIONS
-
-    return [d for d in DIMENSIONS if d.startswith(incomplete)]
-
-
-def _statuses(incomplete: str) -> list[str]:
-    from crotool.schema import CONNECTOR_STATUSES
-
-    return [s for s in CONNECTOR_STATUSES if s.startswith(incomplete)]
-
-
-NameOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+NameOpt = Annotated[Optional[str], typer.Option(
     "--name", help="Who the connector is (a person's role or the group's name).")]
-OrganizationOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+OrganizationOpt = Annotated[Optional[str], typer.Option(
     "--organization", help="The organization they come from.")]
-SectorOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+SectorOpt = Annotated[Optional[str], typer.Option(
     "--sector", help="Free text, e.g. parents, nonprofit, faith, business, students.")]
-StatusOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
-    "--status", autocompletion=_statuses,
+StatusOpt = Annotated[Optional[str], typer.Option(
+    "--status", autocompletion=choices("connectors", "status"),
     help="current, or new: an organization the district did not work with before.")]
-FromOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+FromOpt = Annotated[Optional[str], typer.Option(
     "--from", metavar="DATE", help="Only engagements on or after DATE (YYYY-MM-DD).")]
-ToOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+ToOpt = Annotated[Optional[str], typer.Option(
     "--to", metavar="DATE", help="Only engagements on or before DATE (YYYY-MM-DD).")]
 
 
@@ -131,7 +113,7 @@ def connectors_update(
 @connectors_app.command("list")
 def connectors_list(
     status: StatusOpt = None,
-    sector: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    sector: Annotated[Optional[str], typer.Option(
         "--sector", help="Only this sector (any case).")] = None,
     fmt: FormatOpt = Fmt.table,
     output: OutputOpt = None,
@@ -166,17 +148,17 @@ def connectors_list(
 def engagements_add(
     title: Annotated[str, typer.Argument(metavar="TITLE", help="What the engagement was.")],
     phase: Annotated[str, typer.Option(
-        "--phase", "-p", autocompletion=_phases,
+        "--phase", "-p", autocompletion=choices("engagements", "phase"),
         help="Planning phase: prevention, mitigation, response or recovery.")],
     dimension: Annotated[str, typer.Option(
-        "--dimension", "-d", autocompletion=_dimensions,
+        "--dimension", "-d", autocompletion=choices("engagements", "dimension"),
         help="Climate dimension: physical, emotional, social, behavioral or academic.")],
-    connector: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+    connector: Annotated[Optional[list[str]], typer.Option(
         "--connector", "-c", autocompletion=ids("connectors"), metavar="ID",
         help="A connector who took part (repeat the option for each).")] = None,
-    on: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    on: Annotated[Optional[str], typer.Option(
         "--date", metavar="DATE", help="When (YYYY-MM-DD; default: today).")] = None,
-    summary: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    summary: Annotated[Optional[str], typer.Option(
         "--summary", "-s", help="What was heard.")] = None,
 ) -> None:
     """Record an engagement: input gathered from connectors for one planning phase and one
@@ -206,12 +188,13 @@ def engagements_add(
 def engagements_list(
     start: FromOpt = None,
     end: ToOpt = None,
-    phase: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--phase", "-p", autocompletion=_phases, help="Only this planning phase.")] = None,
-    dimension: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--dimension", "-d", autocompletion=_dimensions,
+    phase: Annotated[Optional[str], typer.Option(
+        "--phase", "-p", autocompletion=choices("engagements", "phase"),
+        help="Only this planning phase.")] = None,
+    dimension: Annotated[Optional[str], typer.Option(
+        "--dimension", "-d", autocompletion=choices("engagements", "dimension"),
         help="Only this climate dimension.")] = None,
-    connector: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    connector: Annotated[Optional[str], typer.Option(
         "--connector", "-c",
         autocompletion=ids("connectors"), metavar="ID",
         help="Only engagements this connector took part in."
@@ -246,7 +229,7 @@ def engagements_list(
 def report_connectors(
     start: FromOpt = None,
     end: ToOpt = None,
-    stale_days: Annotated[Optional[int], typer.Option(  # noqa: UP045
+    stale_days: Annotated[Optional[int], typer.Option(
         "--stale-days", metavar="N", min=0,
         help="List connectors not engaged in the N days up to today (default 180 in the "
         "table view). With -f json, the output becomes {\"rows\": [...], "

@@ -19,9 +19,9 @@ from crotool.options import Fmt, FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt,
 duty_app = typer.Typer(help="The duty log: what officers did, where, for how long.",
                        no_args_is_help=True)
 
-FromOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+FromOpt = Annotated[Optional[str], typer.Option(
     "--from", metavar="DATE", help="First day (YYYY-MM-DD), inclusive.")]
-ToOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+ToOpt = Annotated[Optional[str], typer.Option(
     "--to", metavar="DATE", help="Last day (YYYY-MM-DD), inclusive.")]
 
 
@@ -44,20 +44,20 @@ def duty_log(
         "--category",
         autocompletion=ids("duty_categories"), metavar="CAT",
         help="What (category id, see `crotool categories list`).")],
-    at: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    at: Annotated[Optional[str], typer.Option(
         "--at", metavar="DATETIME", help="When, ISO 8601 (e.g. 2024-01-15T09:30); "
         "default: now.")] = None,
-    minutes: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    minutes: Annotated[Optional[str], typer.Option(
         "--minutes", metavar="N", help="How long, 1 to 1440 minutes.")] = None,
-    requested_by: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    requested_by: Annotated[Optional[str], typer.Option(
         "--requested-by", metavar="WHO", help="Who asked for it (a role, e.g. 'Juanita HS "
         "principal'); required for categories done only on request.")] = None,
-    reference: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    reference: Annotated[Optional[str], typer.Option(
         "--reference", metavar="REF", help="Case or incident number.")] = None,
-    notes: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    notes: Annotated[Optional[str], typer.Option(
         "--notes", metavar="TEXT", help="Private notes: never echoed, audited or exported "
         "(unless --include-notes).")] = None,
-    assessment: Annotated[Optional[int], typer.Option(  # noqa: UP045
+    assessment: Annotated[Optional[int], typer.Option(
         "--assessment", metavar="ID", help="Complete this scheduled safety assessment with "
         "the duty (same transaction).")] = None,
 ) -> None:
@@ -100,22 +100,22 @@ def duty_list(
     start: FromOpt = None,
     end: ToOpt = None,
     year: YearOpt = None,
-    officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    officer: Annotated[Optional[str], typer.Option(
         "--officer",
         autocompletion=ids("officers"), metavar="BADGE",
         help="Only this officer's duties.")] = None,
-    school: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    school: Annotated[Optional[str], typer.Option(
         "--school",
         autocompletion=ids("schools"), metavar="SCHOOL",
         help="Only duties at this school.")] = None,
-    pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    pattern: Annotated[Optional[str], typer.Option(
         "--pattern", "-p", autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only duties at schools of this feeder pattern (split feeders included).")] = None,
-    category: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    category: Annotated[Optional[str], typer.Option(
         "--category",
         autocompletion=ids("duty_categories"), metavar="CAT",
         help="Only duties of this category.")] = None,
-    limit: Annotated[Optional[int], typer.Option(  # noqa: UP045
+    limit: Annotated[Optional[int], typer.Option(
         "--limit", metavar="N", help="Only the latest N (still listed oldest first).")
     ] = None,
     include_notes: IncludeNotesOpt = False,

@@ -37,14 +37,14 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary line o
 
 def gaps(
     year: YearOpt = None,
-    on: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    on: Annotated[Optional[str], typer.Option(
         "--on", metavar="DATE", help="Only the gaps and conflicts on this day (and, without "
         "--year, in the school year that contains it).")] = None,
-    pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    pattern: Annotated[Optional[str], typer.Option(
         "--pattern", "-p",
         autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only this feeder pattern.")] = None,
-    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    agency: Annotated[Optional[str], typer.Option(
         "--agency", "-a",
         autocompletion=ids("agencies"), metavar="AGENCY", help="Only this agency.")] = None,
     fail_on_gaps: Annotated[bool, typer.Option(

@@ -75,12 +75,12 @@ def import_cmd(
     file: Annotated[str, typer.Argument(
         metavar="FILE", help="A .csv, .json (an array of objects) or .yaml/.yml (a list) file; "
         "- reads stdin (give --format).")],
-    fmt: Annotated[Optional[SummaryFormat], typer.Option(  # noqa: UP045
+    fmt: Annotated[Optional[SummaryFormat], typer.Option(
         "--format", "-f", case_sensitive=False,
         help="Format of the summary on stdout, as for every command. For - (stdin) or a file "
         "without a telling extension, csv, json or yaml names the input instead (or give "
         "--input-format).")] = None,
-    input_format: Annotated[Optional[InputFormat], typer.Option(  # noqa: UP045
+    input_format: Annotated[Optional[InputFormat], typer.Option(
         "--input-format", case_sensitive=False,
         help="The input's format, for - (stdin) or a file without a telling extension.")] = None,
     dry_run: Annotated[bool, typer.Option(
@@ -88,7 +88,7 @@ def import_cmd(
         "nothing.")] = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="List every record that changes (or would).")] = False,
-    output_format: Annotated[Optional[Fmt], typer.Option(  # noqa: UP045
+    output_format: Annotated[Optional[Fmt], typer.Option(
         "--output-format", case_sensitive=False,
         help="Format of the summary, whatever --format says (e.g. with stdin).")] = None,
     output: OutputOpt = None,
@@ -152,10 +152,10 @@ def import_cmd(
 
 @imports_app.command("list")
 def imports_list(
-    table: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    table: Annotated[Optional[str], typer.Option(
         "--table", "-t", autocompletion=_complete_table,
         help="Only imports into this table ('*' for seed loads).")] = None,
-    limit: Annotated[Optional[int], typer.Option(  # noqa: UP045
+    limit: Annotated[Optional[int], typer.Option(
         "--limit", min=1, help="Only the newest N.")] = None,
     fmt: FormatOpt = Fmt.table,
     output: OutputOpt = None,

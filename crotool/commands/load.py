@@ -11,7 +11,7 @@ from crotool.options import DryRunOpt, Fmt, FormatOpt, OutputOpt, out
 
 
 def load(
-    files: Annotated[Optional[list[Path]], typer.Argument(  # noqa: UP045
+    files: Annotated[Optional[list[Path]], typer.Argument(
         metavar="[FILE]...", help="Seed documents (YAML). None: the bundled district seed.",
         dir_okay=False)] = None,
     dry_run: DryRunOpt = False,

@@ -6,30 +6,31 @@ The commands parse options and print; `crotool.roster` checks each change with t
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
 
-from crotool.commands.common import ids
+from crotool.commands.common import choices, ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.schema import OFFICER_STATUSES, SECTIONS
 
 officers_app = typer.Typer(help="Officers each agency selects, their training and leave.",
                            no_args_is_help=True)
 
-
-class Status(StrEnum):
-    active = "active"
-    inactive = "inactive"
+# --status is text, checked by the domain as `load` checks the field (a typo gets "did you
+# mean" and exit 1); completion and help list the choices schema.py holds.
+_STATUSES = " or ".join(OFFICER_STATUSES)
+_DEFAULT_STATUS = SECTIONS["officers"].field("status").default_from
 
 
 @officers_app.command("list")
 def officers_list(
-    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    agency: Annotated[Optional[str], typer.Option(
         "--agency", "-a",
         autocompletion=ids("agencies"), help="Only this agency's officers.")] = None,
-    status: Annotated[Optional[Status], typer.Option(  # noqa: UP045
-        "--status", "-s", help="Only active or inactive officers.")] = None,
+    status: Annotated[Optional[str], typer.Option(
+        "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
+        help=f"Only officers of this status: {_STATUSES}.")] = None,
     fmt: FormatOpt = Fmt.table,
     output: OutputOpt = None,
 ) -> None:
@@ -45,7 +46,7 @@ def officers_list(
     from crotool.queries import officers
     from crotool.render import View
 
-    rows = officers(connect(), agency=agency, status=status.value if status else None)
+    rows = officers(connect(), agency=agency, status=status)
     out(rows, fmt, output, View(
         title="Officers", columns=["badge", "name", "rank", "agency", "status",
                                    "school_trained_on", "phone", "email"],
@@ -60,16 +61,17 @@ def officers_add(
     agency: Annotated[str, typer.Option("--agency", "-a",
                                         autocompletion=ids("agencies"), metavar="AGENCY",
                                         help="The officer's agency (agency id).")],
-    status: Annotated[Optional[Status], typer.Option(  # noqa: UP045
-        "--status", "-s", help="active (default) or inactive.")] = None,
-    trained_on: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    status: Annotated[Optional[str], typer.Option(
+        "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
+        help=f"{_STATUSES} (default: {_DEFAULT_STATUS}).")] = None,
+    trained_on: Annotated[Optional[str], typer.Option(
         "--trained-on", metavar="DATE", help="The day the officer was school-trained "
         "(YYYY-MM-DD); leave out while not trained yet.")] = None,
-    rank: Annotated[Optional[str], typer.Option("--rank", help="e.g. Officer, Deputy.")  # noqa: UP045
+    rank: Annotated[Optional[str], typer.Option("--rank", help="e.g. Officer, Deputy.")
                     ] = None,
-    phone: Annotated[Optional[str], typer.Option("--phone", help="Work phone.")  # noqa: UP045
+    phone: Annotated[Optional[str], typer.Option("--phone", help="Work phone.")
                      ] = None,
-    email: Annotated[Optional[str], typer.Option("--email", help="Work e-mail.")  # noqa: UP045
+    email: Annotated[Optional[str], typer.Option("--email", help="Work e-mail.")
                      ] = None,
 ) -> None:
     """Add an officer to the roster. A badge that exists is refused: use `officers update`.
@@ -91,7 +93,7 @@ def officers_add(
     from crotool.roster import add_officer
 
     change = add_officer(connect(), badge=badge, name=name, agency=agency,
-                         status=status.value if status else None, trained_on=trained_on,
+                         status=status, trained_on=trained_on,
                          rank=rank, phone=phone, email=email)
     r = change.record
     trained = (f"school-trained on {r['school_trained_on']}" if r["school_trained_on"]
@@ -103,18 +105,19 @@ def officers_add(
 @officers_app.command("update")
 def officers_update(
     badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="New full name.")  # noqa: UP045
+    name: Annotated[Optional[str], typer.Option("--name", help="New full name.")
                     ] = None,
-    status: Annotated[Optional[Status], typer.Option(  # noqa: UP045
-        "--status", "-s", help="active or inactive.")] = None,
-    trained_on: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    status: Annotated[Optional[str], typer.Option(
+        "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
+        help=f"{_STATUSES}.")] = None,
+    trained_on: Annotated[Optional[str], typer.Option(
         "--trained-on", metavar="DATE", help="The day the officer was school-trained "
         "(YYYY-MM-DD); 'none' clears it (not trained).")] = None,
-    rank: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    rank: Annotated[Optional[str], typer.Option(
         "--rank", help="Rank; 'none' clears it.")] = None,
-    phone: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    phone: Annotated[Optional[str], typer.Option(
         "--phone", help="Work phone; 'none' clears it.")] = None,
-    email: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    email: Annotated[Optional[str], typer.Option(
         "--email", help="Work e-mail; 'none' clears it.")] = None,
 ) -> None:
     """Change an officer's status, training date, rank or contact; other fields are kept.
@@ -133,7 +136,7 @@ def officers_update(
     from crotool.render import message
     from crotool.roster import update_officer
 
-    change = update_officer(connect(), badge, name=name, status=status.value if status else None,
+    change = update_officer(connect(), badge, name=name, status=status,
                             trained_on=trained_on, rank=rank, phone=phone, email=email)
     if change.action == "unchanged":
         message(f"officer {badge} already says so; nothing changed")
@@ -151,7 +154,7 @@ def officers_leave(
                                        help="First day away (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--end", metavar="DATE",
                                      help="Last day away, inclusive (YYYY-MM-DD).")],
-    reason: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    reason: Annotated[Optional[str], typer.Option(
         "--reason", metavar="TEXT", help="Why, in general words (e.g. 'Scheduled leave'); "
         "it is stored and shown, so keep medical or personal detail out.")] = None,
 ) -> None:
