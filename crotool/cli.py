@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from crotool import __version__
-from crotool.errors import EXIT_BUSY, CroError
+from crotool.errors import EXIT_BUSY, EXIT_INTERNAL, EXIT_OK, EXIT_USER, CroError
 
 HELP = """Community Resource Officer program: coverage, duties and Community Connectors.
 
@@ -32,58 +32,96 @@ Examples:
 
 
 class CroGroup(TyperGroup):
-    """Turns every error into one message on stderr and an exit code (SPEC §2)."""
+    """Turns every error into one message on stderr and an exit code (SPEC §2).
+
+    Typer lets an app choose its group class; `invoke` runs the root callback and the
+    command, so crotool's errors are caught there and become `typer.Exit(code)`, which
+    Typer's own `main` turns into the exit status. Usage errors (exit 2) and `--help` stay
+    Typer's: they pass through untouched.
+    """
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        from typer._click.exceptions import ClickException
+        global _command
+        words = list(sys.argv[1:] if args is None else args)
+        _command = command_path(self, words)
+        return super().main(words, prog_name or "crotool", complete_var,
+                            standalone_mode=standalone_mode, **extra)
 
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
-            rv = super().main(args, prog_name or "crotool", complete_var, standalone_mode=False,
-                              **extra)
-            code = rv if isinstance(rv, int) else 0
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort) as exc:
+            if isinstance(exc, typer.Abort):
+                _err("aborted; nothing was changed")
+                raise typer.Exit(EXIT_USER) from None
+            raise
         except CroError as exc:
             for line in exc.lines():
                 _err(line)
-            code = exc.code
-        except ClickException as exc:
-            exc.show()
-            code = exc.exit_code
-        except typer.Abort:
-            _err("aborted; nothing was changed")
-            code = 1
+            raise typer.Exit(exc.code) from None
         except KeyboardInterrupt:
             _err("interrupted")
-            code = 130
+            raise typer.Exit(130) from None
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): not an error worth a message.
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-            code = 0
+            raise typer.Exit(EXIT_OK) from None
         except Exception as exc:
-            if os.environ.get("CROTOOL_DEBUG") == "1":
+            if _is_usage_error(exc) or os.environ.get("CROTOOL_DEBUG") == "1":
                 raise
-            from crotool.db import DISK_FULL_MESSAGE, is_busy, is_full
+            raise typer.Exit(_unexpected(exc)) from None
 
-            if is_busy(exc):
-                _err("the database stayed busy past the timeout; another crotool is writing: "
-                     "retry later")
-                code = EXIT_BUSY
-            elif is_full(exc):
-                _err(DISK_FULL_MESSAGE)  # a write outside db.transaction (e.g. a migration)
-                code = 1
-            elif isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc):
-                # Bytes that are not UTF-8 in an argument (Python keeps them as surrogates),
-                # refused by SQLite or the output: the user's encoding, not a crotool bug.
-                _err("a value given on the command line is not UTF-8 text; check the "
-                     "terminal's or the script's encoding")
-                code = 1
-            else:
-                _err(f"internal error: {type(exc).__name__}: {exc} "
-                     "(run again with CROTOOL_DEBUG=1 for details, and report it)")
-                code = 70
-        if standalone_mode:
-            sys.exit(code)
-        return code
+
+def _is_usage_error(exc: Exception) -> bool:
+    """Click's own errors (a bad option of a subcommand, a missing argument): they know how
+    to show themselves and their exit code, and Typer's main shows them. Recognised by that
+    interface, not by a class from the Click that Typer vendors privately."""
+    return callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None),
+                                                                int)
+
+
+def _unexpected(exc: Exception) -> int:
+    """A message and an exit code for an error no domain module raised as a CroError."""
+    from crotool.db import DISK_FULL_MESSAGE, is_busy, is_full
+
+    if is_busy(exc):
+        _err("the database stayed busy past the timeout; another crotool is writing: "
+             "retry later")
+        return EXIT_BUSY
+    if is_full(exc):
+        _err(DISK_FULL_MESSAGE)  # a write outside db.transaction (e.g. a migration)
+        return EXIT_USER
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc):
+        # Bytes that are not UTF-8 in an argument (Python keeps them as surrogates),
+        # refused by SQLite or the output: the user's encoding, not a crotool bug.
+        _err("a value given on the command line is not UTF-8 text; check the "
+             "terminal's or the script's encoding")
+        return EXIT_USER
+    _err(f"internal error: {type(exc).__name__}: {exc} "
+         "(run again with CROTOOL_DEBUG=1 for details, and report it)")
+    return EXIT_INTERNAL
+
+
+def command_path(group: TyperGroup, args: list[str]) -> str:
+    """`crotool duty log`: the command words of a command line, never its arguments (which
+    may hold notes), for the audit trail. The router skips the global options; the words are
+    then looked up in the command tree, group by group."""
+    from crotool.commands import command_words
+
+    path, node = ["crotool"], group
+    for word in command_words(args):
+        sub = node.commands.get(word)
+        if sub is None:
+            break
+        path.append(word)
+        if not isinstance(sub, TyperGroup):
+            break
+        node = sub
+    return " ".join(path)
+
+
+_command = "crotool"
 
 
 def _err(line: str) -> None:
@@ -126,19 +164,7 @@ def root(
     from crotool import db as dbmod
 
     dbmod.configure(db)
-    audit.set_command_provider(_command_path)
-
-
-def _command_path() -> str:
-    from typer._click.globals import get_current_context
-
-    ctx = get_current_context(silent=True)
-    if ctx is None:
-        return "crotool"
-    # The root's name depends on how we were started (a test runner calls it "root"): the
-    # audit trail names the command the same way whatever the entry point.
-    _, _, rest = ctx.command_path.partition(" ")
-    return f"crotool {rest}".rstrip()
+    audit.set_command_provider(lambda: _command)
 
 
 _full_app: typer.Typer | None = None

@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+import typer.core
+import typer.main
+from typer.testing import CliRunner, Result
 
 from crotool.cli import app
 
@@ -29,36 +31,39 @@ def isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _build_once():
-    """Typer's runner rebuilds the whole Click command tree from the app on every invoke:
-    ~0.1 s with a dozen command modules, 95% of an in-process call (measured). The tree does
-    not change during a session, so it is built once per app; every invoke still parses its
-    arguments in a fresh Click context, as the console script does."""
-    import typer.testing
-
-    build = typer.testing._get_command
-    built: dict[int, tuple] = {}
-
-    def get_command(typer_app):
-        if id(typer_app) not in built:
-            built[id(typer_app)] = (typer_app, build(typer_app))  # keeps the app alive
-        return built[id(typer_app)][1]
-
-    typer.testing._get_command = get_command
-
-
-_build_once()
-
-
 class Run:
-    """Runs crotool in-process through Typer's runner; returns the Result."""
+    """Runs crotool in-process inside Typer's runner (its isolation of stdin, stdout, stderr
+    and the environment); returns the runner's Result.
+
+    `CliRunner.invoke` rebuilds the whole Click command tree from the app on every call:
+    ~0.1 s with a dozen command modules, 95% of an in-process call (measured). The tree does
+    not change during a session, so it is built once (`typer.main.get_command`) and each call
+    runs its `main` as `invoke` does: a fresh Click context per call, as the console script
+    has."""
+
+    _command: typer.core.TyperGroup | None = None
 
     def __init__(self) -> None:
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
-        return self.runner.invoke(app, [str(a) for a in args], input=input, env=env,
-                                  catch_exceptions=False)
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None
+                 ) -> Result:
+        if Run._command is None:
+            Run._command = typer.main.get_command(app)
+        command = Run._command
+        code = 0
+        with self.runner.isolation(input=input, env=env) as (out, err, both):
+            try:
+                command.main(args=[str(a) for a in args],
+                             prog_name=self.runner.get_default_prog_name(command))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            streams = out.getvalue(), err.getvalue(), both.getvalue()
+        return Result(runner=self.runner, stdout_bytes=streams[0], stderr_bytes=streams[1],
+                      output_bytes=streams[2], return_value=None, exit_code=code, exception=None)
 
 
 @pytest.fixture

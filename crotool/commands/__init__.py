@@ -105,3 +105,12 @@ def _completed_words() -> list[str] | None:
 def register(app: typer.Typer, modules: Sequence[str] = MODULES) -> None:
     for name in modules:
         importlib.import_module(f"crotool.commands.{name}").register(app)
+
+
+def command_words(argv: Sequence[str]) -> list[str]:
+    """The words of a command line after its global options (--db PATH)."""
+    args = list(argv)
+    i = 0
+    while i < len(args) and (args[i] == "--db" or args[i].startswith("--db=")):
+        i += 2 if args[i] == "--db" else 1
+    return args[i:]
