@@ -4,7 +4,8 @@
 stopping at the first failure: a damaged file is exactly when the user needs the whole list.
 It covers what SQLite can verify (`integrity_check`, `foreign_key_check`), what only crotool
 knows (the audit hash chain and its append-only triggers, the file's privacy, references held
-inside JSON lists, which no foreign key can express, and the cross-record rules of SPEC §1).
+inside JSON lists, which no foreign key can express, and the cross-record rules that
+validation applies on the way in).
 Rows that violate a rule can only appear behind the tool's back (an old version, a hand edit
 with the sqlite3 shell): validation refuses them on the way in.
 

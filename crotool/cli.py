@@ -15,7 +15,14 @@ import typer
 from typer.core import TyperGroup
 
 from crotool import __version__
-from crotool.errors import EXIT_BUSY, EXIT_INTERNAL, EXIT_OK, EXIT_USER, CroError
+from crotool.errors import (
+    EXIT_BUSY,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USER,
+    CroError,
+)
 
 HELP = """Community Resource Officer program: coverage, duties and Community Connectors.
 
@@ -32,7 +39,7 @@ Examples:
 
 
 class CroGroup(TyperGroup):
-    """Turns every error into one message on stderr and an exit code (SPEC §2).
+    """Turns every error into one message on stderr and an exit code (README: Commands).
 
     Typer lets an app choose its group class; `invoke` runs the root callback and the
     command, so crotool's errors are caught there and become `typer.Exit(code)`, which
@@ -62,7 +69,7 @@ class CroGroup(TyperGroup):
             raise typer.Exit(exc.code) from None
         except KeyboardInterrupt:
             _err("interrupted")
-            raise typer.Exit(130) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): not an error worth a message.
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115

@@ -1,4 +1,4 @@
-"""The coverage rule (SPEC.md, "The coverage rule"): pure functions over plain data.
+"""The coverage rule (README.md, "Coverage: the rule"): pure functions over plain data.
 
 Given one school year and the district's schools, officers, assignments and leaves, `analyse`
 returns the gaps and conflicts of that year as `Row`s, and one `PairCoverage` per required
@@ -193,8 +193,9 @@ _EV_TRAINED = 2
 
 
 def _row_sort_key(row: Row) -> tuple[Any, ...]:
-    # The SPEC orders by (pattern, agency, start, kind); the rest of the key only breaks ties
-    # (e.g. two out-of-jurisdiction assignments starting the same day) so input order never shows.
+    # Rows are ordered by (pattern, agency, start, kind), as the README documents; the rest
+    # of the key only breaks ties (e.g. two out-of-jurisdiction assignments starting the same
+    # day) so input order never shows.
     return (
         row.feeder_pattern,
         row.agency,
@@ -208,7 +209,7 @@ def _row_sort_key(row: Row) -> tuple[Any, ...]:
 
 
 def _gap_kind(histogram: list[int]) -> str | None:
-    """The SPEC's kind for a day, from how many officers of S sit at each level; None = covered."""
+    """The gap kind of a day, from how many officers of S sit at each level; None = covered."""
     if histogram[_AVAILABLE]:
         return None
     if not (histogram[_INACTIVE] or histogram[_UNTRAINED] or histogram[_ON_LEAVE]):

@@ -1,7 +1,7 @@
 """The only module that opens SQLite.
 
 Every connection gets the same pragmas (WAL, a 30 s busy timeout, foreign keys, secure_delete;
-see RELIABILITY.md for the measurements behind each), the schema is migrated on open, and every
+each for a reason given where it is set), the schema is migrated on open, and every
 write runs inside `transaction()`, which starts with BEGIN IMMEDIATE: a deferred BEGIN that later
 upgrades to a write does not honour the busy timeout and fails at once under a concurrent writer.
 

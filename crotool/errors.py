@@ -13,6 +13,7 @@ EXIT_USER = 1
 EXIT_USAGE = 2
 EXIT_GAPS = 3
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in crotool (the message asks for a report)
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 EXIT_BUSY = 75  # EX_TEMPFAIL: the database stayed locked past the timeout; retry later
 
 

@@ -5,10 +5,10 @@ transaction and recorded in `PRAGMA user_version` (its position in MIGRATIONS, c
 Checking an up-to-date database costs one pragma read, so `db.connect` migrates on every open.
 Never edit or reorder a released migration: append a new one.
 
-Design notes for migration 1 (the whole domain of SPEC §1):
-- Natural keys are the SPEC's keys (UNIQUE), so loads and imports upsert by them; tables whose
-  key is composite also get an integer `id` that commands can name (`unassign 12`,
-  `assessments complete 3 --duty 41`).
+Design notes for migration 1 (the whole domain: README's record types):
+- Natural keys are the records' keys (schema.py `Section.key`, UNIQUE), so loads and
+  imports upsert by them; tables whose key is composite also get an integer `id` that
+  commands can name (`unassign 12`, `assessments complete 3 --duty 41`).
 - Foreign keys are DEFERRABLE INITIALLY DEFERRED: a load inserts sections in any order inside one
   transaction (feeder patterns name their high school, schools name their pattern) and SQLite
   checks every reference at COMMIT. Validation checks them first, with better messages.

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from crotool.errors import CroError
+from crotool.errors import EXIT_USAGE, CroError
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "svg")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -234,7 +234,8 @@ def render(rows: list[dict], fmt: str = "table", *, view: View | None = None,
     """
     view = view or View()
     if fmt not in FORMATS:
-        raise CroError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}", code=2)
+        raise CroError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}",
+                       code=EXIT_USAGE)
     cols = columns_of(rows, view)
     if fmt == "json":
         text = to_json({"rows": rows, **wrap} if wrap is not None else rows)

@@ -3,7 +3,7 @@
 Every report is one SQL statement that aggregates in SQLite over a covering index (the duty
 rows are never read into Python): a date range on `duties.at` plus the grouped column and
 `minutes` are all in the index, so SQLite answers from the index b-tree alone, one range scan
-per key, without sorting the duties. `bench/bench_duties.py` measures this
+per key, without sorting the duties. `bench/run.py --only duties` measures this
 against the sqlite3 shell on a million duties; `tests/test_report_duties.py` asserts the plans.
 
 - `category`: every category, zeros included (LEFT JOIN from duty_categories), served by

@@ -246,9 +246,6 @@ SECTIONS: dict[str, Section] = {
 SECTION_ORDER: tuple[str, ...] = ("district", *SECTIONS)
 IMPORTABLE: tuple[str, ...] = tuple(name for name, s in SECTIONS.items() if s.importable)
 
-# SQL column that holds a section's key when it is a single text id.
-KEY_COLUMN = {name: s.key[0] for name, s in SECTIONS.items() if len(s.key) == 1}
-
 
 def section(name: str) -> Section:
     return DISTRICT if name == "district" else SECTIONS[name]

@@ -18,7 +18,8 @@ from conftest import dump
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 
-# file -> a substring stderr must hold (with file:line), per kind of bad input of SPEC §3.
+# file -> a substring stderr must hold (with file:line), per kind of bad input the README's
+# load section lists.
 EXPECTED: dict[str, str] = {
     # shape
     "malformed_yaml.yaml": "malformed_yaml.yaml:5: malformed YAML: while scanning a quoted "

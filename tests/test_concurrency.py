@@ -1,4 +1,4 @@
-"""Concurrent use through real processes (SPEC §3): loads or imports, a stream of `duty log`
+"""Concurrent use through real processes: loads or imports, a stream of `duty log`
 commands and repeated reports, all at once on one file, never fail with "database is locked",
 never lose a row, and a report sees each load or import whole or not at all. A database kept
 busy past the timeout gives one clear line and exit 75.

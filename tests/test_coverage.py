@@ -1,4 +1,4 @@
-"""Hand-worked districts for every gap and conflict kind of the coverage rule (SPEC.md).
+"""Hand-worked districts for every gap and conflict kind of the coverage rule (README: Coverage).
 
 Every test uses one 30-day year, September 2024, so a day of the month is also its day number.
 Expected rows are written out in full: start, end, days, kind, officer and schools.

@@ -1,7 +1,7 @@
 """Property tests of the coverage rule over random small districts.
 
-The reference is `oracle`: the SPEC's rule written the slow, obvious way, one day at a time,
-with none of the interval sweep's bookkeeping. `analyse` must agree with it row for row.
+The reference is `oracle`: the README's coverage rule written the slow, obvious way, one day
+at a time, with none of the interval sweep's bookkeeping. `analyse` must agree with it row for row.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def runs(per_day: list[tuple[date, K, str | None]]) -> list[tuple[K, date, date,
 
 def oracle(year: Year, schools: list[School], officers: list[Officer],
            assignments: list[Assignment], leaves: list[Leave]) -> tuple[list[Row], dict]:
-    """The SPEC's coverage rule, evaluated naively for every pair on every day."""
+    """The coverage rule, evaluated naively for every pair on every day."""
     pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
     for school in schools:
         for pattern in {school.feeder_pattern, *school.also_feeds}:

@@ -411,7 +411,7 @@ def test_notes_never_reach_the_audit_trail(cli, seeded_copy, tmp_path):
 
 
 def test_format_is_the_summary_format_as_on_every_command(cli, seeded, tmp_path):
-    """SPEC §2: every command that prints records takes --format; for a file whose name tells
+    """Every command that prints records takes --format; for a file whose name tells
     its format, --format is the summary's; for stdin, --format csv names the input."""
     path = tmp_path / "o.csv"
     path.write_text("badge,status\n0417,active\n")

@@ -1,8 +1,8 @@
 """The strict readers: YAML (every scalar kept as text, no anchors/aliases/tags/duplicate
 keys), CSV and JSON, each problem named with its file and line.
 
-The YAML traps are the ones RELIABILITY.md measured: `NO` -> False, `0123` -> 83, `12:30` ->
-750, `1.10` -> 1.1, duplicate keys silently merged, alias bombs, `!!python/...` tags.
+The YAML traps (YAML 1.1 resolvers, as PyYAML implements them): `NO` -> False, `0123` ->
+83, `12:30` -> 750, `1.10` -> 1.1, duplicate keys silently merged, alias bombs, `!!python/...` tags.
 """
 
 from __future__ import annotations

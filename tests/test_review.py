@@ -14,7 +14,7 @@ def _header(text: str) -> list[str]:
     return rows[0]
 
 
-# SPEC §2 "csv: a header row": a filter that matches nothing still gives the header, so a
+# CSV has a header row: a filter that matches nothing still gives the header, so a
 # script reading the columns by name does not break on an empty week.
 @pytest.mark.parametrize(("args", "first"), [
     (["officers", "list", "--status", "inactive", "--agency", "kirkland-pd"], "badge"),

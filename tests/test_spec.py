@@ -1,10 +1,11 @@
-"""Black-box conformance with /work/shared/SPEC.md, through the real CLI.
+"""Black-box conformance with the product's promises (as README.md documents them), through
+the real CLI.
 
 Every test drives crotool the way a user or a cron script does (argv in; stdout, stderr, exit
-code and files out) and checks one promise of the SPEC; the section it checks is named in each
-docstring. A handful run the installed console script in a subprocess (end to end); the rest use
-the in-process runner for speed. Where a promise is not kept, the test still asserts the SPEC
-behaviour and is marked xfail(strict=True) with the reason."""
+code and files out) and checks one promise, stated in its docstring. A handful run the
+installed console script in a subprocess (end to end); the rest use the in-process runner for
+speed. Where a promise is not kept, the test still asserts the promised behaviour and is
+marked xfail(strict=True) with the reason."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ ANSI = re.compile(r"\x1b\[|\x1b\]|\x1b[()][0-9A-Za-z]")
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 FORMATS = ("table", "json", "csv", "markdown", "html", "svg")
 
-# Every command that prints records or a report (SPEC §2: each takes --format and --output).
+# Every command that prints records or a report (each takes --format and --output).
 LISTINGS = [
     ("agencies", "list"),
     ("patterns", "list"),
@@ -67,7 +68,7 @@ def dump(path: Path, exclude: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
         conn.close()
 
 
-DATA_ONLY = ("audit", "imports")  # the trail and history "may record the attempt" (SPEC §3)
+DATA_ONLY = ("audit", "imports")  # the trail and history "may record the attempt"
 
 
 def json_rows(text: str) -> list[dict]:
@@ -102,7 +103,7 @@ def write_seed(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_db_option_before_subcommand_wins_over_env(cli, tmp_path, isolated_db):
-    """SPEC §2: --db PATH before the subcommand names the database; it beats $CROTOOL_DB."""
+    """--db PATH before the subcommand names the database; it beats $CROTOOL_DB."""
     other = tmp_path / "sub" / "other.db"
     ok(cli("--db", other, "load"))
     assert other.exists()
@@ -114,7 +115,7 @@ def test_db_option_before_subcommand_wins_over_env(cli, tmp_path, isolated_db):
 
 
 def test_db_from_env_end_to_end(tmp_path):
-    """SPEC §2: $CROTOOL_DB names the database when --db is not given (installed script)."""
+    """$CROTOOL_DB names the database when --db is not given (installed script)."""
     path = tmp_path / "deep" / "dir" / "env.db"
     env = {"CROTOOL_DB": str(path), "CROTOOL_TODAY": TODAY}
     r = run_installed("load", env=env)
@@ -134,7 +135,7 @@ def _env_without_db(tmp_path: Path, **extra: str) -> dict:
 
 
 def test_db_default_xdg_data_home(tmp_path):
-    """SPEC §2: with neither --db nor $CROTOOL_DB, $XDG_DATA_HOME/crotool/crotool.db, created
+    """With neither --db nor $CROTOOL_DB, $XDG_DATA_HOME/crotool/crotool.db, created
     0600 in a 0700 folder."""
     xdg = tmp_path / "xdg"
     env = _env_without_db(tmp_path, XDG_DATA_HOME=str(xdg))
@@ -148,7 +149,7 @@ def test_db_default_xdg_data_home(tmp_path):
 
 
 def test_db_default_home_local_share(tmp_path):
-    """SPEC §2: $XDG_DATA_HOME unset → ~/.local/share/crotool/crotool.db."""
+    """$XDG_DATA_HOME unset → ~/.local/share/crotool/crotool.db."""
     env = _env_without_db(tmp_path)
     r = subprocess.run([*crotool_exe(), "agencies", "list", "-f", "json"],
                        capture_output=True, text=True, env=env, timeout=60)
@@ -161,7 +162,7 @@ def test_db_default_home_local_share(tmp_path):
 
 
 def test_version_and_python_m_are_the_same_program(tmp_path):
-    """SPEC §2: --version prints the version; `python -m crotool` is the same as `crotool`."""
+    """--version prints the version; `python -m crotool` is the same as `crotool`."""
     from importlib.metadata import version
 
     env = {"CROTOOL_DB": str(tmp_path / "v.db")}
@@ -190,7 +191,7 @@ def test_version_and_python_m_are_the_same_program(tmp_path):
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("command", LISTINGS, ids=LISTING_IDS)
 def test_every_listing_takes_every_format(cli, seeded_copy, command, fmt):
-    """SPEC §2: every command that prints records or a report takes --format
+    """Every command that prints records or a report takes --format
     table|json|csv|markdown|html|svg; machine formats are well formed, keys snake_case; no
     ANSI escapes when not a terminal."""
     r = cli(*command, "--format", fmt)
@@ -230,7 +231,7 @@ def test_every_listing_takes_every_format(cli, seeded_copy, command, fmt):
 
 
 def test_json_wrapper_only_where_help_says_so(cli, seeded_copy):
-    """SPEC §2: JSON is an array; a {"rows": ...} wrapper only where --help says so."""
+    """JSON is an array; a {"rows": ...} wrapper only where --help says so."""
     for command in LISTINGS:
         data = json.loads(ok(cli(*command, "-f", "json")))
         if isinstance(data, dict):
@@ -241,7 +242,7 @@ def test_json_wrapper_only_where_help_says_so(cli, seeded_copy):
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("command", LISTINGS, ids=LISTING_IDS)
 def test_every_listing_writes_output_file(cli, seeded_copy, tmp_path, command, fmt):
-    """SPEC §2: --output FILE writes the output there (privately: 0600) and nothing to
+    """--output FILE writes the output there (privately: 0600) and nothing to
     stdout; the file holds what stdout would have."""
     target = tmp_path / "out" / f"report.{fmt}"
     target.parent.mkdir()
@@ -262,7 +263,7 @@ def test_every_listing_writes_output_file(cli, seeded_copy, tmp_path, command, f
 
 
 def test_output_replaces_existing_file_atomically(cli, seeded_copy, tmp_path):
-    """SPEC §2: --output replaces the file whole (a new inode renamed over the old one, so a
+    """--output replaces the file whole (a new inode renamed over the old one, so a
     reader holding the old file never sees half a file)."""
     target = tmp_path / "cov.json"
     target.write_text("old contents\n")
@@ -275,7 +276,7 @@ def test_output_replaces_existing_file_atomically(cli, seeded_copy, tmp_path):
 
 
 def test_output_end_to_end_cron(seeded_copy, tmp_path):
-    """SPEC (cron user): a coverage report to a file with no prompts and no colour; the
+    """Cron user: a coverage report to a file with no prompts and no colour; the
     installed script, stdin closed, TERM set."""
     target = tmp_path / "nightly.csv"
     r = run_installed("report", "coverage", "-f", "csv", "-o", target, "--quiet",
@@ -290,7 +291,7 @@ def test_output_end_to_end_cron(seeded_copy, tmp_path):
 
 
 def test_no_ansi_end_to_end_table_and_errors(seeded_copy):
-    """SPEC: no colour when not a terminal (installed script, pipes, TERM set, table format
+    """No colour when not a terminal (installed script, pipes, TERM set, table format
     and an error)."""
     env = {"TERM": "xterm-256color"}
     for args in (("gaps",), ("report", "coverage"), ("officers", "list"), ("db", "info")):
@@ -313,7 +314,7 @@ KIND_ORDER = ["unassigned", "inactive", "untrained", "on_leave", "duplicate",
 
 
 def test_gaps_json_shape_and_order(cli, seeded_copy):
-    """SPEC §2: gaps JSON rows carry the documented keys, ordered by feeder pattern, agency,
+    """Gaps JSON rows carry the documented keys, ordered by feeder pattern, agency,
     start, kind; end inclusive (days = end - start + 1)."""
     from datetime import date
 
@@ -332,7 +333,7 @@ def test_gaps_json_shape_and_order(cli, seeded_copy):
 
 
 def test_gaps_schools_are_pattern_schools_in_agency(cli, seeded_copy):
-    """SPEC §2: a gap row's `schools` are the ids of P's schools in A's jurisdiction (P is the
+    """A gap row's `schools` are the ids of P's schools in A's jurisdiction (P is the
     school's feeder_pattern or listed in also_feeds)."""
     schools = json_rows(ok(cli("schools", "list", "-f", "json")))
     for row in json_rows(ok(cli("gaps", "-f", "json"))):
@@ -345,7 +346,7 @@ def test_gaps_schools_are_pattern_schools_in_agency(cli, seeded_copy):
 
 
 def test_gaps_order_kind_breaks_ties(cli, seeded_copy):
-    """SPEC §2: rows with the same pattern, agency and start are ordered by kind."""
+    """Rows with the same pattern, agency and start are ordered by kind."""
     # An out-of-jurisdiction assignment and a gap starting the same day in the same
     # pattern/agency cannot easily coincide; instead make a duplicate beside an on_leave:
     ok(cli("officers", "add", "9001", "--name", "Dup Licate", "--agency", "sammamish-pd",
@@ -364,7 +365,7 @@ def test_gaps_order_kind_breaks_ties(cli, seeded_copy):
 
 @pytest.mark.parametrize("by", ["category", "pattern", "school", "officer", "month"])
 def test_report_duties_by_key_json(cli, seeded_copy, by):
-    """SPEC §2: report duties --by K rows carry the key column named K, count and minutes."""
+    """Report duties --by K rows carry the key column named K, count and minutes."""
     rows = json_rows(ok(cli("report", "duties", "--by", by, "-f", "json")))
     assert rows
     for row in rows:
@@ -379,14 +380,14 @@ def test_report_duties_by_key_json(cli, seeded_copy, by):
 
 @pytest.mark.parametrize("by", ["category", "pattern", "school", "officer", "month"])
 def test_report_duties_by_key_csv(cli, seeded_copy, by):
-    """SPEC §2: the same key column in CSV."""
+    """The same key column in CSV."""
     header, rows = csv_rows(ok(cli("report", "duties", "--by", by, "-f", "csv")))
     assert {by, "count", "minutes"} <= set(header)
     assert sum(int(r["count"]) for r in rows) == 7
 
 
 def test_report_coverage_json_shape(cli, seeded_copy):
-    """SPEC §2: report coverage JSON rows: school_year, feeder_pattern, agency, officers
+    """Report coverage JSON rows: school_year, feeder_pattern, agency, officers
     (badges of the cro assignments), days, covered_days, gap_days; one per required pair."""
     rows = json_rows(ok(cli("report", "coverage", "-f", "json")))
     patterns = json_rows(ok(cli("patterns", "list", "-f", "json")))
@@ -410,7 +411,7 @@ def test_report_coverage_json_shape(cli, seeded_copy):
 
 
 def test_report_connectors_json_20_cells(cli, seeded_copy):
-    """SPEC §2: report connectors: one row per phase × dimension cell, all 20, zeros
+    """Report connectors: one row per phase × dimension cell, all 20, zeros
     included: phase, dimension, engagements, connectors."""
     rows = json_rows(ok(cli("report", "connectors", "-f", "json")))
     assert len(rows) == 20
@@ -425,7 +426,7 @@ def test_report_connectors_json_20_cells(cli, seeded_copy):
 
 
 def test_report_connectors_20_cells_on_empty_db(cli):
-    """SPEC §2: all 20 cells, zeros included, even with no engagements at all."""
+    """All 20 cells, zeros included, even with no engagements at all."""
     rows = json_rows(ok(cli("report", "connectors", "-f", "json")))
     assert len(rows) == 20
     assert all(r["engagements"] == 0 and r["connectors"] == 0 for r in rows)
@@ -435,7 +436,7 @@ def test_report_connectors_20_cells_on_empty_db(cli):
 
 
 def test_empty_listings_are_empty_arrays(cli):
-    """SPEC §2: JSON is one array: none at all is [] (cron parses it), CSV still a header."""
+    """JSON is one array: none at all is [] (cron parses it), CSV still a header."""
     for command in LISTINGS:
         if command in (("db", "info"), ("db", "check"), ("report", "connectors"), ("audit",),
                        ("imports", "list")):
@@ -453,7 +454,7 @@ def test_empty_listings_are_empty_arrays(cli):
 
 
 def test_json_dates_iso8601(cli, seeded_copy):
-    """SPEC §2: dates in JSON are ISO 8601."""
+    """Dates in JSON are ISO 8601."""
     iso = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$")
     for command, fields in [(("officers", "list"), ["school_trained_on"]),
                             (("assignments", "list"), ["start", "end"]),
@@ -468,7 +469,7 @@ def test_json_dates_iso8601(cli, seeded_copy):
 
 
 def test_csv_no_formula_cells(cli, seeded_copy):
-    """SPEC §2: csv: no cell that a spreadsheet would run as a formula."""
+    """Csv: no cell that a spreadsheet would run as a formula."""
     ok(cli("connectors", "add", "evil", "--name", "=HYPERLINK(\"http://x\",\"y\")",
            "--organization", "+1+cmd|' /C calc'!A0", "--sector", "@SUM(A1)"))
     ok(cli("duty", "log", "--officer", "0417", "--school", "juanita-hs", "--category",
@@ -484,7 +485,7 @@ def test_csv_no_formula_cells(cli, seeded_copy):
 
 
 def test_csv_rfc4180_quoting(cli, seeded_copy):
-    """SPEC §2: csv RFC 4180 quoting (commas, quotes, newlines survive a round trip)."""
+    """Csv RFC 4180 quoting (commas, quotes, newlines survive a round trip)."""
     tricky = 'A "quoted", comma\nand newline'
     ok(cli("connectors", "add", "tricky", "--name", tricky, "--organization", "Org, Inc."))
     _, rows = csv_rows(ok(cli("connectors", "list", "-f", "csv")))
@@ -524,7 +525,7 @@ def _one_clear_line(r) -> None:
     ("db", "backup", "/nonexistent-dir/x/backup.db"),
 ])
 def test_exit_1_one_clear_line(cli, seeded_copy, args):
-    """SPEC §2: an error the user can fix exits 1 with one clear message on stderr and never a
+    """An error the user can fix exits 1 with one clear message on stderr and never a
     traceback."""
     r = cli(*args)
     assert r.exit_code == 1, (r.exit_code, r.stdout, r.stderr)
@@ -532,7 +533,7 @@ def test_exit_1_one_clear_line(cli, seeded_copy, args):
 
 
 def test_exit_1_end_to_end_no_traceback(seeded_copy, tmp_path):
-    """SPEC §2: the installed script: bad input exits 1, one line, no traceback."""
+    """The installed script: bad input exits 1, one line, no traceback."""
     bad = tmp_path / "bad.yaml"
     bad.write_text("agencies:\n  - id: x\n    name: X\n    kind: galactic\n")
     r = run_installed("load", bad)
@@ -555,14 +556,14 @@ def test_exit_1_end_to_end_no_traceback(seeded_copy, tmp_path):
     ("duty", "list", "--limit", "many"),
 ])
 def test_exit_2_usage(cli, seeded_copy, args):
-    """SPEC §2: a usage error exits 2."""
+    """A usage error exits 2."""
     r = cli(*args)
     assert r.exit_code == 2, (r.exit_code, r.stdout, r.stderr)
     assert "Traceback" not in r.stderr
 
 
 def test_exit_3_fail_on_gaps(cli, seeded_copy, tmp_path):
-    """SPEC §2: --fail-on-gaps exits 3 when there are gaps, after writing the output; 0
+    """--fail-on-gaps exits 3 when there are gaps, after writing the output; 0
     without gaps."""
     target = tmp_path / "g.json"
     r = cli("gaps", "--fail-on-gaps", "-f", "json", "-o", target)
@@ -574,7 +575,7 @@ def test_exit_3_fail_on_gaps(cli, seeded_copy, tmp_path):
 
 
 def test_exit_3_on_conflict_only(cli, seeded_copy):
-    """SPEC §2: 3 for gaps *or conflicts*: a pattern with no gap but a duplicate CRO."""
+    """3 for gaps *or conflicts*: a pattern with no gap but a duplicate CRO."""
     ok(cli("officers", "add", "9002", "--name", "Second Cro", "--agency", "kirkland-pd",
            "--trained-on", "2020-01-01"))
     r = cli("assign", "9002", "juanita", "--year", "2023-24")
@@ -586,7 +587,7 @@ def test_exit_3_on_conflict_only(cli, seeded_copy):
 
 
 def test_exit_3_end_to_end(seeded_copy):
-    """SPEC §2: the installed script exits 3 with gaps (cron)."""
+    """The installed script exits 3 with gaps (cron)."""
     r = run_installed("gaps", "--fail-on-gaps", "-f", "csv", "-q")
     assert r.returncode == 3
     header, rows = csv_rows(r.stdout)
@@ -602,7 +603,7 @@ def test_exit_3_end_to_end(seeded_copy):
     ("import", "connectors", "-", "--format", "csv"),
 ])
 def test_exit_75_when_busy(seeded_copy, args):
-    """SPEC §2: 75 when the database stays busy past the timeout; one clear line."""
+    """75 when the database stays busy past the timeout; one clear line."""
     from crotool import db
 
     conn = db.connect(seeded_copy)
@@ -620,7 +621,7 @@ def test_exit_75_when_busy(seeded_copy, args):
 
 
 def test_reads_not_blocked_by_writer(seeded_copy):
-    """SPEC §3: a cron report running while someone writes never fails with 'locked'."""
+    """A cron report running while someone writes never fails with 'locked'."""
     from crotool import db
 
     conn = db.connect(seeded_copy)
@@ -637,7 +638,7 @@ def test_reads_not_blocked_by_writer(seeded_copy):
 
 
 def test_debug_shows_traceback_only_when_asked(cli, seeded_copy):
-    """SPEC §2: never a traceback, unless CROTOOL_DEBUG=1 (then a user error still exits 1)."""
+    """Never a traceback, unless CROTOOL_DEBUG=1 (then a user error still exits 1)."""
     r = cli("assign", "9999", "eastlake")
     assert r.exit_code == 1 and "Traceback" not in r.stderr
     r = cli("assign", "9999", "eastlake", env={"CROTOOL_DEBUG": "1"})
@@ -659,7 +660,7 @@ def with_secret(cli, seeded_copy):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_notes_absent_without_include_notes(cli, with_secret, tmp_path, fmt):
-    """SPEC §3: exports leave duty notes out unless --include-notes: in every format, stdout
+    """Exports leave duty notes out unless --include-notes: in every format, stdout
     and --output, and in every other listing too (the audit trail included)."""
     r = cli("duty", "list", "-f", fmt)
     assert SECRET not in ok(r) and SECRET not in r.stderr
@@ -678,12 +679,12 @@ def test_notes_absent_without_include_notes(cli, with_secret, tmp_path, fmt):
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "markdown", "html"])
 def test_notes_present_with_include_notes(cli, with_secret, fmt):
-    """SPEC §3: --include-notes puts them in."""
+    """--include-notes puts them in."""
     assert SECRET in ok(cli("duty", "list", "--include-notes", "-f", fmt))
 
 
 def test_notes_not_echoed_by_duty_log(cli, seeded_copy):
-    """SPEC §3: logging a duty with notes does not print them back."""
+    """Logging a duty with notes does not print them back."""
     r = cli("duty", "log", "--officer", "0417", "--school", "juanita-hs", "--category",
             "cps-investigation", "--at", "2024-01-12T10:00", "--notes", SECRET)
     assert r.exit_code == 0
@@ -691,7 +692,7 @@ def test_notes_not_echoed_by_duty_log(cli, seeded_copy):
 
 
 def test_notes_from_import_not_in_import_output(cli, seeded_copy, tmp_path):
-    """SPEC §3: an import of duties with notes (-v listing every change) does not print the
+    """An import of duties with notes (-v listing every change) does not print the
     notes."""
     f = tmp_path / "duties.csv"
     f.write_text("officer,school,category,at,minutes,notes\n"
@@ -707,7 +708,7 @@ def test_notes_from_import_not_in_import_output(cli, seeded_copy, tmp_path):
 
 
 def test_db_file_private(cli, seeded_copy, tmp_path, isolated_db):
-    """SPEC §2/§3: the database file is private (0600), also a fresh one, and backups."""
+    """The database file is private (0600), also a fresh one, and backups."""
     fresh = tmp_path / "fresh" / "new.db"
     ok(cli("--db", fresh, "categories", "list"))
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
@@ -723,7 +724,7 @@ def test_db_file_private(cli, seeded_copy, tmp_path, isolated_db):
 
 
 def test_db_file_private_under_permissive_umask(tmp_path):
-    """SPEC §2: 0600 / 0700 whatever the umask (installed script, umask 000)."""
+    """0600 / 0700 whatever the umask (installed script, umask 000)."""
     path = tmp_path / "u" / "x.db"
     r = subprocess.run(["sh", "-c", 'umask 000; exec "$@"', "sh",
                         *crotool_exe(), "load"],
@@ -741,7 +742,7 @@ def test_db_file_private_under_permissive_umask(tmp_path):
 
 
 def test_load_twice_changes_nothing(cli, seeded_copy):
-    """SPEC §3: loading the same file twice changes no data the second time, and says so."""
+    """Loading the same file twice changes no data the second time, and says so."""
     before = dump(seeded_copy, DATA_ONLY)
     r = cli("load")
     ok(r)
@@ -753,7 +754,7 @@ def test_load_twice_changes_nothing(cli, seeded_copy):
 
 
 def test_load_twice_json_counts(cli, seeded_copy):
-    """SPEC §3: the second load's counts: 0 inserted, 0 updated, everything unchanged."""
+    """The second load's counts: 0 inserted, 0 updated, everything unchanged."""
     rows = json_rows(ok(cli("load", "--format", "json")))
     assert rows
     assert all(r["inserted"] == 0 and r["updated"] == 0 for r in rows), rows
@@ -761,7 +762,7 @@ def test_load_twice_json_counts(cli, seeded_copy):
 
 
 def test_load_twice_end_to_end(tmp_path):
-    """SPEC §3: the installed script, twice on a file of the user's own (flow style too)."""
+    """The installed script, twice on a file of the user's own (flow style too)."""
     env = {"CROTOOL_DB": str(tmp_path / "e.db")}
     doc = write_seed(tmp_path, "mine.yaml", """\
 school_years:
@@ -799,7 +800,7 @@ officers:
     ("leaves", "officer,start,end,reason\n0417,2024-02-01,2024-02-03,training\n"),
 ])
 def test_import_same_csv_twice_changes_nothing(cli, seeded_copy, tmp_path, table, text):
-    """SPEC §3: importing the same file twice changes no data the second time, and says so."""
+    """Importing the same file twice changes no data the second time, and says so."""
     f = tmp_path / f"{table}.csv"
     f.write_text(text)
     ok(cli("import", table, f))
@@ -814,7 +815,7 @@ def test_import_same_csv_twice_changes_nothing(cli, seeded_copy, tmp_path, table
 
 
 def test_import_dry_run_writes_nothing(cli, seeded_copy, tmp_path):
-    """SPEC §2/§3: --dry-run writes nothing (data)."""
+    """--dry-run writes nothing (data)."""
     f = tmp_path / "o.csv"
     f.write_text("badge,name,agency\n7002,Dry Run,kirkland-pd\n")
     before = dump(seeded_copy, DATA_ONLY)
@@ -839,7 +840,7 @@ def test_import_dry_run_writes_nothing(cli, seeded_copy, tmp_path):
                   "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n"),
 ])
 def test_bad_import_changes_nothing(cli, seeded_copy, tmp_path, name, text):
-    """SPEC §3: bad input gets a clear error (exit 1, naming the file) and changes nothing —
+    """Bad input gets a clear error (exit 1, naming the file) and changes nothing —
     not even the good rows of a file with one bad row."""
     f = tmp_path / name
     if text is None:
@@ -855,7 +856,7 @@ def test_bad_import_changes_nothing(cli, seeded_copy, tmp_path, name, text):
 
 
 def test_bad_import_lists_every_bad_row(cli, seeded_copy, tmp_path):
-    """SPEC §3: a file with bad rows lists every bad row (line and key)."""
+    """A file with bad rows lists every bad row (line and key)."""
     f = tmp_path / "many.csv"
     f.write_text("badge,name,agency,status\n"
                  "7101,Fine,kirkland-pd,active\n"
@@ -884,7 +885,7 @@ def test_bad_import_lists_every_bad_row(cli, seeded_copy, tmp_path):
     "leaves:\n  - {officer: '0417', start: 2024-03-10, end: 2024-03-01, reason: x}\n",
 ])
 def test_bad_load_changes_nothing(cli, seeded_copy, tmp_path, text):
-    """SPEC §1/§3: an unknown section or field, unknown reference, malformed YAML, bad date,
+    """An unknown section or field, unknown reference, malformed YAML, bad date,
     null for a required field, an assignment outside its year, a leave ending before its start:
     exit 1, clear error naming the file, nothing written (not even the good sections)."""
     f = write_seed(tmp_path, "bad-seed.yaml", text)
@@ -897,7 +898,7 @@ def test_bad_load_changes_nothing(cli, seeded_copy, tmp_path, text):
 
 
 def test_bad_cli_change_changes_nothing(cli, seeded_copy):
-    """SPEC §3: a refused change (assignment outside its year, bad minutes) writes nothing."""
+    """A refused change (assignment outside its year, bad minutes) writes nothing."""
     before = dump(seeded_copy)
     for args in (("assign", "0417", "redmond", "--year", "2023-24", "--start", "2023-01-01"),
                  ("duty", "log", "--officer", "0417", "--school", "juanita-hs", "--category",
@@ -927,7 +928,7 @@ school_years:
     ("2030-01-01", "2024-25"),
 ])
 def test_current_year_rule(cli, seeded_copy, tmp_path, today, expected):
-    """SPEC §1: the current year is the one that contains today, else the latest that has
+    """The current year is the one that contains today, else the latest that has
     started; gaps, report coverage, report duties and duty list default to it."""
     ok(cli("load", write_seed(tmp_path, "y.yaml", TWO_YEARS)))
     env = {"CROTOOL_TODAY": today}
@@ -943,7 +944,7 @@ def test_current_year_rule(cli, seeded_copy, tmp_path, today, expected):
 
 
 def test_current_year_end_to_end_outside_every_year(seeded_copy):
-    """SPEC §1: CROTOOL_TODAY after the only year: that year is used (installed script)."""
+    """CROTOOL_TODAY after the only year: that year is used (installed script)."""
     r = run_installed("report", "coverage", "-f", "json", env={"CROTOOL_TODAY": "2026-03-01"})
     assert r.returncode == 0, r.stderr
     rows = json_rows(r.stdout)
@@ -954,7 +955,7 @@ def test_current_year_end_to_end_outside_every_year(seeded_copy):
 
 
 def test_assign_default_year_is_current(cli, seeded_copy, tmp_path):
-    """SPEC §1/§2: assign without --year uses the current year (the latest started one when
+    """Assign without --year uses the current year (the latest started one when
     today is between years)."""
     ok(cli("load", write_seed(tmp_path, "y.yaml", TWO_YEARS)))
     ok(cli("officers", "add", "9100", "--name", "Summer Hire", "--agency", "kirkland-pd",
@@ -971,7 +972,7 @@ def test_assign_default_year_is_current(cli, seeded_copy, tmp_path):
 
 
 def test_yaml_no_surprises(cli, tmp_path):
-    """SPEC §3: name: NO is text, badge: 0123 is text, requires_request: no is false."""
+    """Name: NO is text, badge: 0123 is text, requires_request: no is false."""
     doc = write_seed(tmp_path, "s.yaml", """\
 agencies:
   - id: town-pd
@@ -998,7 +999,7 @@ duty_categories:
 
 
 def test_listings_unfiltered_return_every_record(cli, seeded_copy):
-    """SPEC §2: every record unless a filter narrows it (no silent limit)."""
+    """Every record unless a filter narrows it (no silent limit)."""
     counts = {("agencies", "list"): 4, ("patterns", "list"): 4, ("schools", "list"): 55,
               ("officers", "list"): 9, ("assignments", "list"): 7,
               ("categories", "list"): 13, ("duty", "list"): 7, ("assessments", "list"): 2,
@@ -1008,7 +1009,7 @@ def test_listings_unfiltered_return_every_record(cli, seeded_copy):
 
 
 def test_duty_list_no_silent_limit_and_oldest_first(cli, seeded_copy, tmp_path):
-    """SPEC §2: duty list: every duty of the current year, oldest first, no silent limit."""
+    """Duty list: every duty of the current year, oldest first, no silent limit."""
     lines = ["officer,school,category,at,minutes"]
     for i in range(150):
         lines.append(f"0417,juanita-hs,traffic-safety,2023-12-{1 + i % 28:02d}T"
@@ -1032,7 +1033,7 @@ def test_duty_list_no_silent_limit_and_oldest_first(cli, seeded_copy, tmp_path):
     (("assignments", "list"), "--year", "2023-24", "school_year"),
 ])
 def test_browse_filters(cli, seeded_copy, command, flag, value, field):
-    """SPEC §2: browse filters narrow the records."""
+    """Browse filters narrow the records."""
     all_rows = json_rows(ok(cli(*command, "-f", "json")))
     rows = json_rows(ok(cli(*command, flag, value, "-f", "json")))
     assert rows
@@ -1109,7 +1110,7 @@ def rule_db(cli, tmp_path):
 
 
 def test_coverage_rule_gaps_end_to_end(cli, rule_db):
-    """SPEC §1 coverage rule, every kind once: untrained before the training day, on_leave,
+    """Every kind once: untrained before the training day, on_leave,
     unassigned after the assignment ends, inactive, duplicate (two CROs at once), a leave past
     the year counted only inside it, out_of_jurisdiction (agency: the officer's),
     untrained_additional, also_feeds making a school "of P", and a run that is NOT split
@@ -1125,7 +1126,7 @@ def test_coverage_rule_gaps_end_to_end(cli, rule_db):
 
 
 def test_coverage_rule_report_and_on(cli, rule_db):
-    """SPEC §1/§2: report coverage per required pair; gaps --on narrows to that day."""
+    """Report coverage per required pair; gaps --on narrows to that day."""
     env = {"CROTOOL_TODAY": "2023-09-15"}
     cov = {(r["feeder_pattern"], r["agency"]): (sorted(r["officers"]), r["days"],
                                                  r["covered_days"], r["gap_days"])
@@ -1146,7 +1147,7 @@ def test_coverage_rule_report_and_on(cli, rule_db):
 
 
 def test_audit_records_who_what_when(cli, seeded_copy):
-    """SPEC §3: every change records when, which OS user, which command, what changed."""
+    """Every change records when, which OS user, which command, what changed."""
     import getpass
 
     before = len(json_rows(ok(cli("audit", "-f", "json"))))
@@ -1163,7 +1164,7 @@ def test_audit_records_who_what_when(cli, seeded_copy):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_load_and_import_summaries_take_formats(cli, seeded_copy, tmp_path, fmt):
-    """SPEC §2: load and import print a report (counts): every format, and --output."""
+    """Load and import print a report (counts): every format, and --output."""
     ok(cli("load", "--format", fmt))
     f = tmp_path / "c.csv"
     f.write_text("id,name\nfmt-conn,Fmt\n")
@@ -1176,7 +1177,7 @@ def test_load_and_import_summaries_take_formats(cli, seeded_copy, tmp_path, fmt)
 
 
 def test_html_and_svg_escape_data(cli, seeded_copy):
-    """SPEC §2: html and svg are documents of the data: markup in a value is escaped (the svg
+    """Html and svg are documents of the data: markup in a value is escaped (the svg
     stays well-formed XML, the html runs no script)."""
     ok(cli("connectors", "add", "xss", "--name", '<script>alert(1)</script> & "q"'))
     assert "<script" not in ok(cli("connectors", "list", "-f", "html")).lower()
@@ -1185,7 +1186,7 @@ def test_html_and_svg_escape_data(cli, seeded_copy):
 
 
 def test_failed_command_leaves_output_file_alone(cli, seeded_copy, tmp_path):
-    """SPEC §2: --output is atomic: a command that fails leaves an existing file as it was."""
+    """--output is atomic: a command that fails leaves an existing file as it was."""
     target = tmp_path / "keep.json"
     target.write_text("previous report\n")
     r = cli("gaps", "--year", "1999-00", "-f", "json", "-o", target)
@@ -1195,7 +1196,7 @@ def test_failed_command_leaves_output_file_alone(cli, seeded_copy, tmp_path):
 
 
 def test_import_same_file_twice_other_timezone(seeded_copy, tmp_path):
-    """SPEC §3: importing the same file twice changes no data the second time — also when the
+    """Importing the same file twice changes no data the second time — also when the
     second run happens on a machine (cron) whose TZ differs from the coordinator's. A local
     date-time reads the same everywhere; one with a UTC offset is refused on every machine
     (converting it by the machine's zone gave a second copy of the duty)."""

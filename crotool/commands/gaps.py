@@ -97,7 +97,9 @@ def gaps(
     if not quiet and (rows or fmt != Fmt.table or output is not None):
         message(_gaps_summary(rows, scope, with_days=day is None))
     if fail_on_gaps and rows:
-        raise typer.Exit(3)
+        from crotool.errors import EXIT_GAPS
+
+        raise typer.Exit(EXIT_GAPS)
 
 
 def _gaps_summary(rows: list[dict[str, Any]], scope: str, *, with_days: bool) -> str:

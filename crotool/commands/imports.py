@@ -25,7 +25,8 @@ class InputFormat(StrEnum):
 
 
 class SummaryFormat(StrEnum):
-    """--format: the summary's format (SPEC), or, for stdin, the input's (csv/json/yaml)."""
+    """--format: the summary's format (as on every command), or, for stdin, the input's
+    (csv/json/yaml)."""
 
     table = "table"
     json = "json"
@@ -40,7 +41,7 @@ def _formats(file: str, fmt: SummaryFormat | None, input_format: InputFormat | N
              output_format: Fmt | None) -> tuple[str | None, Fmt]:
     """(the input's format or None for "by extension", the summary's format).
 
-    --format is the summary's format as on every command (SPEC §2). Where the input's format
+    --format is the summary's format as on every command. Where the input's format
     cannot come from the file name (stdin, an odd extension) and --input-format is not given,
     --format csv|json|yaml names the input instead: `crotool import officers - --format csv`.
     """
