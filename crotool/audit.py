@@ -62,7 +62,6 @@ class Auditor:
         self.command = command or current_command()
         self.user = os_user()
         self.at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        self._prev: str | None = None
 
     def _last_hash(self) -> str:
         row = self.conn.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
@@ -75,7 +74,9 @@ class Auditor:
     def record_many(self, rows: list[tuple[str, str, str, dict[str, Any]]]) -> None:
         if not rows:
             return
-        prev = self._prev if self._prev is not None else self._last_hash()
+        # Read, not remembered from the last call: a rolled-back savepoint (db.transaction
+        # nests) may have taken this auditor's last rows with it.
+        prev = self._last_hash()
         out = []
         for table, key, action, changes in rows:
             text = json.dumps(changes, sort_keys=True, ensure_ascii=False, default=str)
@@ -87,7 +88,6 @@ class Auditor:
             " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             out,
         )
-        self._prev = prev
 
 
 def verify_chain(conn: sqlite3.Connection) -> list[str]:

@@ -11,6 +11,7 @@ since SQLite would create them with the umask (0644 under the usual 022).
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -154,7 +155,16 @@ def open_readonly(path: Path | str) -> sqlite3.Connection:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One all-or-nothing write: BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any error."""
+    """One all-or-nothing write: BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any error.
+
+    Inside another transaction it nests through a SAVEPOINT, so that two domain operations
+    can make one command all or nothing: an inner failure undoes only the inner part (if the
+    caller catches it), and one that escapes the outer block undoes everything.
+    """
+    if conn.in_transaction:
+        with _savepoint(conn):
+            yield conn
+        return
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
@@ -185,6 +195,22 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             conn.execute("ROLLBACK")
         raise CroError(f"the change was refused by the database: {exc}; nothing was written"
                        ) from None
+
+
+_savepoints = itertools.count(1)
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    name = f"crotool_{next(_savepoints)}"  # unique, so nested levels never release each other
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}")
+        conn.execute(f"RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")
 
 
 BULK_CACHE_KIB = 64 * 1024

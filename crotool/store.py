@@ -331,6 +331,14 @@ def bulk_changes(conn: sqlite3.Connection, staging: Staging
             yield "update", label, redact(section.private, diff)
 
 
+def _insert_needs(conn: sqlite3.Connection, section: Section) -> set[str]:
+    """The columns a new row must give: the required fields, and NOT NULL columns without a
+    DEFAULT (an assignment's start and end, which validation fills from its school year)."""
+    not_null = {r[1] for r in conn.execute(f"PRAGMA main.table_info({section.name})")
+                if r[3] and r[4] is None and not r[5]}
+    return set(section.required_names) | not_null
+
+
 def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
     """Write every staged row: insert the new, update the changed (only the columns each row
     gives), leave the unchanged untouched. Runs inside the caller's transaction."""
@@ -338,13 +346,14 @@ def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
     keys = ", ".join(_q(k) for k in section.key)
     before_rows = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
     before_changes = conn.total_changes
-    required = set(section.required_names)
+    required = _insert_needs(conn, section)
     for mask in sorted(staging.masks):
         given = staging.given(mask)
         changed = [c for c in given if c not in section.key]
         if not required <= set(given):
-            # Rows without every required field only update (the caller checked that their
-            # keys are stored). Not an upsert: SQLite checks NOT NULL before the conflict.
+            # Rows without every column an insert needs only update (the caller checked that
+            # their keys are stored). Not an upsert: SQLite checks NOT NULL before the
+            # conflict, so `INSERT ... ON CONFLICT DO UPDATE` would fail on a stored key.
             if changed:
                 conn.execute(
                     f"UPDATE main.{table} AS t SET "

@@ -167,6 +167,67 @@ def test_transaction_commits_or_rolls_back_whole(tmp_path):
     assert [r[0] for r in conn.execute("SELECT id FROM agencies")] == ["a"]
 
 
+def _agencies(conn):
+    return [r[0] for r in conn.execute("SELECT id FROM agencies ORDER BY id")]
+
+
+def _add(conn, agency_id):
+    conn.execute("INSERT INTO agencies (id, name, kind) VALUES (?, 'X', 'city')", (agency_id,))
+
+
+def test_a_nested_transaction_that_fails_and_is_caught_undoes_only_itself(tmp_path):
+    conn = db.connect(tmp_path / "nest.db")
+    with db.transaction(conn):
+        _add(conn, "outer-1")
+        with pytest.raises(RuntimeError), db.transaction(conn):
+            _add(conn, "inner")
+            with db.transaction(conn):  # two levels deep: undone with its parent
+                _add(conn, "inner-inner")
+            raise RuntimeError("inner step failed")
+        assert conn.in_transaction  # the outer one goes on
+        _add(conn, "outer-2")
+    assert not conn.in_transaction
+    assert _agencies(conn) == ["outer-1", "outer-2"]
+
+
+def test_a_nested_transaction_that_succeeds_commits_with_the_outer_one(tmp_path):
+    conn = db.connect(tmp_path / "nest.db")
+    with db.transaction(conn):
+        _add(conn, "a")
+        with db.transaction(conn):
+            _add(conn, "b")
+        other = db.connect(tmp_path / "nest.db")
+        assert _agencies(other) == []  # nothing is visible before the outer COMMIT
+    assert _agencies(other) == ["a", "b"]
+    other.close()
+
+
+def test_an_uncaught_inner_failure_rolls_back_everything(tmp_path):
+    conn = db.connect(tmp_path / "nest.db")
+    with pytest.raises(RuntimeError), db.transaction(conn):
+        _add(conn, "a")
+        with db.transaction(conn):
+            _add(conn, "b")
+            raise RuntimeError("inner step failed")
+    assert not conn.in_transaction
+    assert _agencies(conn) == []
+
+
+def test_audit_rows_after_a_rolled_back_savepoint_keep_the_chain(tmp_path):
+    """An Auditor used before and after an inner rollback must not chain onto the rows the
+    rollback removed."""
+    conn = db.connect(tmp_path / "chain.db")
+    with db.transaction(conn):
+        auditor = Auditor(conn, "test")
+        auditor.record("agencies", "a", "insert")
+        with pytest.raises(RuntimeError), db.transaction(conn):
+            auditor.record("agencies", "b", "insert")
+            raise RuntimeError("undone")
+        auditor.record("agencies", "c", "insert")
+    assert [r[0] for r in conn.execute("SELECT row_key FROM audit ORDER BY id")] == ["a", "c"]
+    assert verify_chain(conn) == []
+
+
 def test_a_broken_reference_is_refused_at_commit_and_nothing_is_written(tmp_path):
     conn = db.connect(tmp_path / "fk.db")
     with pytest.raises(CroError) as exc, db.transaction(conn):
