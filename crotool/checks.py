@@ -126,25 +126,27 @@ def _permissions(conn: sqlite3.Connection, path: Path) -> list[Row]:
     return rows or [_row("permissions", OK, f"{path} is private to its owner")]
 
 
-# Rules the schema cannot hold: each query returns (label, detail) for every violating row.
-_DOMAIN: list[tuple[str, str]] = [
-    ("officer_agency",
+# Rules the schema cannot hold: (name, what it says when no row breaks it, a query that returns
+# (label, detail) for every row that does). tests/test_schema.py checks that every list field
+# with a reference in schema.py has its rule here.
+_DOMAIN: list[tuple[str, str, str]] = [
+    ("officer_agency", "every officer belongs to a known agency",
      """SELECT 'officers[' || o.badge || ']', 'agency ''' || o.agency || ''' is not a known agency'
         FROM officers o LEFT JOIN agencies a ON a.id = o.agency
         WHERE a.id IS NULL ORDER BY o.badge"""),
-    ("also_feeds",
+    ("also_feeds", "every also_feeds entry is a known feeder pattern",
      """SELECT 'schools[' || s.id || ']', 'also_feeds names unknown feeder pattern '''
                || j.value || ''''
         FROM schools s, json_each(s.also_feeds) j
         LEFT JOIN feeder_patterns p ON p.id = j.value
         WHERE p.id IS NULL ORDER BY s.id, j.key"""),
-    ("engagement_connectors",
+    ("engagement_connectors", "every engagement's connectors are known",
      """SELECT 'engagements[' || e.date || '/' || e.title || ']',
                'connectors names unknown connector ''' || j.value || ''''
         FROM engagements e, json_each(e.connectors) j
         LEFT JOIN connectors c ON c.id = j.value
         WHERE c.id IS NULL ORDER BY e.date, e.title, j.key"""),
-    ("high_school",
+    ("high_school", "every feeder pattern's high school is a high school of that pattern",
      """SELECT 'feeder_patterns[' || p.id || ']',
                CASE WHEN s.level <> 'high'
                     THEN 'high_school ''' || s.id || ''' is a ' || s.level || ' school, not high'
@@ -152,7 +154,7 @@ _DOMAIN: list[tuple[str, str]] = [
                          || s.feeder_pattern || '''' END
         FROM feeder_patterns p JOIN schools s ON s.id = p.high_school
         WHERE s.level <> 'high' OR s.feeder_pattern <> p.id ORDER BY p.id"""),
-    ("assignment_year",
+    ("assignment_year", "every assignment lies inside its school year",
      """SELECT 'assignments[' || a.officer || '/' || a.feeder_pattern || '/' || a.school_year
                || '/' || a.start || ']',
                CASE WHEN y.id IS NULL THEN 'school year ''' || a.school_year || ''' is unknown'
@@ -161,29 +163,21 @@ _DOMAIN: list[tuple[str, str]] = [
         FROM assignments a LEFT JOIN school_years y ON y.id = a.school_year
         WHERE y.id IS NULL OR a.start < y.start OR a.end > y.end
         ORDER BY a.school_year, a.officer, a.start"""),
-    ("leave_dates",
+    ("leave_dates", "no leave ends before it starts",
      """SELECT 'leaves[' || officer || '/' || start || ']',
                'ends ' || end || ', before it starts'
         FROM leaves WHERE end < start ORDER BY officer, start"""),
 ]
 
-_DOMAIN_OK = {
-    "officer_agency": "every officer belongs to a known agency",
-    "also_feeds": "every also_feeds entry is a known feeder pattern",
-    "engagement_connectors": "every engagement's connectors are known",
-    "high_school": "every feeder pattern's high school is a high school of that pattern",
-    "assignment_year": "every assignment lies inside its school year",
-    "leave_dates": "no leave ends before it starts",
-}
 
 
 def _domain(conn: sqlite3.Connection, path: Path) -> list[Row]:
     rows = []
-    for name, sql in _DOMAIN:
+    for name, ok, sql in _DOMAIN:
         found = conn.execute(sql).fetchall()
         rows += [_row(name, FAIL, f"{label}: {detail}") for label, detail in found]
         if not found:
-            rows.append(_row(name, OK, _DOMAIN_OK[name]))
+            rows.append(_row(name, OK, ok))
     return rows
 
 
