@@ -116,3 +116,33 @@ def test_completion_never_creates_a_database(tmp_path):
     missing = tmp_path / "none.db"
     assert complete("crotool gaps --pattern r", missing) == []
     assert not missing.exists()
+
+
+def test_every_command_module_declares_its_words():
+    """A module in crotool/commands that registers commands must say which first words it
+    defines (its WORDS line), or the router would never build it; and the words and reports
+    it declares must be the ones it registers."""
+    import importlib
+    import os
+
+    import typer
+    import typer.main
+
+    import crotool.commands as commands
+
+    for entry in sorted(os.listdir(os.path.dirname(commands.__file__))):
+        name, ext = os.path.splitext(entry)
+        if ext != ".py" or name.startswith("_"):
+            continue
+        module = importlib.import_module(f"crotool.commands.{name}")
+        if not hasattr(module, "register"):
+            continue
+        assert name in commands.MODULES, f"{name}.py has register() but no WORDS line"
+        assert module.WORDS == " ".join(w for w, m in commands.ROUTES.items() if name in m)
+        app = typer.Typer()
+        app.callback()(lambda: None)
+        module.register(app)
+        words = set(typer.main.get_command(app).commands)
+        assert set(module.WORDS.split()) == words, (name, words)
+        reports = set(getattr(module, "REPORTS", "").split())
+        assert reports == {r for r, m in commands.REPORTS.items() if m == name}

@@ -13,49 +13,48 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Sequence
 
 import typer
 
-# The order is the order of `crotool --help`.
-MODULES = (
-    "load",
-    "imports",
-    "browse",
-    "officers",
-    "assignments",
-    "gaps",
-    "duty",
-    "assessments",
-    "connectors",
-    "report",
-    "dbcmd",
-    "audit",
-)
+_HERE = os.path.dirname(__file__)
+# A command module says, near its top, which first words of a command line it defines and
+# which reports (`report X`) it adds, and where it sits in `crotool --help`:
+#     WORDS = "officers"
+#     REPORTS = "coverage"
+#     ORDER = 40
+# The router reads those lines from the module's file, without importing it (importing every
+# module to route one command line would cost what routing saves); a file without WORDS is
+# not a command module (common.py).
+_DECLARED = re.compile(r'^(WORDS|REPORTS|ORDER) = "?([^"\n]*)"?$', re.MULTILINE)
 
+
+def _declarations() -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for entry in os.scandir(_HERE):
+        name, ext = os.path.splitext(entry.name)
+        if ext != ".py" or name.startswith("_"):
+            continue
+        with open(entry.path, encoding="utf-8") as fh:
+            declared = dict(_DECLARED.findall(fh.read()))
+        if "WORDS" in declared:
+            found[name] = declared
+    return found
+
+
+_MODULES = _declarations()
+# The order is the order of `crotool --help`.
+MODULES: tuple[str, ...] = tuple(sorted(_MODULES, key=lambda m: (int(_MODULES[m].get(
+    "ORDER", "999")), m)))
 # First word of a command line -> the modules that define it.
-ROUTES: dict[str, tuple[str, ...]] = {
-    "load": ("load",),
-    "import": ("imports",),
-    "imports": ("imports",),
-    "agencies": ("browse",),
-    "patterns": ("browse",),
-    "schools": ("browse",),
-    "categories": ("browse",),
-    "officers": ("officers",),
-    "assign": ("assignments",),
-    "unassign": ("assignments",),
-    "assignments": ("assignments",),
-    "gaps": ("gaps",),
-    "duty": ("duty",),
-    "assessments": ("assessments",),
-    "connectors": ("connectors",),
-    "engagements": ("connectors",),
-    "db": ("dbcmd",),
-    "audit": ("audit",),
-}
+ROUTES: dict[str, tuple[str, ...]] = {}
+for _name in MODULES:
+    for _word in _MODULES[_name]["WORDS"].split():
+        ROUTES[_word] = (*ROUTES.get(_word, ()), _name)
 # `report X` -> the module that defines report X (each registers itself on report_app).
-REPORTS = {"coverage": "gaps", "duties": "duty", "connectors": "connectors"}
+REPORTS: dict[str, str] = {report: name for name in MODULES
+                           for report in _MODULES[name].get("REPORTS", "").split()}
 
 
 def modules_for(argv: Sequence[str]) -> tuple[str, ...]:

@@ -11,6 +11,10 @@ from crotool.commands.common import choices, ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 from crotool.schema import ASSESSMENT_STATUSES
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "assessments"
+ORDER = 80
+
 assessments_app = typer.Typer(
     help="Scheduled safety assessments of school facilities, and which are overdue.",
     no_args_is_help=True)

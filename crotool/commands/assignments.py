@@ -13,6 +13,10 @@ import typer
 from crotool.commands.common import choices, ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, YearOpt, YesOpt, out
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "assign unassign assignments"
+ORDER = 50
+
 assignments_app = typer.Typer(help="Which officer covers which feeder pattern, each school "
                               "year.", no_args_is_help=True)
 

@@ -8,6 +8,10 @@ import typer
 
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "audit"
+ORDER = 120
+
 
 def audit(
     since: Annotated[Optional[str], typer.Option(

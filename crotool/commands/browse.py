@@ -10,6 +10,10 @@ from crotool.commands.common import choices, ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 from crotool.schema import LEVELS
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "agencies patterns schools categories"
+ORDER = 30
+
 agencies_app = typer.Typer(help="The police agencies the district partners with.",
                            no_args_is_help=True)
 patterns_app = typer.Typer(help="Feeder patterns: a comprehensive high school and the schools "

@@ -16,6 +16,11 @@ from crotool.commands.common import choices, ids
 from crotool.commands.report import report_app
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "connectors engagements"
+REPORTS = "connectors"
+ORDER = 90
+
 connectors_app = typer.Typer(
     help="Community Connectors: stakeholders and partners who give input to safety planning.",
     no_args_is_help=True)

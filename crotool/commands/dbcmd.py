@@ -9,6 +9,10 @@ import typer
 
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "db"
+ORDER = 110
+
 db_app = typer.Typer(help="The database file: check it, back it up, describe it.",
                      no_args_is_help=True)
 

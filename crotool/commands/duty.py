@@ -16,6 +16,11 @@ from crotool.commands.common import ids
 from crotool.commands.report import report_app
 from crotool.options import Fmt, FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "duty"
+REPORTS = "duties"
+ORDER = 70
+
 duty_app = typer.Typer(help="The duty log: what officers did, where, for how long.",
                        no_args_is_help=True)
 

@@ -16,6 +16,11 @@ from crotool.commands.common import ids
 from crotool.commands.report import report_app
 from crotool.options import Fmt, FormatOpt, OutputOpt, YearOpt, out
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "gaps"
+REPORTS = "coverage"
+ORDER = 60
+
 # One colour per kind: gaps by how bad they are (nobody assigned is worst), conflicts apart.
 KIND_STYLE = {
     "unassigned": "bold red",

@@ -12,6 +12,10 @@ import typer
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 from crotool.schema import IMPORTABLE
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "import imports"
+ORDER = 20
+
 imports_app = typer.Typer(help="The history of imports and loads: file, SHA-256, counts.",
                           no_args_is_help=True)
 

@@ -9,6 +9,10 @@ import typer
 
 from crotool.options import DryRunOpt, Fmt, FormatOpt, OutputOpt, out
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "load"
+ORDER = 10
+
 
 def load(
     files: Annotated[Optional[list[Path]], typer.Argument(

@@ -14,6 +14,10 @@ from crotool.commands.common import choices, ids
 from crotool.options import Fmt, FormatOpt, OutputOpt, out
 from crotool.schema import OFFICER_STATUSES, SECTIONS
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "officers"
+ORDER = 40
+
 officers_app = typer.Typer(help="Officers each agency selects, their training and leave.",
                            no_args_is_help=True)
 

@@ -1,14 +1,18 @@
-"""`crotool report ...`: the report group. Each report registers itself here from its own
-module (`report coverage` in gaps.py, `report duties` in duty.py, `report connectors` in
-connectors.py), so this module stays a name and a help text."""
+"""`crotool report ...`: the report group. Each report registers itself on `report_app` from
+its own module, which names it in its REPORTS line (see crotool/commands/__init__.py), so
+this module stays a name and a help text that lists nothing by hand."""
 
 from __future__ import annotations
 
 import typer
 
+# Read by crotool.commands without importing this module (see there).
+WORDS = "report"
+ORDER = 100
+
 report_app = typer.Typer(
-    help="Reports: coverage (pattern x agency), duties (counts and minutes), connectors "
-    "(phase x dimension).",
+    help="Reports over the program's records, each as a table or a document; `crotool report "
+    "--help` lists them.",
     no_args_is_help=True,
 )
 
