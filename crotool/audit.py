@@ -133,7 +133,8 @@ def entries(conn: sqlite3.Connection, *, since: str | None = None, table: str | 
     from crotool.errors import CroError, did_you_mean
     from crotool.schema import SECTION_ORDER
 
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if since is not None:
         where.append("at >= ?")
         params.append(parse_since(since))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any, Optional
 
 import typer
@@ -47,15 +48,17 @@ class CroGroup(TyperGroup):
     Typer's: they pass through untouched.
     """
 
-    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
         global _command
         words = list(sys.argv[1:] if args is None else args)
         _command = command_path(self, words)
         return super().main(words, prog_name or "crotool", complete_var,
-                            standalone_mode=standalone_mode, **extra)
+                            standalone_mode=standalone_mode,
+                            windows_expand_args=windows_expand_args, **extra)
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # Click's Context, which Typer does not re-export
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort) as exc:

@@ -562,7 +562,7 @@ def _yaml_list(data: bytes, source: str, table: str) -> list[Record]:
 def history(conn: sqlite3.Connection, table: str | None = None, limit: int | None = None
             ) -> list[dict[str, Any]]:
     """Recorded imports and loads, newest first (`crotool imports list`)."""
-    where, params = "", []
+    where, params = "", list[Any]()
     if table is not None:
         if table != "*" and table not in IMPORTABLE:
             close = did_you_mean(table, IMPORTABLE)

@@ -51,10 +51,13 @@ class YMap(dict):
     """A YAML mapping that remembers where it and each of its keys stood."""
 
     __slots__ = ("line", "key_lines")
+    line: int
+    key_lines: dict[str, int]
 
 
 class YList(list):
     __slots__ = ("line",)
+    line: int
 
 
 def _fail(source: str, line: int, what: str) -> ValidationFailed:
@@ -365,7 +368,7 @@ class CsvReader:
                     on_problem(Problem(f"{source}:{start}", f"{len(row)} cells, but the header "
                                        f"has {width} columns; quote cells that hold commas"))
                     continue
-                values = dict(zip(names, row, strict=True))
+                values: dict[str, str | None] = dict(zip(names, row, strict=True))
                 blank = [name for name, cell in values.items() if not cell or cell.isspace()]
                 if blank:
                     if len(blank) == width:
@@ -390,7 +393,11 @@ def iter_csv(path: Path | None, source: str, stream: BinaryIO | None = None
              ) -> Iterator[Record]:
     """Every row of a CSV file (or stream) as a record; ValidationFailed listing every
     problem once the file has been read."""
-    raw = stream if stream is not None else open_binary(path, source)
+    own = stream is None  # a file opened here is closed here
+    if stream is None:
+        assert path is not None, "iter_csv needs a path or a stream"
+        stream = open_binary(path, source)
+    raw = stream
     try:
         reader = CsvReader(raw, source)
         names = reader.header()
@@ -399,7 +406,7 @@ def iter_csv(path: Path | None, source: str, stream: BinaryIO | None = None
         if problems:
             raise ValidationFailed(problems, subject=source)
     finally:
-        if stream is None:
+        if own:
             raw.close()
 
 
@@ -414,7 +421,7 @@ def json_records(data: bytes, source: str, table: str) -> list[Record]:
     and booleans become their text (validation converts them by the field's type).
     """
     import json
-    from json.decoder import scanstring
+    from json.decoder import scanstring  # type: ignore[attr-defined]  # public, untyped
 
     text = decode_text(data, source)
     decoder = json.JSONDecoder()
@@ -427,7 +434,7 @@ def json_records(data: bytes, source: str, table: str) -> list[Record]:
         return counted[1] + 1
 
     def skip(pos: int) -> int:
-        return ws.match(text, pos).end()
+        return ws.match(text, pos).end()  # type: ignore[union-attr]  # `*` always matches
 
     def expect(pos: int, what: str) -> None:
         raise json.JSONDecodeError(what, text, pos)

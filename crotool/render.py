@@ -171,7 +171,8 @@ def rich_tables(rows: list[dict], view: View) -> Any:
                       min_width=heading.cell_len if heading else None)
         for c in cols:
             table.add_column(Text(view.headers.get(c, c.replace("_", " "))),
-                             justify=view.justify.get(c, "left"), overflow="fold")
+                             justify=view.justify.get(c, "left"),  # type: ignore[arg-type]
+                             overflow="fold")
         for row in members:
             cells = []
             for c in cols:

@@ -49,7 +49,7 @@ class Section:
     private: frozenset[str] = field(default_factory=frozenset)
 
     # Lookups derived from `fields` once (they sit on every row's path of a large import).
-    _index: dict[str, Field] = field(default=None, init=False, repr=False, compare=False)
+    _index: dict[str, Field] = field(default_factory=dict, init=False, repr=False, compare=False)
     _names: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _required: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 

@@ -369,6 +369,6 @@ def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
         # The WHERE on the SELECT also settles SQLite's parsing ambiguity of "SELECT ... ON".
         conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM temp.{STAGING} "
                      f"WHERE mask = ? ORDER BY rowid ON CONFLICT ({keys}) {action}", (mask,))
-    changed = conn.total_changes - before_changes
+    written = conn.total_changes - before_changes
     inserted = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0] - before_rows
-    return Counts(inserted=inserted, updated=changed - inserted, unchanged=staging.count - changed)
+    return Counts(inserted=inserted, updated=written - inserted, unchanged=staging.count - written)

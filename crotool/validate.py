@@ -223,7 +223,8 @@ class _LazyLabel:
     __slots__ = ("section", "values", "text")
 
     def __init__(self, section: Section, values: dict[str, Any]):
-        self.section, self.values, self.text = section, values, None
+        self.section, self.values = section, values
+        self.text: str | None = None
 
     def __str__(self) -> str:
         if self.text is None:
@@ -318,7 +319,7 @@ class Checker:
     def _assignment_dates(self, values: dict) -> None:
         """An assignment's start and end default to its school year's (an unknown year is
         reported by the reference check)."""
-        span = self.years().get(values.get("school_year"))
+        span = self.years().get(values.get("school_year") or "")
         if span is not None:
             for i, name in enumerate(("start", "end")):
                 if values.get(name) is None:
@@ -327,19 +328,19 @@ class Checker:
     def check_rules(self, section: Section, pairs: list[tuple[Record, dict]]) -> list[dict]:
         """References and cross-field rules; returns the records that pass."""
         good: list[dict] = []
-        ref_fields = [f for f in section.fields if f.ref]
+        ref_fields = [(f, f.ref) for f in section.fields if f.ref]
         for record, values in pairs:
             label = _LazyLabel(section, values)
             before = len(self.problems)
-            for f in ref_fields:
+            for f, ref in ref_fields:
                 value = values.get(f.name)
                 items = value if isinstance(value, list) else [value]
                 for item in items:
-                    if item is None or self.exists(f.ref, item):
+                    if item is None or self.exists(ref, item):
                         continue
-                    known = self.known(f.ref)
+                    known = self.known(ref)
                     close = did_you_mean(item, known)
-                    noun = SECTIONS[f.ref].label
+                    noun = SECTIONS[ref].label
                     hint = f"; did you mean '{close}'?" if close else (
                         f"; add the {noun} first" if not known else f"; known: {_some(known)}")
                     self.problems.append(Problem(
@@ -349,7 +350,8 @@ class Checker:
                 good.append(values)
         return good
 
-    def _section_rules(self, section: Section, record: Record, values: dict, label: str) -> None:
+    def _section_rules(self, section: Section, record: Record, values: dict,
+                       label: str | _LazyLabel) -> None:
         add = self.problems.append
         name = section.name
         if name in ("school_years", "leaves", "assignments"):
@@ -360,7 +362,7 @@ class Checker:
             if start and end and end < start and given:
                 add(Problem(record.where("end"), f"{label}.end: {end} is before its start {start}"))
         if name == "assignments":
-            span = self.years().get(values.get("school_year"))
+            span = self.years().get(values.get("school_year") or "")
             if span:
                 for f in ("start", "end"):
                     if values.get(f) and not span[0] <= values[f] <= span[1]:
@@ -381,7 +383,7 @@ class Checker:
                             f"{done[0]} was completed by duty {done[1]}; it cannot be set back to "
                             f"'{values['status']}' (leave status out, or write done)"))
         if name == "duties":
-            category = values.get("category")
+            category = values.get("category") or ""
             if self.requires_request().get(category) and not values.get("requested_by") and (
                     "requested_by" in values or not self._stored_requested_by(values)):
                 # A row that leaves requested_by out (an import updating minutes) keeps the
