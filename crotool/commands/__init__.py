@@ -24,9 +24,11 @@ _HERE = os.path.dirname(__file__)
 #     WORDS = "officers"
 #     REPORTS = "coverage"
 #     ORDER = 40
-# The router reads those lines from the module's file, without importing it (importing every
-# module to route one command line would cost what routing saves); a file without WORDS is
-# not a command module (common.py).
+# The router reads those lines from the first 2 KB of the module's file (right after its
+# imports), without importing it: importing every module to route one command line would
+# cost what routing saves. A file without WORDS is not a command module (common.py);
+# tests/test_startup.py fails for a module that registers commands but is not found.
+_HEAD = 2048
 _DECLARED = re.compile(r'^(WORDS|REPORTS|ORDER) = "?([^"\n]*)"?$', re.MULTILINE)
 
 
@@ -37,7 +39,7 @@ def _declarations() -> dict[str, dict[str, str]]:
         if ext != ".py" or name.startswith("_"):
             continue
         with open(entry.path, encoding="utf-8") as fh:
-            declared = dict(_DECLARED.findall(fh.read()))
+            declared = dict(_DECLARED.findall(fh.read(_HEAD)))
         if "WORDS" in declared:
             found[name] = declared
     return found
