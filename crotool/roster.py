@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crotool import db, queries
+from crotool import db, queries, years
 from crotool.coverage import Row
 from crotool.errors import CroError
 from crotool.schema import SECTIONS, Section
@@ -220,7 +220,7 @@ def assign(conn: sqlite3.Connection, badge: str, pattern: str, *, year: str | No
 
     The same officer, pattern, year and start again updates that assignment's role and end.
     """
-    year_id = year if year is not None else queries.current_year(conn)["id"]
+    year_id = year if year is not None else years.current_year(conn).year.id
     raw = {"officer": badge, "feeder_pattern": pattern, "school_year": year_id, "role": role,
            "start": start, "end": end}
     with db.transaction(conn):
@@ -315,7 +315,7 @@ def find_assignment(conn: sqlite3.Connection, target: str, pattern: str | None =
     badge = target
     queries.require(conn, "officers", badge, "BADGE")
     queries.require(conn, "feeder_patterns", pattern, "PATTERN")
-    year_id = queries.year(conn, year)["id"]
+    year_id = years.resolve_year(conn, year).year.id
     matches = [dict(r) for r in conn.execute(
         _ASSIGNMENT_SQL + " WHERE a.officer = ? AND a.feeder_pattern = ? AND a.school_year = ?"
         + _ASSIGNMENT_ORDER, (badge, pattern, year_id))]
