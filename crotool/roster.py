@@ -244,11 +244,15 @@ def _assignment_key(record: dict[str, Any]) -> str:
 
 
 def _involving(conn: sqlite3.Connection, a: dict[str, Any]) -> tuple[list[Row], list[Row]]:
-    """The year's conflict rows that involve assignment `a`, and the gaps of its pair over
-    its span (a cro assignment that does not cover: officer inactive, untrained, on leave)."""
     from crotool.coverage_db import analyse_year
 
-    rows = analyse_year(conn, a["school_year"]).rows
+    return involving(analyse_year(conn, a["school_year"]).rows, a)
+
+
+def involving(rows: list[Row], a: dict[str, Any]) -> tuple[list[Row], list[Row]]:
+    """Of a year's rows, the conflicts that involve assignment `a` (a dict with officer,
+    agency, feeder_pattern, role, start, end), and the gaps of its pair over its span (a cro
+    assignment that does not cover: officer inactive, untrained, on leave)."""
     lo, hi = date.fromisoformat(a["start"]), date.fromisoformat(a["end"])
     own = (a["officer"], a["feeder_pattern"], lo, hi)
     warnings, notes = [], []
