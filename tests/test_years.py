@@ -326,3 +326,43 @@ def test_closures_load_with_every_rule_checked(cli, seeded_copy, tmp_path):
     seed_days = json.loads(cli("years", "list", "-f", "json",
                                env={"CROTOOL_TODAY": "2024-01-15"}).stdout)
     assert listed == seed_days and listed[0]["school_days"] == 181  # one Friday fewer
+
+
+# ---------------------------------------------------------------- the README stays true
+
+
+def test_the_readme_new_year_example_is_real_output(cli, seeded_copy):
+    import re
+    import shlex
+
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Starting a new school year"):
+                   text.index("<!-- /section:years -->")]
+    env = {"CROTOOL_TODAY": "2024-08-20"}
+    assert "export CROTOOL_TODAY=2024-08-20" in section
+    ran = 0
+    for block in re.findall(r"```console\n(.*?)```", section, re.S):
+        steps = re.split(r"^\$ ", block, flags=re.M)[1:]
+        for step in steps:
+            command, *shown = step.rstrip("\n").split("\n")
+            if command.startswith("export "):
+                continue
+            cut = None
+            if " | cut " in command:
+                command, _, pipe = command.partition(" | ")
+                cut = re.search(r"-f(\d+)-(\d+)", pipe).groups()
+            words = shlex.split(command)
+            assert words[0] == "crotool"
+            result = cli(*words[1:], env=env)
+            assert result.exit_code == 0, (command, result.stderr)
+            lines = result.stdout.splitlines() + result.stderr.splitlines()
+            if cut is not None:
+                lo, hi = int(cut[0]), int(cut[1])
+                lines = [",".join(ln.split(",")[lo - 1:hi]) for ln in result.stdout.splitlines()]
+            for line in shown:
+                if line != "...":
+                    assert line in lines, (command, line, lines)
+            ran += 1
+    assert ran == 6
