@@ -27,10 +27,11 @@ from typing import Any
 from crotool import db
 from crotool.audit import Auditor
 from crotool.errors import CroError, Problem, ValidationFailed
-from crotool.queries import Where, dicts, option_date, require, today
+from crotool.queries import Where, dicts, option_date, require
 from crotool.schema import DIMENSIONS, PHASES, SECTIONS
 from crotool.store import upsert
 from crotool.validate import check_options
+from crotool.years import today
 
 # The report's default look-back: a school year is ~190 school days over ~9.5 months, so 180
 # calendar days means "not heard from this school year (or the last half of it)".

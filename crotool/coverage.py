@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from crotool.years import SchoolYear
+
 __all__ = [
     "CONFLICT_KINDS",
     "GAP_KINDS",
@@ -64,11 +66,9 @@ ADDITIONAL = "additional"
 ACTIVE = "active"
 
 
-@dataclass(frozen=True, slots=True)
-class Year:
-    id: str
-    start: date
-    end: date
+# The engine's year is the one SchoolYear type (id, start, end; its weekdays and closures
+# only matter to school-day counts, which are not part of the coverage rule).
+Year = SchoolYear
 
 
 @dataclass(frozen=True, slots=True)

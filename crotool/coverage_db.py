@@ -4,7 +4,7 @@
 school year, exactly what `coverage.analyse` needs, with one query per table and every value
 bound:
 
-- the year itself;
+- the year itself (a `years.SchoolYear`, with the closures its school-day counts need);
 - every school (pattern, agency, also_feeds): schools have no year, and the required pairs
   depend on all of them;
 - the officers that hold an assignment in the year (no other officer can cover, or conflict);
@@ -14,8 +14,9 @@ bound:
 
 Everything else a command needs around the engine (which year `--year`/`--on` mean, the
 `--pattern`/`--agency`/`--on` filters, the feeder patterns and agencies a matrix lays out,
-officers' names for people to read) is here too, so commands stay thin and `assign` can ask
-for the conflicts of the year it just wrote to.
+officers' names for people to read, the rows with their school days) is here too, so
+commands stay thin and `assign` can ask for the conflicts of the year it just wrote to.
+School days are counted here, around the engine: coverage stays a rule over calendar days.
 """
 
 from __future__ import annotations
@@ -24,27 +25,32 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from crotool import queries
+from crotool import queries, years
 from crotool.coverage import (
+    CONFLICT_KINDS,
     Assignment,
     Leave,
     Officer,
     PairCoverage,
     Row,
     School,
-    Year,
     analyse,
     rows_on,
 )
 from crotool.errors import CroError
+from crotool.years import SchoolYear
 
 __all__ = [
     "Analysis",
     "YearData",
     "analyse_year",
     "coverage",
+    "coverage_rows",
+    "gap_rows",
     "gaps",
+    "gaps_summary",
     "load_year",
 ]
 
@@ -53,7 +59,7 @@ __all__ = [
 class YearData:
     """The engine's input for one school year, and the names of the officers in it."""
 
-    year: Year
+    year: SchoolYear
     schools: list[School]
     officers: list[Officer]
     assignments: list[Assignment]
@@ -66,21 +72,17 @@ class Analysis:
     """The engine's output for one school year (rows possibly filtered), plus what a report
     lays out around it."""
 
-    year: Year
+    year: SchoolYear
     rows: list[Row]
     pairs: list[PairCoverage]
     names: dict[str, str]
     patterns: list[str] = field(default_factory=list)  # every feeder pattern id, sorted
     agencies: list[str] = field(default_factory=list)  # every agency id, sorted
+    # The stale-year warning when the year was a fallback (see years.resolve_year).
+    warning: str | None = None
 
 
-def _year(conn: sqlite3.Connection, year_id: str | None, on: date | None = None) -> Year:
-    """--year, else the year that contains `on` (else today), else the latest started."""
-    row = queries.year(conn, year_id, on)
-    return Year(row["id"], date.fromisoformat(row["start"]), date.fromisoformat(row["end"]))
-
-
-def load_year(conn: sqlite3.Connection, year: Year) -> YearData:
+def load_year(conn: sqlite3.Connection, year: SchoolYear) -> YearData:
     """One query per table, filtered by the year wherever the table allows it."""
     schools = [
         School(r["id"], r["feeder_pattern"], r["agency"], tuple(json.loads(r["also_feeds"])))
@@ -118,10 +120,15 @@ def load_year(conn: sqlite3.Connection, year: Year) -> YearData:
 def analyse_year(conn: sqlite3.Connection, year_id: str | None = None, *,
                  on: date | None = None) -> Analysis:
     """Every gap and conflict row, and every required pair's coverage, of one year."""
-    year = _year(conn, year_id, on)
-    data = load_year(conn, year)
-    rows, pairs = analyse(year, data.schools, data.officers, data.assignments, data.leaves)
-    return Analysis(year, rows, pairs, data.names)
+    resolution = years.resolve_year(conn, year_id, on=on)
+    data = load_year(conn, resolution.year)
+    return analyse_data(data, resolution.warning)
+
+
+def analyse_data(data: YearData, warning: str | None = None) -> Analysis:
+    """The engine over already loaded data (a rollover's dry run adds what it would write)."""
+    rows, pairs = analyse(data.year, data.schools, data.officers, data.assignments, data.leaves)
+    return Analysis(data.year, rows, pairs, data.names, warning=warning)
 
 
 def gaps(conn: sqlite3.Connection, *, year: str | None = None, on: date | None = None,
@@ -151,7 +158,7 @@ def gaps(conn: sqlite3.Connection, *, year: str | None = None, on: date | None =
         rows = [r for r in rows if r.feeder_pattern == pattern]
     if agency is not None:
         rows = [r for r in rows if r.agency == agency]
-    return Analysis(y, rows, result.pairs, result.names)
+    return Analysis(y, rows, result.pairs, result.names, warning=result.warning)
 
 
 def coverage(conn: sqlite3.Connection, *, year: str | None = None) -> Analysis:
@@ -165,4 +172,60 @@ def coverage(conn: sqlite3.Connection, *, year: str | None = None) -> Analysis:
     agencies.update(p.agency for p in result.pairs)
     # Every badge a cell shows holds a cro assignment in the year: load_year has its name.
     return Analysis(result.year, result.rows, result.pairs, result.names, sorted(patterns),
-                    sorted(agencies))
+                    sorted(agencies), result.warning)
+
+
+# ---------------------------------------------------------------- rows for reports
+
+
+def gap_rows(result: Analysis) -> list[dict[str, Any]]:
+    """The rows of `gaps`, each with its `school_days` (school days inside the run)."""
+    year = result.year
+    out = []
+    for row in result.rows:
+        d: dict[str, Any] = {}
+        for key, value in row.as_dict().items():
+            d[key] = value
+            if key == "days":  # beside `days`, in the order the JSON rows show it
+                d["school_days"] = year.school_days(row.start, row.end)
+        out.append(d)
+    return out
+
+
+def coverage_rows(result: Analysis) -> list[dict[str, Any]]:
+    """One row per required pair, with its school days, covered and lost.
+
+    A pair's gap rows partition the days it is not covered (conflicts are not gaps), so its
+    lost school days are the school days of its gap rows.
+    """
+    year = result.year
+    school_days = year.school_days()
+    lost: dict[tuple[str, str], int] = {}
+    for row in result.rows:
+        if row.kind not in CONFLICT_KINDS:
+            key = (row.feeder_pattern, row.agency)
+            lost[key] = lost.get(key, 0) + year.school_days(row.start, row.end)
+    out = []
+    for pair in result.pairs:
+        d = pair.as_dict()
+        gap = lost.get((pair.feeder_pattern, pair.agency), 0)
+        d.update(school_days=school_days, covered_school_days=school_days - gap,
+                 gap_school_days=gap)
+        out.append(d)
+    return out
+
+
+def gaps_summary(rows: list[dict[str, Any]], scope: str, *, with_days: bool) -> str:
+    """The one-line summary `gaps` (and `years rollover`) writes on stderr."""
+    if not rows:
+        return f"no gaps or conflicts in {scope}"
+    conflicts = sum(1 for r in rows if r["kind"] in CONFLICT_KINDS)
+    gap_rows_ = len(rows) - conflicts
+    gap_days = sum(r["days"] for r in rows if r["kind"] not in CONFLICT_KINDS)
+    school = sum(r.get("school_days", 0) for r in rows if r["kind"] not in CONFLICT_KINDS)
+    # Over a whole year the uncovered pair-days say how bad it is; on one day (--on) a row's
+    # span reaches beyond that day, so its days would mislead.
+    days = f" ({gap_days} pattern-agency days uncovered)" if with_days and gap_rows_ else ""
+    school_part = f"; {school} of those days are school days" if days else ""
+    return (f"{scope}: {gap_rows_} gap{'s' if gap_rows_ != 1 else ''}{days}, "
+            f"{conflicts} conflict{'s' if conflicts != 1 else ''}{school_part}")

@@ -9,7 +9,9 @@ here.
 
 "Out of pattern" is computed when the log is read, never stored: a duty is out of pattern when
 its officer has no assignment (any role) in the school year that contains the duty's day to a
-pattern its school belongs to (`feeder_pattern` or `also_feeds`). Computing it keeps it true
+pattern its school belongs to (`feeder_pattern` or `also_feeds`). A duty on a day that no
+school year contains is therefore out of pattern in `duty list`; `duty log` says the real
+reason (no school year contains the day) instead. Computing it keeps it true
 after an assignment is added or corrected later; it costs one indexed look-up per listed row.
 
 Safety assessments are completed by a duty of the safety-assessment category at the same
@@ -17,7 +19,7 @@ school. The category comes from data: the one whose id is `safety-assessment`, e
 that names it differently) any category whose id contains `assessment`.
 
 Date ranges (`--from`, `--to`, `--year`) resolve the same way for `duty list` and
-`report duties` (see `resolve_range`), and become half-open text bounds on `duties.at`
+`report duties` (see `years.resolve_range`), and become half-open text bounds on `duties.at`
 (`at >= lo AND at < hi`), which the `at`-led indexes serve directly.
 
 The write side (validate, store, audit) is imported inside the functions that write: a
@@ -27,15 +29,17 @@ The write side (validate, store, audit) is imported inside the functions that wr
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from crotool import db, queries
+from crotool import db, queries, years
 from crotool.errors import CroError
 from crotool.schema import SECTIONS, Section
+from crotool.years import Range, resolve_range
+
+__all__ = ["Range", "resolve_range"]  # the date ranges of `duty list` live in years.py
 
 if TYPE_CHECKING:
     from crotool.audit import Auditor
@@ -58,79 +62,11 @@ LIST_COLUMNS = ("id", "at", "officer", "school", "category", "minutes", "request
                 "reference", "out_of_pattern")
 
 
-def now() -> datetime:
-    """The current local time to the second; on the pinned day when $CROTOOL_TODAY is set, so
-    a script that pins "today" logs its duties on that day."""
-    current = datetime.now().replace(microsecond=0)
-    if os.environ.get("CROTOOL_TODAY"):
-        return datetime.combine(queries.today(), current.time())
-    return current
-
-
 def _check(conn: sqlite3.Connection, section: Section, values: dict[str, Any], subject: str
            ) -> dict[str, Any]:
     from crotool.validate import check_options
 
     return check_options(conn, section, values, subject)
-
-
-# ---------------------------------------------------------------- date ranges
-
-
-@dataclass(frozen=True, slots=True)
-class Range:
-    """Inclusive days; None = open on that side. `year` when the range came from one."""
-
-    start: date | None
-    end: date | None
-    year: str | None = None
-
-    @property
-    def lo(self) -> str:
-        # Every stored `at` (YYYY-MM-DDTHH:MM:SS) sorts at or after '' and its own date.
-        return self.start.isoformat() if self.start else ""
-
-    @property
-    def hi(self) -> str:
-        # 'A' sorts after every digit: an open end lets every date-time through.
-        return (self.end + timedelta(days=1)).isoformat() if self.end else "A"
-
-    def describe(self) -> str:
-        if self.start and self.end:
-            span = f"{self.start} to {self.end}"
-        elif self.start:
-            span = f"from {self.start}"
-        elif self.end:
-            span = f"to {self.end}"
-        else:
-            span = "all dates"
-        return f"{self.year}, {span}" if self.year else span
-
-
-def resolve_range(conn: sqlite3.Connection, *, year: str | None = None,
-                  start: str | None = None, end: str | None = None) -> Range:
-    """--year, --from, --to -> a Range.
-
-    No option: the current school year. --year: that year, with --from/--to (when given)
-    replacing its first/last day. --from/--to alone: exactly those days, open on a side not
-    given.
-    """
-    first, last = queries.option_date(start, "--from"), queries.option_date(end, "--to")
-    year_row = None
-    if year is not None or (first is None and last is None):
-        year_row = queries.year(conn, year)
-        first = first or date.fromisoformat(year_row["start"])
-        last = last or date.fromisoformat(year_row["end"])
-    if first and last and last < first:
-        if end is None and year_row is not None:
-            raise CroError(f"--from {first} is after the end of school year {year_row['id']} "
-                           f"({last})", hint="give --to as well, or another --year")
-        if start is None and year_row is not None:
-            raise CroError(f"--to {last} is before the start of school year {year_row['id']} "
-                           f"({first})", hint="give --from as well, or another --year")
-        raise CroError(f"--to {last} is before --from {first}",
-                       hint="give the earlier day to --from")
-    return Range(first, last, year_row["id"] if year_row else None)
 
 
 # ---------------------------------------------------------------- duties
@@ -145,6 +81,8 @@ class Logged:
     out_of_pattern: bool
     school_patterns: tuple[str, ...]
     assessment: int | None = None
+    school_year: str | None = None  # the year that contains the duty's day, if any
+    warning: str | None = None  # the stale-year warning, when --at fell back to now
 
 
 def assessment_categories(conn: sqlite3.Connection) -> list[str]:
@@ -175,7 +113,7 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
     """
     raw: dict[str, Any] = {
         "officer": officer, "school": school, "category": category,
-        "at": at if at is not None else now().isoformat(timespec="seconds"),
+        "at": at if at is not None else years.now().isoformat(timespec="seconds"),
         "minutes": minutes, "requested_by": requested_by, "reference": reference,
         "notes": notes,
     }
@@ -212,7 +150,16 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
         school_row = conn.execute("SELECT feeder_pattern, also_feeds FROM schools WHERE id = ?",
                                   (values["school"],)).fetchone()
     patterns = (school_row["feeder_pattern"], *json.loads(school_row["also_feeds"]))
-    return Logged(duty_id, values, out, patterns, target["id"] if target is not None else None)
+    day = date.fromisoformat(values["at"][:10])
+    year = years.year_of(conn, day)
+    warning = None
+    if at is None and year is None:
+        # No --at: "now" is the fallback, and a day outside every year needs saying.
+        every = years.all_years(conn)
+        if every:
+            warning = years.stale_warning(every, years.current_year(conn, day).year, day)
+    return Logged(duty_id, values, out, patterns, target["id"] if target is not None else None,
+                  year.id if year else None, warning)
 
 
 def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
@@ -372,7 +319,7 @@ def list_assessments(conn: sqlite3.Connection, *, overdue: bool = False,
                      ) -> list[dict[str, Any]]:
     """Assessments by due day. Overdue: due before today, still scheduled (neither done nor
     cancelled)."""
-    today = queries.today().isoformat()
+    today = years.today().isoformat()
     # The first parameter (today) is the one in the select list: bindings follow text order.
     where = queries.Where(params=(today,))
     where.choice("assessments", "status", status, "--status", "status = ?")

@@ -383,7 +383,7 @@ class _RowConverter:
         except (KeyError, BadValue):  # an unknown field or a bad value
             return None
         for name in self.defaulted:
-            if name in values and values[name] is None:
+            if name in values and values[name] in (None, []):
                 del values[name]
         for name in self.required:
             if values.get(name) is None:

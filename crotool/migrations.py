@@ -219,7 +219,36 @@ def m002_duty_report_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP INDEX IF EXISTS {old}")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_duty_report_indexes]
+def m003_school_days(conn: sqlite3.Connection) -> None:
+    """School days (SPEC §4.1): a year's `weekdays` and its `closures`.
+
+    `weekdays` is a JSON array of day names (default Monday to Friday, so every stored year
+    keeps the meaning it had). CHECK constraints cannot hold a subquery, so the array's items
+    are checked by removing every allowed quoted name and asking that only brackets, commas and
+    spaces remain. A closure is keyed by (school_year, start) like the SPEC's other dated
+    records, and has an integer id like them; the rules between rows (inside its year, no
+    overlap within a year) are validation's, as for assignments.
+    """
+    stripped = "weekdays"
+    for name in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        stripped = f"""replace({stripped}, '"{name}"', '')"""
+    default = '["mon", "tue", "wed", "thu", "fri"]'  # as json.dumps writes the list
+    conn.execute(
+        f"""ALTER TABLE school_years ADD COLUMN weekdays TEXT NOT NULL DEFAULT '{default}'
+            CHECK (json_valid(weekdays) AND json_type(weekdays) = 'array'
+                   AND trim({stripped}, '[], ') = '')""")
+    conn.execute(f"""CREATE TABLE closures (
+        id INTEGER PRIMARY KEY,
+        school_year TEXT NOT NULL REFERENCES school_years(id) DEFERRABLE INITIALLY DEFERRED,
+        start TEXT NOT NULL {_date('start')},
+        end TEXT NOT NULL {_date('end')},
+        reason TEXT,
+        UNIQUE (school_year, start),
+        CHECK (start <= end)
+    )""")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_duty_report_indexes, m003_school_days]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

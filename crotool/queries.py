@@ -6,7 +6,6 @@ Rows come back as plain dicts with list fields decoded, ready for `render`.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from datetime import date
 from typing import Any
@@ -15,17 +14,6 @@ from crotool.errors import CroError, did_you_mean
 from crotool.schema import SECTIONS
 
 _JSON_COLUMNS = {"jurisdiction", "also_feeds", "connectors"}
-
-
-def today() -> date:
-    """Today, or $CROTOOL_TODAY (YYYY-MM-DD) so scripts and tests can pin the date."""
-    pinned = os.environ.get("CROTOOL_TODAY")
-    if pinned:
-        try:
-            return date.fromisoformat(pinned)
-        except ValueError:
-            raise CroError(f"CROTOOL_TODAY={pinned!r} is not a date; write YYYY-MM-DD") from None
-    return date.today()
 
 
 def option_date(text: str | None, option: str) -> date | None:
@@ -101,32 +89,6 @@ def require(conn: sqlite3.Connection, section: str, key: str, option: str | None
     else:
         hint = "none are stored yet: run `crotool load` first"
     raise CroError(f"{where}unknown {noun} '{key}'", hint=hint)
-
-
-def school_years(conn: sqlite3.Connection) -> list[dict]:
-    return dicts(conn.execute("SELECT id, start, end FROM school_years ORDER BY start"))
-
-
-def current_year(conn: sqlite3.Connection, on: date | None = None) -> dict:
-    """The year containing `on` (default today), else the latest that has started, else the
-    first one to come."""
-    years = school_years(conn)
-    if not years:
-        raise CroError("no school years are stored", hint="run `crotool load` first")
-    day = (on or today()).isoformat()
-    for y in years:
-        if y["start"] <= day <= y["end"]:
-            return y
-    started = [y for y in years if y["start"] <= day]
-    return started[-1] if started else years[0]
-
-
-def year(conn: sqlite3.Connection, year_id: str | None, on: date | None = None) -> dict:
-    if year_id is None:
-        return current_year(conn, on)
-    require(conn, "school_years", year_id, "--year")
-    return dicts(conn.execute("SELECT id, start, end FROM school_years WHERE id = ?",
-                              (year_id,)))[0]
 
 
 def agencies(conn: sqlite3.Connection) -> list[dict]:

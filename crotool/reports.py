@@ -29,7 +29,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from crotool.duties import Range
+from crotool.years import Range
 
 BY = ("category", "pattern", "school", "officer", "month")
 # Each report's columns, in its SELECT's order: CSV and Markdown keep their header when no

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crotool import db, queries
+from crotool import db, queries, years
 from crotool.coverage import Row
 from crotool.errors import CroError
 from crotool.schema import SECTIONS, Section
@@ -220,7 +220,7 @@ def assign(conn: sqlite3.Connection, badge: str, pattern: str, *, year: str | No
 
     The same officer, pattern, year and start again updates that assignment's role and end.
     """
-    year_id = year if year is not None else queries.current_year(conn)["id"]
+    year_id = year if year is not None else years.current_year(conn).year.id
     raw = {"officer": badge, "feeder_pattern": pattern, "school_year": year_id, "role": role,
            "start": start, "end": end}
     with db.transaction(conn):
@@ -244,11 +244,15 @@ def _assignment_key(record: dict[str, Any]) -> str:
 
 
 def _involving(conn: sqlite3.Connection, a: dict[str, Any]) -> tuple[list[Row], list[Row]]:
-    """The year's conflict rows that involve assignment `a`, and the gaps of its pair over
-    its span (a cro assignment that does not cover: officer inactive, untrained, on leave)."""
     from crotool.coverage_db import analyse_year
 
-    rows = analyse_year(conn, a["school_year"]).rows
+    return involving(analyse_year(conn, a["school_year"]).rows, a)
+
+
+def involving(rows: list[Row], a: dict[str, Any]) -> tuple[list[Row], list[Row]]:
+    """Of a year's rows, the conflicts that involve assignment `a` (a dict with officer,
+    agency, feeder_pattern, role, start, end), and the gaps of its pair over its span (a cro
+    assignment that does not cover: officer inactive, untrained, on leave)."""
     lo, hi = date.fromisoformat(a["start"]), date.fromisoformat(a["end"])
     own = (a["officer"], a["feeder_pattern"], lo, hi)
     warnings, notes = [], []
@@ -315,7 +319,7 @@ def find_assignment(conn: sqlite3.Connection, target: str, pattern: str | None =
     badge = target
     queries.require(conn, "officers", badge, "BADGE")
     queries.require(conn, "feeder_patterns", pattern, "PATTERN")
-    year_id = queries.year(conn, year)["id"]
+    year_id = years.resolve_year(conn, year).year.id
     matches = [dict(r) for r in conn.execute(
         _ASSIGNMENT_SQL + " WHERE a.officer = ? AND a.feeder_pattern = ? AND a.school_year = ?"
         + _ASSIGNMENT_ORDER, (badge, pattern, year_id))]

@@ -18,6 +18,8 @@ ASSESSMENT_STATUSES = ("scheduled", "done", "cancelled")
 CONNECTOR_STATUSES = ("current", "new")
 PHASES = ("prevention", "mitigation", "response", "recovery")
 DIMENSIONS = ("physical", "emotional", "social", "behavioral", "academic")
+# A school year's weekdays (school days are these, minus its closures); Monday first.
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # Kinds of value. "slug": [a-z0-9] words joined by single hyphens; "code": a badge-like token
 # (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24.
@@ -91,8 +93,22 @@ SECTIONS: dict[str, Section] = {
                 _f("id", "year", required=True),
                 _f("start", "date", required=True),
                 _f("end", "date", required=True),
+                _f("weekdays", "list", item_kind="enum", choices=WEEKDAYS,
+                   default_from="mon, tue, wed, thu, fri"),
             ),
             label="school year",
+        ),
+        Section(
+            "closures",
+            key=("school_year", "start"),
+            fields=(
+                _f("school_year", "year", required=True, ref="school_years"),
+                _f("start", "date", required=True),
+                _f("end", "date", required=True),
+                _f("reason"),
+            ),
+            label="closure",
+            importable=True,
         ),
         Section(
             "agencies",

@@ -26,6 +26,8 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INT = re.compile(r"^[+-]?\d{1,12}$")
 _TRUE = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "off"})
+# A school year longer than this is a typo in a date (SPEC §4.1), not a year.
+MAX_YEAR_DAYS = 400
 
 
 class BadValue(ValueError):
@@ -92,7 +94,7 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
         for item in items:
             if item is None or not str(item).strip():
                 continue
-            out.append(convert(Field(f.name, f.item_kind), str(item).strip()))
+            out.append(convert(Field(f.name, f.item_kind, choices=f.choices), str(item).strip()))
         return out
     if isinstance(raw, list):
         raise BadValue("a list is not allowed here; give one value")
@@ -198,7 +200,7 @@ def convert_record(section: Section, record: Record, problems: list[Problem]) ->
         f = section.field(name)
         try:
             values[name] = convert(f, raw, private=name in section.private)
-            if values[name] is None and f.default_from:
+            if values[name] in (None, []) and f.default_from:
                 # No value for a field that has a default (status, role, requires_request,
                 # an assignment's dates) is the same as leaving it out: the default on insert,
                 # the stored value kept on update. Stored as NULL it broke a NOT NULL column.
@@ -245,6 +247,10 @@ class Checker:
         self.incoming_keys: dict[str, set[str]] = {}
         self._years: dict[str, tuple[str, str]] | None = None
         self._requires_request: dict[str, bool] | None = None
+        # Spans seen so far, for the overlap rules: stored ones first, then each incoming record
+        # that passes (so two overlapping records of one input are reported once, at the later).
+        self._year_spans: dict[str, tuple[str, str]] | None = None
+        self._closure_spans: dict[str, dict[str, str]] | None = None
 
     # -- what exists ---------------------------------------------------------
     def stored_keys(self, section_name: str) -> set[str]:
@@ -270,6 +276,20 @@ class Checker:
                 for r in self.conn.execute("SELECT id, start, end FROM school_years")
             }
         return self._years
+
+    def year_spans(self) -> dict[str, tuple[str, str]]:
+        if self._year_spans is None:
+            self._year_spans = {r[0]: (r[1], r[2]) for r in self.conn.execute(
+                "SELECT id, start, end FROM school_years")}
+        return self._year_spans
+
+    def closure_spans(self) -> dict[str, dict[str, str]]:
+        """school year -> closure start -> end."""
+        if self._closure_spans is None:
+            self._closure_spans = {}
+            for r in self.conn.execute("SELECT school_year, start, end FROM closures"):
+                self._closure_spans.setdefault(r[0], {})[r[1]] = r[2]
+        return self._closure_spans
 
     def requires_request(self) -> dict[str, bool]:
         if self._requires_request is None:
@@ -354,7 +374,7 @@ class Checker:
                        label: str | _LazyLabel) -> None:
         add = self.problems.append
         name = section.name
-        if name in ("school_years", "leaves", "assignments"):
+        if name in ("leaves", "assignments", "closures"):
             start, end = values.get("start"), values.get("end")
             # An assignment's date left out defaults to its year's; a given date outside the
             # year is reported below, and a defaulted one must not be blamed for it.
@@ -369,10 +389,9 @@ class Checker:
                         add(Problem(record.where(f), f"{label}.{f}: {values[f]} is outside school "
                                     f"year {values['school_year']} ({span[0]} to {span[1]})"))
         if name == "school_years":
-            start, year_id = values.get("start"), values.get("id")
-            if start and year_id and start[:4] != year_id[:4]:
-                add(Problem(record.where("start"), f"{label}.start: {start} is not in "
-                            f"{year_id[:4]}, the year the id {year_id} names"))
+            self._year_rules(record, values, label)
+        if name == "closures":
+            self._closure_rules(record, values, label)
         if name == "assessments" and values.get("status") not in (None, "done"):
             done = self.conn.execute(
                 "SELECT id, duty FROM assessments"
@@ -390,6 +409,56 @@ class Checker:
                 # stored duty's; only a new duty, or one that clears it, is refused.
                 add(Problem(record.where("category"), f"{label}: category '{category}' is done "
                             "only on request: give requested_by (who asked for it)"))
+
+    def _year_rules(self, record: Record, values: dict, label: str | _LazyLabel) -> None:
+        """A year's id names its start's year; it ends after it starts, within 400 days, and
+        overlaps no other year (each named)."""
+        add = self.problems.append
+        start, end, year_id = values.get("start"), values.get("end"), values.get("id")
+        if start and year_id and start[:4] != year_id[:4]:
+            add(Problem(record.where("start"), f"{label}.start: {start} is not in "
+                        f"{year_id[:4]}, the year the id {year_id} names"))
+        if not (start and end):
+            return
+        length = (date.fromisoformat(end) - date.fromisoformat(start)).days + 1
+        if end < start:
+            add(Problem(record.where("end"), f"{label}.end: {end} is before its start {start}"))
+            return
+        if end == start:
+            add(Problem(record.where("end"), f"{label}.end: {end} is its start day; a school "
+                        "year ends after it starts"))
+            return
+        if length > MAX_YEAR_DAYS:
+            add(Problem(record.where("end"), f"{label}.end: {start} to {end} is {length} days, "
+                        f"longer than a school year can be ({MAX_YEAR_DAYS} days at most)"))
+        spans = self.year_spans()
+        for other, (lo, hi) in sorted(spans.items(), key=lambda item: item[1]):
+            if other != year_id and lo <= end and start <= hi:
+                add(Problem(record.where("start"), f"{label}: {start} to {end} overlaps school "
+                            f"year {other} ({lo} to {hi})"))
+        spans[year_id] = (start, end)
+
+    def _closure_rules(self, record: Record, values: dict, label: str | _LazyLabel
+                       ) -> None:
+        """A closure lies inside its school year and overlaps no other closure of that year."""
+        add = self.problems.append
+        year_id: str = values.get("school_year") or ""
+        start: str = values.get("start") or ""
+        seen = self.closure_spans().setdefault(year_id, {})
+        end = values.get("end") or seen.get(start)  # an import row may leave its end out
+        span = self.years().get(year_id)
+        if span and start and end:
+            for f, value in (("start", start), ("end", end)):
+                if not span[0] <= value <= span[1]:
+                    add(Problem(record.where(f), f"{label}.{f}: {value} is outside school year "
+                                f"{year_id} ({span[0]} to {span[1]})"))
+        if not (start and end) or end < start:
+            return
+        for lo, hi in sorted(seen.items()):
+            if lo != start and lo <= end and start <= hi:
+                add(Problem(record.where("start"), f"{label}: {start} to {end} overlaps the "
+                            f"closure {lo} to {hi} of {year_id}"))
+        seen[start] = end
 
     def _stored_requested_by(self, values: dict) -> bool:
         row = self.conn.execute(

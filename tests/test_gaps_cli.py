@@ -18,6 +18,7 @@ import io
 import json
 import re
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,17 @@ EXPECTED = [
 ]
 
 
+def _weekdays(start: str, end: str) -> int:
+    """Day by day: this district stores no closures and keeps the default weekdays."""
+    lo, hi = date.fromisoformat(start), date.fromisoformat(end)
+    return sum((lo + timedelta(n)).weekday() < 5 for n in range((hi - lo).days + 1))
+
+
+# Rows gain their school days (SPEC §4.1), counted here by the reference above.
+for _row in EXPECTED:
+    _row["school_days"] = _weekdays(_row["start"], _row["end"])
+
+
 def _build(path: Path, doc: Path, commands: list[list[str]]) -> None:
     runner = CliRunner()
     for args in [["load", str(doc)], *commands]:
@@ -150,7 +162,7 @@ def test_every_kind_through_real_commands_in_spec_order(cli, story):
     rows = gaps_json(cli)  # default year: the one containing today
     assert rows == EXPECTED
     assert list(rows[0]) == ["school_year", "feeder_pattern", "agency", "kind", "start", "end",
-                             "days", "officer", "schools"]
+                             "days", "school_days", "officer", "schools"]
     keys = [(r["feeder_pattern"], r["agency"], r["start"], r["kind"]) for r in rows]
     assert keys == sorted(keys)
 
@@ -277,6 +289,14 @@ COVERAGE = [
     {"school_year": "2024-25", "feeder_pattern": "beta", "agency": "south-pd",
      "officers": ["201", "202"], "days": 30, "covered_days": 16, "gap_days": 14},
 ]
+for _pair in COVERAGE:
+    _lost = sum(r["school_days"] for r in EXPECTED if r["kind"] in
+                ("unassigned", "inactive", "untrained", "on_leave")
+                and (r["feeder_pattern"], r["agency"]) == (_pair["feeder_pattern"],
+                                                           _pair["agency"]))
+    _pair.update(school_days=_weekdays("2024-09-01", "2024-09-30"),
+                 covered_school_days=_weekdays("2024-09-01", "2024-09-30") - _lost,
+                 gap_school_days=_lost)
 
 
 def test_report_coverage_json_rows_and_summary(cli, story):
@@ -292,7 +312,8 @@ def test_report_coverage_csv_and_markdown_are_the_same_flat_rows(cli, story):
     text = cli("report", "coverage", "-f", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == ["school_year", "feeder_pattern", "agency", "officers", "days",
-                             "covered_days", "gap_days"]
+                             "covered_days", "gap_days", "school_days", "covered_school_days",
+                             "gap_school_days"]
     assert [(r["feeder_pattern"], r["agency"], r["officers"], r["covered_days"]) for r in rows
             ] == [("alpha", "north-pd", "101", "17"), ("alpha", "south-pd", "", "0"),
                   ("beta", "south-pd", "201;202", "16")]

@@ -19,7 +19,8 @@ from crotool.schema import IMPORTABLE
 
 DATA = Path(__file__).resolve().parent / "data" / "import"
 FORMATS = ("csv", "json", "yaml")
-TABLES = ("officers", "schools", "assignments", "leaves", "duties", "connectors", "engagements")
+TABLES = ("officers", "schools", "assignments", "leaves", "duties", "connectors", "engagements",
+          "closures")
 
 
 
@@ -78,6 +79,11 @@ GOOD = {
         ("SELECT status, organization FROM connectors WHERE id LIKE 'example-%' ORDER BY id",
          [("current", "Example County Library"), ("new", "Example Rotary Club")]),
     ]),
+    "closures": ((2, 0), [
+        ("SELECT start, end, reason FROM closures WHERE start IN ('2024-03-15', '2024-05-24')"
+         " ORDER BY start", [("2024-03-15", "2024-03-15", "Staff development day"),
+                             ("2024-05-24", "2024-05-24", None)]),
+    ]),
     "engagements": ((2, 0), [
         ("SELECT connectors, summary FROM engagements WHERE date = '2024-05-07'",
          [('["evpa", "youth-wellness"]',
@@ -125,6 +131,14 @@ def _without_imports(text: str) -> str:
 # are those of the bad value (CSV: its row; JSON and YAML: its field) or, for a duplicate, of
 # the repeated record's start.
 BAD = {
+    "closures": [
+        ("closures[2023-24/2024-03-05].end: 2024-03-01 is before its start 2024-03-05",
+         {"csv": 2, "json": 5, "yaml": 3}),
+        ("closures[2023-24/2023-12-20]: 2023-12-20 to 2023-12-21 overlaps the closure "
+         "2023-12-18 to 2024-01-01 of 2023-24", {"csv": 3, "json": 10, "yaml": 6}),
+        ("closures[2022-23/2024-03-15].school_year: unknown school year '2022-23'",
+         {"csv": 4, "json": 15, "yaml": 9}),
+    ],
     "officers": [
         ("officers[0556].agency: unknown agency 'kirkland'; did you mean 'kirkland-pd'?",
          {"csv": 3, "json": 12, "yaml": 8}),
@@ -341,8 +355,8 @@ def test_stdin_without_format_is_a_usage_error(cli, seeded_copy):
 def test_unknown_table_lists_the_importable_ones(cli, seeded_copy):
     result = cli("import", "oficers", DATA / "good-officers.csv")
     assert result.exit_code == 2
-    assert ("cannot import into 'oficers'; importable tables: schools, officers, leaves, "
-            "assignments, duties, connectors, engagements (did you mean 'officers'?)"
+    assert ("cannot import into 'oficers'; importable tables: closures, schools, officers, "
+            "leaves, assignments, duties, connectors, engagements (did you mean 'officers'?)"
             ) in result.stderr
     result = cli("import", "agencies", DATA / "good-officers.csv")
     assert result.exit_code == 2

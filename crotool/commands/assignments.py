@@ -53,12 +53,18 @@ def assign(
 
       crotool assign 1260 lake-washington --role additional
     """
-    from crotool.commands.common import connect
+    from crotool.commands.common import connect, year_warning
     from crotool.render import message
     from crotool.roster import assign as do_assign
     from crotool.roster import describe_row
+    from crotool.years import resolve_year
 
-    change = do_assign(connect(), badge, pattern, year=year,
+    conn = connect()
+    if year is None:
+        resolution = resolve_year(conn)
+        year_warning(resolution.warning)
+        year = resolution.year.id
+    change = do_assign(conn, badge, pattern, year=year,
                        role=role, start=start, end=end)
     r = change.record
     what = (f"officer {r['officer']} ({r['officer_name']}, {r['agency']}) to {r['feeder_pattern']}"
@@ -102,11 +108,16 @@ def unassign(
 
       crotool unassign 2307 lake-washington --year 2023-24 --yes
     """
-    from crotool.commands.common import confirm, connect
+    from crotool.commands.common import confirm, connect, year_warning
     from crotool.render import message
     from crotool.roster import delete_assignment, describe_row, find_assignment
+    from crotool.years import resolve_year
 
     conn = connect()
+    if pattern is not None and year is None:
+        resolution = resolve_year(conn)
+        year_warning(resolution.warning)
+        year = resolution.year.id
     record = find_assignment(conn, target, pattern, year)
     what = (f"assignment {record['id']}: officer {record['officer']} ({record['officer_name']}) "
             f"to {record['feeder_pattern']}, {record['school_year']}, {record['role']}, "

@@ -30,6 +30,16 @@ def confirm(question: str, yes: bool) -> None:
         raise CroError("nothing was changed")
 
 
+def year_warning(warning: str | None) -> None:
+    """The stale-year warning (SPEC §4.1), when the command fell back to a year that does not
+    contain today: one `warning:` line on stderr, also under --quiet (a cron job must hear it);
+    the exit code stays what it was. `years.resolve_year` writes the text; this shows it."""
+    if warning:
+        from crotool.render import message
+
+        message(f"warning: {warning}")
+
+
 def ids(section: str) -> Callable[[str], list[str]]:
     """Tab completion of the ids stored in `section` (feeder patterns, badges, ...).
 

@@ -178,8 +178,8 @@ def engagements_add(
     """
     from crotool.commands.common import connect
     from crotool.connectors import add_engagement
-    from crotool.queries import today
     from crotool.render import message
+    from crotool.years import today
 
     row = add_engagement(connect(), _given(
         date=on if on is not None else today().isoformat(), title=title,

@@ -69,8 +69,9 @@ def duty_log(
     """Log one duty. Its id is printed on stderr ("logged duty 42 ...").
 
     A duty at a school outside the officer's assigned patterns is accepted (emergencies
-    happen anywhere) and marked out of pattern in `duty list`. Logging the exact same duty
-    (officer, school, category, --at) twice is refused.
+    happen anywhere) and marked out of pattern in `duty list`. A duty on a day that no
+    school year contains is accepted too, and said so (without --at, with a warning).
+    Logging the exact same duty (officer, school, category, --at) twice is refused.
 
     Examples:
 
@@ -82,7 +83,7 @@ def duty_log(
       crotool duty log --officer 2291 --school redmond-ms --category safety-assessment \\
           --minutes 120 --assessment 2
     """
-    from crotool.commands.common import connect
+    from crotool.commands.common import connect, year_warning
     from crotool.duties import log_duty
     from crotool.render import message
 
@@ -95,7 +96,12 @@ def duty_log(
             f"{v['category']}, {v['at']}{length}")
     if logged.assessment is not None:
         message(f"safety assessment {logged.assessment} is done (by duty {logged.id})")
-    if logged.out_of_pattern:
+    year_warning(logged.warning)
+    day = v["at"][:10]
+    if logged.school_year is None:
+        message(f"note: no school year contains {day}, so the duty belongs to no pattern's "
+                f"year; see it with `crotool duty list --from {day} --to {day}`")
+    elif logged.out_of_pattern:
         message(f"note: out of pattern: officer {v['officer']} has no assignment this school "
                 f"year to {' or '.join(logged.school_patterns)}, the pattern of {v['school']}")
 
@@ -141,12 +147,14 @@ def duty_list(
 
       crotool duty list --officer 0417 --limit 20
     """
-    from crotool.commands.common import connect
-    from crotool.duties import LIST_COLUMNS, list_duties, resolve_range
+    from crotool.commands.common import connect, year_warning
+    from crotool.duties import LIST_COLUMNS, list_duties
     from crotool.render import View, message
+    from crotool.years import resolve_range
 
     conn = connect()
     span = resolve_range(conn, year=year, start=start, end=end)
+    year_warning(span.warning)
     rows, total = list_duties(conn, span=span, officer=officer, school=school, pattern=pattern,
                               category=category, limit=limit, include_notes=include_notes)
     columns = [*LIST_COLUMNS, "notes"] if include_notes else list(LIST_COLUMNS)
@@ -185,13 +193,14 @@ def report_duties(
 
       crotool report duties --by officer --from 2024-01-01 -f json
     """
-    from crotool.commands.common import connect
-    from crotool.duties import resolve_range
+    from crotool.commands.common import connect, year_warning
     from crotool.render import View
     from crotool.reports import COLUMNS, duty_report
+    from crotool.years import resolve_range
 
     conn = connect()
     span = resolve_range(conn, year=year, start=start, end=end)
+    year_warning(span.warning)
     rows = duty_report(conn, by.value, span)
     title = f"Duties by {by.value}, {span.describe()}"
     out(rows, fmt, output, View(title=title, build=lambda r: _bars(r, by.value, title),

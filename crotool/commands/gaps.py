@@ -32,9 +32,10 @@ KIND_STYLE = {
     "untrained_additional": "magenta",
 }
 GAP_COLUMNS = ["school_year", "feeder_pattern", "agency", "kind", "start", "end", "days",
-               "officer", "schools"]
+               "school_days", "officer", "schools"]
 COVERAGE_COLUMNS = ["school_year", "feeder_pattern", "agency", "officers", "days",
-                    "covered_days", "gap_days"]
+                    "covered_days", "gap_days", "school_days", "covered_school_days",
+                    "gap_school_days"]
 
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr "
                                         "(for cron, which mails any output).")]
@@ -68,9 +69,11 @@ def gaps(
     untrained_additional. One row per run, with the schools affected and the officer (the
     first by badge); start and end are inclusive.
 
-    Default: the current school year (the one containing today, else the latest started).
-    JSON rows: school_year, feeder_pattern, agency, kind, start, end, days, officer, schools,
-    ordered by feeder pattern, agency, start, kind; none at all is [].
+    Default: the current school year (the one containing today, else the latest started,
+    with a warning on stderr, even under -q, when no year contains today). Days are calendar
+    days (the rule); school_days counts the weekdays of the run outside the year's closures.
+    JSON rows: school_year, feeder_pattern, agency, kind, start, end, days, school_days,
+    officer, schools, ordered by feeder pattern, agency, start, kind; none at all is [].
 
     Examples:
 
@@ -80,14 +83,15 @@ def gaps(
 
       crotool gaps --year 2023-24 --fail-on-gaps -f json -o gaps.json
     """
-    from crotool.commands.common import connect
-    from crotool.coverage_db import gaps as find_gaps
+    from crotool import coverage_db
+    from crotool.commands.common import connect, year_warning
     from crotool.queries import option_date
     from crotool.render import View, message
 
     day = option_date(on, "--on")
-    result = find_gaps(connect(), year=year, on=day, pattern=pattern, agency=agency)
-    rows = [r.as_dict() for r in result.rows]
+    result = coverage_db.gaps(connect(), year=year, on=day, pattern=pattern, agency=agency)
+    year_warning(result.warning)
+    rows = coverage_db.gap_rows(result)
     scope = result.year.id + "".join(
         f" {label} {value}" for label, value in (("for pattern", pattern),
                                                   ("for agency", agency), ("on", day))
@@ -95,31 +99,17 @@ def gaps(
     out(rows, fmt, output, View(
         title=f"Gaps and conflicts, {result.year.id}", columns=GAP_COLUMNS,
         table_hide=frozenset({"school_year"}),
-        group_by="feeder_pattern", justify={"days": "right"},
+        group_by="feeder_pattern", justify={"days": "right", "school_days": "right"},
+        headers={"school_days": "school days"},
         row_style=lambda r: KIND_STYLE.get(r["kind"]),
         empty=f"no gaps or conflicts in {scope}"))
     # An empty table already says "no gaps or conflicts" on stdout: no need to say it twice.
     if not quiet and (rows or fmt != Fmt.table or output is not None):
-        message(_gaps_summary(rows, scope, with_days=day is None))
+        message(coverage_db.gaps_summary(rows, scope, with_days=day is None))
     if fail_on_gaps and rows:
         from crotool.errors import EXIT_GAPS
 
         raise typer.Exit(EXIT_GAPS)
-
-
-def _gaps_summary(rows: list[dict[str, Any]], scope: str, *, with_days: bool) -> str:
-    if not rows:
-        return f"no gaps or conflicts in {scope}"
-    from crotool.coverage import CONFLICT_KINDS
-
-    conflicts = sum(1 for r in rows if r["kind"] in CONFLICT_KINDS)
-    gap_rows = len(rows) - conflicts
-    gap_days = sum(r["days"] for r in rows if r["kind"] not in CONFLICT_KINDS)
-    # Over a whole year the uncovered pair-days say how bad it is; on one day (--on) a row's
-    # span reaches beyond that day, so its days would mislead.
-    days = f" ({gap_days} pattern-agency days uncovered)" if with_days and gap_rows else ""
-    return (f"{scope}: {gap_rows} gap{'s' if gap_rows != 1 else ''}{days}, "
-            f"{conflicts} conflict{'s' if conflicts != 1 else ''}")
 
 
 @report_app.command("coverage")
@@ -138,7 +128,8 @@ def report_coverage(
     stderr. Gaps in detail: `crotool gaps`.
 
     JSON, CSV and Markdown: one flat row per required pair: school_year, feeder_pattern,
-    agency, officers (badges of the cro assignments), days, covered_days, gap_days.
+    agency, officers (badges of the cro assignments), days, covered_days, gap_days,
+    school_days, covered_school_days, gap_school_days (weekdays outside closures).
 
     Examples:
 
@@ -146,12 +137,13 @@ def report_coverage(
 
       crotool report coverage --year 2023-24 -f html -o /srv/reports/coverage.html
     """
-    from crotool.commands.common import connect
-    from crotool.coverage_db import coverage
+    from crotool import coverage_db
+    from crotool.commands.common import connect, year_warning
     from crotool.render import View, message
 
-    result = coverage(connect(), year=year)
-    rows = [{k: p.as_dict()[k] for k in COVERAGE_COLUMNS} for p in result.pairs]
+    result = coverage_db.coverage(connect(), year=year)
+    year_warning(result.warning)
+    rows = [{k: r[k] for k in COVERAGE_COLUMNS} for r in coverage_db.coverage_rows(result)]
     y = result.year
 
     def build(flat: list[dict[str, Any]]) -> Any:
@@ -159,8 +151,8 @@ def report_coverage(
                        f"CRO coverage, {y.id} ({y.start} to {y.end})")
 
     out(rows, fmt, output, View(title=f"CRO coverage, {y.id}", columns=COVERAGE_COLUMNS,
-                                build=build, justify={"days": "right", "covered_days": "right",
-                                                      "gap_days": "right"}))
+                                build=build, justify=dict.fromkeys(COVERAGE_COLUMNS[4:],
+                                                                   "right")))
     if not quiet:
         message(_coverage_summary(rows, y.id))
 
@@ -210,8 +202,11 @@ def _matrix(rows: list[dict[str, Any]], patterns: list[str], agencies: list[str]
             who = [f"{b} {names[b]}" if b in names else b for b in r["officers"]] or ["no CRO"]
             cell = Text("\n".join(clean(w) for w in who), style=style)
             cell.append(f"\n{r['covered_days']}/{r['days']} days covered", style=style)
+            cell.append(f"\n{r['covered_school_days']}/{r['school_days']} school days",
+                        style=style)
             if r["gap_days"]:
-                cell.append(f"\n{r['gap_days']} gap days", style=style)
+                cell.append(f"\n{r['gap_days']} gap days, {r['gap_school_days']} school days",
+                            style=style)
             line.append(cell)
         table.add_row(*line)
     return table
