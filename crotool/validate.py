@@ -436,7 +436,8 @@ class Checker:
             if other != year_id and lo <= end and start <= hi:
                 add(Problem(record.where("start"), f"{label}: {start} to {end} overlaps school "
                             f"year {other} ({lo} to {hi})"))
-        spans[year_id] = (start, end)
+        if year_id:
+            spans[year_id] = (start, end)
 
     def _closure_rules(self, record: Record, values: dict, label: str | _LazyLabel
                        ) -> None:

@@ -36,9 +36,15 @@ def _column_check(sql: str, column: str) -> set[str] | None:
     """The values of `CHECK (column IN ('a', 'b'))` in a CREATE TABLE statement."""
     m = re.search(rf"\bCHECK\s*\(\s*\"?{re.escape(column)}\"?\s+IN\s*\(([^)]*)\)\s*\)", sql,
                   re.IGNORECASE)
+    if m:
+        return set(re.findall(r"'((?:[^']|'')*)'", m.group(1)))
+    # A list column's items: `trim(replace(replace(column, '"a"', ''), '"b"', ''), '[], ')`
+    # (a CHECK cannot hold a subquery over json_each).
+    m = re.search(rf"\btrim\(\s*(?:replace\(\s*)+{re.escape(column)}\b(.*?)'\[\], '\s*\)",
+                  sql, re.IGNORECASE | re.DOTALL)
     if not m:
         return None
-    return set(re.findall(r"'((?:[^']|'')*)'", m.group(1)))
+    return set(re.findall(r"'\"([^\"']*)\"'", m.group(1)))
 
 
 @pytest.mark.parametrize("section", ALL, ids=lambda s: s.name)
