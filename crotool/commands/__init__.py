@@ -28,6 +28,7 @@ MODULES = (
     "duty",
     "assessments",
     "connectors",
+    "incidents",
     "report",
     "dbcmd",
     "audit",
@@ -51,11 +52,14 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "assessments": ("assessments",),
     "connectors": ("connectors",),
     "engagements": ("connectors",),
+    "incidents": ("incidents",),
+    "complaints": ("incidents",),
     "db": ("dbcmd",),
     "audit": ("audit",),
 }
 # `report X` -> the module that defines report X (each registers itself on report_app).
-REPORTS = {"coverage": "gaps", "duties": "duty", "connectors": "connectors"}
+REPORTS = {"coverage": "gaps", "duties": "duty", "connectors": "connectors",
+           "annual": "incidents"}
 
 
 def modules_for(argv: Sequence[str]) -> tuple[str, ...]:

@@ -15,7 +15,8 @@ imports_app = typer.Typer(help="The history of imports and loads: file, SHA-256,
                           no_args_is_help=True)
 
 # schema.IMPORTABLE, spelt out so that completion does not import the domain.
-_TABLES = ("schools", "officers", "leaves", "assignments", "duties", "connectors", "engagements")
+_TABLES = ("schools", "officers", "leaves", "assignments", "duties", "connectors", "engagements",
+           "student_categories", "incidents", "incident_students", "complaints", "schedules")
 
 
 class InputFormat(StrEnum):
