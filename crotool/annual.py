@@ -19,7 +19,6 @@ Every part is an SQL query; only the grouping of students under their incident i
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
@@ -30,12 +29,15 @@ STUDENT_COLUMNS = ("seq", "race", "ethnicity", "gender", "grade", "iep", "plan_5
 _FLAGGED = "(i.discipline = 1 OR i.use_of_force = 1 OR i.arrest = 1)"
 _IN_YEAR = "i.at >= :start AND i.at < date(:end, '+1 day')"
 
-# Which officers serve which school in the year: assigned to one of its patterns.
+# Which officers serve which school in the year: assigned to one of its patterns. The
+# school -> pattern pairs come first (main pattern and also_feeds), so that assignments are
+# found through their (school_year, feeder_pattern) index instead of a scan per school.
 _ASSIGNED = """
-    SELECT DISTINCT s.id AS school, a.officer AS officer
-    FROM schools s JOIN assignments a ON a.school_year = :year
-     AND (a.feeder_pattern = s.feeder_pattern
-          OR EXISTS (SELECT 1 FROM json_each(s.also_feeds) j WHERE j.value = a.feeder_pattern))"""
+    SELECT DISTINCT sp.school AS school, a.officer AS officer
+    FROM (SELECT s.id AS school, s.feeder_pattern AS pattern FROM schools s
+          UNION SELECT s.id, j.value FROM schools s, json_each(s.also_feeds) j) sp
+    JOIN assignments a ON a.school_year = :year AND a.feeder_pattern = sp.pattern
+    ORDER BY sp.school, a.officer"""
 
 
 def agreement_dates(conn: sqlite3.Connection, year_id: str) -> dict[str, str | None]:
@@ -68,17 +70,15 @@ def annual_report(conn: sqlite3.Connection, year: dict[str, str]) -> dict[str, A
 
 
 def _staff(conn: sqlite3.Connection, p: dict[str, str]) -> list[dict[str, Any]]:
-    rows = dicts(conn.execute(
-        f"""WITH assigned AS ({_ASSIGNED})
-            SELECT s.id AS school, s.name AS name,
-                   (SELECT json_group_array(officer) FROM (SELECT officer FROM assigned x
-                     WHERE x.school = s.id ORDER BY officer)) AS officers
-            FROM schools s ORDER BY s.id""", p))
+    rows = dicts(conn.execute("SELECT id AS school, name FROM schools ORDER BY id"))
+    assigned: dict[str, list[str]] = {}
+    for school, officer in conn.execute(_ASSIGNED, p):
+        assigned.setdefault(school, []).append(officer)
     days: dict[tuple[str, str], float] = {
         (r[0], r[1]): r[2] for r in conn.execute(
             "SELECT school, officer, days_per_week FROM schedules WHERE school_year = :year", p)}
     for row in rows:
-        row["officers"] = json.loads(row["officers"])
+        row["officers"] = assigned.get(row["school"], [])
         row["staff_count"] = len(row["officers"])
         row["days_per_week"] = {b: days.get((row["school"], b)) for b in row["officers"]}
     return rows
@@ -132,12 +132,12 @@ def _warnings(conn: sqlite3.Connection, p: dict[str, str], staff: list[dict[str,
     if unscheduled:
         out.append(f"buildings with assigned officers but no schedule in {year} (days per week "
                    f"unknown): {', '.join(unscheduled)}")
+    assigned = {(r["school"], b) for r in staff for b in r["officers"]}
     for officer, school in conn.execute(
-            f"""WITH assigned AS ({_ASSIGNED})
-                SELECT c.officer, c.school FROM schedules c WHERE c.school_year = :year
-                AND NOT EXISTS (SELECT 1 FROM assigned x WHERE x.school = c.school
-                                AND x.officer = c.officer)
-                ORDER BY c.officer, c.school""", p):
+            "SELECT officer, school FROM schedules WHERE school_year = :year "
+            "ORDER BY officer, school", p):
+        if (school, officer) in assigned:
+            continue
         out.append(f"officer {officer} has a schedule at {school} in {year} but no assignment "
                    "to its feeder patterns")
     for ref, received, status, closed in conn.execute(
