@@ -58,12 +58,12 @@ def section_rules(checker: Checker, name: str, record: Record, values: dict[str,
                         "incident_students for it in the same seed document, or use "
                         "`crotool incidents add ... --student race=...,gender=...`"))
     elif name == "incident_students":
-        known = checker.categories()
+        categories = checker.categories()
         for kind in STUDENT_CATEGORY_KINDS:
             value = values.get(kind)
-            if value is None or value == UNKNOWN_CATEGORY or value in known.get(kind, ()):
+            if value is None or value == UNKNOWN_CATEGORY or value in categories.get(kind, ()):
                 continue
-            allowed = sorted(known.get(kind, set())) + [UNKNOWN_CATEGORY]
+            allowed = sorted(categories.get(kind, set())) + [UNKNOWN_CATEGORY]
             close = did_you_mean(value, allowed)
             hint = f" (did you mean '{close}'?)" if close else ""
             add(Problem(record.where(kind), f"{label}.{kind}: '{value}' is not a {kind} of "
