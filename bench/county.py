@@ -39,7 +39,7 @@ def years(n: int, last_start: int = 2025) -> list[tuple[str, str, str]]:
 
 def build(path: Path, *, patterns: int = 100, agencies: int = 12, per_pattern: int = 6,
           officers: int = 600, n_years: int = 10, duties: int = 1_000_000,
-          seed: int = 7) -> dict:
+          incidents: int = 0, seed: int = 7) -> dict:
     """Create the county at `path` (which must not exist); return a summary."""
     rnd = random.Random(seed)
     conn = db.connect(path)
@@ -114,10 +114,58 @@ def build(path: Path, *, patterns: int = 100, agencies: int = 12, per_pattern: i
         conn.executemany("INSERT INTO duties (officer, school, category, at, minutes,"
                          " requested_by, reference) VALUES (?, ?, ?, ?, ?, ?, ?)",
                          duty_rows(rnd, duties, badges, [s[0] for s in schools], ys))
+        if incidents:
+            _annual_rows(conn, rnd, incidents, ys[-1], schools, agency_ids, assignments)
     conn.close()
     return {"years": [y[0] for y in ys], "pairs": len(pairs), "schools": len(schools),
             "officers": officers, "assignments": len(assignments), "leaves": len(leaves),
             "duties": duties}
+
+
+RACES = ("american-indian-alaska-native", "asian", "black-african-american", "hispanic-latino",
+         "native-hawaiian-pacific-islander", "two-or-more", "white")
+
+
+def _annual_rows(conn, rnd: random.Random, n: int, year: tuple[str, str, str],
+                 schools: list[tuple], agency_ids: list[str], assignments: list[tuple]) -> None:
+    """What `report annual` reads, in the last year: n incidents (about half flagged, each of
+    those with 1-3 student rows), n/20 complaints, and a schedule for each assigned officer at
+    its pattern's high school."""
+    year_id, start, end = year
+    cats = [("race", r) for r in RACES] + [("ethnicity", e) for e in (
+        "hispanic-latino", "not-hispanic-latino")] + [("gender", g) for g in (
+            "female", "male", "gender-x")]
+    conn.executemany("INSERT INTO student_categories (kind, id, name) VALUES (?, ?, ?)",
+                     [(k, i, i.title()) for k, i in cats])
+    first, days = date.fromisoformat(start), (date.fromisoformat(end) -
+                                              date.fromisoformat(start)).days
+    incident_rows, students = [], []
+    for i in range(n):
+        flags = [int(rnd.random() < 0.3), int(rnd.random() < 0.1), int(rnd.random() < 0.15)]
+        at = (first + timedelta(days=rnd.randrange(days + 1))).isoformat() + "T10:00:00"
+        ref = f"INC-{i:06d}"
+        incident_rows.append((ref, schools[rnd.randrange(len(schools))][0], at, *flags,
+                              f"Incident {i}"))
+        if any(flags):
+            for seq in range(1, rnd.randint(1, 3) + 1):
+                students.append((ref, seq, rnd.choice(RACES), rnd.choice(
+                    ("hispanic-latino", "not-hispanic-latino")), rnd.choice(
+                    ("female", "male", "gender-x")), str(rnd.randint(6, 12)),
+                    rnd.randrange(2), rnd.randrange(2)))
+    conn.executemany("INSERT INTO incidents (reference, school, at, discipline, use_of_force,"
+                     " arrest, summary) VALUES (?, ?, ?, ?, ?, ?, ?)", incident_rows)
+    conn.executemany("INSERT INTO incident_students (incident, seq, race, ethnicity, gender,"
+                     " grade, iep, plan_504) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", students)
+    conn.executemany(
+        "INSERT INTO complaints (reference, received_on, agency, about, filed_with, status)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(f"CMP-{i:05d}", (first + timedelta(days=rnd.randrange(days + 1))).isoformat(),
+          rnd.choice(agency_ids), rnd.choice(("job_duties", "student_interaction")),
+          rnd.choice(("school", "agency")), "open") for i in range(n // 20)])
+    scheduled = {(a[0], f"{a[1]}-s0") for a in assignments if a[2] == year_id}
+    conn.executemany("INSERT INTO schedules (officer, school, school_year, days_per_week)"
+                     " VALUES (?, ?, ?, ?)",
+                     [(o, s, year_id, rnd.choice((1, 2.5, 3, 5))) for o, s in sorted(scheduled)])
 
 
 def duty_rows(rnd: random.Random, n: int, badges: list[str], school_ids: list[str],

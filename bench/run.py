@@ -123,7 +123,10 @@ def main() -> int:
                     help="sizes of the duty CSVs to import (comma-separated)")
     ap.add_argument("--repeat", type=int, default=5, help="timed runs per figure (median)")
     ap.add_argument("--import-repeat", type=int, default=3)
-    ap.add_argument("--only", default="", help="startup,seed,gaps,coverage,duties,import")
+    ap.add_argument("--incidents", type=int, default=10_000,
+                    help="incidents in the county of the annual-report figure")
+    ap.add_argument("--only", default="",
+                    help="startup,seed,gaps,coverage,duties,import,annual")
     ap.add_argument("--keep", type=Path, help="build the data here and keep it")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
@@ -203,6 +206,17 @@ def main() -> int:
                          lambda: run([sqlite3, "-json", str(county_db), sql], env), args.repeat)
         figures.append(Figure(f"`crotool report duties --by category` ({args.duties:,} duties)",
                               a, b, "`sqlite3` shell GROUP BY", 1.5))
+    if wanted("annual"):
+        annual_db = work / "county-annual.db"
+        if not annual_db.exists():
+            log(f"building the county with {args.incidents:,} incidents...")
+            county.build(annual_db, duties=0, incidents=args.incidents)
+        log("annual report on the county")
+        a, b = alternate(lambda: run([crotool, "--db", str(annual_db), "report", "annual",
+                                      "--year", last_year, "-f", "json"], env),
+                         lambda: run(su(annual_db), env), args.repeat)
+        figures.append(Figure(f"`crotool report annual -f json` (county, {args.incidents:,} "
+                              "incidents)", a, b, "`sqlite-utils query DB 'select 1'`", 2.0))
     if wanted("import"):
         empty_county = work / "county-empty.db"
         if not empty_county.exists():

@@ -248,7 +248,89 @@ def m003_school_days(conn: sqlite3.Connection) -> None:
     )""")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_duty_report_indexes, m003_school_days]
+_DATETIME = ("at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:"
+             "[0-5][0-9]'")
+
+
+def m004_incidents_complaints_schedules(conn: sqlite3.Connection) -> None:
+    """What RCW 28A.320.1241's annual report needs (SPEC §4.6).
+
+    - `student_categories` (kind, id): the race, ethnicity and gender values a student row may
+      take (besides 'unknown'); from data, so the code holds no state's list.
+    - `incidents` keyed by the case number; `officers` a JSON array of badges, as lists are
+      elsewhere. `notes` is private, as duty notes are.
+    - `incident_students` (incident, seq): demographics only. No column for a student's name
+      or identifier exists, by design.
+    - `complaints` keyed by reference; `schedules` (officer, school, school_year) with
+      days_per_week in halves (stored as REAL: 0.5 and its multiples are exact in binary).
+    Choices mirror schema.py's tuples.
+    """
+    statements = [
+        """CREATE TABLE student_categories (
+            kind TEXT NOT NULL CHECK (kind IN ('race', 'ethnicity', 'gender')),
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        )""",
+        f"""CREATE TABLE incidents (
+            reference TEXT PRIMARY KEY,
+            school TEXT NOT NULL REFERENCES schools(id) DEFERRABLE INITIALLY DEFERRED,
+            at TEXT NOT NULL CHECK ({_DATETIME}),
+            officers TEXT NOT NULL DEFAULT '[]' {_json_list('officers')},
+            discipline INTEGER NOT NULL DEFAULT 0 CHECK (discipline IN (0, 1)),
+            use_of_force INTEGER NOT NULL DEFAULT 0 CHECK (use_of_force IN (0, 1)),
+            arrest INTEGER NOT NULL DEFAULT 0 CHECK (arrest IN (0, 1)),
+            summary TEXT,
+            notes TEXT
+        )""",
+        "CREATE INDEX incidents_at ON incidents(at)",
+        """CREATE TABLE incident_students (
+            id INTEGER PRIMARY KEY,
+            incident TEXT NOT NULL REFERENCES incidents(reference) DEFERRABLE INITIALLY DEFERRED,
+            seq INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 999),
+            race TEXT NOT NULL DEFAULT 'unknown',
+            ethnicity TEXT NOT NULL DEFAULT 'unknown',
+            gender TEXT NOT NULL DEFAULT 'unknown',
+            grade TEXT NOT NULL DEFAULT 'unknown' CHECK (grade IN ('pk', 'k', '1', '2', '3',
+                '4', '5', '6', '7', '8', '9', '10', '11', '12', 'unknown')),
+            iep INTEGER CHECK (iep IS NULL OR iep IN (0, 1)),
+            plan_504 INTEGER CHECK (plan_504 IS NULL OR plan_504 IN (0, 1)),
+            UNIQUE (incident, seq)
+        )""",
+        f"""CREATE TABLE complaints (
+            reference TEXT PRIMARY KEY,
+            received_on TEXT NOT NULL {_date('received_on')},
+            agency TEXT NOT NULL REFERENCES agencies(id) DEFERRABLE INITIALLY DEFERRED,
+            officer TEXT REFERENCES officers(badge) DEFERRABLE INITIALLY DEFERRED,
+            school TEXT REFERENCES schools(id) DEFERRABLE INITIALLY DEFERRED,
+            about TEXT NOT NULL CHECK (about IN ('job_duties', 'student_interaction')),
+            filed_with TEXT NOT NULL CHECK (filed_with IN ('school', 'agency')),
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            closed_on TEXT {_date('closed_on')},
+            CHECK (closed_on IS NULL OR closed_on >= received_on)
+        )""",
+        "CREATE INDEX complaints_received ON complaints(received_on)",
+        """CREATE TABLE schedules (
+            id INTEGER PRIMARY KEY,
+            officer TEXT NOT NULL REFERENCES officers(badge) DEFERRABLE INITIALLY DEFERRED,
+            school TEXT NOT NULL REFERENCES schools(id) DEFERRABLE INITIALLY DEFERRED,
+            school_year TEXT NOT NULL REFERENCES school_years(id) DEFERRABLE INITIALLY DEFERRED,
+            days_per_week REAL NOT NULL
+                CHECK (days_per_week BETWEEN 0.5 AND 5 AND days_per_week * 2 = round(days_per_week * 2)),
+            UNIQUE (officer, school, school_year)
+        )""",  # noqa: E501
+        "CREATE INDEX schedules_year_school ON schedules(school_year, school)",
+    ]
+    for sql in statements:
+        conn.execute(sql)
+
+
+MIGRATIONS: list[Migration] = [
+    m001_initial,
+    m002_duty_report_indexes,
+    m003_school_days,
+    m004_incidents_complaints_schedules,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -293,3 +293,93 @@ def message(text: str) -> None:
     """A human message (what changed, what to do next): stderr, never mixed with data."""
     sys.stderr.write(clean(text).rstrip("\n") + "\n") if "\n" not in text else sys.stderr.write(
         "\n".join(clean(line) for line in text.splitlines()) + "\n")
+
+
+# ---------------------------------------------------------------- titled documents
+
+
+@dataclass
+class Part:
+    """One titled section of a document report: a table of rows (or a list, `bullets`)."""
+
+    title: str
+    rows: list[dict]
+    columns: Sequence[str]
+    headers: dict[str, str] = field(default_factory=dict)
+    empty: str = "none"
+    bullets: bool = False  # one item per row, in column columns[0] (warnings)
+
+
+def render_document(title: str, lines: Sequence[str], parts: Sequence[Part], fmt: str,
+                    output: str | None) -> None:
+    """A report of several titled parts in a human format (table, markdown, html, svg).
+
+    The one place such reports are drawn: the annual report builds its Parts and calls this.
+    """
+    if fmt == "markdown":
+        text = f"# {title}\n\n" + "".join(f"{clean(line)}\n\n" for line in lines)
+        for part in parts:
+            view = View(title=part.title, columns=part.columns, headers=part.headers)
+            text += (to_markdown(part.rows, list(part.columns), view) if part.rows
+                     else f"## {part.title}\n\n{part.empty}\n") + "\n"
+        emit(text, output)
+    elif fmt == "html":
+        emit(_html_document(title, lines, parts), output)
+    else:
+        from rich.console import Group
+        from rich.text import Text
+
+        items: list[Any] = [Text(title, style="bold"), *(Text(clean(x)) for x in lines)]
+        for part in parts:
+            items.append(Text(""))
+            if part.rows:
+                items.append(rich_tables(part.rows, View(title=part.title, columns=part.columns,
+                                                         headers=part.headers)))
+            else:
+                items += [Text(part.title), Text(part.empty, style="dim")]
+        renderable = Group(*items)
+        stream = sys.stdout
+        if output is None and fmt == "table" and _colour_allowed(stream):
+            make_console(file=stream, colour=True).print(renderable)
+            return
+        # Long warnings wrap at 160 columns rather than stretching every table to fit them.
+        console = make_console(file=io.StringIO(), record=True,
+                               width=min(_natural_width(renderable), 160), colour=fmt == "svg")
+        console.print(renderable)
+        emit(console.export_svg(title=title) if fmt == "svg"
+             else console.export_text(styles=False), output)
+
+
+_DOC_CSS = """body{font-family:system-ui,sans-serif;max-width:760px;margin:1.5em auto;
+padding:0 1em;color:#111}table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em;
+font-size:.9em}th,td{border:1px solid #999;padding:.25em .4em;text-align:left;
+vertical-align:top;overflow-wrap:anywhere}th{background:#eee}h2{margin-top:1.5em}
+@media print{body{max-width:none;margin:0}section{break-inside:avoid-page}}"""
+
+
+def _html_document(title: str, lines: Sequence[str], parts: Sequence[Part]) -> str:
+    from html import escape
+
+    def e(value: Any) -> str:
+        return escape(clean(value))
+
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           f"<title>{e(title)}</title>", f"<style>{_DOC_CSS}</style>", "</head>", "<body>",
+           f"<h1>{e(title)}</h1>", *(f"<p>{e(line)}</p>" for line in lines)]
+    for part in parts:
+        out += ["<section>", f"<h2>{e(part.title)}</h2>"]
+        if not part.rows:
+            out.append(f"<p>{e(part.empty)}</p>")
+        elif part.bullets:
+            out += ["<ul>", *(f"<li>{e(r.get(part.columns[0]))}</li>" for r in part.rows),
+                    "</ul>"]
+        else:
+            head = "".join(f'<th scope="col">{e(part.headers.get(c, c.replace("_", " ")))}</th>'
+                           for c in part.columns)
+            out += ["<table>", f"<thead><tr>{head}</tr></thead>", "<tbody>"]
+            out += ["<tr>" + "".join(f"<td>{e(r.get(c))}</td>" for c in part.columns) + "</tr>"
+                    for r in part.rows]
+            out += ["</tbody>", "</table>"]
+        out.append("</section>")
+    out += ["</body>", "</html>", ""]
+    return "\n".join(out)

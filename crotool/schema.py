@@ -20,10 +20,20 @@ PHASES = ("prevention", "mitigation", "response", "recovery")
 DIMENSIONS = ("physical", "emotional", "social", "behavioral", "academic")
 # A school year's weekdays (school days are these, minus its closures); Monday first.
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Incidents, complaints and schedules (RCW 28A.320.1241 reporting; SPEC §4.6).
+STUDENT_CATEGORY_KINDS = ("race", "ethnicity", "gender")
+UNKNOWN_CATEGORY = "unknown"  # always allowed for race, ethnicity and gender
+GRADES = ("pk", "k", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "unknown")
+COMPLAINT_ABOUT = ("job_duties", "student_interaction")
+COMPLAINT_FILED_WITH = ("school", "agency")
+COMPLAINT_STATUSES = ("open", "closed")
+INCIDENT_FLAGS = ("discipline", "use_of_force", "arrest")
 
 # Kinds of value. "slug": [a-z0-9] words joined by single hyphens; "code": a badge-like token
-# (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24.
-KINDS = ("text", "slug", "code", "year", "int", "bool", "date", "datetime", "enum", "list")
+# (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24; "halves": a number in steps
+# of 0.5 (days per week), between minimum and maximum.
+KINDS = ("text", "slug", "code", "year", "int", "bool", "date", "datetime", "enum", "list",
+         "halves")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +44,8 @@ class Field:
     choices: tuple[str, ...] = ()
     ref: str | None = None  # section whose key this value (or each list item) must be
     item_kind: str = "text"  # for kind "list": the kind of each item
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
     max_length: int = 2000
     default_from: str | None = None  # documented default (filled by validate)
 
@@ -253,6 +263,83 @@ SECTIONS: dict[str, Section] = {
                 _f("summary", max_length=10000),
             ),
             label="engagement",
+            importable=True,
+        ),
+        # Student demographics are categories from data (the seed carries OSPI's); no field
+        # anywhere holds a student's name or identifier (tests/test_incidents.py scans every
+        # table's columns for one).
+        Section(
+            "student_categories",
+            key=("kind", "id"),
+            fields=(
+                _f("kind", "enum", required=True, choices=STUDENT_CATEGORY_KINDS),
+                _f("id", "slug", required=True),
+                _f("name", required=True),
+            ),
+            label="student category",
+            importable=True,
+        ),
+        Section(
+            "incidents",
+            key=("reference",),
+            fields=(
+                _f("reference", "code", required=True, max_length=64),
+                _f("school", "slug", required=True, ref="schools"),
+                _f("at", "datetime", required=True),
+                _f("officers", "list", item_kind="code", ref="officers"),
+                _f("discipline", "bool", default_from="false"),
+                _f("use_of_force", "bool", default_from="false"),
+                _f("arrest", "bool", default_from="false"),
+                _f("summary", max_length=10000),
+                _f("notes", max_length=10000),
+            ),
+            label="incident",
+            importable=True,
+            private=frozenset({"notes"}),
+        ),
+        Section(
+            "incident_students",
+            key=("incident", "seq"),
+            fields=(
+                _f("incident", "code", required=True, max_length=64, ref="incidents"),
+                _f("seq", "int", required=True, minimum=1, maximum=999),
+                _f("race", "slug", default_from=UNKNOWN_CATEGORY),
+                _f("ethnicity", "slug", default_from=UNKNOWN_CATEGORY),
+                _f("gender", "slug", default_from=UNKNOWN_CATEGORY),
+                _f("grade", "enum", choices=GRADES, default_from=UNKNOWN_CATEGORY),
+                _f("iep", "bool"),
+                _f("plan_504", "bool"),
+            ),
+            label="incident student",
+            importable=True,
+        ),
+        Section(
+            "complaints",
+            key=("reference",),
+            fields=(
+                _f("reference", "code", required=True, max_length=64),
+                _f("received_on", "date", required=True),
+                _f("agency", "slug", required=True, ref="agencies"),
+                _f("officer", "code", ref="officers"),
+                _f("school", "slug", ref="schools"),
+                _f("about", "enum", required=True, choices=COMPLAINT_ABOUT),
+                _f("filed_with", "enum", required=True, choices=COMPLAINT_FILED_WITH),
+                _f("status", "enum", choices=COMPLAINT_STATUSES, default_from="open"),
+                _f("closed_on", "date"),
+            ),
+            label="complaint",
+            importable=True,
+        ),
+        Section(
+            "schedules",
+            key=("officer", "school", "school_year"),
+            fields=(
+                _f("officer", "code", required=True, ref="officers"),
+                _f("school", "slug", required=True, ref="schools"),
+                _f("school_year", "year", required=True, ref="school_years"),
+                _f("days_per_week", "halves", required=True, minimum=0.5, maximum=5),
+            ),
+            label="schedule",
             importable=True,
         ),
     )

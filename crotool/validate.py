@@ -24,6 +24,7 @@ _YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INT = re.compile(r"^[+-]?\d{1,12}$")
+_HALVES = re.compile(r"^\d{1,3}(\.\d{1,6})?$")
 _TRUE = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "off"})
 # A school year longer than this is a typo in a date (SPEC §4.1), not a year.
@@ -144,6 +145,14 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
         if too_low or (f.maximum is not None and value > f.maximum):
             raise BadValue(f"{value} is out of range; allowed {f.minimum} to {f.maximum}")
         return value
+    if f.kind == "halves":
+        halves = float(text) if _HALVES.match(text) else None
+        if halves is None or halves * 2 != int(halves * 2) or not (
+                (f.minimum is None or halves >= f.minimum)
+                and (f.maximum is None or halves <= f.maximum)):
+            raise BadValue(f"{_show(text)} is not allowed; write a number from {f.minimum:g} to "
+                           f"{f.maximum:g} in steps of 0.5 (e.g. 2.5)")
+        return halves
     if f.kind == "bool":
         return parse_bool(text)
     if f.kind == "date":
@@ -251,6 +260,8 @@ class Checker:
         # that passes (so two overlapping records of one input are reported once, at the later).
         self._year_spans: dict[str, tuple[str, str]] | None = None
         self._closure_spans: dict[str, dict[str, str]] | None = None
+        self._categories: dict[str, set[str]] | None = None
+        self.incoming_students: set[str] = set()  # incidents that the input gives students for
 
     # -- what exists ---------------------------------------------------------
     def stored_keys(self, section_name: str) -> set[str]:
@@ -299,6 +310,14 @@ class Checker:
             }
         return self._requires_request
 
+    def categories(self) -> dict[str, set[str]]:
+        """kind -> the ids of student_categories (stored and incoming)."""
+        if self._categories is None:
+            self._categories = {}
+            for kind, cid in self.conn.execute("SELECT kind, id FROM student_categories"):
+                self._categories.setdefault(kind, set()).add(cid)
+        return self._categories
+
     def note_incoming(self, section: Section, records: Iterable[dict]) -> None:
         """Register the keys an input brings, and the years and categories it defines."""
         if len(section.key) == 1:
@@ -309,6 +328,12 @@ class Checker:
             years = self.years()
             for r in records:
                 years[r["id"]] = (r["start"], r["end"])
+        if section.name == "student_categories":
+            known = self.categories()
+            for r in records:
+                known.setdefault(r["kind"], set()).add(r["id"])
+        if section.name == "incident_students":
+            self.incoming_students.update(r["incident"] for r in records)
         if section.name == "duty_categories":
             rr = self.requires_request()
             for r in records:
@@ -401,6 +426,10 @@ class Checker:
                 add(Problem(record.where("status"), f"{label}.status: safety assessment "
                             f"{done[0]} was completed by duty {done[1]}; it cannot be set back to "
                             f"'{values['status']}' (leave status out, or write done)"))
+        if name in ("incidents", "incident_students", "complaints"):
+            from crotool.incidents import section_rules
+
+            section_rules(self, name, record, values, label)
         if name == "duties":
             category = values.get("category") or ""
             if self.requires_request().get(category) and not values.get("requested_by") and (

@@ -108,6 +108,10 @@ class SchoolYear:
     def describe(self) -> str:
         return f"{self.id} ({self.start} to {self.end})"
 
+    def as_dict(self) -> dict[str, str]:
+        """id, start and end as stored (ISO dates): what SQL parameters and JSON take."""
+        return {"id": self.id, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
 
 # ---------------------------------------------------------------- reading years
 

@@ -40,6 +40,16 @@ def year_warning(warning: str | None) -> None:
         message(f"warning: {warning}")
 
 
+def school_year(conn: sqlite3.Connection, year_id: str | None) -> dict[str, str]:
+    """`--year` as a record (id, start, end), else the current year, showing the stale-year
+    warning when the command had to fall back to one that does not contain today."""
+    from crotool import years
+
+    resolution = years.resolve_year(conn, year_id)
+    year_warning(resolution.warning)
+    return resolution.year.as_dict()
+
+
 def ids(section: str) -> Callable[[str], list[str]]:
     """Tab completion of the ids stored in `section` (feeder patterns, badges, ...).
 
