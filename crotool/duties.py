@@ -55,7 +55,7 @@ OUT_OF_PATTERN_SQL = """NOT EXISTS (
            OR a.feeder_pattern IN (SELECT j.value FROM json_each(s.also_feeds) j)))"""
 
 LIST_COLUMNS = ("id", "at", "officer", "school", "category", "minutes", "requested_by",
-                "reference", "out_of_pattern")
+                "reference", "out_of_pattern", "open_followups")
 
 
 def now() -> datetime:
@@ -145,6 +145,7 @@ class Logged:
     out_of_pattern: bool
     school_patterns: tuple[str, ...]
     assessment: int | None = None
+    followups: tuple[dict[str, Any], ...] = ()  # what it opens: rule, name, source, due
 
 
 def assessment_categories(conn: sqlite3.Connection) -> list[str]:
@@ -211,8 +212,12 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
             " WHERE d.id = ?", (duty_id,)).fetchone()[0])
         school_row = conn.execute("SELECT feeder_pattern, also_feeds FROM schools WHERE id = ?",
                                   (values["school"],)).fetchone()
+        from crotool.followups import opened_by
+
+        opened = tuple(opened_by(conn, duty_id))
     patterns = (school_row["feeder_pattern"], *json.loads(school_row["also_feeds"]))
-    return Logged(duty_id, values, out, patterns, target["id"] if target is not None else None)
+    return Logged(duty_id, values, out, patterns, target["id"] if target is not None else None,
+                  opened)
 
 
 def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
@@ -234,8 +239,11 @@ def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = 
     params = where.params
     base = "FROM duties d JOIN schools s ON s.id = d.school" + where.sql
     total = conn.execute("SELECT count(*) " + base, params).fetchone()[0]
-    cols = ", ".join(f"d.{c}" for c in LIST_COLUMNS[:-1])
-    select = f"SELECT {cols}, {OUT_OF_PATTERN_SQL} AS out_of_pattern"
+    from crotool.followups import OPEN_FOR_DUTY_SQL
+
+    cols = ", ".join(f"d.{c}" for c in LIST_COLUMNS[:-2])
+    select = (f"SELECT {cols}, {OUT_OF_PATTERN_SQL} AS out_of_pattern,"
+              f" {OPEN_FOR_DUTY_SQL} AS open_followups")
     if include_notes:
         select += ", d.notes"
     if limit is None:
@@ -249,6 +257,7 @@ def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = 
     for r in conn.execute(sql, args):
         row = dict(r)
         row["out_of_pattern"] = bool(row["out_of_pattern"])
+        row["open_followups"] = json.loads(row["open_followups"])
         rows.append(row)
     return rows, total
 

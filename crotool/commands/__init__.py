@@ -26,8 +26,10 @@ MODULES = (
     "assignments",
     "gaps",
     "duty",
+    "followups",
     "assessments",
     "connectors",
+    "presence",
     "report",
     "dbcmd",
     "audit",
@@ -48,6 +50,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "assignments": ("assignments",),
     "gaps": ("gaps",),
     "duty": ("duty",),
+    "followups": ("followups",),
     "assessments": ("assessments",),
     "connectors": ("connectors",),
     "engagements": ("connectors",),
@@ -55,7 +58,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "audit": ("audit",),
 }
 # `report X` -> the module that defines report X (each registers itself on report_app).
-REPORTS = {"coverage": "gaps", "duties": "duty", "connectors": "connectors"}
+REPORTS = {"coverage": "gaps", "duties": "duty", "connectors": "connectors",
+           "presence": "presence"}
 
 
 def modules_for(argv: Sequence[str]) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ import typer
 
 report_app = typer.Typer(
     help="Reports: coverage (pattern x agency), duties (counts and minutes), connectors "
-    "(phase x dimension).",
+    "(phase x dimension), presence (days since each school's last duty).",
     no_args_is_help=True,
 )
 
