@@ -19,6 +19,19 @@ SEED = ROOT / "data" / "seed.yaml"
 TODAY = "2024-01-15"
 
 
+def _seed_sections() -> dict:
+    from crotool.readers import decode_text, parse_yaml
+
+    [doc] = parse_yaml(decode_text(SEED.read_bytes(), "seed"), "seed")
+    return doc
+
+
+# How many records the bundled seed holds: its duties (all in 2023-24), and every record of
+# every section (the district counts as one), for tests that count what a load or list returns.
+SEED_DUTIES = len(_seed_sections()["duties"])
+SEED_RECORDS = sum(len(v) if isinstance(v, list) else 1 for v in _seed_sections().values())
+
+
 @pytest.fixture(autouse=True)
 def isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "crotool.db"
