@@ -41,6 +41,8 @@ _DONE_JOIN = """LEFT JOIN followups f
 
 # ?1 = as_of. One range scan of duties_category_at(category, at) per rule; `overdue` narrows
 # the range to the duties whose due time is already past (at < as_of - within_hours).
+# CROSS JOIN keeps the few rules as the outer loop: left to itself, the planner scanned
+# duties_at_minutes over every duty up to as_of and looked each one's rules up.
 _LIST_SQL = f"""
 SELECT d.id AS duty, d.at AS at, d.officer AS officer, d.school AS school,
        d.category AS category, r.id AS rule, r.name AS name, {DUE_SQL} AS due,
@@ -49,7 +51,7 @@ SELECT d.id AS duty, d.at AS at, d.officer AS officer, d.school AS school,
             THEN CASE WHEN {DUE_SQL} < ?1 THEN 'overdue' ELSE 'open' END
             WHEN f.done_at > {DUE_SQL} THEN 'late' ELSE 'done' END AS status
 FROM followup_rules r
-JOIN duties d ON d.category = r.category AND d.at <= ?1 {{range}}
+CROSS JOIN duties d ON d.category = r.category AND d.at <= ?1 {{range}}
 {_DONE_JOIN}
 {{where}}
 ORDER BY due, d.id, r.id"""
@@ -149,7 +151,7 @@ def mark_done(conn: sqlite3.Connection, duty_id: int, rule: str, at: str | None
 def open_duty_ids(conn: sqlite3.Connection, prefix: str, limit: int = 200) -> list[str]:
     """Ids (as text, newest first) of duties with a follow-up not done, for tab completion."""
     return [str(r[0]) for r in conn.execute(
-        f"SELECT d.id FROM followup_rules r JOIN duties d ON d.category = r.category"
+        f"SELECT d.id FROM followup_rules r CROSS JOIN duties d ON d.category = r.category"
         f" {_DONE_JOIN.replace('AND f.done_at <= ?1', '')} WHERE f.id IS NULL"
         " AND substr(CAST(d.id AS TEXT), 1, ?) = ? GROUP BY d.id ORDER BY d.id DESC LIMIT ?",
         (len(prefix), prefix, limit))]
