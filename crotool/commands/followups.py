@@ -65,7 +65,7 @@ def followups_list(
         row_style=lambda r: STATUS_STYLE.get(r["status"]),
         empty="no follow-ups"))
     if fail_on_overdue and late:
-        message(f"{late} follow-ups overdue as of {moment}")
+        message(f"{late} follow-up{'s' if late != 1 else ''} overdue as of {moment}")
         raise typer.Exit(3)
 
 
