@@ -228,3 +228,28 @@ def test_open_followups_are_an_indexed_anti_join(seeded: Path):
     assert "USING INDEX duties_category_at" in plan, plan
     assert "SCAN d" not in plan and "SCAN duties" not in plan, plan
     assert "SEARCH f USING INDEX sqlite_autoindex_followups_1" in plan, plan
+
+
+def test_roles_rules_and_done_followups_import_and_reimport_changes_nothing(cli, seeded,
+                                                                            tmp_path):
+    files = {
+        "roles": "id,name,source\nmentoring,Informal counselor/mentor,NASRO triad\n",
+        "followup_rules": "category,id,name,within_hours,source\n"
+                          "traffic-safety,debrief,Debrief the school,24,District practice\n",
+        "followups": "officer,school,category,at,rule,done_at\n"
+                     "0417,juanita-hs,traffic-safety,2023-09-12T07:40:00,debrief,"
+                     "2023-09-13T08:00\n",
+    }
+    for table, text in files.items():
+        path = tmp_path / f"{table}.csv"
+        path.write_text(text)
+        result = cli("import", table, path)
+        assert result.exit_code == 0, result.stderr
+        assert "1 new" in result.stderr
+    before = dump(seeded, data_only=True)
+    for table in files:
+        again = cli("import", table, tmp_path / f"{table}.csv")
+        assert again.exit_code == 0 and "nothing changed" in again.stderr
+    assert dump(seeded, data_only=True) == before
+    [row] = [r for r in listed(cli, "--as-of", "2023-10-01") if r["rule"] == "debrief"]
+    assert (row["due"], row["status"]) == ("2023-09-13T07:40:00", "late")
