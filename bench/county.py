@@ -28,6 +28,10 @@ CATEGORIES = (
     "policy-compliance",
 )
 REQUESTED = {"threat-assessment", "safety-assessment", "educational-support", "safety-training"}
+ROLES = ("law-enforcement", "positive-school-climate", "crime-prevention", "education")
+# Follow-up rules like the seed's (category, id, within_hours).
+RULES = (("cps-investigation", "cps-report", 48), ("collision-response", "collision-report", 96),
+         ("no-trespass-service", "appeal-window", 720))
 
 
 def years(n: int, last_start: int = 2025) -> list[tuple[str, str, str]]:
@@ -108,14 +112,27 @@ def build(path: Path, *, patterns: int = 100, agencies: int = 12, per_pattern: i
                          " start, end) VALUES (?, ?, ?, ?, ?, ?)", assignments)
         conn.executemany("INSERT INTO leaves (officer, start, end, reason) VALUES (?, ?, ?, ?)",
                          leaves)
-        conn.executemany("INSERT INTO duty_categories (id, name, requires_request) VALUES"
-                         " (?, ?, ?)", [(c, c.replace("-", " ").title(), int(c in REQUESTED))
-                                        for c in CATEGORIES])
+        conn.executemany("INSERT INTO roles (id, name) VALUES (?, ?)",
+                         [(r, r.replace("-", " ").title()) for r in ROLES])
+        conn.executemany("INSERT INTO duty_categories (id, name, requires_request, role) VALUES"
+                         " (?, ?, ?, ?)", [(c, c.replace("-", " ").title(), int(c in REQUESTED),
+                                            ROLES[i % len(ROLES)])
+                                           for i, c in enumerate(CATEGORIES)])
+        conn.executemany("INSERT INTO followup_rules (category, id, name, within_hours) VALUES"
+                         " (?, ?, ?, ?)", [(c, r, r.replace("-", " "), h) for c, r, h in RULES])
         conn.executemany("INSERT INTO duties (officer, school, category, at, minutes,"
                          " requested_by, reference) VALUES (?, ?, ?, ?, ?, ?, ?)",
                          duty_rows(rnd, duties, badges, [s[0] for s in schools], ys))
         if incidents:
             _annual_rows(conn, rnd, incidents, ys[-1], schools, agency_ids, assignments)
+        # Most follow-ups done (some late), one duty in a hundred still open: what a
+        # district's years of records look like.
+        conn.execute("""INSERT INTO followups (officer, school, category, at, rule, done_at)
+            SELECT d.officer, d.school, d.category, d.at, r.id,
+                   strftime('%Y-%m-%dT%H:%M:%S', d.at,
+                            '+' || ((d.id * 7) % (r.within_hours + 12)) || ' hours')
+            FROM followup_rules r JOIN duties d ON d.category = r.category
+            WHERE d.id % 100 != 0""")
     conn.close()
     return {"years": [y[0] for y in ys], "pairs": len(pairs), "schools": len(schools),
             "officers": officers, "assignments": len(assignments), "leaves": len(leaves),

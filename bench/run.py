@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +127,7 @@ def main() -> int:
     ap.add_argument("--incidents", type=int, default=10_000,
                     help="incidents in the county of the annual-report figure")
     ap.add_argument("--only", default="",
-                    help="startup,seed,gaps,coverage,duties,import,annual")
+                    help="startup,seed,gaps,coverage,duties,followups,presence,annual,import")
     ap.add_argument("--keep", type=Path, help="build the data here and keep it")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
@@ -149,7 +150,7 @@ def main() -> int:
         run([crotool, "--db", str(seed_db), "load"], env)
     county_db = work / "county.db"
     year_db = work / "county-1y.db"
-    if wanted("gaps") or wanted("coverage") or wanted("duties"):
+    if any(wanted(n) for n in ("gaps", "coverage", "duties", "followups", "presence")):
         if not county_db.exists():
             log(f"building the county ({args.duties:,} duties)...")
             info = county.build(county_db, duties=args.duties)
@@ -217,6 +218,47 @@ def main() -> int:
                          lambda: run(su(annual_db), env), args.repeat)
         figures.append(Figure(f"`crotool report annual -f json` (county, {args.incidents:,} "
                               "incidents)", a, b, "`sqlite-utils query DB 'select 1'`", 2.0))
+    if wanted("followups") or wanted("presence"):
+        from crotool import followups, presence
+
+        last_id, last_start, last_end = county.years(10)[-1]
+    if wanted("followups"):
+        log("open follow-ups on the county")
+        as_of = f"{last_end}T23:59:59"
+        # The SELECT crotool runs, with its one parameter written in: the shell does the same
+        # work, so the ratio is what crotool adds (start-up, rows to JSON).
+        sql = followups.list_sql(open_only=True).replace("?1", f"'{as_of}'") + ";"
+        a, b = alternate(lambda: run([crotool, "--db", str(county_db), "followups", "list",
+                                      "--open", "--as-of", as_of, "-f", "json"], env),
+                         lambda: run([sqlite3, "-json", str(county_db), sql], env), args.repeat)
+        figures.append(Figure(f"`crotool followups list --open -f json` ({args.duties:,} duties)",
+                              a, b, "`sqlite3` shell, the same SELECT", 1.0))
+        # The SELECT a person would write for the same rows (duties joined to their rules):
+        # SQLite then walks duties_at_minutes over every duty up to as_of.
+        due = ("strftime('%Y-%m-%dT%H:%M:%S', d.at, '+' || r.within_hours || ' hours')")
+        natural = (
+            f"SELECT d.id AS duty, d.at, d.officer, d.school, d.category, r.id AS rule, r.name,"
+            f" {due} AS due, f.done_at, CASE WHEN {due} < '{as_of}' THEN 'overdue' ELSE 'open'"
+            " END AS status FROM duties d JOIN followup_rules r ON r.category = d.category"
+            " LEFT JOIN followups f ON f.officer = d.officer AND f.school = d.school"
+            " AND f.category = d.category AND f.at = d.at AND f.rule = r.id"
+            f" AND f.done_at <= '{as_of}' WHERE d.at <= '{as_of}' AND f.id IS NULL"
+            " ORDER BY due, d.id, r.id;")
+        c = [run([sqlite3, "-json", str(county_db), natural], env) for _ in range(args.repeat)]
+        figures.append(Figure(f"`crotool followups list --open -f json` ({args.duties:,} duties)",
+                              a, c, "`sqlite3` shell, the natural SELECT (duties JOIN rules)",
+                              1.0))
+    if wanted("presence"):
+        log("presence on the county")
+        day = (date.fromisoformat(last_end) + timedelta(days=1)).isoformat()
+        sql = presence.sql().replace("?1", f"'{last_start}'").replace("?2", f"'{day}'") \
+            .replace("?3", f"'{last_end}'").replace("?4", "30") + ";"
+        a, b = alternate(lambda: run([crotool, "--db", str(county_db), "report", "presence",
+                                      "--year", last_id, "--as-of", last_end, "-f", "json"],
+                                     env),
+                         lambda: run([sqlite3, "-json", str(county_db), sql], env), args.repeat)
+        figures.append(Figure(f"`crotool report presence -f json` ({args.duties:,} duties)",
+                              a, b, "`sqlite3` shell, the same SELECT", 1.0))
     if wanted("import"):
         empty_county = work / "county-empty.db"
         if not empty_county.exists():

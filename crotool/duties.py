@@ -59,7 +59,7 @@ OUT_OF_PATTERN_SQL = """NOT EXISTS (
            OR a.feeder_pattern IN (SELECT j.value FROM json_each(s.also_feeds) j)))"""
 
 LIST_COLUMNS = ("id", "at", "officer", "school", "category", "minutes", "requested_by",
-                "reference", "out_of_pattern")
+                "reference", "out_of_pattern", "open_followups")
 
 
 def _check(conn: sqlite3.Connection, section: Section, values: dict[str, Any], subject: str
@@ -83,6 +83,7 @@ class Logged:
     assessment: int | None = None
     school_year: str | None = None  # the year that contains the duty's day, if any
     warning: str | None = None  # the stale-year warning, when --at fell back to now
+    followups: tuple[dict[str, Any], ...] = ()  # what it opens: rule, name, source, due
 
 
 def assessment_categories(conn: sqlite3.Connection) -> list[str]:
@@ -149,6 +150,9 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
             " WHERE d.id = ?", (duty_id,)).fetchone()[0])
         school_row = conn.execute("SELECT feeder_pattern, also_feeds FROM schools WHERE id = ?",
                                   (values["school"],)).fetchone()
+        from crotool.followups import opened_by
+
+        opened = tuple(opened_by(conn, duty_id))
     patterns = (school_row["feeder_pattern"], *json.loads(school_row["also_feeds"]))
     day = date.fromisoformat(values["at"][:10])
     year = years.year_of(conn, day)
@@ -159,7 +163,7 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
         if every:
             warning = years.stale_warning(every, years.current_year(conn, day).year, day)
     return Logged(duty_id, values, out, patterns, target["id"] if target is not None else None,
-                  year.id if year else None, warning)
+                  year.id if year else None, warning, opened)
 
 
 def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
@@ -181,8 +185,11 @@ def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = 
     params = where.params
     base = "FROM duties d JOIN schools s ON s.id = d.school" + where.sql
     total = conn.execute("SELECT count(*) " + base, params).fetchone()[0]
-    cols = ", ".join(f"d.{c}" for c in LIST_COLUMNS[:-1])
-    select = f"SELECT {cols}, {OUT_OF_PATTERN_SQL} AS out_of_pattern"
+    from crotool.followups import OPEN_FOR_DUTY_SQL
+
+    cols = ", ".join(f"d.{c}" for c in LIST_COLUMNS[:-2])
+    select = (f"SELECT {cols}, {OUT_OF_PATTERN_SQL} AS out_of_pattern,"
+              f" {OPEN_FOR_DUTY_SQL} AS open_followups")
     if include_notes:
         select += ", d.notes"
     if limit is None:
@@ -196,6 +203,7 @@ def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = 
     for r in conn.execute(sql, args):
         row = dict(r)
         row["out_of_pattern"] = bool(row["out_of_pattern"])
+        row["open_followups"] = json.loads(row["open_followups"])
         rows.append(row)
     return rows, total
 

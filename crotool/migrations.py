@@ -325,11 +325,68 @@ def m004_incidents_complaints_schedules(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
+_AT = ("{c} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]'")
+
+
+def m005_followups_roles(conn: sqlite3.Connection) -> None:
+    """Roles, follow-up rules and done follow-ups (SPEC §4.7).
+
+    - `roles`, and `duty_categories.role` (nullable: a category need not have one).
+    - `followup_rules` keyed (category, id): a duty of the category has one follow-up per rule,
+      due `within_hours` (1 to 8,760) after its `at`.
+    - `followups` holds only the DONE follow-ups, keyed by the duty's natural key and the rule
+      (so seed documents and imports name the duty as they name it everywhere else). An open
+      follow-up is a duty x rule pair with no row here: `followups list --open` is an anti-join,
+      one range scan of duties_category_at per rule and one probe of this table's key per duty,
+      and logging a duty writes nothing extra. Both references are composite foreign keys onto
+      the parents' UNIQUE keys.
+    - duties_school_at_minutes(school, at, minutes) already serves `report presence` (count and
+      max(at) per school over a range, from the index alone): no new duty index.
+    """
+    statements = [
+        """CREATE TABLE roles (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            source TEXT
+        )""",
+        "ALTER TABLE duty_categories ADD COLUMN role TEXT"
+        " REFERENCES roles(id) DEFERRABLE INITIALLY DEFERRED",
+        """CREATE TABLE followup_rules (
+            category TEXT NOT NULL
+                REFERENCES duty_categories(id) DEFERRABLE INITIALLY DEFERRED,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            within_hours INTEGER NOT NULL CHECK (within_hours BETWEEN 1 AND 8760),
+            source TEXT,
+            PRIMARY KEY (category, id)
+        )""",
+        f"""CREATE TABLE followups (
+            id INTEGER PRIMARY KEY,
+            officer TEXT NOT NULL,
+            school TEXT NOT NULL,
+            category TEXT NOT NULL,
+            at TEXT NOT NULL CHECK ({_AT.format(c='at')}),
+            rule TEXT NOT NULL,
+            done_at TEXT NOT NULL CHECK ({_AT.format(c='done_at')}),
+            UNIQUE (officer, school, category, at, rule),
+            FOREIGN KEY (officer, school, category, at)
+                REFERENCES duties(officer, school, category, at) DEFERRABLE INITIALLY DEFERRED,
+            FOREIGN KEY (category, rule)
+                REFERENCES followup_rules(category, id) DEFERRABLE INITIALLY DEFERRED
+        )""",
+        # A rule's update or delete looks its done follow-ups up by these columns (FK check).
+        "CREATE INDEX followups_rule ON followups(category, rule)",
+    ]
+    for sql in statements:
+        conn.execute(sql)
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_duty_report_indexes,
     m003_school_days,
     m004_incidents_complaints_schedules,
+    m005_followups_roles,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

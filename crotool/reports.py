@@ -19,6 +19,14 @@ against the sqlite3 shell on a million duties; `tests/test_report_duties.py` ass
   duties this is 3x faster than `GROUP BY substr(at, 1, 7)`, which computes the key for each
   row and sorts them all in a temporary b-tree to group ten months.
 
+- `role`: every role, zeros included (roles LEFT JOIN their categories LEFT JOIN duties: one
+  range scan of duties_category_at per category, as for `category`), and a last row with
+  `role` null ("no role") when some category has none, so the role totals add up to the
+  category totals.
+
+`--officer` and `--pattern` narrow every key to the duties of that officer, or at schools of
+that pattern (split feeders included, as in `duty list`); the key still groups as above.
+
 Rows are plain dicts: the key column named as the `--by` value, `name` where the key has one,
 `count` and `minutes` (duties logged without minutes count, and add nothing to minutes).
 Ordered by minutes, most first, then count and key, except months, which are in time order.
@@ -29,9 +37,11 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from crotool import queries
 from crotool.years import Range
 
-BY = ("category", "pattern", "school", "officer", "month")
+BY = ("category", "pattern", "school", "officer", "month", "role")
+NO_ROLE = "(no role)"  # the name of the row of duties whose category has no role
 # Each report's columns, in its SELECT's order: CSV and Markdown keep their header when no
 # row comes back.
 COLUMNS = {
@@ -40,6 +50,7 @@ COLUMNS = {
     "school": ("school", "name", "pattern", "count", "minutes"),
     "officer": ("officer", "name", "agency", "count", "minutes"),
     "month": ("month", "count", "minutes"),
+    "role": ("role", "name", "count", "minutes"),
 }
 
 _ORDER = " ORDER BY minutes DESC, count DESC, 1"
@@ -51,7 +62,7 @@ _SQL = {
                coalesce(sum(d.minutes), 0) AS minutes
         FROM duty_categories c
         LEFT JOIN duties d
-               ON d.category = c.id AND d.at >= ? AND d.at < ?
+               ON d.category = c.id AND d.at >= ? AND d.at < ? {f}
         GROUP BY c.id""" + _ORDER,
     "pattern": """
         SELECT p.id AS pattern, p.name AS name, count(d.id) AS count,
@@ -59,20 +70,20 @@ _SQL = {
         FROM feeder_patterns p
         LEFT JOIN schools s ON s.feeder_pattern = p.id
         LEFT JOIN duties d
-               ON d.school = s.id AND d.at >= ? AND d.at < ?
+               ON d.school = s.id AND d.at >= ? AND d.at < ? {f}
         GROUP BY p.id""" + _ORDER,
     "school": """
         SELECT s.id AS school, s.name AS name, s.feeder_pattern AS pattern,
                count(d.id) AS count, coalesce(sum(d.minutes), 0) AS minutes
         FROM schools s
-        LEFT JOIN duties d ON d.school = s.id AND d.at >= ? AND d.at < ?
+        LEFT JOIN duties d ON d.school = s.id AND d.at >= ? AND d.at < ? {f}
         GROUP BY s.id
         HAVING count(d.id) > 0""" + _ORDER,
     "officer": """
         SELECT o.badge AS officer, o.name AS name, o.agency AS agency,
                count(d.id) AS count, coalesce(sum(d.minutes), 0) AS minutes
         FROM officers o
-        LEFT JOIN duties d ON d.officer = o.badge AND d.at >= ? AND d.at < ?
+        LEFT JOIN duties d ON d.officer = o.badge AND d.at >= ? AND d.at < ? {f}
         GROUP BY o.badge
         HAVING count(d.id) > 0""" + _ORDER,
     "month": """
@@ -86,12 +97,53 @@ _SQL = {
         )
         SELECT m.month AS month,
                (SELECT count(*) FROM duties d
-                WHERE d.at >= m.lo AND d.at < m.hi) AS count,
+                WHERE d.at >= m.lo AND d.at < m.hi {f}) AS count,
                (SELECT coalesce(sum(d.minutes), 0) FROM duties d
-                WHERE d.at >= m.lo AND d.at < m.hi) AS minutes
+                WHERE d.at >= m.lo AND d.at < m.hi {f}) AS minutes
         FROM months m
         ORDER BY m.month""",
+    # The role rows, then one for the categories without a role (only when there are any:
+    # GROUP BY over no rows yields no row). ?1, ?2 bind twice: numbered.
+    "role": """
+        SELECT ro.id AS role, ro.name AS name, count(d.id) AS count,
+               coalesce(sum(d.minutes), 0) AS minutes
+        FROM roles ro
+        LEFT JOIN duty_categories c ON c.role = ro.id
+        LEFT JOIN duties d ON d.category = c.id AND d.at >= ?1 AND d.at < ?2 {f}
+        GROUP BY ro.id
+        UNION ALL
+        SELECT NULL, '""" + NO_ROLE + """', count(d.id), coalesce(sum(d.minutes), 0)
+        FROM duty_categories c
+        LEFT JOIN duties d ON d.category = c.id AND d.at >= ?1 AND d.at < ?2 {f}
+        WHERE c.role IS NULL
+        GROUP BY c.role""" + _ORDER,
 }
+# Parameters the range takes in each query; filters bind after them (numbered, so a filter
+# that appears twice, in the month subqueries or the role union, binds once).
+_RANGE_PARAMS = {"month": 4}
+
+# A duty at a school of pattern ?N (its feeder_pattern or one of its also_feeds).
+_PATTERN_FILTER = ("AND d.school IN (SELECT fs.id FROM schools fs WHERE fs.feeder_pattern = ?{n}"
+                   " OR EXISTS (SELECT 1 FROM json_each(fs.also_feeds) fj WHERE fj.value = ?{n}))")
+
+
+def _filters(by: str, officer: str | None, pattern: str | None) -> tuple[str, list[str]]:
+    """The SQL (numbered parameters after the range's) and values of --officer/--pattern."""
+    n = _RANGE_PARAMS.get(by, 2)
+    sql, params = [], []
+    if officer is not None:
+        n += 1
+        sql.append(f"AND d.officer = ?{n}")
+        params.append(officer)
+    if pattern is not None:
+        n += 1
+        sql.append(_PATTERN_FILTER.format(n=n))
+        params.append(pattern)
+    return " ".join(sql), params
+
+
+def report_sql(by: str, officer: str | None = None, pattern: str | None = None) -> str:
+    return _SQL[by].replace("{f}", _filters(by, officer, pattern)[0])
 
 
 def _month_bounds(conn: sqlite3.Connection, span: Range) -> tuple[str, str] | None:
@@ -108,10 +160,16 @@ def _month_bounds(conn: sqlite3.Connection, span: Range) -> tuple[str, str] | No
     return first, last
 
 
-def duty_report(conn: sqlite3.Connection, by: str, span: Range) -> list[dict[str, Any]]:
-    """Counts and minutes of the duties in `span`, per `by` key (one of BY)."""
+def duty_report(conn: sqlite3.Connection, by: str, span: Range, *, officer: str | None = None,
+                pattern: str | None = None) -> list[dict[str, Any]]:
+    """Counts and minutes of the duties in `span`, per `by` key (one of BY), of one officer
+    and/or at the schools of one pattern when given."""
     if by not in BY:
         raise ValueError(f"unknown report key {by!r}")
+    if officer is not None:
+        queries.require(conn, "officers", officer, "--officer")
+    if pattern is not None:
+        queries.require(conn, "feeder_patterns", pattern, "--pattern")
     if by == "month":
         bounds = _month_bounds(conn, span)
         if bounds is None:
@@ -119,10 +177,18 @@ def duty_report(conn: sqlite3.Connection, by: str, span: Range) -> list[dict[str
         params: tuple[str, ...] = (span.lo, span.hi, *bounds)
     else:
         params = (span.lo, span.hi)
-    return [dict(r) for r in conn.execute(_SQL[by], params)]
+    extra = _filters(by, officer, pattern)[1]
+    return [dict(r) for r in conn.execute(report_sql(by, officer, pattern), (*params, *extra))]
 
 
 def explain(conn: sqlite3.Connection, by: str, span: Range) -> list[str]:
     """SQLite's query plan for a report (what tests and the benchmark check)."""
     params = (span.lo, span.hi, "2000-01", "2000-01") if by == "month" else (span.lo, span.hi)
-    return [r["detail"] for r in conn.execute("EXPLAIN QUERY PLAN " + _SQL[by], params)]
+    return [r["detail"] for r in conn.execute("EXPLAIN QUERY PLAN " + report_sql(by), params)]
+
+
+def bars(rows: list[dict[str, Any]], key: str) -> list[tuple[str, int]]:
+    """(label, value) points for a bar chart of a duty report: the key's name where it has
+    one (a role's, a category's), and minutes, or counts when no row has minutes."""
+    measure = "minutes" if any(r["minutes"] for r in rows) else "count"
+    return [(str(r.get("name") or r[key]), r[measure]) for r in rows]

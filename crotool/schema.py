@@ -28,6 +28,11 @@ COMPLAINT_ABOUT = ("job_duties", "student_interaction")
 COMPLAINT_FILED_WITH = ("school", "agency")
 COMPLAINT_STATUSES = ("open", "closed")
 INCIDENT_FLAGS = ("discipline", "use_of_force", "arrest")
+# A follow-up's state at a moment (`followups list --as-of`): not done and not yet due, not
+# done past its due time, done by its due time, done after it.
+FOLLOWUP_STATUSES = ("open", "overdue", "done", "late")
+# A follow-up rule's clock: at least an hour, at most a year (8,760 hours).
+MAX_WITHIN_HOURS = 8760
 
 # Kinds of value. "slug": [a-z0-9] words joined by single hyphens; "code": a badge-like token
 # (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24; "halves": a number in steps
@@ -199,6 +204,19 @@ SECTIONS: dict[str, Section] = {
             label="assignment",
             importable=True,
         ),
+        # The parts of an officer's role that duty categories count under (`report duties
+        # --by role`); the seed's come from the district's policy, with their source.
+        Section(
+            "roles",
+            key=("id",),
+            fields=(
+                _f("id", "slug", required=True),
+                _f("name", required=True),
+                _f("source"),
+            ),
+            label="role",
+            importable=True,
+        ),
         Section(
             "duty_categories",
             key=("id",),
@@ -207,8 +225,24 @@ SECTIONS: dict[str, Section] = {
                 _f("name", required=True),
                 _f("description"),
                 _f("requires_request", "bool", default_from="false"),
+                _f("role", "slug", ref="roles"),
             ),
             label="duty category",
+        ),
+        # A clock a duty of `category` starts: one follow-up per duty, due `within_hours`
+        # after the duty's `at` (a CPS report within 48 hours, with the law as `source`).
+        Section(
+            "followup_rules",
+            key=("category", "id"),
+            fields=(
+                _f("category", "slug", required=True, ref="duty_categories"),
+                _f("id", "slug", required=True),
+                _f("name", required=True),
+                _f("within_hours", "int", required=True, minimum=1, maximum=MAX_WITHIN_HOURS),
+                _f("source"),
+            ),
+            label="follow-up rule",
+            importable=True,
         ),
         Section(
             "duties",
@@ -226,6 +260,23 @@ SECTIONS: dict[str, Section] = {
             label="duty",
             importable=True,
             private=frozenset({"notes"}),
+        ),
+        # A done follow-up: the duty (by its key, so a seed document or an import can name
+        # it), the rule, and when it was done. Open follow-ups are not stored: every duty of a
+        # category with rules has them until a row here says otherwise.
+        Section(
+            "followups",
+            key=("officer", "school", "category", "at", "rule"),
+            fields=(
+                _f("officer", "code", required=True, max_length=32),
+                _f("school", "slug", required=True),
+                _f("category", "slug", required=True),
+                _f("at", "datetime", required=True),
+                _f("rule", "slug", required=True),
+                _f("done_at", "datetime", required=True),
+            ),
+            label="follow-up",
+            importable=True,
         ),
         Section(
             "assessments",

@@ -262,6 +262,9 @@ class Checker:
         self._closure_spans: dict[str, dict[str, str]] | None = None
         self._categories: dict[str, set[str]] | None = None
         self.incoming_students: set[str] = set()  # incidents that the input gives students for
+        # Follow-ups name composite keys: the incoming duties and rules they may refer to.
+        self.incoming_duties: set[tuple] = set()
+        self.incoming_rules: dict[str, set[str]] = {}
 
     # -- what exists ---------------------------------------------------------
     def stored_keys(self, section_name: str) -> set[str]:
@@ -334,6 +337,11 @@ class Checker:
                 known.setdefault(r["kind"], set()).add(r["id"])
         if section.name == "incident_students":
             self.incoming_students.update(r["incident"] for r in records)
+        if section.name == "duties":
+            self.incoming_duties.update(tuple(r.get(k) for k in section.key) for r in records)
+        if section.name == "followup_rules":
+            for r in records:
+                self.incoming_rules.setdefault(r["category"], set()).add(r["id"])
         if section.name == "duty_categories":
             rr = self.requires_request()
             for r in records:
@@ -438,6 +446,8 @@ class Checker:
                 # stored duty's; only a new duty, or one that clears it, is refused.
                 add(Problem(record.where("category"), f"{label}: category '{category}' is done "
                             "only on request: give requested_by (who asked for it)"))
+        if name == "followups":
+            self._followup_rules(record, values, label)
 
     def _year_rules(self, record: Record, values: dict, label: str | _LazyLabel) -> None:
         """A year's id names its start's year; it ends after it starts, within 400 days, and
@@ -489,6 +499,41 @@ class Checker:
                 add(Problem(record.where("start"), f"{label}: {start} to {end} overlaps the "
                             f"closure {lo} to {hi} of {year_id}"))
         seen[start] = end
+    def rules_of(self, category: str) -> set[str]:
+        """The follow-up rule ids of a category: stored and in this input."""
+        stored = {r[0] for r in self.conn.execute(
+            "SELECT id FROM followup_rules WHERE category = ?", (category,))}
+        return stored | self.incoming_rules.get(category, set())
+
+    def _followup_rules(self, record: Record, values: dict, label: Any) -> None:
+        """A done follow-up names a duty that exists, a rule of that duty's category, and a
+        done_at no earlier than the duty itself."""
+        add = self.problems.append
+        key = tuple(values.get(k) for k in ("officer", "school", "category", "at"))
+        if None in key:
+            return  # a missing key field is already reported
+        officer, school, category, at = key
+        stored = self.conn.execute(
+            "SELECT 1 FROM duties WHERE officer = ? AND school = ? AND category = ? AND at = ?",
+            key).fetchone()
+        if stored is None and key not in self.incoming_duties:
+            add(Problem(record.where("at"), f"{label}: no duty of officer {officer} at {school}, "
+                        f"{category}, {at} is stored or in this input (a follow-up names its "
+                        "duty by officer, school, category and at)"))
+            return
+        rule = values.get("rule")
+        rules = self.rules_of(str(category))
+        if rule is not None and rule not in rules:
+            known = (f"its rules: {', '.join(sorted(rules))}" if rules else
+                     "it has no follow-up rules (add them under followup_rules)")
+            close = did_you_mean(rule, rules)
+            hint = f" (did you mean '{close}'?)" if close else ""
+            add(Problem(record.where("rule"), f"{label}.rule: duty category '{category}' has no "
+                        f"follow-up rule '{rule}'{hint}; {known}"))
+        done_at = values.get("done_at")
+        if done_at is not None and done_at < at:
+            add(Problem(record.where("done_at"), f"{label}.done_at: {done_at} is before the duty "
+                        f"itself ({at})"))
 
     def _stored_requested_by(self, values: dict) -> bool:
         row = self.conn.execute(

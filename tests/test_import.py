@@ -41,8 +41,12 @@ def problem_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("crotool: ")][:-1]
 
 
+# Imported (good and bad files) by their own module's tests: tests/test_followups.py.
+COVERED_ELSEWHERE = {"roles", "followup_rules", "followups"}
+
+
 def test_every_importable_table_is_covered():
-    assert set(TABLES) | set(INCIDENT_TABLES) == set(IMPORTABLE)
+    assert set(TABLES) | set(INCIDENT_TABLES) | COVERED_ELSEWHERE == set(IMPORTABLE)
 
 
 # ---------------------------------------------------------------- good files

@@ -21,7 +21,14 @@ from crotool.seed import bundled_seed, load_files
 
 YEAR_START, YEAR_END = "2023-09-05", "2024-06-21"
 
-# On top of the seed's seven duties (all in 2023-24).
+# The numbers below were worked out by hand on the seed's first seven duties (all in 2023-24),
+# identified here by officer and time; the seed's later duties (the follow-up and presence
+# story of SPEC 4.7) are removed from this module's database so those numbers stay true.
+SEED_SEVEN = [("0417", "2023-09-12T07:40:00"), ("3045", "2023-10-11T09:00:00"),
+              ("1182", "2023-10-03T10:15:00"), ("1182", "2023-11-08T08:30:00"),
+              ("2291", "2023-11-14T15:05:00"), ("2307", "2024-02-06T13:30:00"),
+              ("3112", "2024-03-19T11:00:00")]
+# On top of those seven.
 EXTRA_DUTIES = [  # officer, school, category, at, minutes
     ("0417", "juanita-hs", "emergency-response", "2023-09-05T00:00:00", 15),  # the year's start
     ("0417", "juanita-hs", "emergency-response", "2024-06-21T23:59:59", 25),  # the year's end
@@ -48,7 +55,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     extra.write_text(EXTRA)
     path = folder / "logged.db"
     conn = db.connect(path)
-    load_files(conn, [(bundled_seed(), "bundled seed"), (extra, "extra.yaml")])
+    load_files(conn, [(bundled_seed(), "bundled seed")])
+    with db.transaction(conn):
+        conn.execute("DELETE FROM followups")
+        conn.execute("CREATE TEMP TABLE seven (officer TEXT, at TEXT)")
+        conn.executemany("INSERT INTO seven VALUES (?, ?)", SEED_SEVEN)
+        conn.execute("DELETE FROM duties WHERE (officer, at) NOT IN (SELECT * FROM seven)")
+    load_files(conn, [(extra, "extra.yaml")])
     assert conn.execute("SELECT count(*) FROM duties").fetchone()[0] == 7 + len(EXTRA_DUTIES)
     db.checkpoint(conn)
     conn.close()
@@ -72,7 +85,10 @@ def expected(path: Path, by: str, first: str = YEAR_START, last: str = YEAR_END)
     conn = db.connect(path)
     duties = [dict(r) for r in conn.execute("SELECT * FROM duties")]
     school_pattern = dict(conn.execute("SELECT id, feeder_pattern FROM schools").fetchall())
+    role_of = dict(conn.execute("SELECT id, role FROM duty_categories").fetchall())
     keys = {
+        "role": [r[0] for r in conn.execute("SELECT id FROM roles")]
+        + ([None] if None in role_of.values() else []),
         "category": [r[0] for r in conn.execute("SELECT id FROM duty_categories")],
         "pattern": [r[0] for r in conn.execute("SELECT id FROM feeder_patterns")],
         "month": [m for m in MONTHS if first[:7] <= m <= last[:7]],
@@ -84,14 +100,15 @@ def expected(path: Path, by: str, first: str = YEAR_START, last: str = YEAR_END)
     for d in duties:
         if not first <= d["at"][:10] <= last:
             continue
-        key = {"category": d["category"], "pattern": school_pattern[d["school"]],
+        key = {"role": role_of[d["category"]],
+               "category": d["category"], "pattern": school_pattern[d["school"]],
                "school": d["school"], "officer": d["officer"], "month": d["at"][:7]}[by]
         count[key] += 1
         minutes[key] += d["minutes"] or 0
     rows = [{by: k, "count": count[k], "minutes": minutes[k]}
-            for k in sorted(set(keys) | set(count))]
+            for k in sorted(set(keys) | set(count), key=lambda k: (k is None, k or ""))]
     if by != "month":
-        rows.sort(key=lambda r: (-r["minutes"], -r["count"], r[by]))
+        rows.sort(key=lambda r: (-r["minutes"], -r["count"], r[by] is None, r[by] or ""))
     return rows
 
 

@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import SEED, SEED_RECORDS, TODAY, crotool_exe, run_installed
+from conftest import SEED, SEED_DUTIES, SEED_RECORDS, TODAY, crotool_exe, run_installed
 
 ANSI = re.compile(r"\x1b\[|\x1b\]|\x1b[()][0-9A-Za-z]")
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
@@ -42,6 +42,9 @@ LISTINGS = [
     ("report", "coverage"),
     ("report", "duties"),
     ("report", "connectors"),
+    ("report", "presence"),
+    ("report", "duties", "--by", "role"),
+    ("followups", "list"),
     ("audit",),
     ("db", "info"),
     ("db", "check"),
@@ -363,7 +366,7 @@ def test_gaps_order_kind_breaks_ties(cli, seeded_copy):
         assert kinds == sorted(kinds) or kinds == sorted(kinds, key=KIND_ORDER.index)
 
 
-@pytest.mark.parametrize("by", ["category", "pattern", "school", "officer", "month"])
+@pytest.mark.parametrize("by", ["category", "pattern", "school", "officer", "month", "role"])
 def test_report_duties_by_key_json(cli, seeded_copy, by):
     """Report duties --by K rows carry the key column named K, count and minutes."""
     rows = json_rows(ok(cli("report", "duties", "--by", by, "-f", "json")))
@@ -371,19 +374,20 @@ def test_report_duties_by_key_json(cli, seeded_copy, by):
     for row in rows:
         assert {by, "count", "minutes"} <= set(row), row
         assert isinstance(row["count"], int) and isinstance(row["minutes"], int)
-    assert sum(r["count"] for r in rows) == 7  # the seed's 7 duties, all in 2023-24
     duties = json_rows(ok(cli("duty", "list", "-f", "json")))
+    assert sum(r["count"] for r in rows) == len(duties)  # the seed's, all in 2023-24
     assert sum(r["minutes"] for r in rows) == sum(d["minutes"] or 0 for d in duties)
     if by == "month":
         assert all(re.match(r"^\d{4}-\d{2}$", r["month"]) for r in rows)
 
 
-@pytest.mark.parametrize("by", ["category", "pattern", "school", "officer", "month"])
+@pytest.mark.parametrize("by", ["category", "pattern", "school", "officer", "month", "role"])
 def test_report_duties_by_key_csv(cli, seeded_copy, by):
     """The same key column in CSV."""
     header, rows = csv_rows(ok(cli("report", "duties", "--by", by, "-f", "csv")))
     assert {by, "count", "minutes"} <= set(header)
-    assert sum(int(r["count"]) for r in rows) == 7
+    assert sum(int(r["count"]) for r in rows) == len(json_rows(ok(cli("duty", "list", "-f",
+                                                                       "json"))))
 
 
 def test_report_coverage_json_shape(cli, seeded_copy):
@@ -443,7 +447,8 @@ def test_empty_listings_are_empty_arrays(cli):
             continue
         r = cli(*command, "-f", "json")
         if command in (("gaps",), ("report", "coverage"), ("report", "duties"),
-                       ("duty", "list")):
+                       ("duty", "list"), ("report", "presence"),
+                       ("report", "duties", "--by", "role")):
             # no school year at all: these may refuse (there is no current year)
             assert r.exit_code in (0, 1), r.stderr
             if r.exit_code == 1:
@@ -938,7 +943,7 @@ def test_current_year_rule(cli, seeded_copy, tmp_path, today, expected):
     assert cov and {c["school_year"] for c in cov} == {expected}
     duties = json_rows(ok(cli("report", "duties", "-f", "json", env=env)))
     listed = json_rows(ok(cli("duty", "list", "-f", "json", env=env)))
-    n = 7 if expected == "2023-24" else 0
+    n = SEED_DUTIES if expected == "2023-24" else 0
     assert sum(d["count"] for d in duties) == n
     assert len(listed) == n
 
@@ -1002,7 +1007,8 @@ def test_listings_unfiltered_return_every_record(cli, seeded_copy):
     """Every record unless a filter narrows it (no silent limit)."""
     counts = {("agencies", "list"): 4, ("patterns", "list"): 4, ("schools", "list"): 55,
               ("officers", "list"): 9, ("assignments", "list"): 7,
-              ("categories", "list"): 13, ("duty", "list"): 7, ("assessments", "list"): 2,
+              ("categories", "list"): 13, ("duty", "list"): SEED_DUTIES,
+              ("assessments", "list"): 2,
               ("connectors", "list"): 8, ("engagements", "list"): 10}
     for command, n in counts.items():
         assert len(json_rows(ok(cli(*command, "-f", "json")))) == n, command
@@ -1018,7 +1024,7 @@ def test_duty_list_no_silent_limit_and_oldest_first(cli, seeded_copy, tmp_path):
     f.write_text("\n".join(lines) + "\n")
     ok(cli("import", "duties", f))
     rows = json_rows(ok(cli("duty", "list", "-f", "json")))
-    assert len(rows) == 157
+    assert len(rows) == SEED_DUTIES + 150
     ats = [r["at"] for r in rows]
     assert ats == sorted(ats)
     assert len(json_rows(ok(cli("duty", "list", "--limit", "10", "-f", "json")))) == 10

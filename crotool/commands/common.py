@@ -50,8 +50,9 @@ def school_year(conn: sqlite3.Connection, year_id: str | None) -> dict[str, str]
     return resolution.year.as_dict()
 
 
-def ids(section: str) -> Callable[[str], list[str]]:
-    """Tab completion of the ids stored in `section` (feeder patterns, badges, ...).
+def ids(section: str, column: str | None = None) -> Callable[[str], list[str]]:
+    """Tab completion of the ids stored in `section` (feeder patterns, badges, ...); `column`
+    for a section whose key has several (a follow-up rule's `id`).
 
     Runs inside the shell's completion request: it must never create a database, print, or
     fail, so any problem completes nothing.
@@ -65,12 +66,12 @@ def ids(section: str) -> Callable[[str], list[str]]:
             path = db.resolve_path()
             if not path.exists():
                 return []
-            column = SECTIONS[section].key[0]
+            col = column or SECTIONS[section].key[0]
             conn = db.connect(path, migrate=False)
             try:
                 return [r[0] for r in conn.execute(
-                    f"SELECT {column} FROM {section} WHERE substr({column}, 1, ?) = ?"
-                    f" ORDER BY {column} LIMIT 200", (len(incomplete), incomplete))]
+                    f"SELECT DISTINCT {col} FROM {section} WHERE substr({col}, 1, ?) = ?"
+                    f" ORDER BY {col} LIMIT 200", (len(incomplete), incomplete))]
             finally:
                 conn.close()
         except Exception:  # noqa: BLE001 - completion must stay silent

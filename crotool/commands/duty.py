@@ -36,6 +36,7 @@ class By(StrEnum):
     school = "school"
     officer = "officer"
     month = "month"
+    role = "role"
 
 
 @duty_app.command("log")
@@ -96,6 +97,9 @@ def duty_log(
             f"{v['category']}, {v['at']}{length}")
     if logged.assessment is not None:
         message(f"safety assessment {logged.assessment} is done (by duty {logged.id})")
+    for f in logged.followups:
+        source = f" ({f['source']})" if f.get("source") else ""
+        message(f"follow-up {f['rule']} due {f['due']}: {f['name']}{source}")
     year_warning(logged.warning)
     day = v["at"][:10]
     if logged.school_year is None:
@@ -137,7 +141,9 @@ def duty_list(
 
     --year picks another year; --from/--to narrow it (alone, they give exactly those days).
     out_of_pattern marks a duty at a school outside every pattern its officer is assigned
-    to that year. Notes are private and left out of every format unless --include-notes.
+    to that year; open_followups lists the follow-up rules of the duty not done yet (see
+    `crotool followups list`). Notes are private and left out of every format unless
+    --include-notes.
 
     Examples:
 
@@ -162,9 +168,10 @@ def duty_list(
         message(f"showing the latest {len(rows)} of {total} duties ({span.describe()})")
     out(rows, fmt, output, View(
         title=f"Duties, {span.describe()}", columns=columns,
-        headers={"out_of_pattern": "out of pattern"},
         justify={"id": "right", "minutes": "right"},
-        cell_style=lambda c, r: "yellow" if c == "out_of_pattern" and r[c] else None,
+        headers={"out_of_pattern": "out of pattern", "open_followups": "open follow-ups"},
+        cell_style=lambda c, r: "yellow" if c in ("out_of_pattern", "open_followups")
+        and r[c] else None,
         empty="no duties in this range"))
 
 
@@ -175,21 +182,33 @@ def report_duties(
     start: FromOpt = None,
     end: ToOpt = None,
     year: YearOpt = None,
+    officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--officer", autocompletion=ids("officers"), metavar="BADGE",
+        help="Only this officer's duties.")] = None,
+    pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--pattern", "-p", autocompletion=ids("feeder_patterns"), metavar="PATTERN",
+        help="Only duties at schools of this feeder pattern (split feeders included).")] = None,
     fmt: FormatOpt = Fmt.table,
     output: OutputOpt = None,
 ) -> None:
-    """Duty counts and minutes per category, pattern, school, officer or month.
+    """Duty counts and minutes per category, pattern, school, officer, month or role.
 
-    By default over the current school year. Every category and every feeder pattern is
+    By default over the current school year. Every category, feeder pattern and role is
     listed, zeros included; --by month is a timeline of every month of the range. A duty
     counts under its school's main feeder_pattern only (not also_feeds), so totals add up.
-    JSON rows: the key (named as --by), name where it has one, count, minutes.
+    --by role counts each duty under its category's role (a last row with role null, named
+    "(no role)", holds the categories without one), so role totals equal category totals.
+    --officer and --pattern narrow any --by to that officer's duties, or to duties at that
+    pattern's schools. JSON rows: the key (named as --by), name where it has one, count,
+    minutes.
 
     Examples:
 
       crotool report duties
 
       crotool report duties --by month --year 2023-24
+
+      crotool report duties --by role --year 2023-24 --pattern redmond
 
       crotool report duties --by officer --from 2024-01-01 -f json
     """
@@ -201,8 +220,10 @@ def report_duties(
     conn = connect()
     span = resolve_range(conn, year=year, start=start, end=end)
     year_warning(span.warning)
-    rows = duty_report(conn, by.value, span)
-    title = f"Duties by {by.value}, {span.describe()}"
+    rows = duty_report(conn, by.value, span, officer=officer, pattern=pattern)
+    narrowed = "".join(f", {label} {value}" for label, value in (
+        ("officer", officer), ("pattern", pattern)) if value is not None)
+    title = f"Duties by {by.value}, {span.describe()}{narrowed}"
     out(rows, fmt, output, View(title=title, build=lambda r: _bars(r, by.value, title),
                                 columns=list(COLUMNS[by.value]),
                                 justify={"count": "right", "minutes": "right"}))

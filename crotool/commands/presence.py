@@ -1,0 +1,77 @@
+"""`crotool report presence`: which schools have seen their officers, and which not lately.
+Thin: options in, `crotool.presence` called, rows rendered."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from crotool.commands.common import ids
+from crotool.commands.report import report_app
+from crotool.options import Fmt, FormatOpt, OutputOpt, YearOpt, out
+
+WORDS = ""
+REPORTS = "presence"
+ORDER = 105
+
+
+@report_app.command("presence")
+def report_presence(
+    year: YearOpt = None,
+    as_of: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--as-of", metavar="DATE", help="The day to count to and from (YYYY-MM-DD); "
+        "default: today.")] = None,
+    stale_days: Annotated[int, typer.Option(
+        "--stale-days", metavar="N", help="A school is stale after more than N days without a "
+        "duty (or with none in the year).")] = 30,
+    pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--pattern", "-p", autocompletion=ids("feeder_patterns"), metavar="PATTERN",
+        help="Only the schools of this feeder pattern (split feeders included).")] = None,
+    fail_on_stale: Annotated[bool, typer.Option(
+        "--fail-on-stale", help="Exit 3 when any school is stale (after writing the report).")
+    ] = False,
+    fmt: FormatOpt = Fmt.table,
+    output: OutputOpt = None,
+) -> None:
+    """One row per school: its duties in the school year up to --as-of, the last one, the
+    days since, and whether it is stale.
+
+    "CROs will work with all schools": a school is stale when its last duty is more than
+    --stale-days (default 30) calendar days before --as-of, or it had none in the year.
+    Without --year, the school year that contains --as-of. A split-feeder school appears
+    once, under its main feeder_pattern. JSON rows: school, name, feeder_pattern, duties,
+    last_duty_at (or null), days_since (or null), stale.
+
+    Examples:
+
+      crotool report presence
+
+      crotool report presence --year 2023-24 --as-of 2024-06-14 --pattern redmond
+
+      crotool report presence --stale-days 14 --fail-on-stale -f csv -o stale.csv
+    """
+    from crotool.commands.common import connect, year_warning
+    from crotool.presence import COLUMNS, presence
+    from crotool.render import View, message
+
+    report = presence(connect(), year=year, as_of=as_of, stale_days=stale_days,
+                      pattern=pattern)
+    year_warning(report.warning)
+    narrowed = f", pattern {pattern}" if pattern else ""
+    out(report.rows, fmt, output, View(
+        title=f"Presence at schools, {report.year} to {report.as_of}{narrowed} (stale: no "
+              f"duty in more than {report.stale_days} days)",
+        columns=list(COLUMNS),
+        headers={"feeder_pattern": "pattern", "last_duty_at": "last duty",
+                 "days_since": "days since"},
+        justify={"duties": "right", "days_since": "right"},
+        row_style=lambda r: "yellow" if r["stale"] else None,
+        caption=report.summary(), empty="no schools"))
+    if fail_on_stale and report.stale:
+        message(report.summary())
+        raise typer.Exit(3)
+
+
+def register(app: typer.Typer) -> None:
+    pass  # `report presence` registered itself on report_app above
