@@ -127,25 +127,13 @@ def _permissions(conn: sqlite3.Connection, path: Path) -> list[Row]:
 
 
 # Rules the schema cannot hold: (name, what it says when no row breaks it, a query that returns
-# (label, detail) for every row that does). tests/test_schema.py checks that every list field
-# with a reference in schema.py has its rule here.
+# (label, detail) for every row that does). The rules for list fields with a reference are
+# derived from schema.py (_list_reference_rules).
 _DOMAIN: list[tuple[str, str, str]] = [
     ("officer_agency", "every officer belongs to a known agency",
      """SELECT 'officers[' || o.badge || ']', 'agency ''' || o.agency || ''' is not a known agency'
         FROM officers o LEFT JOIN agencies a ON a.id = o.agency
         WHERE a.id IS NULL ORDER BY o.badge"""),
-    ("also_feeds", "every also_feeds entry is a known feeder pattern",
-     """SELECT 'schools[' || s.id || ']', 'also_feeds names unknown feeder pattern '''
-               || j.value || ''''
-        FROM schools s, json_each(s.also_feeds) j
-        LEFT JOIN feeder_patterns p ON p.id = j.value
-        WHERE p.id IS NULL ORDER BY s.id, j.key"""),
-    ("engagement_connectors", "every engagement's connectors are known",
-     """SELECT 'engagements[' || e.date || '/' || e.title || ']',
-               'connectors names unknown connector ''' || j.value || ''''
-        FROM engagements e, json_each(e.connectors) j
-        LEFT JOIN connectors c ON c.id = j.value
-        WHERE c.id IS NULL ORDER BY e.date, e.title, j.key"""),
     ("high_school", "every feeder pattern's high school is a high school of that pattern",
      """SELECT 'feeder_patterns[' || p.id || ']',
                CASE WHEN s.level <> 'high'
@@ -171,9 +159,38 @@ _DOMAIN: list[tuple[str, str, str]] = [
 
 
 
+def _list_reference_rules() -> list[tuple[str, str, str]]:
+    """One rule per list field with a reference (schools.also_feeds, engagements.connectors,
+    ...), derived from schema.py: a list lives in one JSON column, where no foreign key
+    reaches, so every item is joined to the table it must name."""
+    from crotool.schema import SECTIONS
+
+    rules = []
+    for section in SECTIONS.values():
+        if not section.key:
+            continue
+        key = " || '/' || ".join(f"t.{k}" for k in section.key)
+        order = ", ".join(f"t.{k}" for k in section.key)
+        for f in section.fields:
+            if f.kind != "list" or not f.ref:
+                continue
+            target = SECTIONS[f.ref]
+            noun = target.label or f.ref
+            name = f"{(section.label or section.name).replace(' ', '_')}_{f.name}"
+            quote = "'''"
+            rules.append((
+                name, f"every {section.label}'s {f.name} are known ({noun} ids)",
+                f"SELECT '{section.name}[' || {key} || ']',"
+                f" '{f.name} names unknown {noun} {quote} || j.value || {quote}'"
+                f" FROM {section.name} t, json_each(t.{f.name}) j"
+                f" LEFT JOIN {f.ref} r ON r.{target.key[0]} = j.value"
+                f" WHERE r.{target.key[0]} IS NULL ORDER BY {order}, j.key"))
+    return rules
+
+
 def _domain(conn: sqlite3.Connection, path: Path) -> list[Row]:
     rows = []
-    for name, ok, sql in _DOMAIN:
+    for name, ok, sql in [*_list_reference_rules(), *_DOMAIN]:
         found = conn.execute(sql).fetchall()
         rows += [_row(name, FAIL, f"{label}: {detail}") for label, detail in found]
         if not found:

@@ -41,7 +41,7 @@ def test_check_of_the_seed_is_clean(cli, seeded: Path) -> None:
     assert failing(rows) == []
     checks = {r["check"] for r in rows}
     assert {"integrity", "foreign_keys", "audit_chain", "audit_append_only", "permissions",
-            "officer_agency", "also_feeds", "engagement_connectors", "high_school",
+            "officer_agency", "school_also_feeds", "engagement_connectors", "high_school",
             "assignment_year"} <= checks
     assert all(set(r) == {"check", "status", "detail"} for r in rows)
 
@@ -78,7 +78,7 @@ def test_check_names_every_broken_data_rule(cli, seeded: Path) -> None:
             ) in details
     assert ("foreign_keys", "officers[0417].agency: 'nowhere-pd' is not in agencies.id"
             ) in details
-    assert ("also_feeds", "schools[evergreen-ms]: also_feeds names unknown feeder pattern "
+    assert ("school_also_feeds", "schools[evergreen-ms]: also_feeds names unknown feeder pattern "
             "'atlantis'") in details
     assert ("high_school", "feeder_patterns[eastlake]: high_school 'inglewood-ms' is a middle "
             "school, not high") in details
