@@ -72,6 +72,9 @@ class Analysis:
     names: dict[str, str]
     patterns: list[str] = field(default_factory=list)  # every feeder pattern id, sorted
     agencies: list[str] = field(default_factory=list)  # every agency id, sorted
+    # (pattern, agency) -> [(first day, badge)]: a cro assignment that takes over the pair
+    # from another officer during the year (the timeline marks it).
+    handovers: dict[tuple[str, str], list[tuple[date, str]]] = field(default_factory=dict)
 
 
 def _year(conn: sqlite3.Connection, year_id: str | None, on: date | None = None) -> Year:
@@ -121,7 +124,21 @@ def analyse_year(conn: sqlite3.Connection, year_id: str | None = None, *,
     year = _year(conn, year_id, on)
     data = load_year(conn, year)
     rows, pairs = analyse(year, data.schools, data.officers, data.assignments, data.leaves)
-    return Analysis(year, rows, pairs, data.names)
+    return Analysis(year, rows, pairs, data.names, handovers=_handovers(data))
+
+
+def _handovers(data: YearData) -> dict[tuple[str, str], list[tuple[date, str]]]:
+    agency = {o.badge: o.agency for o in data.officers}
+    by_pair: dict[tuple[str, str], list[Assignment]] = {}
+    for a in sorted(data.assignments, key=lambda a: (a.start, a.officer)):
+        if a.role == "cro" and a.officer in agency:
+            by_pair.setdefault((a.feeder_pattern, agency[a.officer]), []).append(a)
+    out: dict[tuple[str, str], list[tuple[date, str]]] = {}
+    for pair, spans in by_pair.items():
+        for before, after in zip(spans, spans[1:], strict=False):
+            if after.officer != before.officer and after.start > data.year.start:
+                out.setdefault(pair, []).append((after.start, after.officer))
+    return out
 
 
 def gaps(conn: sqlite3.Connection, *, year: str | None = None, on: date | None = None,
@@ -151,7 +168,7 @@ def gaps(conn: sqlite3.Connection, *, year: str | None = None, on: date | None =
         rows = [r for r in rows if r.feeder_pattern == pattern]
     if agency is not None:
         rows = [r for r in rows if r.agency == agency]
-    return Analysis(y, rows, result.pairs, result.names)
+    return Analysis(y, rows, result.pairs, result.names, handovers=result.handovers)
 
 
 def coverage(conn: sqlite3.Connection, *, year: str | None = None) -> Analysis:
@@ -165,4 +182,4 @@ def coverage(conn: sqlite3.Connection, *, year: str | None = None) -> Analysis:
     agencies.update(p.agency for p in result.pairs)
     # Every badge a cell shows holds a cro assignment in the year: load_year has its name.
     return Analysis(result.year, result.rows, result.pairs, result.names, sorted(patterns),
-                    sorted(agencies))
+                    sorted(agencies), result.handovers)

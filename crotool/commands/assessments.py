@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, out
 
 assessments_app = typer.Typer(
     help="Scheduled safety assessments of school facilities, and which are overdue.",
@@ -105,7 +105,7 @@ def list_(
         "--school",
         autocompletion=ids("schools"), metavar="SCHOOL",
         help="Only this school's assessments.")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Safety assessments by due day; overdue ones are marked (and shown in red).

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, out
 
 agencies_app = typer.Typer(help="The police agencies the district partners with.",
                            no_args_is_help=True)
@@ -27,7 +27,7 @@ class Level(StrEnum):
 
 
 @agencies_app.command("list")
-def agencies_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+def agencies_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     """Every partner agency, with how many schools lie in its jurisdiction and its officers.
 
     Example:  crotool agencies list -f json
@@ -43,7 +43,7 @@ def agencies_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
 
 
 @patterns_app.command("list")
-def patterns_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+def patterns_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     """Every feeder pattern, its high school, its schools, and the agencies they lie in.
 
     Example:  crotool patterns list
@@ -70,7 +70,7 @@ def schools_list(
         autocompletion=ids("agencies"), help="Only schools in this agency's jurisdiction.")] = None,
     level: Annotated[Optional[Level], typer.Option(  # noqa: UP045
         "--level", "-l", help="Only schools of this level.")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Schools, grouped by feeder pattern (high, middle, elementary, choice).
@@ -93,7 +93,7 @@ def schools_list(
 
 
 @categories_app.command("list")
-def categories_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+def categories_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     """The duty categories, and which are done only on request.
 
     Example:  crotool categories list

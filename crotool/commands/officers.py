@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, out
 
 officers_app = typer.Typer(help="Officers each agency selects, their training and leave.",
                            no_args_is_help=True)
@@ -30,7 +30,7 @@ def officers_list(
         autocompletion=ids("agencies"), help="Only this agency's officers.")] = None,
     status: Annotated[Optional[Status], typer.Option(  # noqa: UP045
         "--status", "-s", help="Only active or inactive officers.")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Officers, by agency and badge.
@@ -49,7 +49,10 @@ def officers_list(
     out(rows, fmt, output, View(
         title="Officers", columns=["badge", "name", "rank", "agency", "status",
                                    "school_trained_on", "phone", "email"],
-        row_style=lambda r: "dim" if r["status"] == "inactive" else None))
+        row_style=lambda r: "dim" if r["status"] == "inactive" else None,
+        tone=lambda r: "muted" if r["status"] == "inactive" else None,
+        headers={"school_trained_on": "trained on"},
+        secondary=("email", "phone", "rank")))
 
 
 @officers_app.command("add")
