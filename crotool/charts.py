@@ -82,7 +82,7 @@ def _legend(items: Sequence[tuple[str, str]], y: int, width: int) -> tuple[str, 
     """Swatch + word per item, wrapped over as many lines as the width needs."""
     out, x, line = [], 0, 0
     for fill, word in items:
-        w = 26 + 7 * len(word)
+        w = 34 + 7.5 * len(word)
         if x and x + w > width:
             x, line = 0, line + 1
         yy = y + 20 * line
@@ -108,13 +108,13 @@ class Bar:
 
 
 def timeline(start: date, end: date, bars: Sequence[Bar], *, title: str,
-             closures: Sequence[tuple[date, date]] = (), width: int = 960) -> str:
+             closures: Sequence[tuple[date, date]] = (), width: int = 800) -> str:
     """One bar per row across the days start..end (inclusive): each segment in its kind's
     colour and pattern, conflicts as a thin strip above the bar, marks (hand-overs) as a
     triangle and a line, month ticks on the axis, and `closures` (start, end) shaded over
     every bar (school breaks: a closed day is not a gap a reader should worry about)."""
     days = (end - start).days + 1
-    left, right, top = 8, 8, 34
+    left, right, top = 8, 8, 46
     plot = width - left - right
     row_h, bar_h = 40, 14
 
@@ -188,7 +188,7 @@ def timeline(start: date, end: date, bars: Sequence[Bar], *, title: str,
 # ---------------------------------------------------------------- bars
 
 
-def bars(items: Sequence[tuple[str, int, str]], *, title: str, width: int = 960) -> str:
+def bars(items: Sequence[tuple[str, int, str]], *, title: str, width: int = 800) -> str:
     """Horizontal bars: (label, value, text shown after the bar), longest = full width."""
     left, top, row_h, bar_h = 8, 30, 36, 14
     plot = width - 2 * left - 190
@@ -212,7 +212,7 @@ def bars(items: Sequence[tuple[str, int, str]], *, title: str, width: int = 960)
 
 def heat_map(rows: Sequence[str], cols: Sequence[str], cells: Mapping[tuple[str, str], int],
              *, title: str, detail: Mapping[tuple[str, str], str] | None = None,
-             width: int = 960) -> str:
+             unit: str = "", width: int = 800) -> str:
     """A grid of counts: darker green = more; an empty cell is white with a red ✕ and the word
     "none", so it reads without colour."""
     left, top = 110, 50
@@ -236,7 +236,7 @@ def heat_map(rows: Sequence[str], cols: Sequence[str], cells: Mapping[tuple[str,
                 share = n / most
                 fill, ink = (("#dafbe1", INK) if share <= 1 / 3 else
                              ("#6fdd8b", INK) if share <= 2 / 3 else ("#116329", "#ffffff"))
-                text = f"{n}" + (f" · {extra}" if extra else "")
+                text = f"{n}{' ' + unit if unit else ''}" + (f" · {extra}" if extra else "")
             out.append(f'<g><title>{_e(r)} × {_e(c)}: {n} {_e(extra)}</title>'
                        f'<rect x="{x0 + 1:.1f}" y="{y + 1}" width="{cw - 2:.1f}" '
                        f'height="{ch - 2}" fill="{fill}" stroke="#8c959f"/>'

@@ -61,8 +61,11 @@ def _tables(rows: list[dict], view: View, ctx: Context, heading: str | None) -> 
                     lookup = ctx.names.get(section, {})
                     ids = value if isinstance(value, (list, tuple)) else [value]
                     items = [(clean(i), clean(lookup.get(str(i), ""))) for i in ids]
+                text = shown(value, c, view)
+                # A date, an id or a number never breaks inside (a browser would, at will).
                 cells.append({"label": labels[c], "num": c in num, "parts": items,
-                              "text": shown(value, c, view)})
+                              "text": text,
+                              "nw": items is None and " " not in text and len(text) <= 32})
             tone = view.tone(row) if view.tone else None
             body.append({"cells": cells, "tone": tone, "mark": MARKS.get(tone or "")})
         title = heading
@@ -93,8 +96,9 @@ def html(rows: list[dict], view: View, ctx: Context) -> str:
         tables += _tables(extra_rows, extra_view, ctx, clean(extra_view.title or ""))
     chart = Markup(view.chart(rows)) if view.chart else None  # noqa: S704 - built escaped
     return env.get_template("document.html.j2").render(
-        title=title, district=clean(ctx.district or ""), period=clean(view.period or ctx.period
-                                                                      or ""),
+        title=title, district=clean(ctx.district or ""), period=clean(view.period or ""),
+        # A report over another span (engagements, a date range) still names the year.
+        year=clean(ctx.period or "") if "school year" not in (view.period or "") else "",
         summary=clean(_summary(rows, view)), chart=chart, tables=tables,
         made_on=_made_on(ctx), version=__version__)
 
@@ -102,9 +106,9 @@ def html(rows: list[dict], view: View, ctx: Context) -> str:
 # ---------------------------------------------------------------- Markdown
 
 # Every ASCII punctuation character that Markdown (CommonMark, GitHub) can read as syntax:
-# a backslash makes it text. `:` and `@` too, so that GitHub's bare-URL and e-mail autolinks
+# a backslash makes it text. `@`, `://` and `www.` too, so that GitHub's bare-URL and e-mail autolinks
 # (https://..., www...., a@b.example) never form from data.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:@])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~@])")
 _MD_LINE_START = re.compile(r"^([-+#=>]|\d+(?=[.)]))")  # a list, a heading, a quote
 
 
@@ -112,6 +116,7 @@ def md_escape(value: Any) -> str:
     text = clean(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = re.sub(r"(?i)\bwww\.", lambda m: m.group()[:-1] + "\\.", text)
+    text = text.replace("://", "\\://")
     text = re.sub(r"\s*[\r\n]+\s*", " ", text)
     # "1." starts a list: escape the dot after the digits; "-", "#", ... escape themselves.
     return _MD_LINE_START.sub(lambda m: m.group() + "\\" if m.group()[0].isdigit()

@@ -216,7 +216,7 @@ def connectors_chart(cells: list[dict[str, Any]], title: str) -> str:
 
     counts = {(c["phase"], c["dimension"]): c["engagements"] for c in cells}
     detail = {(c["phase"], c["dimension"]): f"{c['connectors']} conn" for c in cells}
-    return charts.heat_map(PHASES, DIMENSIONS, counts, title=title, detail=detail)
+    return charts.heat_map(PHASES, DIMENSIONS, counts, title=title, detail=detail, unit="eng")
 
 
 def connectors_heat_map(result: Any, start: str | None, end: str | None, cells: list[dict],
