@@ -106,8 +106,8 @@ def html(rows: list[dict], view: View, ctx: Context) -> str:
 # ---------------------------------------------------------------- Markdown
 
 # Every ASCII punctuation character that Markdown (CommonMark, GitHub) can read as syntax:
-# a backslash makes it text. `@`, `://` and `www.` too, so that GitHub's bare-URL and e-mail autolinks
-# (https://..., www...., a@b.example) never form from data.
+# a backslash makes it text. `@`, `://` and `www.` too, so that GitHub's bare-URL and e-mail
+# autolinks (https://..., www...., a@b.example) never form from data.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~@])")
 _MD_LINE_START = re.compile(r"^([-+#=>]|\d+(?=[.)]))")  # a list, a heading, a quote
 

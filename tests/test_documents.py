@@ -14,7 +14,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import dump, run_installed
 
 DISTRICT = "Lake Washington School District"
