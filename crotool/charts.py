@@ -249,3 +249,28 @@ def heat_map(rows: Sequence[str], cols: Sequence[str], cells: Mapping[tuple[str,
     out.append(f'<g transform="translate(8,0)">{legend}</g>')
     return _svg(width, height + 4, title, f"{len(rows)} × {len(cols)} grid of counts",
                 "".join(out))
+
+
+# ---------------------------------------------------------------- a list as a picture
+
+
+def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A list that has no chart, drawn as a plain grid of text (`-f svg` of a list): a header
+    row, one line per record, columns as wide as their longest value."""
+    char, left, row_h = 7.4, 8, 20
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    xs, x = [], float(left)
+    for w in widths:
+        xs.append(x)
+        x += w * char + 16
+    width = max(int(x) + left, 320)
+    out = [f'<text x="{left}" y="18" font-size="15" font-weight="600">{_e(title)}</text>']
+    y = 44
+    out += [f'<text x="{xs[i]:.1f}" y="{y}" font-weight="600">{_e(h)}</text>'
+            for i, h in enumerate(headers)]
+    out.append(f'<line x1="{left}" y1="{y + 6}" x2="{width - left}" y2="{y + 6}" '
+               f'stroke="{MUTED}"/>')
+    for r in rows:
+        y += row_h
+        out += [f'<text x="{xs[i]:.1f}" y="{y}">{_e(v)}</text>' for i, v in enumerate(r)]
+    return _svg(width, y + 10, title, f"{len(rows)} rows", "".join(out))

@@ -25,7 +25,7 @@ out of the same rows, so JSON and CSV always carry what the table shows.
 - Charts: `charts.timeline` (bars over a year's days, with gap kinds, hand-overs and optional
   closures), `charts.bars` (horizontal bars), `charts.heat_map` (a grid of counts). Each
   returns an `<svg>` element as text, every data value escaped; `-f svg` wraps it as a
-  standalone document. A view without a chart refuses `-f svg` (exit 2).
+  standalone document. A view without a chart (a list) gets its rows drawn as a text grid.
 - Markdown (`document.markdown`): `# title`, the summary, then GitHub tables, with every
   character that could make a link, an image or HTML escaped.
 - Terminal tables (`rich_tables`): `build(rows, colour)` may return a custom Rich renderable
@@ -400,13 +400,16 @@ def render(rows: list[dict], fmt: str = "table", *, view: View | None = None,
 
         text = document.html(rows, view, context)
     elif fmt == "svg":
-        if view.chart is None:
-            raise CroError(f"{view.title or 'this list'} has no chart, and --format svg is a "
-                           "chart alone", hint="use -f html for a document with its table",
-                           code=2)
         from crotool import charts
 
-        text = charts.standalone(view.chart(rows))
+        if view.chart is not None:
+            svg = view.chart(rows)
+        else:  # a list: its rows as a plain grid (a report's svg is its chart alone)
+            shown_cols = [c for c in cols if c not in view.table_hide]
+            svg = charts.table(clean(view.title or "crotool"),
+                               [view.headers.get(c, c.replace("_", " ")) for c in shown_cols],
+                               [[shown(r.get(c), c, view) for c in shown_cols] for r in rows])
+        text = charts.standalone(svg)
     else:
         stream = sys.stdout
         if output is None and _colour_allowed(stream):

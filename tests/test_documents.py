@@ -166,10 +166,13 @@ def test_svg_is_the_timeline_alone(cli, seeded):
     assert "Traffic" not in words and "<pre" not in result.stdout
 
 
-def test_svg_of_a_list_without_a_chart_is_refused(cli, seeded):
+def test_svg_of_a_list_is_its_rows_as_text_not_a_terminal_picture(cli, hostile):
     result = cli("officers", "list", "-f", "svg")
-    assert result.exit_code == 2
-    assert "has no chart" in result.stderr and "-f html" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    root = ET.fromstring(result.stdout.split("\n", 1)[1])
+    words = "".join(root.itertext())
+    assert "Officers" in words and "0417" in words and HOSTILE in words
+    assert not BOX.search(result.stdout) and "<script>" not in result.stdout
 
 
 def test_timeline_shades_closures_when_given():
