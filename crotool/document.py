@@ -147,5 +147,5 @@ def markdown(rows: list[dict], view: View, ctx: Context) -> str:
     for extra_rows, extra_view in view.extra:
         out += ["", f"## {md_escape(extra_view.title or '')}", ""]
         out += _md_table(extra_rows, extra_view) if extra_rows else [md_escape(extra_view.empty)]
-    out += ["", f"Made on {_made_on(ctx)} by crotool {md_escape(__version__)}\\."]
+    out += ["", f"Made on {_made_on(ctx)} by crotool {__version__}."]
     return "\n".join(out) + "\n"
