@@ -80,11 +80,12 @@ def standalone(svg: str) -> str:
 
 def _legend(items: Sequence[tuple[str, str]], y: int, width: int) -> tuple[str, int]:
     """Swatch + word per item, wrapped over as many lines as the width needs."""
-    out, x, line = [], 0, 0
+    out: list[str] = []
+    x, line = 0.0, 0
     for fill, word in items:
         w = 34 + 7.5 * len(word)
         if x and x + w > width:
-            x, line = 0, line + 1
+            x, line = 0.0, line + 1
         yy = y + 20 * line
         out.append(f'<rect x="{x}" y="{yy}" width="16" height="12" fill="{fill}" '
                    f'stroke="{INK}" stroke-width="0.5"/>'

@@ -48,7 +48,7 @@ def _tables(rows: list[dict], view: View, ctx: Context, heading: str | None) -> 
     labels = {c: view.headers.get(c, c.replace("_", " ")) for c in cols}
     num = {c for c in cols if view.justify.get(c) == "right"}
     legend = [(MARKS[t], w) for t, w in view.tone_words.items() if t in MARKS]
-    out = []
+    out: list[dict[str, Any]] = []
     for key, members in groups:
         body = []
         for row in members:
