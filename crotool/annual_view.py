@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 CSV_COLUMNS = ("part", "key", "field", "value")
@@ -104,7 +105,7 @@ def parts(report: dict[str, Any], names: dict[str, dict[str, str]], suppressed: 
                     [{"about": k.replace("_", " "), "count": v}
                      for k, v in report["complaints"].items()], ("about", "count")))
     out.append(Part("Data-quality warnings", [{"warning": w} for w in report["warnings"]],
-                    ("warning",), empty="none: every part is complete", bullets=True))
+                    ("warning",), empty="none: every part is complete"))
     return out
 
 
@@ -122,11 +123,15 @@ def render_annual(report: dict[str, Any], fmt: str, output: str | None, *,
     if fmt not in render.FORMATS:
         raise render.CroError(f"unknown format '{fmt}'", code=2)
     year = meta["year"]
-    lines = [meta["district"],
-             f"School year {year['id']} ({year['start']} to {year['end']})",
-             f"Made {meta['today']} by crotool {meta['version']}"]
+    counted = "" if suppressed else f", {len(report['incidents'])} reportable incidents"
+    summary = (f"{len(report['staff'])} buildings, {report['staff_total']} safety and security "
+               f"staff{counted}, {len(report['warnings'])} data-quality warnings")
     if suppressed:
-        lines.append(f"Public version: counts below {meta['suppress_under']} are shown as "
-                     f"<{meta['suppress_under']}, and incidents only as counts.")
-    render.render_document(meta["title"], lines, parts(report, meta["names"], suppressed), fmt,
-                           output)
+        summary += (f". Public version: counts below {meta['suppress_under']} are shown as "
+                    f"<{meta['suppress_under']}, and incidents only as counts.")
+    context = render.Context(district=meta["district"],
+                             made_on=date.fromisoformat(meta["today"]))
+    render.render_document(meta["title"], parts(report, meta["names"], suppressed), fmt, output,
+                           summary=summary,
+                           period=f"school year {year['id']} ({year['start']} to {year['end']})",
+                           context=context)

@@ -128,8 +128,12 @@ def parse_since(text: str) -> str:
 
 
 def entries(conn: sqlite3.Connection, *, since: str | None = None, table: str | None = None,
-            limit: int | None = None, changes_as_text: bool = False) -> list[dict[str, Any]]:
-    """Audit rows, oldest first; `limit` keeps the most recent N."""
+            limit: int | None = None, changes_as_text: bool = False,
+            spaced: bool = False) -> list[dict[str, Any]]:
+    """Audit rows, oldest first; `limit` keeps the most recent N.
+
+    `spaced`: changes text with a space after each `,` and `:`, so that a table for people
+    can wrap it between items instead of inside a date or an id."""
     from crotool.errors import CroError, did_you_mean
     from crotool.schema import SECTION_ORDER
 
@@ -159,7 +163,7 @@ def entries(conn: sqlite3.Connection, *, since: str | None = None, table: str | 
         else:
             # Compact: one line per audit row in a table or a CSV cell.
             changes = json.dumps(json.loads(changes), ensure_ascii=False, sort_keys=True,
-                                 separators=(",", ":"))
+                                 separators=(", ", ": ") if spaced else (",", ":"))
         rows.append({"id": r["id"], "at": r["at"], "user": r["os_user"],
                      "command": r["command"], "table": r["table_name"], "key": r["row_key"],
                      "action": r["action"], "changes": changes})

@@ -80,6 +80,9 @@ class Analysis:
     agencies: list[str] = field(default_factory=list)  # every agency id, sorted
     # The stale-year warning when the year was a fallback (see years.resolve_year).
     warning: str | None = None
+    # (pattern, agency) -> [(first day, badge)]: a cro assignment that takes over the pair
+    # from another officer during the year (the timeline marks it).
+    handovers: dict[tuple[str, str], list[tuple[date, str]]] = field(default_factory=dict)
 
 
 def load_year(conn: sqlite3.Connection, year: SchoolYear) -> YearData:
@@ -128,7 +131,22 @@ def analyse_year(conn: sqlite3.Connection, year_id: str | None = None, *,
 def analyse_data(data: YearData, warning: str | None = None) -> Analysis:
     """The engine over already loaded data (a rollover's dry run adds what it would write)."""
     rows, pairs = analyse(data.year, data.schools, data.officers, data.assignments, data.leaves)
-    return Analysis(data.year, rows, pairs, data.names, warning=warning)
+    return Analysis(data.year, rows, pairs, data.names, warning=warning,
+                    handovers=_handovers(data))
+
+
+def _handovers(data: YearData) -> dict[tuple[str, str], list[tuple[date, str]]]:
+    agency = {o.badge: o.agency for o in data.officers}
+    by_pair: dict[tuple[str, str], list[Assignment]] = {}
+    for a in sorted(data.assignments, key=lambda a: (a.start, a.officer)):
+        if a.role == "cro" and a.officer in agency:
+            by_pair.setdefault((a.feeder_pattern, agency[a.officer]), []).append(a)
+    out: dict[tuple[str, str], list[tuple[date, str]]] = {}
+    for pair, spans in by_pair.items():
+        for before, after in zip(spans, spans[1:], strict=False):
+            if after.officer != before.officer and after.start > data.year.start:
+                out.setdefault(pair, []).append((after.start, after.officer))
+    return out
 
 
 def gaps(conn: sqlite3.Connection, *, year: str | None = None, on: date | None = None,
@@ -158,7 +176,8 @@ def gaps(conn: sqlite3.Connection, *, year: str | None = None, on: date | None =
         rows = [r for r in rows if r.feeder_pattern == pattern]
     if agency is not None:
         rows = [r for r in rows if r.agency == agency]
-    return Analysis(y, rows, result.pairs, result.names, warning=result.warning)
+    return Analysis(y, rows, result.pairs, result.names, warning=result.warning,
+                    handovers=result.handovers)
 
 
 def coverage(conn: sqlite3.Connection, *, year: str | None = None) -> Analysis:
@@ -172,7 +191,7 @@ def coverage(conn: sqlite3.Connection, *, year: str | None = None) -> Analysis:
     agencies.update(p.agency for p in result.pairs)
     # Every badge a cell shows holds a cro assignment in the year: load_year has its name.
     return Analysis(result.year, result.rows, result.pairs, result.names, sorted(patterns),
-                    sorted(agencies), result.warning)
+                    sorted(agencies), result.warning, result.handovers)
 
 
 # ---------------------------------------------------------------- rows for reports

@@ -148,3 +148,31 @@ def categories(conn: sqlite3.Connection) -> list[dict]:
     for r in rows:
         r["requires_request"] = bool(r["requires_request"])
     return rows
+
+
+# ---------------------------------------------------------------- documents
+
+
+def district_name(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT name FROM district WHERE id = 1").fetchone()
+    return row[0] if row else None
+
+
+def names(conn: sqlite3.Connection, sections: set[str]) -> dict[str, dict[str, str]]:
+    """id -> name of each section given that has names (documents show them beside ids)."""
+    out: dict[str, dict[str, str]] = {}
+    for section in sorted(sections):
+        spec = SECTIONS.get(section)
+        if spec is None or "name" not in spec.field_names or len(spec.key) != 1:
+            continue
+        key = spec.key[0]
+        out[section] = {str(k): v for k, v in conn.execute(
+            f"SELECT {key}, name FROM {section}")}  # names from schema.py, never from input
+    return out
+
+
+def period_of(year: dict[str, Any] | Any) -> str:
+    """'school year 2023-24 (2023-09-05 to 2024-06-21)' from a year row or a coverage.Year."""
+    if isinstance(year, dict):
+        return f"school year {year['id']} ({year['start']} to {year['end']})"
+    return f"school year {year.id} ({year.start} to {year.end})"

@@ -1,13 +1,45 @@
-"""Rows -> table, JSON, CSV, Markdown, HTML or SVG; the only module that formats output.
+"""Rows -> table, JSON, CSV, Markdown, HTML or SVG; the only module (with `views`, `charts`
+and `document` next to it) that formats output.
 
-Rows are plain dicts. A command describes how its rows look in a table with a `View` (columns,
-grouping, a colour per row, or a custom Rich renderable for matrices and bars); every format
-comes out of the same rows, so JSON and CSV always carry what the table shows.
+Rows are plain dicts. A command describes how its rows look with a `View`; every format comes
+out of the same rows, so JSON and CSV always carry what the table shows.
 
-Rich is imported only for table, HTML and SVG output: JSON and CSV for cron never pay for it.
-Data is never read as Rich markup (cells are `Text`), and control characters, terminal escape
-sequences included, are stripped before anything reaches a terminal or a document.
-`--output` files are written atomically (temporary file in the same folder, fsync, rename), 0600.
+**Writing a new report (the API).** Build the rows in the domain, then in the command:
+
+    out(rows, fmt, output, View(
+        title="Training due",                   # <title>, the heading, the table's title
+        columns=[...], justify={"hours": "right"},
+        summary="12 officers: 2 overdue, ...",  # the summary line (the command also prints it)
+        period=period_of(year),                  # "school year 2023-24 (2023-09-05 to ...)"
+        tone=lambda r: {"overdue": "bad", "due_soon": "partial"}.get(r["status"]),
+        chart=lambda rows: charts.bars(...),     # optional inline SVG; also `-f svg`
+        extra=[("Missing topics", other_rows, View(...))],  # more tables after the main one
+    ), context=...)                              # out() in commands/options.py fills it
+
+- HTML (`document.html`) is a self-contained page: district name, title, period, summary,
+  "made on <date> by crotool X.Y", the chart, then semantic tables. Ids get their names
+  beside them for the columns in `View.names` (default `NAME_COLUMNS`: feeder_pattern,
+  agency, officer(s), school(s), category, connectors), looked up by `out()`. `tone` gives a
+  row a colour class (`ok`, `partial`, `bad`, `conflict`, `muted`) that always comes with a
+  mark; the words must be in the row already (a status or kind column).
+- Charts: `charts.timeline` (bars over a year's days, with gap kinds, hand-overs and optional
+  closures), `charts.bars` (horizontal bars), `charts.heat_map` (a grid of counts). Each
+  returns an `<svg>` element as text, every data value escaped; `-f svg` wraps it as a
+  standalone document. A view without a chart (a list) gets its rows drawn as a text grid.
+- Markdown (`document.markdown`): `# title`, the summary, then GitHub tables, with every
+  character that could make a link, an image or HTML escaped.
+- Terminal tables (`rich_tables`): `build(rows, colour)` may return a custom Rich renderable
+  (`views.py` holds the matrix, the bars and the heat map). Plain tables never break a date,
+  an id or a number at any width from 80 up: columns get at least their longest word, lists
+  wrap between items, and `View.secondary` columns are dropped first, in order, when the table
+  cannot fit (the caption says which). Off a terminal, no line ends in a space.
+
+Rich is imported only for table output and Jinja2 only for HTML: JSON and CSV for cron never
+pay for either. Data is never read as Rich markup (cells are `Text`), and control characters,
+terminal escape sequences included, are stripped before anything reaches a terminal or a
+document. `--output` files are written atomically (temporary file in the same folder, fsync,
+rename) with the user's umask, or 0600 when `private` (notes); a character device or a FIFO
+is written in place.
 """
 
 from __future__ import annotations
@@ -16,9 +48,10 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +60,9 @@ from typing import Any
 from crotool.errors import EXIT_USAGE, CroError
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "svg")
+# `-o FILE` without --format: the format the file's extension names (anything else: table).
+EXTENSIONS = {".html": "html", ".htm": "html", ".svg": "svg", ".md": "markdown",
+              ".markdown": "markdown", ".csv": "csv", ".json": "json"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # In CSV, tab, CR and LF are data (a multi-line note), quoted by the csv module; the other
 # control characters (ESC above all) would reach a terminal that `cat`s the file.
@@ -35,24 +71,53 @@ _C1 = re.compile(r"[\x7f-\x9f]")  # only ever inside JSON strings: the rest is A
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
 
+# Columns whose values are ids of a section with names: documents show the name beside the id.
+NAME_COLUMNS = {
+    "feeder_pattern": "feeder_patterns", "pattern": "feeder_patterns",
+    "also_feeds": "feeder_patterns", "agency": "agencies", "officer": "officers",
+    "officers": "officers", "school": "schools", "schools": "schools",
+    "category": "duty_categories", "connectors": "connectors",
+}
+TONES = ("ok", "partial", "bad", "conflict", "muted")
+
 
 @dataclass
 class View:
-    """How rows look in a table (and HTML/SVG). Everything is optional."""
+    """How rows look in a table and a document. Everything is optional."""
 
     title: str | None = None
     columns: Sequence[str] | None = None  # keys, in order; default: the first row's keys
-    # Columns the table (and HTML/SVG) leave out because a title already says them (the
+    # Columns the table (and documents) leave out because a title already says them (the
     # school year of a gaps report); machine formats keep every column.
     table_hide: frozenset[str] = frozenset()
     headers: dict[str, str] = field(default_factory=dict)
     group_by: str | None = None  # one table per value of this key, in row order
-    row_style: Callable[[dict], str | None] | None = None
+    row_style: Callable[[dict], str | None] | None = None  # Rich style (terminal only)
     cell_style: Callable[[str, dict], str | None] | None = None
     justify: dict[str, str] = field(default_factory=dict)
-    build: Callable[[list[dict]], Any] | None = None  # a custom Rich renderable
+    build: Callable[[list[dict], bool], Any] | None = None  # (rows, colour) -> Rich renderable
     caption: str | None = None
     empty: str = "no records"
+    summary: str | None = None  # the summary line documents carry
+    period: str | None = None  # what the report covers, e.g. a school year and its dates
+    chart: Callable[[list[dict]], str] | None = None  # an inline <svg> (charts.py)
+    names: Mapping[str, str] | None = None  # column -> section; None: NAME_COLUMNS
+    secondary: Sequence[str] = ()  # columns a narrow terminal drops first, in this order
+    tone: Callable[[dict], str | None] | None = None  # a row's colour class (TONES)
+    tone_words: Mapping[str, str] = field(default_factory=dict)  # tone -> meaning, the legend
+    extra: Sequence[tuple[list[dict], View]] = ()  # more tables after the main one
+    heading: str | None = None  # the main table's heading in a document (default "Details")
+    ids: frozenset[str] = frozenset({"id"})  # numbers that are ids: no thousands separator
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a document says around the rows: looked up by the command (out()), not here."""
+
+    district: str | None = None
+    period: str | None = None  # used when the view has none (lists: the current year)
+    made_on: date | None = None
+    names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # section -> id -> name
 
 
 def clean(value: Any) -> str:
@@ -70,6 +135,14 @@ def cell_text(value: Any) -> str:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return str(value)
+
+
+def shown(value: Any, column: str = "", view: View | None = None) -> str:
+    """A cell for people: like `clean`, with thousands separators in large numbers."""
+    if (isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000
+            and column not in (view.ids if view else {"id"})):
+        return f"{value:,}"
+    return clean(value)
 
 
 def csv_safe(value: Any) -> str:
@@ -100,6 +173,25 @@ def columns_of(rows: list[dict], view: View) -> list[str]:
     return list(rows[0]) if rows else []
 
 
+def format_for(fmt: str | None, output: str | None) -> str:
+    """An explicit --format wins; else `-o FILE`'s extension; else table."""
+    if fmt is not None:
+        return fmt
+    if output is None or output == "-":
+        return "table"
+    return EXTENSIONS.get(Path(output).suffix.lower(), "table")
+
+
+def name_sections(view: View) -> set[str]:
+    """The sections whose names a document of this view shows (extra tables included)."""
+    found: set[str] = set()
+    for v in (view, *(v for _, v in view.extra)):
+        names = NAME_COLUMNS if v.names is None else v.names
+        cols = v.columns or list(names)
+        found.update(names[c] for c in cols if c in names)
+    return found
+
+
 # ---------------------------------------------------------------- formats
 
 
@@ -121,32 +213,100 @@ def to_csv(rows: list[dict], cols: list[str]) -> str:
     return buf.getvalue()
 
 
-def to_markdown(rows: list[dict], cols: list[str], view: View) -> str:
-    def esc(value: Any) -> str:
-        # Markdown renderers pass inline HTML through: data must never become markup there.
-        text = clean(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+def _terminal_width(terminal: bool) -> int | None:
+    """$COLUMNS when set (a cron mail, `COLUMNS=80 crotool ... | less`), the terminal's width
+    on a terminal, else None: a file gets the table at its natural width."""
+    raw = os.environ.get("COLUMNS", "")
+    if raw.isdigit() and int(raw) >= 20:
+        return int(raw)
+    if terminal:
+        import shutil
 
-    out = []
-    if view.title:
-        out += [f"## {esc(view.title)}", ""]
-    out.append("| " + " | ".join(esc(view.headers.get(c, c)) for c in cols) + " |")
-    out.append("|" + "|".join(" ---: " if view.justify.get(c) == "right" else " --- "
-                               for c in cols) + "|")
-    for row in rows:
-        out.append("| " + " | ".join(esc(row.get(c)) for c in cols) + " |")
-    return "\n".join(out) + "\n"
+        return shutil.get_terminal_size().columns
+    return None
 
 
-def rich_tables(rows: list[dict], view: View) -> Any:
-    """The Rich renderable for table/HTML/SVG output."""
+def fit_widths(spans: Sequence[tuple[int, int]], width: int) -> list[int] | None:
+    """Column widths (min, max each) that fit `width`: every column its minimum, the room left
+    shared out in proportion to what each still wants. None when the minimums do not fit."""
+    need = sum(lo for lo, _ in spans)
+    if need > width:
+        return None
+    widths = [lo for lo, _ in spans]
+    room = width - need
+    want = [hi - lo for lo, hi in spans]
+    total = sum(want)
+    if total <= room:
+        return [hi for _, hi in spans]
+    for i, w in enumerate(want):
+        widths[i] += room * w // total
+    return widths
+
+
+_RELAX = object()
+_DIGIT = re.compile(r"\d")
+_FOLDABLE = 10  # a digit-free word of free text may fold down to this many characters
+
+
+def _words(text: str, relax: bool = False) -> int:
+    """The longest word: the narrowest a column can be without breaking one."""
+    if relax and " " in text:
+        # Folding keeps a word's first characters together: room up to its last digit
+        # keeps `2024-04-16/After-incident` or `"2024-03-12",` whole where it matters.
+        return max((max(m.end() for m in _DIGIT.finditer(w)) if _DIGIT.search(w)
+                    else min(len(w), _FOLDABLE) for w in text.split()), default=0)
+    return max((len(w) for w in text.split()), default=0)
+
+
+def rich_tables(rows: list[dict], view: View, *, width: int | None = None,
+                colour: bool = False) -> Any:
+    """The Rich renderable for table output, fitted to `width` when given; the view's extra
+    tables follow the main one, each under its title."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
+    if view.extra:
+        from dataclasses import replace
+
+        main = rich_tables(rows, replace(view, extra=()), width=width, colour=colour)
+        parts = [main]
+        for extra_rows, extra_view in view.extra:
+            parts.append(Text(""))
+            if extra_rows:
+                parts.append(rich_tables(extra_rows, extra_view, width=width, colour=colour))
+            else:
+                parts += [Text(clean(extra_view.title or ""), style="bold"),
+                          Text(extra_view.empty, style="dim")]
+        return Group(*parts)
     if view.build is not None:
-        return view.build(rows)
+        return view.build(rows, colour)
+    if not rows:
+        return Text(view.empty, style="dim")
     cols = [c for c in columns_of(rows, view) if c not in view.table_hide]
+    if view.group_by:
+        cols = [c for c in cols if c != view.group_by]
+    texts = {c: [shown(r.get(c), c, view) for r in rows] for c in cols}
+    heads = {c: view.headers.get(c, c.replace("_", " ")) for c in cols}
+    dropped: list[str] = []
+    widths: list[int] | None = None
+    if width is not None:
+        relax = False
+        for candidate in [None, *view.secondary, _RELAX]:
+            if candidate is _RELAX:
+                relax = True
+            elif candidate is not None and candidate in cols:
+                cols.remove(candidate)
+                dropped.append(heads[candidate])
+            # A column is at least its longest word (a date, an id, a number, a list item)
+            # and its header's longest word; borders and padding take 3 per column, plus 1.
+            # Last resort (secondary columns gone): words without digits in free text (names,
+            # titles) may fold; a word with a date, id or number in it never does.
+            spans = [(max(_words(heads[c], relax), *(_words(x, relax) for x in texts[c]), 1),
+                      max(len(heads[c]), *(len(x) for x in texts[c]), 1)) for c in cols]
+            widths = fit_widths(spans, width - 3 * len(cols) - 1)
+            if widths is not None:
+                break
     groups: list[tuple[Any, list[dict]]] = []
     if view.group_by:
         for row in rows:
@@ -154,10 +314,13 @@ def rich_tables(rows: list[dict], view: View) -> Any:
             if not groups or groups[-1][0] != key:
                 groups.append((key, []))
             groups[-1][1].append(row)
-        cols = [c for c in cols if c != view.group_by]
     else:
         groups.append((None, rows))
 
+    caption = view.caption
+    if dropped:
+        caption = ((caption + " ") if caption else "") + (
+            f"Left out to fit: {', '.join(dropped)} (a wider terminal or -f csv shows them).")
     tables = []
     for key, members in groups:
         prefix = f"{view.title}: " if view.title else ""
@@ -165,23 +328,24 @@ def rich_tables(rows: list[dict], view: View) -> Any:
         heading = Text(title) if title else None
         # Rich wraps a title to its table's width: without a minimum, a narrow table broke
         # "Schools: east" over three lines.
+        min_width = heading.cell_len if heading else None
+        if min_width and width:
+            min_width = min(min_width, width)
         table = Table(title=heading, title_justify="left",
-                      caption=Text(view.caption) if view.caption and key is None else None,
-                      header_style="bold", expand=False,
-                      min_width=heading.cell_len if heading else None)
-        for c in cols:
-            table.add_column(Text(view.headers.get(c, c.replace("_", " "))),
+                      caption=Text(caption) if caption and key is None else None,
+                      caption_justify="left", header_style="bold", expand=False,
+                      min_width=min_width)
+        for i, c in enumerate(cols):
+            table.add_column(Text(heads[c]),
                              justify=view.justify.get(c, "left"),  # type: ignore[arg-type]
-                             overflow="fold")
+                             overflow="fold", width=widths[i] if widths else None)
         for row in members:
             cells = []
             for c in cols:
                 style = view.cell_style(c, row) if view.cell_style else None
-                cells.append(Text(clean(row.get(c)), style=style or ""))
+                cells.append(Text(shown(row.get(c), c, view), style=style or ""))
             table.add_row(*cells, style=view.row_style(row) if view.row_style else None)
         tables.append(table)
-    if not rows:
-        return Text(view.empty, style="dim")
     return tables[0] if len(tables) == 1 else Group(*tables)
 
 
@@ -208,65 +372,111 @@ def _natural_width(renderable: Any) -> int:
     return max(60, min(4000, probe.measure(renderable).maximum))
 
 
-def to_rich_text(rows: list[dict], view: View, fmt: str, *, terminal: Any = None) -> str | None:
-    """table/html/svg as a string; with `terminal`, print the table straight to it instead."""
-    renderable = rich_tables(rows, view)
-    if terminal is not None and fmt == "table":
-        console = make_console(file=terminal, colour=True)
-        console.print(renderable)
+def to_table_text(rows: list[dict], view: View, *, terminal: Any = None) -> str | None:
+    """The table as plain text (no trailing spaces); with `terminal`, printed straight to it
+    in colour instead."""
+    if terminal is not None:
+        width = _terminal_width(True)
+        make_console(file=terminal, colour=True, width=width).print(
+            rich_tables(rows, view, width=width, colour=True))
         return None
-    width = _natural_width(renderable)
-    console = make_console(file=io.StringIO(), record=True, width=width,
-                           colour=fmt in ("html", "svg"))
+    width = _terminal_width(False)
+    renderable = rich_tables(rows, view, width=width)
+    console = make_console(file=io.StringIO(), record=True,
+                           width=width or _natural_width(renderable))
     console.print(renderable)
-    if fmt == "html":
-        return console.export_html(inline_styles=True)
-    if fmt == "svg":
-        return console.export_svg(title=view.title or "crotool")
-    return console.export_text(styles=False)
+    text = console.export_text(styles=False)
+    return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
 def render(rows: list[dict], fmt: str = "table", *, view: View | None = None,
-           output: str | None = None, wrap: dict | None = None) -> None:
+           output: str | None = None, wrap: dict | None = None,
+           context: Context | None = None, private: bool = False) -> None:
     """Write rows in `fmt` to stdout or (atomically) to `output`.
 
     `wrap`: for JSON only, reports that must carry more than rows write
-    `{"rows": [...], **wrap}` (their --help says so).
+    `{"rows": [...], **wrap}` (their --help says so). `private`: the output carries notes, so
+    a file is 0600 whatever the umask.
     """
     view = view or View()
     if fmt not in FORMATS:
         raise CroError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}",
                        code=EXIT_USAGE)
     cols = columns_of(rows, view)
+    context = context or Context()
     if fmt == "json":
         text = to_json({"rows": rows, **wrap} if wrap is not None else rows)
     elif fmt == "csv":
         text = to_csv(rows, cols)
     elif fmt == "markdown":
-        text = to_markdown(rows, cols, view)
+        from crotool import document
+
+        text = document.markdown(rows, view, context)
+    elif fmt == "html":
+        from crotool import document
+
+        text = document.html(rows, view, context)
+    elif fmt == "svg":
+        from crotool import charts
+
+        if view.chart is not None:
+            svg = view.chart(rows)
+        else:  # a list: its rows as a plain grid (a report's svg is its chart alone)
+            shown_cols = [c for c in cols if c not in view.table_hide]
+            svg = charts.table(clean(view.title or "crotool"),
+                               [view.headers.get(c, c.replace("_", " ")) for c in shown_cols],
+                               [[shown(r.get(c), c, view) for c in shown_cols] for r in rows])
+        text = charts.standalone(svg)
     else:
         stream = sys.stdout
-        if output is None and fmt == "table" and _colour_allowed(stream):
-            to_rich_text(rows, view, fmt, terminal=stream)
+        if output is None and _colour_allowed(stream):
+            to_table_text(rows, view, terminal=stream)
             return
-        text = to_rich_text(rows, view, fmt) or ""
-    emit(text, output)
+        text = to_table_text(rows, view) or ""
+    emit(text, output, private=private)
 
 
-def emit(text: str, output: str | None) -> None:
+def emit(text: str, output: str | None, *, private: bool = False) -> None:
     if output is None or output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        write_atomic(Path(output), text)
+        write_atomic(Path(output), text, private=private)
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write a whole file or nothing: a reader never sees half of it. Mode 0600."""
+def _umask() -> int:
+    mask = os.umask(0o077)  # reading the umask means setting it; set it straight back
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, text: str | bytes, *, private: bool = False) -> None:
+    """Write a whole file or nothing: a reader never sees half of it.
+
+    The mode follows the umask, as any tool's output does (a web server can read a nightly
+    report); `private` (notes) makes it 0600. A character device or a FIFO (`/dev/null`, a
+    pipe a script reads) is written in place: replacing it would put a regular file there.
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise CroError(f"cannot write {path}: {exc.strerror}") from None
+    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        try:
+            with open(path, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise CroError(f"cannot write {path}: {exc.strerror}") from None
+        return
+    if st is not None and not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise CroError(f"cannot write {path}: not a regular file",
+                       hint="give a file name, or - for stdout")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise CroError(f"cannot write {path}: no folder {folder}")
-    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
@@ -276,7 +486,8 @@ def write_atomic(path: Path, text: str | bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
+        # mkstemp makes 0600; a report takes the mode a new file would get.
+        os.chmod(tmp, 0o600 if private else 0o666 & ~_umask())
         # os.replace swaps the directory entry: a symlink at `path` is replaced, not followed.
         os.replace(tmp, path)
     except BaseException as exc:
@@ -300,86 +511,27 @@ def message(text: str) -> None:
 
 @dataclass
 class Part:
-    """One titled section of a document report: a table of rows (or a list, `bullets`)."""
+    """One titled section of a document report: a table of rows."""
 
     title: str
     rows: list[dict]
     columns: Sequence[str]
     headers: dict[str, str] = field(default_factory=dict)
     empty: str = "none"
-    bullets: bool = False  # one item per row, in column columns[0] (warnings)
 
 
-def render_document(title: str, lines: Sequence[str], parts: Sequence[Part], fmt: str,
-                    output: str | None) -> None:
-    """A report of several titled parts in a human format (table, markdown, html, svg).
+def render_document(title: str, parts: Sequence[Part], fmt: str, output: str | None, *,
+                    summary: str, period: str | None = None,
+                    context: Context | None = None) -> None:
+    """A report of several titled parts (the annual report) in a human format: the first
+    part is the main table, the others follow it, in every document format."""
+    def view_of(part: Part) -> View:
+        return View(title=part.title, columns=list(part.columns), headers=part.headers,
+                    empty=part.empty, names={})
 
-    The one place such reports are drawn: the annual report builds its Parts and calls this.
-    """
-    if fmt == "markdown":
-        text = f"# {title}\n\n" + "".join(f"{clean(line)}\n\n" for line in lines)
-        for part in parts:
-            view = View(title=part.title, columns=part.columns, headers=part.headers)
-            text += (to_markdown(part.rows, list(part.columns), view) if part.rows
-                     else f"## {part.title}\n\n{part.empty}\n") + "\n"
-        emit(text, output)
-    elif fmt == "html":
-        emit(_html_document(title, lines, parts), output)
-    else:
-        from rich.console import Group
-        from rich.text import Text
-
-        items: list[Any] = [Text(title, style="bold"), *(Text(clean(x)) for x in lines)]
-        for part in parts:
-            items.append(Text(""))
-            if part.rows:
-                items.append(rich_tables(part.rows, View(title=part.title, columns=part.columns,
-                                                         headers=part.headers)))
-            else:
-                items += [Text(part.title), Text(part.empty, style="dim")]
-        renderable = Group(*items)
-        stream = sys.stdout
-        if output is None and fmt == "table" and _colour_allowed(stream):
-            make_console(file=stream, colour=True).print(renderable)
-            return
-        # Long warnings wrap at 160 columns rather than stretching every table to fit them.
-        console = make_console(file=io.StringIO(), record=True,
-                               width=min(_natural_width(renderable), 160), colour=fmt == "svg")
-        console.print(renderable)
-        emit(console.export_svg(title=title) if fmt == "svg"
-             else console.export_text(styles=False), output)
-
-
-_DOC_CSS = """body{font-family:system-ui,sans-serif;max-width:760px;margin:1.5em auto;
-padding:0 1em;color:#111}table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em;
-font-size:.9em}th,td{border:1px solid #999;padding:.25em .4em;text-align:left;
-vertical-align:top;overflow-wrap:anywhere}th{background:#eee}h2{margin-top:1.5em}
-@media print{body{max-width:none;margin:0}section{break-inside:avoid-page}}"""
-
-
-def _html_document(title: str, lines: Sequence[str], parts: Sequence[Part]) -> str:
-    from html import escape
-
-    def e(value: Any) -> str:
-        return escape(clean(value))
-
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           f"<title>{e(title)}</title>", f"<style>{_DOC_CSS}</style>", "</head>", "<body>",
-           f"<h1>{e(title)}</h1>", *(f"<p>{e(line)}</p>" for line in lines)]
-    for part in parts:
-        out += ["<section>", f"<h2>{e(part.title)}</h2>"]
-        if not part.rows:
-            out.append(f"<p>{e(part.empty)}</p>")
-        elif part.bullets:
-            out += ["<ul>", *(f"<li>{e(r.get(part.columns[0]))}</li>" for r in part.rows),
-                    "</ul>"]
-        else:
-            head = "".join(f'<th scope="col">{e(part.headers.get(c, c.replace("_", " ")))}</th>'
-                           for c in part.columns)
-            out += ["<table>", f"<thead><tr>{head}</tr></thead>", "<tbody>"]
-            out += ["<tr>" + "".join(f"<td>{e(r.get(c))}</td>" for c in part.columns) + "</tr>"
-                    for r in part.rows]
-            out += ["</tbody>", "</table>"]
-        out.append("</section>")
-    out += ["</body>", "</html>", ""]
-    return "\n".join(out)
+    first, rest = parts[0], parts[1:]
+    main = View(title=title, heading=first.title, columns=list(first.columns),
+                headers=first.headers, empty=first.empty, names={}, summary=summary,
+                period=period, caption=summary if fmt == "table" else None,
+                extra=[(p.rows, view_of(p)) for p in rest])
+    render(first.rows, fmt, view=main, output=output, context=context)

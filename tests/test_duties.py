@@ -324,12 +324,21 @@ def test_notes_with_include_notes_in_json(cli, seeded):
     assert SECRET in [r["notes"] for r in rows]
 
 
-def test_list_writes_output_atomically_to_a_private_file(cli, seeded, tmp_path):
-    target = tmp_path / "duties.csv"
-    result = cli("duty", "list", "-f", "csv", "-o", target)
+def test_list_writes_output_atomically_private_with_notes(cli, seeded, tmp_path):
+    import os
+
+    target, private = tmp_path / "duties.csv", tmp_path / "notes.csv"
+    old = os.umask(0o022)
+    try:
+        result = cli("duty", "list", "-f", "csv", "-o", target)
+        with_notes = cli("duty", "list", "--include-notes", "-o", private)
+    finally:
+        os.umask(old)
     assert result.exit_code == 0 and result.stdout == ""
+    assert with_notes.exit_code == 0 and with_notes.stdout == ""
     assert target.read_text().count("\n") == 1 + len(list_json(cli))
-    assert target.stat().st_mode & 0o777 == 0o600
+    assert target.stat().st_mode & 0o777 == 0o644  # the umask's: a report, no notes
+    assert private.stat().st_mode & 0o777 == 0o600  # notes: private whatever the umask
 
 
 # ---------------------------------------------------------------- load and import share it

@@ -344,7 +344,9 @@ def test_report_coverage_html_colours_cells_by_status(cli, covered, tmp_path):
     result = cli("report", "coverage", "-f", "html", "-o", target)
     assert result.exit_code == 0, result.stderr
     html = target.read_text()
-    assert "<html" in html.lower() and "30/30 days covered" in html
+    assert "<html" in html.lower() and "30 of 30 days covered" in html
+    assert html.count('class="tone-ok"') == 3 and 'class="tone-bad"' not in html
+    assert "✓</span>covered all year" in html  # the colour's legend has a mark and a word
     assert "3 required pairs: 3 covered all year, 0 partly, 0 never" in result.stderr
 
 
@@ -358,14 +360,24 @@ def test_report_coverage_unknown_year(cli, story):
 
 
 def test_cron_recipe_with_the_installed_script(story, tmp_path):
+    import os
+
     gaps_file, report = tmp_path / "gaps.json", tmp_path / "coverage.html"
-    result = run_installed("gaps", "--fail-on-gaps", "-f", "json", "-o", gaps_file, "-q")
+    old = os.umask(0o022)  # cron's usual umask, and the README recipe's `umask 022`
+    try:
+        result = run_installed("gaps", "--fail-on-gaps", "-f", "json", "-o", gaps_file, "-q")
+        # As the README's crontab line has it: no -f, the extension says html.
+        html = run_installed("report", "coverage", "-q", "-o", report)
+    finally:
+        os.umask(old)
     assert result.returncode == 3, result.stderr
     assert result.stdout == "" and result.stderr == ""
     assert json.loads(gaps_file.read_text()) == EXPECTED
-    assert gaps_file.stat().st_mode & 0o777 == 0o600
-    html = run_installed("report", "coverage", "-f", "html", "-o", report, "-q")
+    # The web server's user (another account) can read the nightly report.
+    assert gaps_file.stat().st_mode & 0o777 == 0o644
     assert html.returncode == 0, html.stderr
+    assert report.stat().st_mode & 0o777 == 0o644
+    assert report.read_text().startswith("<!DOCTYPE html>")
     assert "Nora North" in report.read_text()
     piped = run_installed("gaps")  # a pipe, as under cron: no colour, no prompt
     assert piped.returncode == 0

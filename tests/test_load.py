@@ -7,6 +7,7 @@ import history may record an attempt, so they are left out) rather than spot che
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -326,7 +327,9 @@ def test_load_writes_its_table_to_an_output_file(cli, isolated_db, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert sum(r["inserted"] for r in json.loads(out.read_text())) == seed_record_count()
-    assert out.stat().st_mode & 0o777 == 0o600
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # a report follows the umask
 
 
 def test_database_checks_pass_after_a_load(seeded):

@@ -117,15 +117,16 @@ def unescaped_pipes(line: str) -> int:
 
 
 def test_markdown_table_shape(capsys):
-    text = rendered(capsys, "markdown")
+    text = rendered(capsys, "markdown", view=View(title="Things", summary="2 things"))
     lines = text.splitlines()
-    assert lines[0] == "## Things"
-    table = lines[2:]
+    assert lines[0] == "# Things"
+    assert lines[2] == "2 things"
+    table = [ln for ln in lines if ln.startswith("|")]
     assert len(table) == 2 + len(ROWS)  # header, separator, one line per row
     for line in table:
         assert unescaped_pipes(line) == len(COLS) + 1, line
     assert "a\\|b line two" in table[2]
-    assert MARKUP in table[2]
+    assert "\\[link=http\\://x\\]click\\[/link\\]" in table[2]  # text, not a link
     assert "\x1b" not in text
 
 
@@ -185,8 +186,14 @@ def test_html_is_a_complete_well_formed_document(capsys):
     assert "\x1b" not in text
 
 
-def test_svg_parses_as_xml(capsys):
-    text = rendered(capsys, "svg")
+def test_svg_is_the_chart_alone_and_parses_as_xml(capsys):
+    from crotool import charts
+
+    def chart(rows):
+        return charts.bars([(r["name"], r["n"] if r["n"] > 0 else 1, "x") for r in rows],
+                           title="Things")
+
+    text = rendered(capsys, "svg", view=View(title="Things", chart=chart))
     root = ET.fromstring(text)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     shown = "".join(root.itertext()).replace("\xa0", " ")
@@ -213,12 +220,21 @@ def umask_022():
     os.umask(old)
 
 
+def _chart(rows):
+    from crotool import charts
+
+    return charts.bars([("a", 1, "one")], title="Things")
+
+
 @pytest.mark.parametrize("fmt", render.FORMATS)
-def test_output_file_is_private_and_complete(tmp_path, capsys, umask_022, fmt):
+@pytest.mark.parametrize(("private", "mode"), [(False, 0o644), (True, 0o600)])
+def test_output_file_follows_the_umask_unless_private(tmp_path, capsys, umask_022, fmt,
+                                                       private, mode):
     out = tmp_path / f"report.{fmt}"
-    render.render(ROWS, fmt, view=View(title="Things"), output=str(out))
+    render.render(ROWS, fmt, view=View(title="Things", chart=_chart), output=str(out),
+                  private=private)
     assert capsys.readouterr().out == ""
-    assert out.stat().st_mode & 0o777 == 0o600
+    assert out.stat().st_mode & 0o777 == mode
     text = out.read_text(encoding="utf-8")
     assert "\x1b" not in text
     if fmt == "json":
@@ -228,13 +244,56 @@ def test_output_file_is_private_and_complete(tmp_path, capsys, umask_022, fmt):
     assert os.listdir(tmp_path) == [out.name]  # no temporary file left behind
 
 
-def test_output_replaces_an_existing_file_and_tightens_its_mode(tmp_path, umask_022):
+def test_output_replaces_an_existing_file_with_the_umask_mode(tmp_path, umask_022):
     out = tmp_path / "r.json"
     out.write_text("old content that is longer than the new one" * 10)
-    os.chmod(out, 0o644)
+    os.chmod(out, 0o666)
     write_atomic(out, "[]\n")
     assert out.read_text() == "[]\n"
+    assert out.stat().st_mode & 0o777 == 0o644
+    write_atomic(out, "[1]\n", private=True)  # notes: private whatever was there
     assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_output_under_a_strict_umask(tmp_path):
+    old = os.umask(0o077)
+    try:
+        write_atomic(tmp_path / "r.html", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o600
+
+
+def test_output_onto_a_fifo_writes_in_place(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_atomic(fifo, "[]\n")
+    reader.join(10)
+    assert got == [b"[]\n"]
+    assert fifo.is_fifo()  # still the FIFO, not replaced by a regular file
+    assert sorted(os.listdir(tmp_path)) == ["pipe"]
+
+
+def test_output_onto_a_character_device_writes_in_place():
+    before = os.stat("/dev/null")
+    write_atomic(Path("/dev/null"), "[]\n")
+    after = os.stat("/dev/null")
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+
+
+def test_unknown_extension_is_a_table_and_explicit_format_wins():
+    assert render.format_for(None, "r.HTML") == "html"
+    assert render.format_for(None, "r.htm") == "html"
+    assert render.format_for(None, "r.md") == "markdown"
+    assert render.format_for(None, "r.svg") == "svg"
+    assert render.format_for(None, "r.txt") == "table"
+    assert render.format_for(None, None) == "table"
+    assert render.format_for("json", "r.html") == "json"
 
 
 def test_output_through_a_symlink_replaces_the_link_not_its_target(tmp_path):

@@ -242,18 +242,25 @@ def test_json_wrapper_only_where_help_says_so(cli, seeded_copy):
             assert '"rows"' in helptext, f"{command}: wrapped JSON not documented in --help"
 
 
+def report_mode() -> int:
+    """A report file's mode: what the umask gives a new file (SPEC §4.2)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("command", LISTINGS, ids=LISTING_IDS)
 def test_every_listing_writes_output_file(cli, seeded_copy, tmp_path, command, fmt):
-    """--output FILE writes the output there (privately: 0600) and nothing to
-    stdout; the file holds what stdout would have."""
+    """--output FILE writes the output there and nothing to stdout; the file holds
+    what stdout would have. Its mode follows the umask (0600 only with notes)."""
     target = tmp_path / "out" / f"report.{fmt}"
     target.parent.mkdir()
     r = cli(*command, "--format", fmt, "--output", target)
     assert r.exit_code == 0, r.stderr
     assert r.stdout == ""
     assert target.exists()
-    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.stat().st_mode) == report_mode()
     text = target.read_text(encoding="utf-8")
     assert text.strip()
     assert not ANSI.search(text)
@@ -275,7 +282,7 @@ def test_output_replaces_existing_file_atomically(cli, seeded_copy, tmp_path):
     ok(cli("report", "coverage", "-f", "json", "-o", target))
     assert target.stat().st_ino != before
     assert json_rows(target.read_text())
-    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.stat().st_mode) == report_mode()
 
 
 def test_output_end_to_end_cron(seeded_copy, tmp_path):
@@ -1178,7 +1185,7 @@ def test_load_and_import_summaries_take_formats(cli, seeded_copy, tmp_path, fmt)
     r = cli("import", "connectors", f, "--output-format", fmt, "-o", out)
     assert r.exit_code == 0, r.stderr
     assert r.stdout == ""
-    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert stat.S_IMODE(out.stat().st_mode) == report_mode()
     assert not ANSI.search(out.read_text())
 
 

@@ -25,7 +25,7 @@ roots = {name.split(".")[0] for name in sys.modules}
 sys.stderr.write("\\nMODULES=" + json.dumps([code, sorted(roots)]) + "\\n")
 """
 
-HEAVY = {"rich", "yaml", "sqlite_utils", "pydantic", "hypothesis"}
+HEAVY = {"rich", "yaml", "sqlite_utils", "pydantic", "hypothesis", "jinja2", "markupsafe"}
 
 
 def imported(args: list[str]) -> set[str]:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import choices, ids
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, out
 from crotool.schema import ASSESSMENT_STATUSES
 
 # Read by crotool.commands without importing this module (see there).
@@ -104,7 +104,7 @@ def list_(
         "--school",
         autocompletion=ids("schools"), metavar="SCHOOL",
         help="Only this school's assessments.")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Safety assessments by due day; overdue ones are marked (and shown in red).

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import choices, ids
-from crotool.options import Fmt, FormatOpt, OutputOpt, YearOpt, YesOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, YearOpt, YesOpt, out
 
 # Read by crotool.commands without importing this module (see there).
 WORDS = "assign unassign assignments"
@@ -53,9 +53,9 @@ def assign(
 
       crotool assign 1260 lake-washington --role additional
     """
+    from crotool import roster
     from crotool.commands.common import connect, year_warning
     from crotool.render import message
-    from crotool.roster import assign as do_assign
     from crotool.roster import describe_row
     from crotool.years import resolve_year
 
@@ -64,8 +64,8 @@ def assign(
         resolution = resolve_year(conn)
         year_warning(resolution.warning)
         year = resolution.year.id
-    change = do_assign(conn, badge, pattern, year=year,
-                       role=role, start=start, end=end)
+    change = roster.assign(conn, badge, pattern, year=year,
+                           role=role, start=start, end=end)
     r = change.record
     what = (f"officer {r['officer']} ({r['officer_name']}, {r['agency']}) to {r['feeder_pattern']}"
             f" for {r['school_year']} as {r['role']}, {r['start']} to {r['end']}")
@@ -147,7 +147,7 @@ def assignments_list(
     officer: Annotated[Optional[str], typer.Option(
         "--officer",
         autocompletion=ids("officers"), metavar="BADGE", help="Only this officer.")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Assignments, by school year, feeder pattern, agency and start; every one unless a
@@ -159,14 +159,18 @@ def assignments_list(
 
       crotool assignments list --pattern eastlake --agency sammamish-pd -f json
     """
+    from crotool import roster
     from crotool.commands.common import connect
     from crotool.render import View
-    from crotool.roster import LIST_COLUMNS, list_assignments
 
-    rows = list_assignments(connect(), year=year, pattern=pattern, agency=agency,
-                            officer=officer)
+    rows = roster.list_assignments(connect(), year=year, pattern=pattern, agency=agency,
+                                   officer=officer)
     out(rows, fmt, output, View(
-        title="Assignments", columns=list(LIST_COLUMNS),
+        title="Assignments", columns=list(roster.LIST_COLUMNS),
+        # officer_name says the officer's name already.
+        names={"feeder_pattern": "feeder_patterns", "agency": "agencies"},
+        tone=lambda r: "muted" if r["officer_status"] == "inactive" else None,
+        secondary=("officer_status", "agency", "school_year", "officer_name"),
         headers={"officer_status": "officer status"}, justify={"id": "right"},
         row_style=lambda r: "dim" if r["officer_status"] == "inactive" else None,
         cell_style=lambda c, r: "italic" if c == "role" and r["role"] == "additional" else None,

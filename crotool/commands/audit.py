@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, fmt_of, out
 
 # Read by crotool.commands without importing this module (see there).
 WORDS = "audit"
@@ -22,7 +22,7 @@ def audit(
         "duties, assignments).")] = None,
     limit: Annotated[Optional[int], typer.Option(
         "--limit", "-n", min=1, metavar="N", help="Only the N most recent changes.")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Who changed what, when: every change crotool made, oldest first.
@@ -44,12 +44,14 @@ def audit(
     from crotool.commands.common import connect
     from crotool.render import View
 
+    chosen = fmt_of(fmt, output)
     rows = entries(connect(), since=since, table=table, limit=limit,
-                   changes_as_text=fmt.value != "json")
-    out(rows, fmt, output, View(
+                   changes_as_text=chosen != "json", spaced=chosen != "csv")
+    out(rows, chosen, output, View(
         title="Audit trail",
         columns=["id", "at", "user", "command", "table", "key", "action", "changes"],
-        justify={"id": "right"}, empty="no audit rows match"))
+        justify={"id": "right"}, secondary=("command", "user", "table"),
+        empty="no audit rows match"))
 
 
 def register(app: typer.Typer) -> None:

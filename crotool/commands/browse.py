@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import choices, ids
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, out
 from crotool.schema import LEVELS
 
 # Read by crotool.commands without importing this module (see there).
@@ -24,7 +24,7 @@ categories_app = typer.Typer(help="Duty categories: the duties of the program te
 
 
 @agencies_app.command("list")
-def agencies_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+def agencies_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     """Every partner agency, with how many schools lie in its jurisdiction and its officers.
 
     Example:  crotool agencies list -f json
@@ -40,7 +40,7 @@ def agencies_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
 
 
 @patterns_app.command("list")
-def patterns_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+def patterns_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     """Every feeder pattern, its high school, its schools, and the agencies they lie in.
 
     Example:  crotool patterns list
@@ -68,7 +68,7 @@ def schools_list(
     level: Annotated[Optional[str], typer.Option(
         "--level", "-l", autocompletion=choices("schools", "level"), metavar="LEVEL",
         help=f"Only schools of this level: {', '.join(LEVELS)}.")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Schools, grouped by feeder pattern (high, middle, elementary, choice).
@@ -91,7 +91,7 @@ def schools_list(
 
 
 @categories_app.command("list")
-def categories_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+def categories_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     """The duty categories, and which are done only on request.
 
     Example:  crotool categories list

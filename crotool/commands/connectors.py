@@ -13,8 +13,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from crotool.commands.common import choices, ids
+from crotool.commands.options import FormatOpt, OutputOpt, out
 from crotool.commands.report import report_app
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
 
 # Read by crotool.commands without importing this module (see there).
 WORDS = "connectors engagements"
@@ -120,7 +120,7 @@ def connectors_list(
     status: StatusOpt = None,
     sector: Annotated[Optional[str], typer.Option(
         "--sector", help="Only this sector (any case).")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Connectors, by id, with how many engagements each took part in and the latest one
@@ -141,7 +141,7 @@ def connectors_list(
         title="Community Connectors", justify={"engagements": "right"},
         columns=["id", "name", "organization", "sector", "status", "engagements",
                  "last_engaged"],
-        headers={"last_engaged": "last engaged"},
+        headers={"last_engaged": "last engaged"}, secondary=("sector", "organization"),
         cell_style=lambda c, r: "bold" if c == "status" and r["status"] == "new" else None,
         empty="no connectors yet: crotool connectors add ID --name NAME"))
 
@@ -204,7 +204,7 @@ def engagements_list(
         autocompletion=ids("connectors"), metavar="ID",
         help="Only engagements this connector took part in."
     )] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Engagements, oldest first: every one unless a filter narrows it.
@@ -224,7 +224,7 @@ def engagements_list(
     out(rows, fmt, output, View(
         title="Engagements", columns=["id", "date", "title", "phase", "dimension", "connectors",
                                       "summary"],
-        empty="no engagements match"))
+        secondary=("summary",), empty="no engagements match"))
 
 
 # ---------------------------------------------------------------- the report
@@ -239,7 +239,7 @@ def report_connectors(
         help="List connectors not engaged in the N days up to today (default 180 in the "
         "table view). With -f json, the output becomes {\"rows\": [...], "
         "\"stale_connectors\": [...], \"new_by_sector\": [...]}.")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Where safety planning has had community input: planning phase x climate dimension.
@@ -262,114 +262,43 @@ def report_connectors(
 
       crotool report connectors --stale-days 90 -f json -o connectors.json
     """
+    from crotool import connectors, views
     from crotool.commands.common import connect
-    from crotool.connectors import report
+    from crotool.render import View
 
-    result = report(connect(), start=start, end=end, stale_days=stale_days)
+    result = connectors.report(connect(), start=start, end=end, stale_days=stale_days)
     wrap = None
     if stale_days is not None:
         wrap = {"stale_connectors": result.stale, "new_by_sector": result.new_by_sector}
-    out(result.cells, fmt, output, _heat_map_view(result, start, end), wrap=wrap)
-
-
-def _heat_map_view(result: Any, start: str | None, end: str | None) -> Any:
-    """The table view: the matrix as a heat map, then the stale list and the sector table."""
-    from crotool.render import View
-
-    def build(cells: list[dict]) -> Any:
-        from rich.console import Group
-        from rich.measure import Measurement
-        from rich.padding import Padding
-        from rich.table import Table
-        from rich.text import Text
-
-        from crotool.render import clean
-        from crotool.schema import DIMENSIONS, PHASES
-
-        by_cell = {(c["phase"], c["dimension"]): c for c in cells}
-        most = max((c["engagements"] for c in cells), default=0)
-        with_input = sum(1 for c in cells if c["engagements"])
-        span = f" from {start or 'the first'} to {end or 'the last'} engagement" \
-            if start or end else ""
-
-        def grid(sep: str) -> Any:
-            """The heat map; `sep` joins "3 eng" and "5 conn" (a newline when narrow)."""
-            lines = sep.count("\n") + 1
-            table = Table(
-                title=Text("Community input by planning phase and climate dimension" + span),
-                title_justify="left", header_style="bold", padding=(0, 0),
-                caption=Text(f"{with_input} of {len(cells)} cells "
-                             f"{'has' if with_input == 1 else 'have'} input; "
-                             f"{len(cells) - with_input} have none. "
-                             "eng = engagements, conn = distinct connectors."),
-                caption_justify="left")
-            table.add_column(Text(" phase "), style="bold")
-            for d in DIMENSIONS:
-                table.add_column(Text(f" {d} "), justify="center")
-            for p in PHASES:
-                row = []
-                for d in DIMENSIONS:
-                    cell = by_cell[(p, d)]
-                    n = cell["engagements"]
-                    if n == 0:
-                        text, style = "none" + "\n " * (lines - 1), "bold white on red3"
-                    else:
-                        # Shade by share of the busiest cell: darker green = more input.
-                        share = n / most
-                        style = ("black on honeydew2" if share <= 1 / 3 else
-                                 "black on pale_green3" if share <= 2 / 3 else
-                                 "bold white on green4")
-                        text = f"{n} eng{sep}{cell['connectors']} conn"
-                    # Padding with a style colours the whole cell, not just its text.
-                    row.append(Padding(Text(text, justify="center"), (0, 1), style=style,
-                                       expand=True))
-                table.add_row(Padding(Text(p), (0, 1)), *row)
-            return table
-
-        class FitGrid:
-            """One-line cells when the width allows (files, wide terminals), else two lines,
-            so an 80-column terminal never breaks "3 eng / 5 conn" in odd places."""
-
-            def __init__(self) -> None:
-                self.wide, self.narrow = grid(" / "), grid("\n")
-
-            def __rich_measure__(self, console: Any, options: Any) -> Any:
-                return Measurement.get(console, options, self.wide)
-
-            def __rich_console__(self, console: Any, options: Any) -> Any:
-                need = Measurement.get(console, options.update_width(10_000), self.wide).maximum
-                yield self.wide if need <= options.max_width else self.narrow
-
-        days = f"{result.stale_days} day{'' if result.stale_days == 1 else 's'}"
-        stale = Table(title=Text(f"Connectors not engaged in the last {days} "
-                                 f"(as of {result.as_of})"),
-                      title_justify="left", header_style="bold")
-        for col in ("id", "name", "organization", "sector", "status", "last engaged",
-                    "days since"):
-            stale.add_column(col, justify="right" if col == "days since" else "left")
-        for r in result.stale:
-            stale.add_row(*(Text(clean(r[k])) for k in ("id", "name", "organization", "sector",
-                                                         "status")),
-                          Text(r["last_engaged"] or "never",
-                               style="" if r["last_engaged"] else "bold red"),
-                          Text(clean(r["days_since"])))
-        sectors = Table(title=Text("Connectors by sector"), title_justify="left",
-                        header_style="bold")
-        for col in ("sector", "connectors", "new connectors", "new organizations"):
-            sectors.add_column(col, justify="left" if col == "sector" else "right")
-        for r in result.new_by_sector:
-            sectors.add_row(Text(clean(r["sector"]) or "(no sector)"), Text(str(r["connectors"])),
-                            Text(str(r["new_connectors"])), Text(str(r["new_organizations"])))
-        parts: list[Any] = [FitGrid(), Text("")]
-        parts.append(stale if result.stale else Text(
-            f"Every connector was engaged in the last {days}.", style="dim"))
-        parts.append(Text(""))
-        parts.append(sectors if result.new_by_sector else Text("No connectors yet.",
-                                                               style="dim"))
-        return Group(*parts)
-
-    return View(title="Community input by phase and dimension", build=build,
-                justify={"engagements": "right", "connectors": "right"})
+    with_input = sum(1 for c in result.cells if c["engagements"])
+    span = (f"engagements from {start or 'the first'} to {end or 'the last'}"
+            if start or end else "every engagement")
+    title = "Community input by phase and dimension"
+    days = f"{result.stale_days} day{'' if result.stale_days == 1 else 's'}"
+    out(result.cells, fmt, output, View(
+        title=title, build=lambda cells, colour: views.connectors_heat_map(
+            result, start, end, cells, colour),
+        chart=lambda cells: views.connectors_chart(cells, title),
+        columns=["phase", "dimension", "engagements", "connectors"],
+        justify={"engagements": "right", "connectors": "right"}, names={},
+        tone=lambda c: "bad" if c["engagements"] == 0 else None,
+        tone_words={"bad": "no input in this cell"},
+        summary=f"{with_input} of {len(result.cells)} cells have input; "
+                f"{len(result.stale)} connectors not engaged in the last {days}",
+        period=f"{span}; as of {result.as_of}",
+        extra=[(result.stale, View(
+                    title=f"Connectors not engaged in the last {days}",
+                    columns=["id", "name", "organization", "sector", "status",
+                             "last_engaged", "days_since"],
+                    justify={"days_since": "right"}, names={},
+                    empty=f"Every connector was engaged in the last {days}.")),
+               (result.new_by_sector, View(
+                    title="Connectors by sector",
+                    columns=["sector", "connectors", "new_connectors", "new_organizations"],
+                    justify={"connectors": "right", "new_connectors": "right",
+                             "new_organizations": "right"}, names={},
+                    empty="No connectors yet."))]),
+        wrap=wrap)
 
 
 def register(app: typer.Typer) -> None:

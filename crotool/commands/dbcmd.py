@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, out
 
 # Read by crotool.commands without importing this module (see there).
 WORDS = "db"
@@ -24,7 +24,7 @@ def _path_and_conn():
 
 
 @db_app.command("check")
-def check(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+def check(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     """Check the database: integrity, foreign keys, the audit chain, privacy and data rules.
 
     Runs every check and lists each as a row (check, status, detail), one row per problem
@@ -42,13 +42,13 @@ def check(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
 
       crotool db check -f json -o check.json    # for cron: exit 1 on any problem
     """
+    from crotool import checks
     from crotool.checks import FAIL, failures
-    from crotool.checks import check as run_checks
     from crotool.errors import CroError
     from crotool.render import View
 
     path, conn = _path_and_conn()
-    rows = run_checks(conn, path)
+    rows = checks.check(conn, path)
     out(rows, fmt, output, View(
         title="Database check", columns=["check", "status", "detail"],
         cell_style=lambda col, r: ("bold red" if r["status"] == FAIL else "green")
@@ -78,17 +78,17 @@ def backup(
 
       crotool --db /srv/cro.db db backup /mnt/usb/cro-$(date +%F).db
     """
-    from crotool.checks import backup as make_backup
+    from crotool import checks
     from crotool.render import message
 
     path, conn = _path_and_conn()
-    result = make_backup(conn, dest)
+    result = checks.backup(conn, dest)
     message(f"backed up {path} to {result['backup']}: {result['size_bytes']:,} bytes, "
             f"{result['rows']:,} rows, integrity ok")
 
 
 @db_app.command("info")
-def info(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+def info(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     """Where the database is and what it holds: path, schema version, size, journal mode,
     and the number of rows of every table (rows.TABLE), all from one snapshot.
 
@@ -98,11 +98,11 @@ def info(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
 
       crotool db info -f json | jq '.[] | select(.item == "rows.duties") | .value'
     """
-    from crotool.checks import info as describe
+    from crotool import checks
     from crotool.render import View
 
     path, conn = _path_and_conn()
-    out(describe(conn, path), fmt, output, View(title="Database", columns=["item", "value"],
+    out(checks.info(conn, path), fmt, output, View(title="Database", columns=["item", "value"],
                                                 justify={"value": "right"}))
 
 

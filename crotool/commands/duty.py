@@ -8,13 +8,13 @@ on as the text the user typed, so the domain converts them with the same field r
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from crotool.commands.common import ids
+from crotool.commands.options import FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
 from crotool.commands.report import report_app
-from crotool.options import Fmt, FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
 
 # Read by crotool.commands without importing this module (see there).
 WORDS = "duty"
@@ -84,13 +84,13 @@ def duty_log(
       crotool duty log --officer 2291 --school redmond-ms --category safety-assessment \\
           --minutes 120 --assessment 2
     """
+    from crotool import duties
     from crotool.commands.common import connect, year_warning
-    from crotool.duties import log_duty
     from crotool.render import message
 
-    logged = log_duty(connect(), officer=officer, school=school, category=category, at=at,
-                      minutes=minutes, requested_by=requested_by, reference=reference,
-                      notes=notes, assessment=assessment)
+    logged = duties.log_duty(connect(), officer=officer, school=school, category=category,
+                             at=at, minutes=minutes, requested_by=requested_by,
+                             reference=reference, notes=notes, assessment=assessment)
     v = logged.values
     length = f", {v['minutes']} min" if v.get("minutes") is not None else ""
     message(f"logged duty {logged.id}: officer {v['officer']} at {v['school']}, "
@@ -134,7 +134,7 @@ def duty_list(
         "--limit", metavar="N", help="Only the latest N (still listed oldest first).")
     ] = None,
     include_notes: IncludeNotesOpt = False,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """The duty log, oldest first: by default every duty of the current school year.
@@ -153,26 +153,34 @@ def duty_list(
 
       crotool duty list --officer 0417 --limit 20
     """
+    from crotool import duties
     from crotool.commands.common import connect, year_warning
-    from crotool.duties import LIST_COLUMNS, list_duties
     from crotool.render import View, message
-    from crotool.years import resolve_range
 
     conn = connect()
-    span = resolve_range(conn, year=year, start=start, end=end)
+    span = duties.resolve_range(conn, year=year, start=start, end=end)
     year_warning(span.warning)
-    rows, total = list_duties(conn, span=span, officer=officer, school=school, pattern=pattern,
-                              category=category, limit=limit, include_notes=include_notes)
-    columns = [*LIST_COLUMNS, "notes"] if include_notes else list(LIST_COLUMNS)
-    if len(rows) < total:
-        message(f"showing the latest {len(rows)} of {total} duties ({span.describe()})")
-    out(rows, fmt, output, View(
+    rows, total = duties.list_duties(conn, span=span, officer=officer, school=school,
+                                     pattern=pattern, category=category, limit=limit,
+                                     include_notes=include_notes)
+    columns = [*duties.LIST_COLUMNS, "notes"] if include_notes else list(duties.LIST_COLUMNS)
+    latest = (f"showing the latest {len(rows)} of {total} duties ({span.describe()})"
+              if len(rows) < total else None)
+    if latest:
+        message(latest)
+    minutes = sum(r.get("minutes") or 0 for r in rows)
+    out(rows, fmt, output, private=include_notes, view=View(
         title=f"Duties, {span.describe()}", columns=columns,
         justify={"id": "right", "minutes": "right"},
         headers={"out_of_pattern": "out of pattern", "open_followups": "open follow-ups"},
         cell_style=lambda c, r: "yellow" if c in ("out_of_pattern", "open_followups")
         and r[c] else None,
-        empty="no duties in this range"))
+        tone=lambda r: "partial" if r.get("out_of_pattern") else (
+            "bad" if r.get("open_followups") else None),
+        tone_words={"partial": "out of pattern", "bad": "follow-up open"},
+        secondary=("reference", "requested_by", "notes"),
+        summary=latest or f"{len(rows)} duties, {minutes} minutes, {span.describe()}",
+        period=span.describe(), empty="no duties in this range"))
 
 
 @report_app.command("duties")
@@ -188,7 +196,7 @@ def report_duties(
     pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--pattern", "-p", autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only duties at schools of this feeder pattern (split feeders included).")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Duty counts and minutes per category, pattern, school, officer, month or role.
@@ -212,65 +220,28 @@ def report_duties(
 
       crotool report duties --by officer --from 2024-01-01 -f json
     """
+    from crotool import duties, reports, views
     from crotool.commands.common import connect, year_warning
-    from crotool.render import View
-    from crotool.reports import COLUMNS, duty_report
-    from crotool.years import resolve_range
+    from crotool.render import View, shown
 
     conn = connect()
-    span = resolve_range(conn, year=year, start=start, end=end)
+    span = duties.resolve_range(conn, year=year, start=start, end=end)
     year_warning(span.warning)
-    rows = duty_report(conn, by.value, span, officer=officer, pattern=pattern)
+    rows = reports.duty_report(conn, by.value, span, officer=officer, pattern=pattern)
     narrowed = "".join(f", {label} {value}" for label, value in (
         ("officer", officer), ("pattern", pattern)) if value is not None)
     title = f"Duties by {by.value}, {span.describe()}{narrowed}"
-    out(rows, fmt, output, View(title=title, build=lambda r: _bars(r, by.value, title),
-                                columns=list(COLUMNS[by.value]),
-                                justify={"count": "right", "minutes": "right"}))
-
-
-def _bars(rows: list[dict[str, Any]], key: str, title: str) -> Any:
-    """The table view: one row per key with a bar proportional to its minutes (to its count
-    when no duty in the range has minutes), and the totals underneath."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from crotool.render import clean
-
-    if not rows:
-        return Text("no duties in this range", style="dim")
-    total_count = sum(r["count"] for r in rows)
-    total_minutes = sum(r["minutes"] for r in rows)
-    measure = "minutes" if total_minutes else "count"
-    top = max((r[measure] for r in rows), default=0)
-    hours = f" ({total_minutes / 60:.1f} h)" if total_minutes else ""
-    table = Table(title=Text(title), title_justify="left", header_style="bold",
-                  caption=Text(f"{total_count} duties, {total_minutes} minutes{hours}"),
-                  caption_justify="left")
-    table.add_column(Text(key))
-    if rows and "name" in rows[0]:
-        table.add_column(Text("name"))
-    table.add_column(Text("count"), justify="right")
-    table.add_column(Text("minutes"), justify="right")
-    table.add_column(Text(f"{measure} bar"), min_width=10)
-    width = 30
-    for r in rows:
-        cells = [Text(clean(r[key]))]
-        if "name" in r:
-            cells.append(Text(clean(r["name"])))
-        cells += [Text(str(r["count"])), Text(str(r["minutes"]))]
-        cells.append(Text(_bar(r[measure], top, width), style="cyan"))
-        table.add_row(*cells, style="dim" if r["count"] == 0 else None)
-    return table
-
-
-def _bar(value: int, top: int, width: int) -> str:
-    """A horizontal bar of block characters, in eighths of a cell."""
-    if top <= 0 or value <= 0:
-        return ""
-    eighths = max(1, round(value / top * width * 8))
-    full, part = divmod(eighths, 8)
-    return "█" * full + ("" if part == 0 else " ▏▎▍▌▋▊▉"[part])
+    count, minutes = sum(r["count"] for r in rows), sum(r["minutes"] for r in rows)
+    out(rows, fmt, output, View(
+        title=title, columns=list(reports.COLUMNS[by.value]),
+        build=lambda r, colour: views.duty_bars(r, by.value, title, colour),
+        chart=lambda r: views.duty_chart(r, by.value, title),
+        justify={"count": "right", "minutes": "right"},
+        names={} if "name" in reports.COLUMNS[by.value] else None,
+        tone=lambda r: "muted" if r["count"] == 0 else None,
+        summary=f"{shown(count)} duties, {shown(minutes)} minutes ({minutes / 60:.1f} h), "
+                f"{span.describe()}",
+        period=span.describe(), empty="no duties in this range"))
 
 
 def register(app: typer.Typer) -> None:

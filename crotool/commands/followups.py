@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, out
 
 WORDS = "followups"
 ORDER = 75
@@ -33,7 +33,7 @@ def followups_list(
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit 3 when any follow-up is overdue (after writing the "
         "list).")] = False,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Every follow-up of every duty, by due time: duty, officer, school, category, rule,

@@ -1,9 +1,8 @@
 """`crotool gaps` and `crotool report coverage`: the coverage rule, read out.
 
-Thin: `crotool.coverage_db` loads the year and runs the engine (`crotool.coverage`); this
-module only chooses colours and lays out the pattern x agency matrix. Rich is imported by
-`render` (and by the matrix builder below) only for table, HTML and SVG output, so the cron
-path (`--format json`) never pays for it.
+Thin: `crotool.coverage_db` loads the year and runs the engine (`crotool.coverage`); the
+pictures (the pattern x agency matrix, the timeline) are in `crotool.views`. Rich and Jinja2
+are imported only for table and HTML output, so the cron path (`--format json`) never pays.
 """
 
 from __future__ import annotations
@@ -13,24 +12,14 @@ from typing import Annotated, Any, Optional
 import typer
 
 from crotool.commands.common import ids
+from crotool.commands.options import FormatOpt, OutputOpt, YearOpt, fmt_of, out
 from crotool.commands.report import report_app
-from crotool.options import Fmt, FormatOpt, OutputOpt, YearOpt, out
 
 # Read by crotool.commands without importing this module (see there).
 WORDS = "gaps"
 REPORTS = "coverage"
 ORDER = 60
 
-# One colour per kind: gaps by how bad they are (nobody assigned is worst), conflicts apart.
-KIND_STYLE = {
-    "unassigned": "bold red",
-    "inactive": "yellow",
-    "untrained": "dark_orange",
-    "on_leave": "cyan",
-    "duplicate": "magenta",
-    "out_of_jurisdiction": "magenta",
-    "untrained_additional": "magenta",
-}
 GAP_COLUMNS = ["school_year", "feeder_pattern", "agency", "kind", "start", "end", "days",
                "school_days", "officer", "schools"]
 COVERAGE_COLUMNS = ["school_year", "feeder_pattern", "agency", "officers", "days",
@@ -57,7 +46,7 @@ def gaps(
         "--fail-on-gaps", help="Exit 3 when any gap or conflict is listed (after writing the "
         "output); 0 when none.")] = False,
     quiet: QuietOpt = False,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Gaps and conflicts in CRO coverage, grouped by feeder pattern.
@@ -83,12 +72,11 @@ def gaps(
 
       crotool gaps --year 2023-24 --fail-on-gaps -f json -o gaps.json
     """
-    from crotool import coverage_db
+    from crotool import coverage_db, queries, views
     from crotool.commands.common import connect, year_warning
-    from crotool.queries import option_date
     from crotool.render import View, message
 
-    day = option_date(on, "--on")
+    day = queries.option_date(on, "--on")
     result = coverage_db.gaps(connect(), year=year, on=day, pattern=pattern, agency=agency)
     year_warning(result.warning)
     rows = coverage_db.gap_rows(result)
@@ -96,27 +84,46 @@ def gaps(
         f" {label} {value}" for label, value in (("for pattern", pattern),
                                                   ("for agency", agency), ("on", day))
         if value is not None)
-    out(rows, fmt, output, View(
-        title=f"Gaps and conflicts, {result.year.id}", columns=GAP_COLUMNS,
+    summary = coverage_db.gaps_summary(rows, scope, with_days=day is None)
+    pairs = [p.as_dict() for p in result.pairs
+             if (pattern is None or p.feeder_pattern == pattern)
+             and (agency is None or p.agency == agency)]
+    title = f"Gaps and conflicts, {result.year.id}"
+    chosen = fmt_of(fmt, output)
+    out(rows, chosen, output, View(
+        title=title, columns=GAP_COLUMNS,
         table_hide=frozenset({"school_year"}),
         group_by="feeder_pattern", justify={"days": "right", "school_days": "right"},
         headers={"school_days": "school days"},
-        row_style=lambda r: KIND_STYLE.get(r["kind"]),
+        row_style=lambda r: views.KIND_STYLE.get(r["kind"]),
+        tone=lambda r: "conflict" if r["kind"] in _conflicts() else "bad",
+        tone_words={"bad": "gap: days without a CRO who counts", "conflict": "conflict"},
+        secondary=("schools", "officer"),
+        summary=summary, period=queries.period_of(result.year),
+        chart=lambda shown: views.coverage_chart(
+            pairs, shown, result.year, result.handovers, result.names,
+            title=f"Coverage timeline, {result.year.id}", closures=result.year.closures),
         empty=f"no gaps or conflicts in {scope}"))
     # An empty table already says "no gaps or conflicts" on stdout: no need to say it twice.
-    if not quiet and (rows or fmt != Fmt.table or output is not None):
-        message(coverage_db.gaps_summary(rows, scope, with_days=day is None))
+    if not quiet and (rows or chosen != "table" or output is not None):
+        message(summary)
     if fail_on_gaps and rows:
         from crotool.errors import EXIT_GAPS
 
         raise typer.Exit(EXIT_GAPS)
 
 
+def _conflicts() -> tuple[str, ...]:
+    from crotool.coverage import CONFLICT_KINDS
+
+    return tuple(CONFLICT_KINDS)
+
+
 @report_app.command("coverage")
 def report_coverage(
     year: YearOpt = None,
     quiet: QuietOpt = False,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Who covers each required feeder pattern x agency pair, and for how many days.
@@ -137,7 +144,7 @@ def report_coverage(
 
       crotool report coverage --year 2023-24 -f html -o /srv/reports/coverage.html
     """
-    from crotool import coverage_db
+    from crotool import coverage_db, queries, views
     from crotool.commands.common import connect, year_warning
     from crotool.render import View, message
 
@@ -145,16 +152,30 @@ def report_coverage(
     year_warning(result.warning)
     rows = [{k: r[k] for k in COVERAGE_COLUMNS} for r in coverage_db.coverage_rows(result)]
     y = result.year
+    summary = _coverage_summary(rows, y.id)
+    gap_rows = coverage_db.gap_rows(result)
 
-    def build(flat: list[dict[str, Any]]) -> Any:
-        return _matrix(flat, result.patterns, result.agencies, result.names,
-                       f"CRO coverage, {y.id} ({y.start} to {y.end})")
+    def build(flat: list[dict[str, Any]], colour: bool) -> Any:
+        return views.coverage_matrix(flat, result.patterns, result.agencies, result.names,
+                                     f"CRO coverage, {y.id} ({y.start} to {y.end})", colour)
 
-    out(rows, fmt, output, View(title=f"CRO coverage, {y.id}", columns=COVERAGE_COLUMNS,
-                                build=build, justify=dict.fromkeys(COVERAGE_COLUMNS[4:],
-                                                                   "right")))
+    out(rows, fmt, output, View(
+        title=f"CRO coverage, {y.id}", columns=COVERAGE_COLUMNS, build=build,
+        table_hide=frozenset({"school_year"}),
+        justify=dict.fromkeys(COVERAGE_COLUMNS[4:], "right"),
+        headers={"covered_days": "days covered", "gap_days": "gap days",
+                 "school_days": "school days", "covered_school_days": "school days covered",
+                 "gap_school_days": "gap school days"},
+        tone=views.coverage_tone,
+        tone_words={"ok": "covered all year", "partial": "partly covered",
+                    "bad": "never covered"},
+        summary=summary, period=queries.period_of(y),
+        chart=lambda flat: views.coverage_chart(flat, gap_rows, y, result.handovers,
+                                                result.names,
+                                                title=f"Coverage timeline, {y.id}",
+                                                closures=y.closures)))
     if not quiet:
-        message(_coverage_summary(rows, y.id))
+        message(summary)
 
 
 def _coverage_summary(rows: list[dict[str, Any]], year_id: str) -> str:
@@ -165,51 +186,6 @@ def _coverage_summary(rows: list[dict[str, Any]], year_id: str) -> str:
     n = len(rows)
     return (f"{year_id}: {n} required pair{'s' if n != 1 else ''}: {full} covered all year, "
             f"{n - full - never} partly, {never} never")
-
-
-def _matrix(rows: list[dict[str, Any]], patterns: list[str], agencies: list[str],
-            names: dict[str, str], title: str) -> Any:
-    """The pattern x agency matrix as a Rich table (imported here: table/HTML/SVG only)."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from crotool.render import clean
-
-    cells = {(r["feeder_pattern"], r["agency"]): r for r in rows}
-    if not cells:
-        return Text(f"{title}: no required pairs (no school lies in an agency's jurisdiction)",
-                    style="dim")
-    table = Table(title=Text(title), title_justify="left", header_style="bold",
-                  show_lines=True, caption=Text("green: covered all year · amber: partly · "
-                                                "red: never · —: not required"),
-                  caption_justify="left")
-    table.add_column(Text("feeder pattern"))
-    for agency in agencies:
-        table.add_column(Text(clean(agency)), overflow="fold")
-    for pattern in patterns:
-        line: list[Any] = [Text(clean(pattern), style="bold")]
-        for agency in agencies:
-            r = cells.get((pattern, agency))
-            if r is None:
-                line.append(Text("—", style="dim"))
-                continue
-            if r["gap_days"] == 0:
-                style = "green"
-            elif r["covered_days"] == 0:
-                style = "bold red"
-            else:
-                style = "dark_orange"
-            who = [f"{b} {names[b]}" if b in names else b for b in r["officers"]] or ["no CRO"]
-            cell = Text("\n".join(clean(w) for w in who), style=style)
-            cell.append(f"\n{r['covered_days']}/{r['days']} days covered", style=style)
-            cell.append(f"\n{r['covered_school_days']}/{r['school_days']} school days",
-                        style=style)
-            if r["gap_days"]:
-                cell.append(f"\n{r['gap_days']} gap days, {r['gap_school_days']} school days",
-                            style=style)
-            line.append(cell)
-        table.add_row(*line)
-    return table
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import Fmt, FormatOpt, OutputOpt, out
 from crotool.schema import IMPORTABLE
 
 # Read by crotool.commands without importing this module (see there).
@@ -43,8 +43,9 @@ class SummaryFormat(StrEnum):
 
 
 def _formats(file: str, fmt: SummaryFormat | None, input_format: InputFormat | None,
-             output_format: Fmt | None) -> tuple[str | None, Fmt]:
-    """(the input's format or None for "by extension", the summary's format).
+             output_format: Fmt | None) -> tuple[str | None, Fmt | None]:
+    """(the input's format or None for "by extension", the summary's format or None for
+    "by -o's extension").
 
     --format is the summary's format as on every command. Where the input's format
     cannot come from the file name (stdin, an odd extension) and --input-format is not given,
@@ -52,8 +53,8 @@ def _formats(file: str, fmt: SummaryFormat | None, input_format: InputFormat | N
     """
     from pathlib import Path
 
+    from crotool import importer
     from crotool.errors import EXIT_USAGE, CroError
-    from crotool.importer import input_format as by_extension
 
     telling = file != "-" and Path(file).suffix.lower() in (".csv", ".json", ".yaml", ".yml")
     source = input_format.value if input_format else None
@@ -66,8 +67,8 @@ def _formats(file: str, fmt: SummaryFormat | None, input_format: InputFormat | N
                            "yaml", code=EXIT_USAGE)
         elif summary is None:
             summary = Fmt(fmt.value)
-    by_extension(file, source)  # refuses stdin or an odd extension with no format, now
-    return source, summary or Fmt.table
+    importer.input_format(file, source)  # refuses stdin or an odd extension with no format, now
+    return source, summary
 
 
 def _complete_table(incomplete: str) -> list[str]:
@@ -163,7 +164,7 @@ def imports_list(
         help="Only imports into this table ('*' for seed loads).")] = None,
     limit: Annotated[Optional[int], typer.Option(
         "--limit", min=1, help="Only the newest N.")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Every recorded import and load, newest first: when, who, file, SHA-256 and counts.
@@ -185,7 +186,8 @@ def imports_list(
         title="Imports", empty="no imports yet",
         columns=["id", "at", "user", "table", "file", "rows", "inserted", "updated",
                  "unchanged", "sha256"],
-        justify={c: "right" for c in ("id", "rows", "inserted", "updated", "unchanged")}))
+        justify={c: "right" for c in ("id", "rows", "inserted", "updated", "unchanged")},
+        secondary=("sha256", "user", "unchanged", "updated")))
 
 
 class _NoProgress:

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from crotool.commands.common import ids
+from crotool.commands.options import FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, fmt_of, out
 from crotool.commands.report import report_app
-from crotool.options import Fmt, FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
 
 WORDS = "incidents complaints"
 REPORTS = "annual"
@@ -90,7 +90,7 @@ def incidents_list(
     year: YearOpt = None,
     school: SchoolFilter = None,
     include_notes: IncludeNotesOpt = False,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Incidents of a school year (default: the current one), oldest first.
@@ -169,7 +169,7 @@ def complaints_list(
     agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--agency", autocompletion=ids("agencies"), metavar="AGENCY",
         help="Only this agency's.")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Complaints received in a school year (default: the current one), by the day received.
@@ -200,7 +200,7 @@ def report_annual(
         "--suppress-under", metavar="N", min=1,
         help="Public version: every count below N is shown as <N, and incidents only as "
         "counts (no incident rows).")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """The annual report of RCW 28A.320.1241: (a) staff per building and days per week,
@@ -241,7 +241,8 @@ def report_annual(
             "district": district[0] if district else "(no district name stored)",
             "year": y, "today": today().isoformat(), "version": __version__,
             "names": names, "suppress_under": suppress_under}
-    render_annual(report, fmt.value, output, meta=meta, suppressed=suppress_under is not None)
+    render_annual(report, fmt_of(fmt, output), output, meta=meta,
+                  suppressed=suppress_under is not None)
 
 
 def register(app: typer.Typer) -> None:

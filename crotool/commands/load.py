@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crotool.options import DryRunOpt, Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import DryRunOpt, FormatOpt, OutputOpt, out
 
 # Read by crotool.commands without importing this module (see there).
 WORDS = "load"
@@ -21,7 +21,7 @@ def load(
     dry_run: DryRunOpt = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v",
                                           help="List every record that changes.")] = False,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Load seed documents: every section validated first, then written in one transaction.

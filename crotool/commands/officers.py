@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import choices, ids
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, out
 from crotool.schema import OFFICER_STATUSES, SECTIONS
 
 # Read by crotool.commands without importing this module (see there).
@@ -35,7 +35,7 @@ def officers_list(
     status: Annotated[Optional[str], typer.Option(
         "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
         help=f"Only officers of this status: {_STATUSES}.")] = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Officers, by agency and badge.
@@ -54,7 +54,10 @@ def officers_list(
     out(rows, fmt, output, View(
         title="Officers", columns=["badge", "name", "rank", "agency", "status",
                                    "school_trained_on", "phone", "email"],
-        row_style=lambda r: "dim" if r["status"] == "inactive" else None))
+        row_style=lambda r: "dim" if r["status"] == "inactive" else None,
+        tone=lambda r: "muted" if r["status"] == "inactive" else None,
+        headers={"school_trained_on": "trained on"},
+        secondary=("email", "phone", "rank")))
 
 
 @officers_app.command("add")

@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
+from crotool.commands.options import FormatOpt, OutputOpt, YearOpt, out
 from crotool.commands.report import report_app
-from crotool.options import Fmt, FormatOpt, OutputOpt, YearOpt, out
 
 WORDS = ""
 REPORTS = "presence"
@@ -31,7 +31,7 @@ def report_presence(
     fail_on_stale: Annotated[bool, typer.Option(
         "--fail-on-stale", help="Exit 3 when any school is stale (after writing the report).")
     ] = False,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """One row per school: its duties in the school year up to --as-of, the last one, the

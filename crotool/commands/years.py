@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.options import DryRunOpt, Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import DryRunOpt, FormatOpt, OutputOpt, out
 
 WORDS = "years"
 ORDER = 55
@@ -26,7 +26,7 @@ EndOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
 
 
 @years_app.command("list")
-def years_list(fmt: FormatOpt = Fmt.table, output: OutputOpt = None) -> None:
+def years_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     """Every school year by start: its days, school days (weekdays outside its closures),
     state today (past, current, upcoming) and how many assignments it holds.
 
@@ -111,7 +111,7 @@ def years_rollover(
     target: Annotated[str, typer.Argument(metavar="TO", autocompletion=ids("school_years"),
                                           help="The year to copy into (add it first).")],
     dry_run: DryRunOpt = False,
-    fmt: FormatOpt = Fmt.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Copy into TO every assignment of FROM in force on FROM's last day (any role), for the

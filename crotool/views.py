@@ -1,0 +1,306 @@
+"""The reports' own pictures: Rich renderables for the terminal (the coverage matrix, the duty
+bars, the connectors heat map) and the data each report's SVG chart is drawn from.
+
+Commands call these through `View(build=..., chart=...)`; Rich is imported inside each
+terminal builder (table output only) and charts.py only when a document or `-f svg` asks.
+`colour` is whether the terminal shows colour: the colour legend appears only then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from crotool.render import clean
+
+# One colour per kind: gaps by how bad they are (nobody assigned is worst), conflicts apart.
+KIND_STYLE = {
+    "unassigned": "bold red",
+    "inactive": "yellow",
+    "untrained": "dark_orange",
+    "on_leave": "cyan",
+    "duplicate": "magenta",
+    "out_of_jurisdiction": "magenta",
+    "untrained_additional": "magenta",
+}
+
+
+class Fit:
+    """The first of several renderables that fits the width it is given (the last if none):
+    a matrix on a wide terminal, a list on a narrow one, never a broken date or id."""
+
+    def __init__(self, *choices: Any) -> None:
+        self.choices = choices
+
+    def __rich_measure__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self.choices[0])
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        for choice in self.choices[:-1]:
+            # Its natural width: a narrower fit would make Rich squeeze no-wrap columns.
+            if Measurement.get(console, options.update_width(10_000), choice).maximum \
+                    <= options.max_width:
+                yield choice
+                return
+        yield self.choices[-1]
+
+
+# ---------------------------------------------------------------- coverage
+
+
+def coverage_tone(row: dict[str, Any]) -> str:
+    if row["gap_days"] == 0:
+        return "ok"
+    return "bad" if row["covered_days"] == 0 else "partial"
+
+
+def coverage_matrix(rows: list[dict[str, Any]], patterns: list[str], agencies: list[str],
+                    names: dict[str, str], title: str, colour: bool) -> Any:
+    """The pattern x agency matrix as a Rich table; a list where the matrix cannot fit."""
+    from rich.table import Table
+    from rich.text import Text
+
+    cells = {(r["feeder_pattern"], r["agency"]): r for r in rows}
+    if not cells:
+        return Text(f"{title}: no required pairs (no school lies in an agency's jurisdiction)",
+                    style="dim")
+    style_of = {"ok": "green", "bad": "bold red", "partial": "dark_orange"}
+    legend = ("green: covered all year · amber: partly · red: never · —: not required"
+              if colour else "—: not required")
+    table = Table(title=Text(title), title_justify="left", header_style="bold",
+                  show_lines=True, caption=Text(legend), caption_justify="left")
+    table.add_column(Text("feeder pattern"), no_wrap=True)
+    for agency in agencies:
+        table.add_column(Text(clean(agency)), no_wrap=True)
+    flat = Table(title=Text(title), title_justify="left", header_style="bold",
+                 show_lines=True)
+    for col in ("pattern / agency", "CRO", "days covered"):
+        flat.add_column(Text(col))
+    for pattern in patterns:
+        line: list[Any] = [Text(clean(pattern), style="bold")]
+        for agency in agencies:
+            r = cells.get((pattern, agency))
+            if r is None:
+                line.append(Text("—", style="dim"))
+                continue
+            style = style_of[coverage_tone(r)]
+            who = [f"{b} {names[b]}" if b in names else b for b in r["officers"]] or ["no CRO"]
+            cell = Text("\n".join(clean(w) for w in who), style=style)
+            cell.append(f"\n{r['covered_days']}/{r['days']} days covered", style=style)
+            if "school_days" in r:
+                cell.append(f"\n{r['covered_school_days']}/{r['school_days']} school days",
+                            style=style)
+            if r["gap_days"]:
+                lost = (f", {r['gap_school_days']} school days" if "gap_school_days" in r
+                        else "")
+                cell.append(f"\n{r['gap_days']} gap days{lost}", style=style)
+            line.append(cell)
+            school = (f"\n{r['covered_school_days']}/{r['school_days']} school days"
+                      if "school_days" in r else "")
+            flat.add_row(Text(f"{clean(pattern)}\n{clean(agency)}", style="bold"),
+                         Text("\n".join(clean(w) for w in who)),
+                         Text(f"{r['covered_days']}/{r['days']}" + (
+                             f", {r['gap_days']} gap days" if r["gap_days"] else "") + school,
+                             style=style))
+        table.add_row(*line)
+    return Fit(table, flat)
+
+
+def coverage_chart(pairs: Sequence[dict[str, Any]], gap_rows: Sequence[dict[str, Any]],
+                   year: Any, handovers: dict[tuple[str, str], list[tuple[date, str]]],
+                   names: dict[str, str], *, title: str,
+                   closures: Sequence[tuple[date, date]] = ()) -> str:
+    """The coverage timeline: one bar per required pair over the year's days. `closures`
+    (start, end) are shaded (school breaks, when the year carries them)."""
+    from crotool import charts
+    from crotool.coverage import GAP_KINDS
+
+    by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in gap_rows:
+        by_pair.setdefault((r["feeder_pattern"], r["agency"]), []).append(r)
+    bars = []
+    for p in pairs:
+        key = (p["feeder_pattern"], p["agency"])
+        runs = by_pair.get(key, [])
+        gaps = sorted((_day(r["start"]), _day(r["end"]), r["kind"]) for r in runs
+                      if r["kind"] in GAP_KINDS)
+        segments: list[tuple[date, date, str]] = []
+        cursor = year.start
+        for s, e, kind in gaps:
+            if s > cursor:
+                segments.append((cursor, s - timedelta(days=1), "covered"))
+            segments.append((s, e, kind))
+            cursor = max(cursor, e + timedelta(days=1))
+        if cursor <= year.end:
+            segments.append((cursor, year.end, "covered"))
+        conflicts = [(_day(r["start"]), _day(r["end"]), r["kind"]) for r in runs
+                     if r["kind"] not in GAP_KINDS]
+        marks = [(day, f"{b} {names.get(b, '')}".strip()) for day, b in handovers.get(key, [])]
+        note = f"{p['covered_days']} of {p['days']} days covered"
+        bars.append(charts.Bar(f"{p['feeder_pattern']} · {p['agency']}", segments, marks,
+                               note, conflicts))
+    return charts.timeline(year.start, year.end, bars, title=title, closures=closures)
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+# ---------------------------------------------------------------- duties
+
+
+def duty_bars(rows: list[dict[str, Any]], key: str, title: str, colour: bool) -> Any:
+    """One row per key with a bar proportional to its minutes (to its count when no duty in
+    the range has minutes), and the totals underneath."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from crotool.render import shown
+
+    if not rows:
+        return Text("no duties in this range", style="dim")
+    total_count = sum(r["count"] for r in rows)
+    total_minutes = sum(r["minutes"] for r in rows)
+    measure = "minutes" if total_minutes else "count"
+    top = max((r[measure] for r in rows), default=0)
+    hours = f" ({total_minutes / 60:.1f} h)" if total_minutes else ""
+
+    def table(with_names: bool, width: int) -> Any:
+        t = Table(title=Text(title), title_justify="left", header_style="bold",
+                  caption=Text(f"{shown(total_count)} duties, {shown(total_minutes)} "
+                               f"minutes{hours}"),
+                  caption_justify="left")
+        t.add_column(Text(key), no_wrap=True)
+        if with_names:
+            t.add_column(Text("name"))
+        t.add_column(Text("count"), justify="right", no_wrap=True)
+        t.add_column(Text("minutes"), justify="right", no_wrap=True)
+        t.add_column(Text(f"{measure} bar"), min_width=width, no_wrap=True)
+        for r in rows:
+            cells = [Text(clean(r[key]))]
+            if with_names:
+                cells.append(Text(clean(r["name"])))
+            cells += [Text(shown(r["count"], "count")), Text(shown(r["minutes"], "minutes"))]
+            cells.append(Text(_bar(r[measure], top, width), style="cyan"))
+            t.add_row(*cells, style="dim" if r["count"] == 0 else None)
+        return t
+
+    named = "name" in rows[0]
+    return Fit(table(named, 30), table(named, 12), table(False, 10))
+
+
+def _bar(value: int, top: int, width: int) -> str:
+    """A horizontal bar of block characters, in eighths of a cell."""
+    if top <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value / top * width * 8))
+    full, part = divmod(eighths, 8)
+    return "█" * full + ("" if part == 0 else " ▏▎▍▌▋▊▉"[part])
+
+
+def duty_chart(rows: list[dict[str, Any]], key: str, title: str) -> str:
+    from crotool import charts
+    from crotool.render import shown
+
+    total_minutes = sum(r["minutes"] for r in rows)
+    measure = "minutes" if total_minutes else "count"
+    items = [(f"{r[key]}" + (f" · {r['name']}" if r.get("name") else ""), r[measure],
+              f"{shown(r['count'])} duties, {shown(r['minutes'])} min") for r in rows]
+    return charts.bars(items, title=f"{title} (bars: {measure})")
+
+
+# ---------------------------------------------------------------- connectors
+
+
+def connectors_chart(cells: list[dict[str, Any]], title: str) -> str:
+    from crotool import charts
+    from crotool.schema import DIMENSIONS, PHASES
+
+    counts = {(c["phase"], c["dimension"]): c["engagements"] for c in cells}
+    detail = {(c["phase"], c["dimension"]): f"{c['connectors']} conn" for c in cells}
+    return charts.heat_map(PHASES, DIMENSIONS, counts, title=title, detail=detail, unit="eng")
+
+
+def connectors_heat_map(result: Any, start: str | None, end: str | None, cells: list[dict],
+                        colour: bool) -> Any:
+    """The terminal view: the matrix as a heat map, then the stale list and the sectors."""
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    from crotool.schema import DIMENSIONS, PHASES
+
+    by_cell = {(c["phase"], c["dimension"]): c for c in cells}
+    most = max((c["engagements"] for c in cells), default=0)
+    with_input = sum(1 for c in cells if c["engagements"])
+    span = f" from {start or 'the first'} to {end or 'the last'} engagement" \
+        if start or end else ""
+
+    def grid(sep: str) -> Any:
+        """The heat map; `sep` joins "3 eng" and "5 conn" (a newline when narrow)."""
+        lines = sep.count("\n") + 1
+        table = Table(
+            title=Text("Community input by planning phase and climate dimension" + span),
+            title_justify="left", header_style="bold", padding=(0, 0),
+            caption=Text(f"{with_input} of {len(cells)} cells "
+                         f"{'has' if with_input == 1 else 'have'} input; "
+                         f"{len(cells) - with_input} have none. "
+                         "eng = engagements, conn = distinct connectors."
+                         + (" Darker green: more input." if colour else "")),
+            caption_justify="left")
+        table.add_column(Text(" phase "), style="bold", no_wrap=True)
+        for d in DIMENSIONS:
+            table.add_column(Text(f" {d} "), justify="center", no_wrap=True)
+        for p in PHASES:
+            row = []
+            for d in DIMENSIONS:
+                cell = by_cell[(p, d)]
+                n = cell["engagements"]
+                if n == 0:
+                    text, style = "none" + "\n " * (lines - 1), "bold white on red3"
+                else:
+                    # Shade by share of the busiest cell: darker green = more input.
+                    share = n / most
+                    style = ("black on honeydew2" if share <= 1 / 3 else
+                             "black on pale_green3" if share <= 2 / 3 else
+                             "bold white on green4")
+                    text = f"{n} eng{sep}{cell['connectors']} conn"
+                # Padding with a style colours the whole cell, not just its text.
+                row.append(Padding(Text(text, justify="center"), (0, 1), style=style,
+                                   expand=True))
+            table.add_row(Padding(Text(p), (0, 1)), *row)
+        return table
+
+    days = f"{result.stale_days} day{'' if result.stale_days == 1 else 's'}"
+    stale = Table(title=Text(f"Connectors not engaged in the last {days} "
+                             f"(as of {result.as_of})"),
+                  title_justify="left", header_style="bold")
+    for col in ("id", "name", "organization", "sector", "status", "last engaged",
+                "days since"):
+        stale.add_column(col, justify="right" if col == "days since" else "left",
+                         no_wrap=col in ("id", "last engaged", "days since"))
+    for r in result.stale:
+        stale.add_row(*(Text(clean(r[k])) for k in ("id", "name", "organization", "sector",
+                                                     "status")),
+                      Text(r["last_engaged"] or "never",
+                           style="" if r["last_engaged"] else "bold red"),
+                      Text(clean(r["days_since"])))
+    sectors = Table(title=Text("Connectors by sector"), title_justify="left",
+                    header_style="bold")
+    for col in ("sector", "connectors", "new connectors", "new organizations"):
+        sectors.add_column(col, justify="left" if col == "sector" else "right")
+    for r in result.new_by_sector:
+        sectors.add_row(Text(clean(r["sector"]) or "(no sector)"), Text(str(r["connectors"])),
+                        Text(str(r["new_connectors"])), Text(str(r["new_organizations"])))
+    parts: list[Any] = [Fit(grid(" / "), grid("\n")), Text("")]
+    parts.append(stale if result.stale else Text(
+        f"Every connector was engaged in the last {days}.", style="dim"))
+    parts.append(Text(""))
+    parts.append(sectors if result.new_by_sector else Text("No connectors yet.", style="dim"))
+    return Group(*parts)
