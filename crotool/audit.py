@@ -132,8 +132,9 @@ def entries(conn: sqlite3.Connection, *, since: str | None = None, table: str | 
             spaced: bool = False) -> list[dict[str, Any]]:
     """Audit rows, oldest first; `limit` keeps the most recent N.
 
-    `spaced`: changes text with a space after each `,` and `:`, so that a table for people
-    can wrap it between items instead of inside a date or an id."""
+    `spaced`: changes text with a space after each `,` and `:`, and a composite key's parts
+    with spaces around each `/`, so that a table for people can wrap them between items
+    instead of inside a date or an id."""
     from crotool.errors import CroError, did_you_mean
     from crotool.schema import SECTION_ORDER
 
@@ -165,7 +166,8 @@ def entries(conn: sqlite3.Connection, *, since: str | None = None, table: str | 
             changes = json.dumps(json.loads(changes), ensure_ascii=False, sort_keys=True,
                                  separators=(", ", ": ") if spaced else (",", ":"))
         rows.append({"id": r["id"], "at": r["at"], "user": r["os_user"],
-                     "command": r["command"], "table": r["table_name"], "key": r["row_key"],
+                     "command": r["command"], "table": r["table_name"],
+                     "key": r["row_key"].replace("/", " / ") if spaced else r["row_key"],
                      "action": r["action"], "changes": changes})
     rows.reverse()
     return rows

@@ -143,6 +143,8 @@ def markdown(rows: list[dict], view: View, ctx: Context) -> str:
     if period:
         out += [md_escape(period), ""]
     out += [md_escape(_summary(rows, view)), ""]
+    if view.heading:
+        out += [f"## {md_escape(view.heading)}", ""]
     out += _md_table(rows, view)
     for extra_rows, extra_view in view.extra:
         out += ["", f"## {md_escape(extra_view.title or '')}", ""]

@@ -137,12 +137,20 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?Z?)$")
+
+
 def shown(value: Any, column: str = "", view: View | None = None) -> str:
-    """A cell for people: like `clean`, with thousands separators in large numbers."""
+    """A cell for people: like `clean`, with thousands separators in large numbers, and a
+    date-time as its date and its time (two words, so a narrow table wraps between them,
+    never inside the date)."""
     if (isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000
             and column not in (view.ids if view else {"id"})):
         return f"{value:,}"
-    return clean(value)
+    text = clean(value)
+    if isinstance(value, str):
+        text = _DATETIME.sub(r"\1 \2", text)
+    return text
 
 
 def csv_safe(value: Any) -> str:
@@ -532,6 +540,8 @@ def render_document(title: str, parts: Sequence[Part], fmt: str, output: str | N
     first, rest = parts[0], parts[1:]
     main = View(title=title, heading=first.title, columns=list(first.columns),
                 headers=first.headers, empty=first.empty, names={}, summary=summary,
-                period=period, caption=summary if fmt == "table" else None,
+                period=period, caption=" · ".join(x for x in (
+                    context.district if context else None, period, summary) if x)
+                if fmt == "table" else None,
                 extra=[(p.rows, view_of(p)) for p in rest])
     render(first.rows, fmt, view=main, output=output, context=context)

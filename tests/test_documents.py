@@ -135,7 +135,8 @@ def test_names_beside_ids(cli, seeded):
     # JSON keeps SPEC's keys: no names added there.
     rows = json.loads(cli("report", "coverage", "-f", "json").stdout)
     assert set(rows[0]) == {"school_year", "feeder_pattern", "agency", "officers", "days",
-                            "covered_days", "gap_days"}
+                            "covered_days", "gap_days", "school_days", "covered_school_days",
+                            "gap_school_days"}
 
 
 def test_print_stylesheet_and_narrow_layout(cli, seeded):

@@ -225,11 +225,12 @@ def test_agreement_dates_come_from_the_agreements_table_when_it_exists(cli, dist
 
 
 def test_every_human_format_has_each_part_and_never_the_notes(cli, district):
-    assert annual(cli, "-f", "svg").startswith("<svg")
+    assert "<svg" in annual(cli, "-f", "svg")[:200]
     for fmt in ("table", "markdown", "html"):
         text = annual(cli, "-f", fmt)
         for letter in "abcd":
-            assert f"({letter})" in text, (fmt, letter)
+            mark = f"\\({letter}\\)" if fmt == "markdown" else f"({letter})"
+            assert mark in text, (fmt, letter)
         assert "Testville School District" in text and "2023-09-01" in text
         assert "SECRET-NOTE" not in text
     html = annual(cli, "-f", "html")

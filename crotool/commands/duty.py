@@ -178,7 +178,8 @@ def duty_list(
         tone=lambda r: "partial" if r.get("out_of_pattern") else (
             "bad" if r.get("open_followups") else None),
         tone_words={"partial": "out of pattern", "bad": "follow-up open"},
-        secondary=("reference", "requested_by", "notes"),
+        secondary=("reference", "requested_by", "notes", "out_of_pattern", "minutes",
+                   "open_followups"),
         summary=latest or f"{len(rows)} duties, {minutes} minutes, {span.describe()}",
         period=span.describe(), empty="no duties in this range"))
 
