@@ -143,6 +143,18 @@ _DOMAIN: list[tuple[str, str]] = [
         FROM engagements e, json_each(e.connectors) j
         LEFT JOIN connectors c ON c.id = j.value
         WHERE c.id IS NULL ORDER BY e.date, e.title, j.key"""),
+    ("agreement_elements",
+     """SELECT 'agreements[' || a.agency || '/' || a.school_year || ']',
+               'elements names unknown agreement element ''' || j.value || ''''
+        FROM agreements a, json_each(a.elements) j
+        LEFT JOIN agreement_elements e ON e.id = j.value
+        WHERE e.id IS NULL ORDER BY a.agency, a.school_year, j.key"""),
+    ("agreement_input",
+     """SELECT 'agreements[' || a.agency || '/' || a.school_year || ']',
+               'input_from names unknown stakeholder group ''' || j.value || ''''
+        FROM agreements a, json_each(a.input_from) j
+        LEFT JOIN stakeholder_groups g ON g.id = j.value
+        WHERE g.id IS NULL ORDER BY a.agency, a.school_year, j.key"""),
     ("high_school",
      """SELECT 'feeder_patterns[' || p.id || ']',
                CASE WHEN s.level <> 'high'
@@ -170,6 +182,8 @@ _DOMAIN_OK = {
     "officer_agency": "every officer belongs to a known agency",
     "also_feeds": "every also_feeds entry is a known feeder pattern",
     "engagement_connectors": "every engagement's connectors are known",
+    "agreement_elements": "every agreement's elements are known agreement elements",
+    "agreement_input": "every agreement's input_from names known stakeholder groups",
     "high_school": "every feeder pattern's high school is a high school of that pattern",
     "assignment_year": "every assignment lies inside its school year",
     "leave_dates": "no leave ends before it starts",

@@ -18,10 +18,19 @@ ASSESSMENT_STATUSES = ("scheduled", "done", "cancelled")
 CONNECTOR_STATUSES = ("current", "new")
 PHASES = ("prevention", "mitigation", "response", "recovery")
 DIMENSIONS = ("physical", "emotional", "social", "behavioral", "academic")
+TRAINING_KINDS = ("classroom", "on_the_job")
+# `training due` row statuses and `agreements check` problems (SPEC §4.4, §4.5).
+TRAINING_STATUSES = ("complete", "overdue", "due_soon", "in_progress")
+AGREEMENT_PROBLEMS = ("no_agreement", "not_adopted", "incomplete")
+# A training's hours: a quarter of an hour (a short briefing) up to 80 (two weeks of full
+# days, more than any one course of the series takes); anything else is a typo.
+TRAINING_HOURS = (0.25, 80.0)
 
 # Kinds of value. "slug": [a-z0-9] words joined by single hyphens; "code": a badge-like token
-# (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24.
-KINDS = ("text", "slug", "code", "year", "int", "bool", "date", "datetime", "enum", "list")
+# (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24; "number": a decimal
+# (training hours: 1.5).
+KINDS = ("text", "slug", "code", "year", "int", "number", "bool", "date", "datetime", "enum",
+         "list")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +41,8 @@ class Field:
     choices: tuple[str, ...] = ()
     ref: str | None = None  # section whose key this value (or each list item) must be
     item_kind: str = "text"  # for kind "list": the kind of each item
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
     max_length: int = 2000
     default_from: str | None = None  # documented default (filled by validate)
 
@@ -143,6 +152,8 @@ SECTIONS: dict[str, Section] = {
                 _f("rank"),
                 _f("phone"),
                 _f("email"),
+                # First day on school property: the training deadlines run from it (§4.4).
+                _f("first_on_campus", "date"),
             ),
             label="officer",
             importable=True,
@@ -239,11 +250,89 @@ SECTIONS: dict[str, Section] = {
             label="engagement",
             importable=True,
         ),
+        # --- training and agreements (SPEC §4.4, §4.5): the rules themselves are data.
+        Section(
+            "training_topics",
+            key=("id",),
+            fields=(
+                _f("id", "slug", required=True),
+                _f("name", required=True),
+                _f("kind", "enum", required=True, choices=TRAINING_KINDS),
+                _f("source"),
+            ),
+            label="training topic",
+            importable=True,
+        ),
+        Section(
+            "trainings",
+            key=("officer", "topic", "completed_on"),
+            fields=(
+                _f("officer", "code", required=True, ref="officers"),
+                _f("topic", "slug", required=True, ref="training_topics"),
+                _f("completed_on", "date", required=True),
+                _f("provider"),
+                _f("hours", "number", minimum=TRAINING_HOURS[0], maximum=TRAINING_HOURS[1]),
+            ),
+            label="training",
+            importable=True,
+        ),
+        Section(
+            "agreement_elements",
+            key=("id",),
+            fields=(
+                _f("id", "slug", required=True),
+                _f("name", required=True),
+                _f("source"),
+            ),
+            label="agreement element",
+            importable=True,
+        ),
+        Section(
+            "stakeholder_groups",
+            key=("id",),
+            fields=(
+                _f("id", "slug", required=True),
+                _f("name", required=True),
+                # Connector sectors whose engagements count as this group's input.
+                _f("sectors", "list"),
+            ),
+            label="stakeholder group",
+            importable=True,
+        ),
+        Section(
+            "agreements",
+            key=("agency", "school_year"),
+            fields=(
+                _f("agency", "slug", required=True, ref="agencies"),
+                _f("school_year", "year", required=True, ref="school_years"),
+                _f("adopted_on", "date"),
+                _f("reviewed_on", "date"),
+                _f("document"),
+                _f("elements", "list", item_kind="slug", ref="agreement_elements"),
+                _f("input_from", "list", item_kind="slug", ref="stakeholder_groups"),
+            ),
+            label="agreement",
+            importable=True,
+        ),
     )
 }
 
+# A mapping section (one record, no key), like `district`.
+TRAINING_POLICY = Section(
+    "training_policy",
+    key=(),
+    fields=(
+        _f("classroom_within_months", "int", required=True, minimum=0, maximum=120),
+        _f("on_the_job_days", "int", required=True, minimum=0, maximum=365),
+        _f("on_the_job_within_months", "int", required=True, minimum=0, maximum=120),
+        _f("source"),
+    ),
+    label="training policy",
+)
+MAPPINGS: dict[str, Section] = {"district": DISTRICT, "training_policy": TRAINING_POLICY}
+
 # Sections in the order a load writes them (references first; FKs are deferred anyway).
-SECTION_ORDER: tuple[str, ...] = ("district", *SECTIONS)
+SECTION_ORDER: tuple[str, ...] = (*MAPPINGS, *SECTIONS)
 IMPORTABLE: tuple[str, ...] = tuple(name for name, s in SECTIONS.items() if s.importable)
 
 # SQL column that holds a section's key when it is a single text id.
@@ -251,4 +340,4 @@ KEY_COLUMN = {name: s.key[0] for name, s in SECTIONS.items() if len(s.key) == 1}
 
 
 def section(name: str) -> Section:
-    return DISTRICT if name == "district" else SECTIONS[name]
+    return MAPPINGS[name] if name in MAPPINGS else SECTIONS[name]

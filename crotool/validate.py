@@ -23,6 +23,7 @@ _YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INT = re.compile(r"^[+-]?\d{1,12}$")
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,9}(?:\.\d{0,6})?|\.\d{1,6})$")
 _TRUE = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "off"})
 
@@ -141,6 +142,15 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
         if too_low or (f.maximum is not None and value > f.maximum):
             raise BadValue(f"{value} is out of range; allowed {f.minimum} to {f.maximum}")
         return value
+    if f.kind == "number":
+        # Plain decimals only: no exponent, inf or nan (which float() would accept).
+        if not _NUMBER.match(text):
+            raise BadValue(f"{_show(text)} is not a number; write e.g. 1.5")
+        number = float(text)
+        too_low = f.minimum is not None and number < f.minimum
+        if too_low or (f.maximum is not None and number > f.maximum):
+            raise BadValue(f"{number:g} is out of range; allowed {f.minimum:g} to {f.maximum:g}")
+        return number
     if f.kind == "bool":
         return parse_bool(text)
     if f.kind == "date":
@@ -239,6 +249,10 @@ class Checker:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.problems: list[Problem] = []
+        # Accepted, but worth a look (a training dated before its officer's first day on
+        # campus): the commands print them as `warning:` lines; they never stop a write.
+        self.warnings: list[Problem] = []
+        self._first_on_campus: dict[str, str | None] | None = None
         self._stored_keys: dict[str, set[str]] = {}
         self.incoming_keys: dict[str, set[str]] = {}
         self._years: dict[str, tuple[str, str]] | None = None
@@ -277,6 +291,13 @@ class Checker:
             }
         return self._requires_request
 
+    def first_on_campus(self) -> dict[str, str | None]:
+        if self._first_on_campus is None:
+            self._first_on_campus = {
+                r[0]: r[1] for r in self.conn.execute("SELECT badge, first_on_campus FROM officers")
+            }
+        return self._first_on_campus
+
     def note_incoming(self, section: Section, records: Iterable[dict]) -> None:
         """Register the keys an input brings, and the years and categories it defines."""
         if len(section.key) == 1:
@@ -287,6 +308,11 @@ class Checker:
             years = self.years()
             for r in records:
                 years[r["id"]] = (r["start"], r["end"])
+        if section.name == "officers":
+            firsts = self.first_on_campus()
+            for r in records:
+                if "first_on_campus" in r:
+                    firsts[r["badge"]] = r["first_on_campus"]
         if section.name == "duty_categories":
             rr = self.requires_request()
             for r in records:
@@ -383,6 +409,16 @@ class Checker:
                 add(Problem(record.where("status"), f"{label}.status: safety assessment "
                             f"{done[0]} was completed by duty {done[1]}; it cannot be set back to "
                             f"'{values['status']}' (leave status out, or write done)"))
+        if name == "trainings":
+            first = self.first_on_campus().get(values.get("officer"))
+            done = values.get("completed_on")
+            if first and done and done < first:
+                # A warning, not an error: the series may well precede placement
+                # (RCW 28A.400.345 lets the district require it before assigning).
+                self.warnings.append(Problem(record.where("completed_on"), (
+                    f"{label}.completed_on: {done} is before officer {values['officer']}'s "
+                    f"first day on campus ({first}); recorded, and it counts: check the date "
+                    "if the training was meant to follow placement")))
         if name == "duties":
             category = values.get("category")
             if self.requires_request().get(category) and not values.get("requested_by") and (
@@ -419,7 +455,8 @@ class OptionRecord(Record):
 
 def check_options(conn: sqlite3.Connection, section: Section, values: dict[str, Any],
                   subject: str, *, options: dict[str, str] | None = None,
-                  keep_label: bool = False) -> dict[str, Any]:
+                  keep_label: bool = False,
+                  warnings: list[Problem] | None = None) -> dict[str, Any]:
     """Convert and check one command-line record with the rules loads and imports use.
 
     Raises ValidationFailed with every problem. The option already says which field, so the
@@ -434,6 +471,9 @@ def check_options(conn: sqlite3.Connection, section: Section, values: dict[str, 
         if not keep_label:
             problems = [_option_problem(section, p) for p in problems]
         raise ValidationFailed(problems, subject=subject)
+    if warnings is not None:
+        warnings.extend(checker.warnings if keep_label else
+                        [_option_problem(section, w) for w in checker.warnings])
     return good[0]
 
 

@@ -28,6 +28,8 @@ MODULES = (
     "duty",
     "assessments",
     "connectors",
+    "training",
+    "agreements",
     "report",
     "dbcmd",
     "audit",
@@ -51,6 +53,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "assessments": ("assessments",),
     "connectors": ("connectors",),
     "engagements": ("connectors",),
+    "training": ("training",),
+    "agreements": ("agreements",),
     "db": ("dbcmd",),
     "audit": ("audit",),
 }

@@ -15,7 +15,10 @@ imports_app = typer.Typer(help="The history of imports and loads: file, SHA-256,
                           no_args_is_help=True)
 
 # schema.IMPORTABLE, spelt out so that completion does not import the domain.
-_TABLES = ("schools", "officers", "leaves", "assignments", "duties", "connectors", "engagements")
+_TABLES = ("schools", "officers", "leaves", "assignments", "duties", "connectors", "engagements",
+           "training_topics", "trainings", "agreement_elements", "stakeholder_groups",
+           "agreements")
+MAX_WARNINGS = 20  # a large file's warnings: the first ones by line, then a count
 
 
 class InputFormat(StrEnum):
@@ -135,6 +138,10 @@ def import_cmd(
             conn, table, file, fmt=source_format,
             dry_run=dry_run, stdin=sys.stdin.buffer if file == "-" else None,
             on_change=show if verbose else None, progress=progress)
+    for warning in result.warnings[:MAX_WARNINGS]:
+        message(f"warning: {warning}")
+    if len(result.warnings) > MAX_WARNINGS:
+        message(f"warning: ... and {len(result.warnings) - MAX_WARNINGS:,} more like these")
     c = result.counts
     verb = "would import" if dry_run else "imported"
     tail = " (dry run: nothing written)" if dry_run else ""
