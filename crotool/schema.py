@@ -332,7 +332,11 @@ TRAINING_POLICY = Section(
 MAPPINGS: dict[str, Section] = {"district": DISTRICT, "training_policy": TRAINING_POLICY}
 
 # Sections in the order a load writes them (references first; FKs are deferred anyway).
-SECTION_ORDER: tuple[str, ...] = (*MAPPINGS, *SECTIONS)
+# The training policy sits beside the training sections (messages list them in this order).
+_LISTS = tuple(SECTIONS)
+SECTION_ORDER: tuple[str, ...] = (
+    "district", *_LISTS[:_LISTS.index("training_topics")], "training_policy",
+    *_LISTS[_LISTS.index("training_topics"):])
 IMPORTABLE: tuple[str, ...] = tuple(name for name, s in SECTIONS.items() if s.importable)
 
 # SQL column that holds a section's key when it is a single text id.

@@ -347,13 +347,13 @@ def test_unknown_field_with_did_you_mean(conn, tmp_path):
                          "officers:\n  - {badge: '7', name: N, agency: kcso, stauts: active}\n"
                          ) == [
         "t.yaml:2: officers[7]: unknown field 'stauts'; allowed: badge, name, agency, status, "
-        "school_trained_on, rank, phone, email; did you mean 'status'?"]
+        "school_trained_on, rank, phone, email, first_on_campus; did you mean 'status'?"]
 
 
 def test_unknown_section_with_did_you_mean(conn, tmp_path):
     [msg] = load_problems(conn, tmp_path, "district: {name: X}\nofficer:\n  - {badge: '1'}\n")
     assert msg.startswith("t.yaml:2: unknown section 'officer'; allowed: district, school_years,")
-    assert msg.endswith("engagements; did you mean 'officers'?")
+    assert msg.endswith("agreements; did you mean 'officers'?")
 
 
 def test_duplicate_record_names_both_lines(conn, tmp_path):
