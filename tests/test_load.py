@@ -146,7 +146,8 @@ agencies:
     assert json.loads(real.stdout) == json.loads(dry.stdout)
     after = dump(seeded)
     assert after != before
-    assert ("4444", "New Officer", "kcso", "active", None, None, None, None, None) in after["officers"]
+    assert ("4444", "New Officer", "kcso", "active", None, None, None, None,
+            None) in after["officers"]
 
 
 def test_dry_run_still_refuses_bad_input(cli, seeded):
