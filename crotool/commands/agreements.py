@@ -92,6 +92,7 @@ def agreements_check(
     y, rows = check(connect(), year=year)
     out(rows, fmt, output, View(
         title=f"Agreements, {y['id']} ({y['start']} to {y['end']})", columns=CHECK_COLUMNS,
+        table_hide=frozenset({"school_year"}),  # the title says it
         headers={"input_from_engagements": "input via engagements"},
         cell_style=lambda c, r: PROBLEM_STYLE.get(r["problem"]) if c == "problem" else None,
         empty=f"no agency has an assignment in {y['id']}"))

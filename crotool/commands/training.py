@@ -150,8 +150,10 @@ def training_due(
         title=f"Training deadlines as of {day}", columns=DUE_COLUMNS,
         justify={c: "right" for c in ("classroom_done", "classroom_required", "on_the_job_days",
                                       "on_the_job_required")},
-        headers={"classroom_done": "classroom done", "classroom_required": "of",
-                 "on_the_job_days": "on-the-job days", "on_the_job_required": "of"},
+        headers={"officer_name": "name", "first_on_campus": "first day",
+                 "classroom_done": "done", "classroom_required": "of",
+                 "missing": "classroom topics missing", "on_the_job_due": "on-the-job due",
+                 "on_the_job_days": "days", "on_the_job_required": "of"},
         cell_style=lambda c, r: STATUS_STYLE.get(r["status"]) if c == "status" else None,
         empty=f"no active officer has a first_on_campus (as of {day})"))
     if not quiet:
