@@ -410,7 +410,7 @@ class Checker:
                             f"{done[0]} was completed by duty {done[1]}; it cannot be set back to "
                             f"'{values['status']}' (leave status out, or write done)"))
         if name == "trainings":
-            first = self.first_on_campus().get(values.get("officer"))
+            first = self.first_on_campus().get(values.get("officer") or "")
             done = values.get("completed_on")
             if first and done and done < first:
                 # A warning, not an error: the series may well precede placement

@@ -305,3 +305,13 @@ def test_officers_update_first_on_campus_and_clear_it(cli, seeded):
     cleared = cli("officers", "update", "2350", "--first-on-campus", "none")
     assert cleared.exit_code == 0, cleared.stderr
     assert "2350" not in {r["officer"] for r in due_rows(cli, "--as-of", "2024-03-15")}
+
+
+def test_import_warns_about_a_training_before_first_on_campus(cli, seeded, tmp_path):
+    data = tmp_path / "early.csv"
+    data.write_text("officer,topic,completed_on\n2350,ferpa,2024-03-21\n2350,ferpa,2023-08-30\n")
+    result = cli("import", "trainings", data)
+    assert result.exit_code == 0, result.stderr
+    assert (f"warning: {data}:3: trainings[2350/ferpa/2023-08-30].completed_on: 2023-08-30 is "
+            "before officer 2350's first day on campus (2023-08-31)") in result.stderr
+    assert "2 new" in result.stderr
