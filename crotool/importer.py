@@ -37,7 +37,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -94,6 +94,7 @@ class ImportResult:
     sha256: str
     counts: Counts
     dry_run: bool
+    warnings: list[Problem] = field(default_factory=list)  # accepted, worth a look
 
     def rows(self) -> list[dict[str, Any]]:
         c = self.counts
@@ -187,7 +188,8 @@ def import_file(conn: sqlite3.Connection, table: str, file: str, *, fmt: str | N
         validator.finish()
         if progress is not None:
             progress.phase("dry run: counting" if dry_run else "writing")
-        result = ImportResult(table, source, sha256, Counts(), dry_run)
+        result = ImportResult(table, source, sha256, Counts(), dry_run,
+                              sorted(validator.checker.warnings, key=_line_of))
         if dry_run:
             _report_changes(conn, staging, on_change)
             result.counts = bulk_counts(conn, staging)

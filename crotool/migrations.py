@@ -381,12 +381,75 @@ def m005_followups_roles(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
+def m006_training_and_agreements(conn: sqlite3.Connection) -> None:
+    """SPEC §4.4-4.5: training topics, the training policy, trainings, the officer's first day
+    on campus; agreement elements, stakeholder groups and agreements.
+
+    The choices mirror schema.TRAINING_KINDS and schema.TRAINING_HOURS. `training_policy` is
+    one row, like `district`. An agreement's `elements` and `input_from` are JSON lists, as
+    every list field is; `db check` verifies the ids they hold.
+    """
+    statements = [
+        """CREATE TABLE training_topics (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('classroom', 'on_the_job')),
+            source TEXT
+        )""",
+        """CREATE TABLE training_policy (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            classroom_within_months INTEGER NOT NULL
+                CHECK (classroom_within_months BETWEEN 0 AND 120),
+            on_the_job_days INTEGER NOT NULL CHECK (on_the_job_days BETWEEN 0 AND 365),
+            on_the_job_within_months INTEGER NOT NULL
+                CHECK (on_the_job_within_months BETWEEN 0 AND 120),
+            source TEXT
+        )""",
+        f"ALTER TABLE officers ADD COLUMN first_on_campus TEXT {_date('first_on_campus')}",
+        f"""CREATE TABLE trainings (
+            id INTEGER PRIMARY KEY,
+            officer TEXT NOT NULL REFERENCES officers(badge) DEFERRABLE INITIALLY DEFERRED,
+            topic TEXT NOT NULL REFERENCES training_topics(id) DEFERRABLE INITIALLY DEFERRED,
+            completed_on TEXT NOT NULL {_date('completed_on')},
+            provider TEXT,
+            hours REAL CHECK (hours IS NULL OR hours BETWEEN 0.25 AND 80),
+            UNIQUE (officer, topic, completed_on)
+        )""",
+        "CREATE INDEX trainings_topic ON trainings(topic)",
+        """CREATE TABLE agreement_elements (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            source TEXT
+        )""",
+        f"""CREATE TABLE stakeholder_groups (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            sectors TEXT NOT NULL DEFAULT '[]' {_json_list('sectors')}
+        )""",
+        f"""CREATE TABLE agreements (
+            id INTEGER PRIMARY KEY,
+            agency TEXT NOT NULL REFERENCES agencies(id) DEFERRABLE INITIALLY DEFERRED,
+            school_year TEXT NOT NULL REFERENCES school_years(id) DEFERRABLE INITIALLY DEFERRED,
+            adopted_on TEXT {_date('adopted_on')},
+            reviewed_on TEXT {_date('reviewed_on')},
+            document TEXT,
+            elements TEXT NOT NULL DEFAULT '[]' {_json_list('elements')},
+            input_from TEXT NOT NULL DEFAULT '[]' {_json_list('input_from')},
+            UNIQUE (agency, school_year)
+        )""",
+        "CREATE INDEX agreements_year ON agreements(school_year)",
+    ]
+    for sql in statements:
+        conn.execute(sql)
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_duty_report_indexes,
     m003_school_days,
     m004_incidents_complaints_schedules,
     m005_followups_roles,
+    m006_training_and_agreements,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -13,7 +13,7 @@ from typing import Any
 from crotool.errors import CroError, did_you_mean
 from crotool.schema import SECTIONS
 
-_JSON_COLUMNS = {"jurisdiction", "also_feeds", "connectors"}
+_JSON_COLUMNS = {"jurisdiction", "also_feeds", "connectors", "sectors", "elements", "input_from"}
 
 
 def option_date(text: str | None, option: str) -> date | None:
@@ -137,8 +137,8 @@ def officers(conn: sqlite3.Connection, *, agency: str | None = None, status: str
     where = Where()
     where.ref(conn, "agencies", agency, "--agency", "agency = ?")
     where.choice("officers", "status", status, "--status", "status = ?")
-    sql = ("SELECT badge, name, rank, agency, status, school_trained_on, phone, email"
-           " FROM officers" + where.sql + " ORDER BY agency, badge")
+    sql = ("SELECT badge, name, rank, agency, status, school_trained_on, first_on_campus, phone,"
+           " email FROM officers" + where.sql + " ORDER BY agency, badge")
     return dicts(conn.execute(sql, where.params))
 
 

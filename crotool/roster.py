@@ -52,6 +52,7 @@ _OPTION = {
     "feeder_pattern": "PATTERN",
     "school_year": "--year",
     "school_trained_on": "--trained-on",
+    "first_on_campus": "--first-on-campus",
 }
 
 _CONFLICT_WARNINGS = {
@@ -88,6 +89,7 @@ class Change:
     changes: dict[str, Any] = field(default_factory=dict)
     warnings: list[Row] = field(default_factory=list)  # conflicts this change is part of
     notes: list[Row] = field(default_factory=list)  # gaps it leaves open or opens
+    advice: list[str] = field(default_factory=list)  # other warnings, as sentences
 
 
 def _write(conn: sqlite3.Connection, section: Section, values: dict[str, Any]
@@ -109,18 +111,19 @@ def _write(conn: sqlite3.Connection, section: Section, values: dict[str, Any]
 
 
 def officer(conn: sqlite3.Connection, badge: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT badge, name, agency, status, school_trained_on, rank, phone, email"
-                       " FROM officers WHERE badge = ?", (badge,)).fetchone()
+    row = conn.execute("SELECT badge, name, agency, status, school_trained_on, rank, phone, email,"
+                       " first_on_campus FROM officers WHERE badge = ?", (badge,)).fetchone()
     return dict(row) if row else None
 
 
 def add_officer(conn: sqlite3.Connection, *, badge: str, name: str, agency: str,
                 status: str | None = None, trained_on: str | None = None,
-                rank: str | None = None, phone: str | None = None, email: str | None = None
-                ) -> Change:
+                rank: str | None = None, phone: str | None = None, email: str | None = None,
+                first_on_campus: str | None = None) -> Change:
     """A new officer; a badge that exists is refused (use update_officer)."""
     raw = {"badge": badge, "name": name, "agency": agency, "status": status,
-           "school_trained_on": _clear(trained_on), "rank": rank, "phone": phone, "email": email}
+           "school_trained_on": _clear(trained_on), "rank": rank, "phone": phone, "email": email,
+           "first_on_campus": _clear(first_on_campus)}
     with db.transaction(conn):
         values = _check(conn, OFFICERS, raw, f"officers add {badge}")
         stored = officer(conn, values["badge"])
@@ -138,16 +141,17 @@ def add_officer(conn: sqlite3.Connection, *, badge: str, name: str, agency: str,
 def update_officer(conn: sqlite3.Connection, badge: str, *, name: str | None = None,
                    status: str | None = None, trained_on: str | None = None,
                    rank: str | None = None, phone: str | None = None,
-                   email: str | None = None) -> Change:
-    """Change only the fields given; `none` clears trained_on, rank, phone or email."""
+                   email: str | None = None, first_on_campus: str | None = None) -> Change:
+    """Change only the fields given; `none` clears trained_on, rank, phone, email or
+    first_on_campus."""
     given = {"name": name, "status": status, "school_trained_on": trained_on, "rank": rank,
-             "phone": phone, "email": email}
+             "phone": phone, "email": email, "first_on_campus": first_on_campus}
     given = {k: v for k, v in given.items() if v is not None}
     if not given:
         raise CroError(f"officers update {badge}: nothing to change",
                        hint="give one or more of --name, --status, --trained-on, --rank, "
-                       "--phone, --email")
-    for clearable in ("school_trained_on", "rank", "phone", "email"):
+                       "--phone, --email, --first-on-campus")
+    for clearable in ("school_trained_on", "rank", "phone", "email", "first_on_campus"):
         if clearable in given:
             given[clearable] = _clear(given[clearable])
     with db.transaction(conn):
@@ -236,6 +240,14 @@ def assign(conn: sqlite3.Connection, badge: str, pattern: str, *, year: str | No
     change = Change(action, _assignment_key(record), record, changes)
     # After the commit: the write lock is not held while the year is analysed.
     change.warnings, change.notes = _involving(conn, record)
+    stored = officer(conn, record["officer"])
+    if stored and not stored["school_trained_on"] and not stored["first_on_campus"]:
+        # Neither date: coverage cannot count the officer, and the training deadlines
+        # (first_on_campus + the policy's months) have nothing to run from.
+        change.advice.append(
+            f"officer {record['officer']} has neither school_trained_on nor first_on_campus: "
+            "no training deadline runs; record the first day on school property with "
+            f"`crotool officers update {record['officer']} --first-on-campus DATE`")
     return change
 
 

@@ -34,11 +34,20 @@ FOLLOWUP_STATUSES = ("open", "overdue", "done", "late")
 # A follow-up rule's clock: at least an hour, at most a year (8,760 hours).
 MAX_WITHIN_HOURS = 8760
 
+TRAINING_KINDS = ("classroom", "on_the_job")
+# `training due` row statuses and `agreements check` problems (SPEC §4.4, §4.5).
+TRAINING_STATUSES = ("complete", "overdue", "due_soon", "in_progress")
+AGREEMENT_PROBLEMS = ("no_agreement", "not_adopted", "incomplete")
+# A training's hours: a quarter of an hour (a short briefing) up to 80 (two weeks of full
+# days, more than any one course of the series takes); anything else is a typo.
+TRAINING_HOURS = (0.25, 80.0)
+
 # Kinds of value. "slug": [a-z0-9] words joined by single hyphens; "code": a badge-like token
-# (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24; "halves": a number in steps
-# of 0.5 (days per week), between minimum and maximum.
-KINDS = ("text", "slug", "code", "year", "int", "bool", "date", "datetime", "enum", "list",
-         "halves")
+# (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24; "number": a decimal
+# (training hours: 1.5); "halves": a number in steps of 0.5 (days per week), between minimum
+# and maximum.
+KINDS = ("text", "slug", "code", "year", "int", "number", "bool", "date", "datetime", "enum",
+         "list", "halves")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +183,8 @@ SECTIONS: dict[str, Section] = {
                 _f("rank"),
                 _f("phone"),
                 _f("email"),
+                # First day on school property: the training deadlines run from it (§4.4).
+                _f("first_on_campus", "date"),
             ),
             label="officer",
             importable=True,
@@ -393,13 +404,95 @@ SECTIONS: dict[str, Section] = {
             label="schedule",
             importable=True,
         ),
+        # --- training and agreements (SPEC §4.4, §4.5): the rules themselves are data.
+        Section(
+            "training_topics",
+            key=("id",),
+            fields=(
+                _f("id", "slug", required=True),
+                _f("name", required=True),
+                _f("kind", "enum", required=True, choices=TRAINING_KINDS),
+                _f("source"),
+            ),
+            label="training topic",
+            importable=True,
+        ),
+        Section(
+            "trainings",
+            key=("officer", "topic", "completed_on"),
+            fields=(
+                _f("officer", "code", required=True, ref="officers"),
+                _f("topic", "slug", required=True, ref="training_topics"),
+                _f("completed_on", "date", required=True),
+                _f("provider"),
+                _f("hours", "number", minimum=TRAINING_HOURS[0], maximum=TRAINING_HOURS[1]),
+            ),
+            label="training",
+            importable=True,
+        ),
+        Section(
+            "agreement_elements",
+            key=("id",),
+            fields=(
+                _f("id", "slug", required=True),
+                _f("name", required=True),
+                _f("source"),
+            ),
+            label="agreement element",
+            importable=True,
+        ),
+        Section(
+            "stakeholder_groups",
+            key=("id",),
+            fields=(
+                _f("id", "slug", required=True),
+                _f("name", required=True),
+                # Connector sectors whose engagements count as this group's input.
+                _f("sectors", "list"),
+            ),
+            label="stakeholder group",
+            importable=True,
+        ),
+        Section(
+            "agreements",
+            key=("agency", "school_year"),
+            fields=(
+                _f("agency", "slug", required=True, ref="agencies"),
+                _f("school_year", "year", required=True, ref="school_years"),
+                _f("adopted_on", "date"),
+                _f("reviewed_on", "date"),
+                _f("document"),
+                _f("elements", "list", item_kind="slug", ref="agreement_elements"),
+                _f("input_from", "list", item_kind="slug", ref="stakeholder_groups"),
+            ),
+            label="agreement",
+            importable=True,
+        ),
     )
 }
 
+# A mapping section (one record, no key), like `district`.
+TRAINING_POLICY = Section(
+    "training_policy",
+    key=(),
+    fields=(
+        _f("classroom_within_months", "int", required=True, minimum=0, maximum=120),
+        _f("on_the_job_days", "int", required=True, minimum=0, maximum=365),
+        _f("on_the_job_within_months", "int", required=True, minimum=0, maximum=120),
+        _f("source"),
+    ),
+    label="training policy",
+)
+MAPPINGS: dict[str, Section] = {"district": DISTRICT, "training_policy": TRAINING_POLICY}
+
 # Sections in the order a load writes them (references first; FKs are deferred anyway).
-SECTION_ORDER: tuple[str, ...] = ("district", *SECTIONS)
+# The training policy sits beside the training sections (messages list them in this order).
+_LISTS = tuple(SECTIONS)
+SECTION_ORDER: tuple[str, ...] = (
+    "district", *_LISTS[:_LISTS.index("training_topics")], "training_policy",
+    *_LISTS[_LISTS.index("training_topics"):])
 IMPORTABLE: tuple[str, ...] = tuple(name for name, s in SECTIONS.items() if s.importable)
 
 
 def section(name: str) -> Section:
-    return DISTRICT if name == "district" else SECTIONS[name]
+    return MAPPINGS[name] if name in MAPPINGS else SECTIONS[name]

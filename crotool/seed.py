@@ -23,7 +23,7 @@ from crotool.readers import (
     read_bytes,
     yaml_records,
 )
-from crotool.schema import SECTION_ORDER, section
+from crotool.schema import MAPPINGS, SECTION_ORDER, section
 from crotool.store import Counts, record_import, upsert
 from crotool.validate import Checker, convert_record
 
@@ -43,6 +43,7 @@ class LoadResult:
     counts: dict[str, Counts] = field(default_factory=dict)
     files: list[tuple[str, str]] = field(default_factory=list)  # (name, sha256)
     changes: list[tuple[str, str, dict]] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # accepted, worth a look
 
     def rows(self) -> list[dict]:
         return [
@@ -85,10 +86,11 @@ def read_document_file(path: Path, source: str) -> dict[str, list[Record]]:
                 continue
             if body is None:
                 continue  # an empty section
-            if name == "district":
+            if name in MAPPINGS:
                 if not isinstance(body, YMap):
-                    problems.append(Problem(f"{source}:{line}", "district must be a mapping "
-                                            "(name: ..., short_name: ...)"))
+                    shape = ", ".join(f"{f}: ..." for f in MAPPINGS[name].field_names[:2])
+                    problems.append(Problem(f"{source}:{line}", f"{name} must be a mapping "
+                                            f"({shape})"))
                     continue
                 records = [Record(source, body.line, dict(body), dict(body.key_lines))]
             else:
@@ -126,11 +128,11 @@ def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_r
         if name not in merged:
             continue
         sec = section(name)
-        if name == "district":
+        if name in MAPPINGS:
             values = [convert_record(sec, r, checker.problems) for r in merged[name]]
-            # One district: a second one (another file, another document) would silently win.
+            # One record: a second one (another file, another document) would silently win.
             for later in merged[name][1:]:
-                checker.problems.append(Problem(later.where(), "district: duplicate record "
+                checker.problems.append(Problem(later.where(), f"{name}: duplicate record "
                                                 f"(first at {merged[name][0].where()})"))
             converted[name] = [(None, v) for v in values if v is not None]
         else:
@@ -138,12 +140,13 @@ def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_r
             checker.note_incoming(sec, [v for _, v in converted[name]])
     ready: dict[str, list[dict]] = {}
     for name, pairs in converted.items():
-        if name == "district":
+        if name in MAPPINGS:
             ready[name] = [v for _, v in pairs]
         else:
             ready[name] = checker.check_rules(section(name), pairs)
     if checker.problems:
         raise ValidationFailed(checker.problems, subject=_subject(paths))
+    result.warnings = checker.warnings
 
     def write(auditor: Auditor | None) -> None:
         for name, records in ready.items():

@@ -64,8 +64,8 @@ def upsert(conn: sqlite3.Connection, section: Section, records: list[dict[str, A
            changes_out: list[tuple[str, str, dict[str, Any]]] | None = None) -> Counts:
     """Insert new records, update changed ones, count the unchanged; audit each change."""
     counts = Counts()
-    if section.name == "district":
-        return _upsert_district(conn, section, records, auditor, dry_run, changes_out)
+    if not section.key:
+        return _upsert_mapping(conn, section, records, auditor, dry_run, changes_out)
     table = section.name
     key_where = " AND ".join(f"{k} = ?" for k in section.key)
     audit_rows: list[tuple[str, str, str, dict[str, Any]]] = []
@@ -120,10 +120,13 @@ def _from_sql(section: Section, name: str, value: Any) -> Any:
     return value
 
 
-def _upsert_district(conn, section, records, auditor, dry_run, changes_out) -> Counts:
+def _upsert_mapping(conn, section, records, auditor, dry_run, changes_out) -> Counts:
+    """A mapping section (`district`, `training_policy`): one row, id 1."""
     counts = Counts()
+    table = section.name
     for values in records:
-        stored = conn.execute("SELECT name, short_name FROM district WHERE id = 1").fetchone()
+        stored = conn.execute(f"SELECT {', '.join(section.field_names)} FROM {table}"
+                              " WHERE id = 1").fetchone()
         if stored is None:
             counts.inserted += 1
             action, diff = "insert", dict(values)
@@ -135,17 +138,17 @@ def _upsert_district(conn, section, records, auditor, dry_run, changes_out) -> C
             counts.updated += 1
             action = "update"
         if changes_out is not None:
-            changes_out.append(("district", f"{action} district", diff))
+            changes_out.append((table, f"{action} {table}", diff))
         if dry_run:
             continue
         cols = list(values)
         conn.execute(
-            f"INSERT INTO district (id, {', '.join(cols)}) VALUES (1, {', '.join('?' * len(cols))})"
+            f"INSERT INTO {table} (id, {', '.join(cols)}) VALUES (1, {', '.join('?' * len(cols))})"
             f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in cols)}",
             list(values.values()),
         )
         if auditor is not None:
-            auditor.record("district", "district", action, diff)
+            auditor.record(table, table, action, diff)
     return counts
 
 

@@ -25,6 +25,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INT = re.compile(r"^[+-]?\d{1,12}$")
 _HALVES = re.compile(r"^\d{1,3}(\.\d{1,6})?$")
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,9}(?:\.\d{0,6})?|\.\d{1,6})$")
 _TRUE = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "off"})
 # A school year longer than this is a typo in a date (SPEC §4.1), not a year.
@@ -153,6 +154,15 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
             raise BadValue(f"{_show(text)} is not allowed; write a number from {f.minimum:g} to "
                            f"{f.maximum:g} in steps of 0.5 (e.g. 2.5)")
         return halves
+    if f.kind == "number":
+        # Plain decimals only: no exponent, inf or nan (which float() would accept).
+        if not _NUMBER.match(text):
+            raise BadValue(f"{_show(text)} is not a number; write e.g. 1.5")
+        number = float(text)
+        too_low = f.minimum is not None and number < f.minimum
+        if too_low or (f.maximum is not None and number > f.maximum):
+            raise BadValue(f"{number:g} is out of range; allowed {f.minimum:g} to {f.maximum:g}")
+        return number
     if f.kind == "bool":
         return parse_bool(text)
     if f.kind == "date":
@@ -252,6 +262,10 @@ class Checker:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.problems: list[Problem] = []
+        # Accepted, but worth a look (a training dated before its officer's first day on
+        # campus): the commands print them as `warning:` lines; they never stop a write.
+        self.warnings: list[Problem] = []
+        self._first_on_campus: dict[str, str | None] | None = None
         self._stored_keys: dict[str, set[str]] = {}
         self.incoming_keys: dict[str, set[str]] = {}
         self._years: dict[str, tuple[str, str]] | None = None
@@ -320,6 +334,12 @@ class Checker:
             for kind, cid in self.conn.execute("SELECT kind, id FROM student_categories"):
                 self._categories.setdefault(kind, set()).add(cid)
         return self._categories
+    def first_on_campus(self) -> dict[str, str | None]:
+        if self._first_on_campus is None:
+            self._first_on_campus = {
+                r[0]: r[1] for r in self.conn.execute("SELECT badge, first_on_campus FROM officers")
+            }
+        return self._first_on_campus
 
     def note_incoming(self, section: Section, records: Iterable[dict]) -> None:
         """Register the keys an input brings, and the years and categories it defines."""
@@ -342,6 +362,11 @@ class Checker:
         if section.name == "followup_rules":
             for r in records:
                 self.incoming_rules.setdefault(r["category"], set()).add(r["id"])
+        if section.name == "officers":
+            firsts = self.first_on_campus()
+            for r in records:
+                if "first_on_campus" in r:
+                    firsts[r["badge"]] = r["first_on_campus"]
         if section.name == "duty_categories":
             rr = self.requires_request()
             for r in records:
@@ -438,6 +463,16 @@ class Checker:
             from crotool.incidents import section_rules
 
             section_rules(self, name, record, values, label)
+        if name == "trainings":
+            first = self.first_on_campus().get(values.get("officer") or "")
+            done = values.get("completed_on")
+            if first and done and done < first:
+                # A warning, not an error: the series may well precede placement
+                # (RCW 28A.400.345 lets the district require it before assigning).
+                self.warnings.append(Problem(record.where("completed_on"), (
+                    f"{label}.completed_on: {done} is before officer {values['officer']}'s "
+                    f"first day on campus ({first}); recorded, and it counts: check the date "
+                    "if the training was meant to follow placement")))
         if name == "duties":
             category = values.get("category") or ""
             if self.requires_request().get(category) and not values.get("requested_by") and (
@@ -562,7 +597,8 @@ class OptionRecord(Record):
 
 def check_options(conn: sqlite3.Connection, section: Section, values: dict[str, Any],
                   subject: str, *, options: dict[str, str] | None = None,
-                  keep_label: bool = False) -> dict[str, Any]:
+                  keep_label: bool = False,
+                  warnings: list[Problem] | None = None) -> dict[str, Any]:
     """Convert and check one command-line record with the rules loads and imports use.
 
     Raises ValidationFailed with every problem. The option already says which field, so the
@@ -577,6 +613,9 @@ def check_options(conn: sqlite3.Connection, section: Section, values: dict[str, 
         if not keep_label:
             problems = [_option_problem(section, p) for p in problems]
         raise ValidationFailed(problems, subject=subject)
+    if warnings is not None:
+        warnings.extend(checker.warnings if keep_label else
+                        [_option_problem(section, w) for w in checker.warnings])
     return good[0]
 
 

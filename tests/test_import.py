@@ -20,7 +20,8 @@ from crotool.schema import IMPORTABLE
 DATA = Path(__file__).resolve().parent / "data" / "import"
 FORMATS = ("csv", "json", "yaml")
 TABLES = ("officers", "schools", "assignments", "leaves", "duties", "connectors", "engagements",
-          "closures")
+          "closures", "training_topics", "trainings", "agreement_elements", "stakeholder_groups",
+          "agreements")
 # Imported in tests/test_incidents.py (CSV, JSON and YAML, good and bad).
 INCIDENT_TABLES = ("student_categories", "incidents", "incident_students", "complaints",
                    "schedules")
@@ -97,6 +98,33 @@ GOOD = {
            "Partners, parents and students planned summer supports.")]),
         ("SELECT connectors, summary FROM engagements WHERE date = '2024-05-21'",
          [('["student-voice"]', None)]),
+    ]),
+    "training_topics": ((1, 1), [
+        ("SELECT kind, source FROM training_topics WHERE id = 'check-in'",
+         [("on_the_job", "RCW 28A.400.345(2)(d)")]),
+        ("SELECT source FROM training_topics WHERE id = 'ferpa'",
+         [("RCW 28A.310.515(2)(l), federal law 20 U.S.C. 1232g",)]),
+    ]),
+    "trainings": ((2, 0), [
+        ("SELECT topic, hours, typeof(hours), provider FROM trainings WHERE officer = '2350' "
+         "AND completed_on > '2024-03-20' ORDER BY completed_on",
+         [("ferpa", 1.5, "real", "ESD 121"), ("on-the-job", 8.0, "real", "Redmond PD")]),
+    ]),
+    "agreement_elements": ((2, 0), [
+        ("SELECT id, source FROM agreement_elements WHERE id IN ('data-reporting', "
+         "'role-presentation') ORDER BY id",
+         [("data-reporting", "District policy"), ("role-presentation", "RCW 28A.320.124(2)")]),
+    ]),
+    "stakeholder_groups": ((2, 0), [
+        ("SELECT id, sectors FROM stakeholder_groups WHERE id IN ('staff', 'tribes') ORDER BY id",
+         [("staff", '["school-staff", "unions"]'), ("tribes", "[]")]),
+    ]),
+    "agreements": ((1, 1), [
+        ("SELECT adopted_on, reviewed_on, elements, input_from FROM agreements "
+         "WHERE agency = 'kcso'",
+         [("2023-09-01", None, '["hiring-placement", "performance-evaluation"]', '["parents"]')]),
+        ("SELECT input_from FROM agreements WHERE agency = 'sammamish-pd'",
+         [('["parents", "students", "community"]',)]),
     ]),
 }
 
@@ -214,6 +242,52 @@ BAD = {
          {"csv": 5, "json": 34, "yaml": 16}),
         ("engagements[2024-05-07/Summer safety planning]: duplicate record (first at "
          "{file}:{first})", {"csv": 6, "json": 43, "yaml": 21}),
+    ],
+    "training_topics": [
+        ("training_topics[online-course].kind: 'online' is not allowed; use one of classroom, "
+         "on_the_job", {"csv": 3, "json": 11, "yaml": 7}),
+        ("training_topics[Bad Topic].id: 'Bad Topic' is not a valid id",
+         {"csv": 4, "json": 14, "yaml": 8}),
+        ("training_topics[no-name]: missing required field 'name'",
+         {"csv": 5, "json": 20, "yaml": 11}),
+        ("training_topics[check-in]: duplicate record (first at {file}:{first})",
+         {"csv": 6, "json": 23, "yaml": 13}),
+    ],
+    "trainings": [
+        ("trainings[2350/ferpaa/2024-03-22].topic: unknown training topic 'ferpaa'; did you "
+         "mean 'ferpa'?", {"csv": 3, "json": 11, "yaml": 7}),
+        ("trainings[2350/restorative-justice/2024-03-23].hours: 100 is out of range; allowed "
+         "0.25 to 80", {"csv": 4, "json": 18, "yaml": 12}),
+        ("trainings[9999/ferpa/2024-03-24].officer: unknown officer '9999'",
+         {"csv": 5, "json": 21, "yaml": 13}),
+        ("trainings[2350/ferpa/2024-03-21]: duplicate record (first at {file}:{first})",
+         {"csv": 6, "json": 25, "yaml": 16}),
+    ],
+    "agreement_elements": [
+        ("agreement_elements[Bad Element].id: 'Bad Element' is not a valid id",
+         {"csv": 3, "json": 8, "yaml": 4}),
+        ("agreement_elements[no-name]: missing required field 'name'",
+         {"csv": 4, "json": 13, "yaml": 6}),
+        ("agreement_elements[data-reporting]: duplicate record (first at {file}:{first})",
+         {"csv": 5, "json": 15, "yaml": 7}),
+    ],
+    "stakeholder_groups": [
+        ("stakeholder_groups[no-name]: missing required field 'name'",
+         {"csv": 3, "json": 12, "yaml": 4}),
+        ("stakeholder_groups[Bad Group].id: 'Bad Group' is not a valid id",
+         {"csv": 4, "json": 16, "yaml": 6}),
+        ("stakeholder_groups[staff]: duplicate record (first at {file}:{first})",
+         {"csv": 5, "json": 20, "yaml": 9}),
+    ],
+    "agreements": [
+        ("agreements[nowhere-pd/2023-24].agency: unknown agency 'nowhere-pd'",
+         {"csv": 3, "json": 14, "yaml": 6}),
+        ("agreements[redmond-pd/2031-32].school_year: unknown school year '2031-32'",
+         {"csv": 4, "json": 21, "yaml": 11}),
+        ("agreements[kirkland-pd/2023-24].elements: unknown agreement element 'hiring'",
+         {"csv": 5, "json": 28, "yaml": 16}),
+        ("agreements[kcso/2023-24]: duplicate record (first at {file}:{first})",
+         {"csv": 6, "json": 34, "yaml": 18}),
     ],
 }
 FIRST_RECORD = {"csv": 2, "json": 2, "yaml": 1}

@@ -80,7 +80,7 @@ def assignments(path: Path) -> list[tuple]:
 def test_add_stores_every_field_and_audits_it(cli, district):
     result = cli("officers", "add", "0123", "--name", "Lee Leading-Zero", "--agency", "north-pd",
                  "--trained-on", "2024-08-20", "--rank", "Officer", "--phone", "555-0100",
-                 "--email", "lee@example.org")
+                 "--email", "lee@example.org", "--first-on-campus", "2024-09-03")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert "added officer 0123 (Lee Leading-Zero, north-pd, active, school-trained on " \
@@ -88,7 +88,7 @@ def test_add_stores_every_field_and_audits_it(cli, district):
     assert officer(district, "0123") == {
         "badge": "0123", "name": "Lee Leading-Zero", "agency": "north-pd", "status": "active",
         "school_trained_on": "2024-08-20", "rank": "Officer", "phone": "555-0100",
-        "email": "lee@example.org"}
+        "email": "lee@example.org", "first_on_campus": "2024-09-03"}
     [row] = audit_rows(district, "officers")
     assert (row["command"], row["row_key"], row["action"]) == (
         "crotool officers add", "0123", "insert")

@@ -51,6 +51,8 @@ def test_version_imports_neither_typer_nor_anything_heavy():
     ["duty", "list", "--format", "csv"],
     ["followups", "list", "--open", "--format", "json"],
     ["report", "presence", "--format", "json"],
+    ["training", "due", "--format", "json"],
+    ["agreements", "check", "--format", "json"],
 ])
 def test_machine_formats_import_no_rich_yaml_or_sqlite_utils(seeded, args):
     mods = imported(args)

@@ -78,6 +78,8 @@ def assign(
         message(f"assignment {r['id']} already says so: {what}; nothing changed")
     for row in change.warnings:
         message(f"warning: {describe_row(row)}")
+    for text in change.advice:
+        message(f"warning: {text}")
     for row in change.notes:
         message(f"note: not covered: {describe_row(row)}")
     if change.warnings:

@@ -46,6 +46,8 @@ def load(
     result = load_files(conn, paths, dry_run=dry_run)
     total = result.total
     names = ", ".join(name for name, _ in result.files)
+    for warning in result.warnings:
+        message(f"warning: {warning}")
     if verbose:
         for table, what, changes in result.changes:
             message(f"  {table}: {what} {changes}")

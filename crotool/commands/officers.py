@@ -53,11 +53,11 @@ def officers_list(
     rows = officers(connect(), agency=agency, status=status)
     out(rows, fmt, output, View(
         title="Officers", columns=["badge", "name", "rank", "agency", "status",
-                                   "school_trained_on", "phone", "email"],
+                                   "school_trained_on", "first_on_campus", "phone", "email"],
         row_style=lambda r: "dim" if r["status"] == "inactive" else None,
         tone=lambda r: "muted" if r["status"] == "inactive" else None,
-        headers={"school_trained_on": "trained on"},
-        secondary=("email", "phone", "rank")))
+        headers={"school_trained_on": "trained on", "first_on_campus": "first on campus"},
+        secondary=("email", "phone", "rank", "first_on_campus")))
 
 
 @officers_app.command("add")
@@ -80,6 +80,9 @@ def officers_add(
                      ] = None,
     email: Annotated[Optional[str], typer.Option("--email", help="Work e-mail.")
                      ] = None,
+    first_on_campus: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--first-on-campus", metavar="DATE", help="First day on school property "
+        "(YYYY-MM-DD): the training deadlines run from it.")] = None,
 ) -> None:
     """Add an officer to the roster. A badge that exists is refused: use `officers update`.
 
@@ -101,7 +104,7 @@ def officers_add(
 
     change = add_officer(connect(), badge=badge, name=name, agency=agency,
                          status=status, trained_on=trained_on,
-                         rank=rank, phone=phone, email=email)
+                         rank=rank, phone=phone, email=email, first_on_campus=first_on_campus)
     r = change.record
     trained = (f"school-trained on {r['school_trained_on']}" if r["school_trained_on"]
                else "not school-trained yet")
@@ -126,10 +129,14 @@ def officers_update(
         "--phone", help="Work phone; 'none' clears it.")] = None,
     email: Annotated[Optional[str], typer.Option(
         "--email", help="Work e-mail; 'none' clears it.")] = None,
+    first_on_campus: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--first-on-campus", metavar="DATE", help="First day on school property "
+        "(YYYY-MM-DD), from which the training deadlines run; 'none' clears it.")] = None,
 ) -> None:
     """Change an officer's status, training date, rank or contact; other fields are kept.
 
-    `none` (also `null` or `-`) clears --trained-on, --rank, --phone or --email.
+    `none` (also `null` or `-`) clears --trained-on, --rank, --phone, --email or
+    --first-on-campus.
 
     Examples:
 
@@ -138,13 +145,16 @@ def officers_update(
       crotool officers update 0923 --status active --phone 206-555-0199
 
       crotool officers update 2350 --trained-on none
+
+      crotool officers update 2412 --first-on-campus 2024-01-29
     """
     from crotool.commands.common import connect
     from crotool.render import message
     from crotool.roster import update_officer
 
     change = update_officer(connect(), badge, name=name, status=status,
-                            trained_on=trained_on, rank=rank, phone=phone, email=email)
+                            trained_on=trained_on, rank=rank, phone=phone, email=email,
+                            first_on_campus=first_on_campus)
     if change.action == "unchanged":
         message(f"officer {badge} already says so; nothing changed")
         return
