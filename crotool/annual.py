@@ -41,14 +41,7 @@ _ASSIGNED = """
 
 
 def agreement_dates(conn: sqlite3.Connection, year_id: str) -> dict[str, str | None]:
-    """agency -> the day its agreement for the year was adopted (None: not adopted).
-
-    The `agreements` table (SPEC §4.5) comes from another branch. Integrator: remove the
-    existence check below once agreements land; the query stays.
-    """
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                        "name = 'agreements'").fetchone():
-        return {}
+    """agency -> the day its agreement for the year was adopted (None: not adopted)."""
     return {r[0]: r[1] for r in conn.execute(
         "SELECT agency, adopted_on FROM agreements WHERE school_year = ?", (year_id,))}
 

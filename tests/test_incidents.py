@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -207,15 +206,13 @@ def test_annual_report_csv_is_the_hand_worked_rows(cli, district):
     assert rows[1:] == EXPECTED_CSV
 
 
-def test_agreement_dates_come_from_the_agreements_table_when_it_exists(cli, district):
-    # The agreements table belongs to another change (SPEC §4.5); made by hand here with its
-    # SPEC columns, to show the report reads adopted_on from it.
-    conn = sqlite3.connect(district)
-    conn.execute("CREATE TABLE agreements (agency TEXT, school_year TEXT, adopted_on TEXT)")
-    conn.executemany("INSERT INTO agreements VALUES (?, ?, ?)", [
-        ("north-pd", "2023-24", "2023-08-15"), ("south-so", "2022-23", "2022-08-01")])
-    conn.commit()
-    conn.close()
+def test_agreement_dates_come_from_the_agreements_table(cli, district, tmp_path):
+    # North's agreement is adopted; South's is on file for the year but not adopted.
+    doc = tmp_path / "agreements.yaml"
+    doc.write_text("agreements:\n"
+                   "  - {agency: north-pd, school_year: 2023-24, adopted_on: 2023-08-15}\n"
+                   "  - {agency: south-so, school_year: 2023-24}\n")
+    assert cli("load", doc).exit_code == 0
     report = json.loads(annual(cli, "-f", "json"))
     assert report["agencies"] == [
         {"agency": "north-pd", "name": "North Police", "agreement_adopted_on": "2023-08-15"},

@@ -11,9 +11,9 @@ import sqlite3
 import pytest
 
 from crotool import db
-from crotool.schema import DISTRICT, IMPORTABLE, SECTIONS, Section
+from crotool.schema import IMPORTABLE, MAPPINGS, SECTIONS, Section
 
-ALL = [DISTRICT, *SECTIONS.values()]
+ALL = [*MAPPINGS.values(), *SECTIONS.values()]
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,8 @@ from crotool.schema import IMPORTABLE
 WORDS = "import imports"
 ORDER = 20
 
+MAX_WARNINGS = 20  # a large file's warnings: the first ones by line, then a count
+
 imports_app = typer.Typer(help="The history of imports and loads: file, SHA-256, counts.",
                           no_args_is_help=True)
 
@@ -142,6 +144,10 @@ def import_cmd(
             conn, table, file, fmt=source_format,
             dry_run=dry_run, stdin=sys.stdin.buffer if file == "-" else None,
             on_change=show if verbose else None, progress=progress)
+    for warning in result.warnings[:MAX_WARNINGS]:
+        message(f"warning: {warning}")
+    if len(result.warnings) > MAX_WARNINGS:
+        message(f"warning: ... and {len(result.warnings) - MAX_WARNINGS:,} more like these")
     c = result.counts
     verb = "would import" if dry_run else "imported"
     tail = " (dry run: nothing written)" if dry_run else ""
