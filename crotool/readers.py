@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from crotool.csvguard import unguard
 from crotool.errors import CroError, Problem, ValidationFailed
 
 MAX_YAML_BYTES = 64 * 1024 * 1024
@@ -350,11 +351,13 @@ class CsvReader:
         self._line = self._reader.line_num + 1
         return [h.strip() for h in header]
 
-    def records(self, names: list[str], on_problem: Callable[[Problem], None]
+    def records(self, names: list[str | None], on_problem: Callable[[Problem], None]
                 ) -> Iterator[Record]:
+        """Every row as a record of `names` (a column named None is read and left out)."""
         import csv
 
         source, reader, width = self.source, self._reader, len(names)
+        ignored = None in names
         line = self._line
         try:
             for row in reader:
@@ -366,12 +369,19 @@ class CsvReader:
                                        f"has {width} columns; quote cells that hold commas"))
                     continue
                 values = dict(zip(names, row, strict=True))
-                blank = [name for name, cell in values.items() if not cell or cell.isspace()]
+                blank = []
+                for name, cell in values.items():
+                    if not cell or cell.isspace():
+                        blank.append(name)
+                    elif cell[0] == "'":
+                        values[name] = unguard(cell)  # crotool's own formula guard, undone
                 if blank:
                     if len(blank) == width:
                         continue  # a row of empty cells (spreadsheets export those)
                     for name in blank:
                         values[name] = None
+                if ignored:
+                    del values[None]
                 yield Record(source, start, values, _NO_LINES)
         except csv.Error as exc:
             if self.checked.problem is None:  # else: the cut at a bad byte left a quote open

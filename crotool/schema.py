@@ -8,6 +8,7 @@ exist in; `key` is the natural key that loads and imports upsert by.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 LEVELS = ("elementary", "middle", "high", "choice")
@@ -47,14 +48,19 @@ class Section:
     importable: bool = False  # `crotool import TABLE` accepts it
     # Fields never audited, and exported only on request (duty notes).
     private: frozenset[str] = field(default_factory=frozenset)
+    # Columns that crotool's own `list` of this section adds (computed, or another table's):
+    # an import of that export reads past them, so that the CSV it wrote imports as itself.
+    derived: tuple[str, ...] = ()
 
     # Lookups derived from `fields` once (they sit on every row's path of a large import).
     _index: dict[str, Field] = field(default=None, init=False, repr=False, compare=False)
     _names: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _required: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _headers: dict[str, str] = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {f.name: f for f in self.fields})
+        object.__setattr__(self, "_headers", {header_key(f.name): f.name for f in self.fields})
         object.__setattr__(self, "_names", tuple(f.name for f in self.fields))
         object.__setattr__(self, "_required", tuple(f.name for f in self.fields if f.required))
 
@@ -68,6 +74,22 @@ class Section:
     @property
     def required_names(self) -> tuple[str, ...]:
         return self._required
+
+    def match(self, name: str) -> str | None:
+        """The field a column header or record key names (SPEC §4.3: case, surrounding space
+        and `_`/space/`-` differences do not matter: `School Trained On` is
+        `school_trained_on`), or None."""
+        if name in self._index:
+            return name
+        return self._headers.get(header_key(name))
+
+
+_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+def header_key(name: str) -> str:
+    """A header as it is compared: lowercase, words joined by `_`."""
+    return _SEPARATORS.sub("_", name.strip().lower()).strip("_")
 
 
 def _f(name: str, kind: str = "text", **kw) -> Field:
@@ -93,6 +115,7 @@ SECTIONS: dict[str, Section] = {
                 _f("end", "date", required=True),
             ),
             label="school year",
+            importable=True,
         ),
         Section(
             "agencies",
@@ -104,6 +127,8 @@ SECTIONS: dict[str, Section] = {
                 _f("jurisdiction", "list"),
             ),
             label="agency",
+            importable=True,
+            derived=("schools", "officers"),
         ),
         Section(
             "feeder_patterns",
@@ -114,6 +139,8 @@ SECTIONS: dict[str, Section] = {
                 _f("high_school", "slug", ref="schools"),
             ),
             label="feeder pattern",
+            importable=True,
+            derived=("schools", "agencies"),
         ),
         Section(
             "schools",
@@ -158,6 +185,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="leave",
             importable=True,
+            derived=("id",),
         ),
         Section(
             "assignments",
@@ -172,6 +200,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="assignment",
             importable=True,
+            derived=("id", "officer_name", "agency", "officer_status"),
         ),
         Section(
             "duty_categories",
@@ -183,6 +212,7 @@ SECTIONS: dict[str, Section] = {
                 _f("requires_request", "bool", default_from="false"),
             ),
             label="duty category",
+            importable=True,
         ),
         Section(
             "duties",
@@ -199,6 +229,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="duty",
             importable=True,
+            derived=("id", "out_of_pattern"),
             private=frozenset({"notes"}),
         ),
         Section(
@@ -211,6 +242,8 @@ SECTIONS: dict[str, Section] = {
                 _f("status", "enum", choices=ASSESSMENT_STATUSES, default_from="scheduled"),
             ),
             label="safety assessment",
+            importable=True,
+            derived=("id", "duty", "overdue"),
         ),
         Section(
             "connectors",
@@ -224,6 +257,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="connector",
             importable=True,
+            derived=("engagements", "last_engaged"),
         ),
         Section(
             "engagements",
@@ -238,6 +272,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="engagement",
             importable=True,
+            derived=("id",),
         ),
     )
 }
