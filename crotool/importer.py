@@ -573,8 +573,12 @@ def check_header(section: Section, names: list[str], subject: str,
                                     f"{', '.join(known)}{hint}"))
             continue
         if field in first:
-            problems.append(Problem(where(i), f"column {shown_name(name)} names {field} again "
-                                    f"(columns {first[field]} and {i}); name each column once"))
+            j = first[field]
+            what = (f"column {shown_name(name)} appears twice" if names[j - 1] == name else
+                    f"column {shown_name(name)} names the field '{field}', as column "
+                    f"{shown_name(names[j - 1])} does")
+            problems.append(Problem(where(i), f"{what} (columns {j} and {i}); name each column "
+                                    "once"))
             continue
         first[field] = i
     missing = [n for n in section.key if section.field(n).required and n not in first]

@@ -46,7 +46,7 @@ _PROSE_LENGTH = 24
 
 def might_be_prose(value: Any) -> bool:
     text = str(value)
-    return len(text) > _PROSE_LENGTH or len(text.split()) >= 3
+    return len(text) > _PROSE_LENGTH or len(text.split()) >= 4
 
 
 def withheld(value: Any) -> str:
