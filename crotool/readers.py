@@ -371,10 +371,10 @@ class CsvReader:
                 values = dict(zip(names, row, strict=True))
                 blank = []
                 for name, cell in values.items():
+                    if cell and cell[0] == "'":
+                        values[name] = cell = unguard(cell)  # crotool's formula guard, undone
                     if not cell or cell.isspace():
                         blank.append(name)
-                    elif cell[0] == "'":
-                        values[name] = unguard(cell)  # crotool's own formula guard, undone
                 if blank:
                     if len(blank) == width:
                         continue  # a row of empty cells (spreadsheets export those)

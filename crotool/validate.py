@@ -45,7 +45,11 @@ _PROSE_LENGTH = 24
 
 
 def might_be_prose(value: Any) -> bool:
+    """Over 24 characters or four words with spaces between, or over 40 without (a date-time
+    with an offset is 25; a note with its spaces turned into hyphens is longer)."""
     text = str(value)
+    if not any(c.isspace() for c in text):
+        return len(text) > 40
     return len(text) > _PROSE_LENGTH or len(text.split()) >= 4
 
 
@@ -184,7 +188,8 @@ def convert(f: Field, raw: Any, *, private: bool = False, date_format: str | Non
     try:
         return _convert(f, raw, private, date_format, date_hint)
     except BadValue:
-        if careful and raw is not None and might_be_prose(raw):
+        # Only a bad id, code, number, date or choice quotes its value (text says its length).
+        if careful and f.kind != "text" and raw is not None and might_be_prose(raw):
             raise BadValue(f"{withheld(raw)} is not a valid {_KIND_NAMES.get(f.kind, f.kind)}"
                            ) from None
         raise
