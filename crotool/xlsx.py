@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -46,6 +47,8 @@ class CellRecord(Record):
     """A row of a sheet: a problem names the cell (`roster.xlsx:Roster!C7`) or the row."""
 
     __slots__ = ("sheet", "letters")
+    sheet: str
+    letters: dict[str, str]
 
     def where(self, field_name: str | None = None) -> str:
         letter = self.letters.get(field_name) if field_name else None
@@ -219,7 +222,9 @@ def _read_rows(ws: Any, sheet: str, scan: _Scan, source: str, section: Section,
     validator.at = lambda line: f"{source}:{sheet} row {line}"
     ws.reset_dimensions()  # a stated size of A1:XFD1048576 would pad every row to 16,384 cells
     rows = ws.iter_rows(values_only=True, max_row=None if scan.unnumbered else scan.last_row)
-    header_row, fields, letters = 0, [], {}
+    header_row = 0
+    fields: list[str | None] = []
+    letters: dict[str, str] = {}
     numbers_in: dict[str, int] = {}  # code columns (badges) that held numbers: first row
     line = 0
     try:
@@ -231,9 +236,7 @@ def _read_rows(ws: Any, sheet: str, scan: _Scan, source: str, section: Section,
                 names = [("" if v is None else str(v)).strip() for v in values]
                 while names and not names[-1]:
                     names.pop()
-                fields = check_header(section, names, source, lambda i, r=line: (
-                    f"{source}:{sheet}!{column_letter(i)}{r}" if i else
-                    f"{source}:{sheet} row {r}"))
+                fields = check_header(section, names, source, _header_cell(source, sheet, line))
                 letters = {f: column_letter(i) for i, f in enumerate(fields, 1) if f}
                 continue
             if line in scan.unsaved_rows:
@@ -258,6 +261,14 @@ def _read_rows(ws: Any, sheet: str, scan: _Scan, source: str, section: Section,
                         f"format the column as Text in Excel")
 
 
+def _header_cell(source: str, sheet: str, row: int) -> Callable[[int], str]:
+    """Where header cell i stands (0: the header row itself)."""
+    def where(i: int) -> str:
+        return f"{source}:{sheet}!{column_letter(i)}{row}" if i else f"{source}:{sheet} row {row}"
+
+    return where
+
+
 def _record(values: tuple, line: int, sheet: str, source: str, section: Section,
             fields: list[str | None], letters: dict[str, str], validator: Any,
             numbers_in: dict[str, int]) -> CellRecord | None:
@@ -267,8 +278,9 @@ def _record(values: tuple, line: int, sheet: str, source: str, section: Section,
     width = len(fields)
     for i, value in enumerate(values):
         if value is None:
-            if i < width and fields[i]:
-                out[fields[i]] = None
+            blank = fields[i] if i < width else None
+            if blank:
+                out[blank] = None
             continue
         if i >= width:
             if str(value).strip():
