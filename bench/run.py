@@ -126,8 +126,11 @@ def main() -> int:
     ap.add_argument("--import-repeat", type=int, default=3)
     ap.add_argument("--incidents", type=int, default=10_000,
                     help="incidents in the county of the annual-report figure")
+    ap.add_argument("--xlsx-rows", type=int, default=100_000,
+                    help="rows of the duties workbook (figure xlsx)")
     ap.add_argument("--only", default="",
-                    help="startup,seed,gaps,coverage,duties,followups,presence,annual,import")
+                    help="startup,seed,gaps,coverage,duties,followups,presence,annual,import,"
+                    "xlsx")
     ap.add_argument("--keep", type=Path, help="build the data here and keep it")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
@@ -303,11 +306,88 @@ def main() -> int:
             figures.append(Figure(f"`crotool import duties` ({rows:,} rows)", a, c,
                                   "`sqlite3` shell into the same indexed `duties` table", 2.0,
                                   mem_target_mb=150.0))
+    if wanted("xlsx"):
+        figures += xlsx_figures(work, crotool, env, args.xlsx_rows, args.import_repeat, log)
     log("done")
     print(report(figures))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def xlsx_figures(work: Path, crotool: str, env: dict[str, str], rows: int, repeat: int,
+                 log) -> list[Figure]:
+    """A duties workbook of `rows` rows against the same rows as CSV, both through crotool;
+    and the same workbook with a million formatted empty rows after its data."""
+    empty_county = work / "county-empty.db"
+    if not empty_county.exists():
+        county.build(empty_county, duties=0)
+    csv_path = work / f"duties-{rows}.csv"
+    if not csv_path.exists():
+        county.write_duties_csv(csv_path, rows, empty_county)
+    xlsx_path = work / f"duties-{rows}.xlsx"
+    padded = work / f"duties-{rows}-padded.xlsx"
+    if not xlsx_path.exists():
+        log(f"writing {rows:,} duties as .xlsx...")
+        write_duties_xlsx(csv_path, xlsx_path, padded)
+    target = work / "xlsx-target.db"
+
+    def fresh() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(empty_county, target)
+
+    def imp(path: Path) -> Sample:
+        return run([crotool, "--db", str(target), "import", "duties", str(path)], env)
+
+    log(f"import of {rows:,} duties from .xlsx and from CSV")
+    a, b = alternate(lambda: imp(xlsx_path), lambda: imp(csv_path), repeat, setup=fresh)
+    c, d = alternate(lambda: imp(padded), lambda: imp(csv_path), repeat, setup=fresh)
+    return [Figure(f"`crotool import duties` .xlsx ({rows:,} rows)", a, b,
+                   "`crotool import duties` of the same rows as CSV", 10.0, mem_target_mb=300.0),
+            Figure(f"`crotool import duties` .xlsx ({rows:,} rows + 1,000,000 formatted empty "
+                   "rows)", c, d, "`crotool import duties` of the same rows as CSV", 12.0,
+                   mem_target_mb=300.0)]
+
+
+def write_duties_xlsx(csv_path: Path, xlsx_path: Path, padded: Path) -> None:
+    """The CSV's rows as a workbook (date-time cells, integer minutes), as Excel would save
+    them; `padded` adds 1,000,000 formatted empty rows after the data."""
+    import csv
+    import zipfile
+    from datetime import datetime
+
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Duties")
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        ws.append(header)
+        at, minutes = header.index("at"), header.index("minutes")
+        for row in reader:
+            cells: list = [c or None for c in row]
+            cells[at] = datetime.fromisoformat(row[at])
+            cells[minutes] = int(row[minutes]) if row[minutes] else None
+            ws.append(cells)
+    wb.save(xlsx_path)
+    with zipfile.ZipFile(xlsx_path) as src, zipfile.ZipFile(padded, "w",
+                                                             zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if not item.filename.startswith("xl/worksheets/sheet"):
+                out.writestr(item, data)
+                continue
+            head, tail = data.split(b"</sheetData>")
+            last = head.count(b"<row ")
+            with out.open(item.filename, "w") as fh:
+                fh.write(head)
+                for start in range(last + 1, last + 1_000_001, 10_000):
+                    fh.write(b"".join(b'<row r="%d" s="0" customFormat="1" ht="15"/>' % r
+                                      for r in range(start, min(start + 10_000,
+                                                                last + 1_000_001))))
+                fh.write(b"</sheetData>" + tail)
 
 
 INTO_INDEXED = ("INSERT INTO duties (officer, school, category, at, minutes, requested_by, "

@@ -67,13 +67,23 @@ from crotool.store import (
     bulk_upsert,
     record_import,
 )
-from crotool.validate import BadValue, Checker, convert, record_label
+from crotool.validate import (
+    BadValue,
+    Checker,
+    Reading,
+    canonical_keys,
+    convert,
+    record_label,
+    shown_name,
+)
 
-FORMATS = ("csv", "json", "yaml")
-_EXTENSIONS = {".csv": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+FORMATS = ("csv", "json", "yaml", "xlsx")
+_EXTENSIONS = {".csv": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx",
+               ".xlsm": "xlsx"}
 SMALL_IMPORT = 10_000  # up to this many rows, one audit row per change; above, one summary row
 BATCH = 2_000  # rows validated and staged together
 STDIN = "stdin"  # the name an import from `-` is recorded under
+_IMPORT_READING = Reading(date_hint=True)
 
 
 class Progress(Protocol):
@@ -94,7 +104,7 @@ class ImportResult:
     sha256: str
     counts: Counts
     dry_run: bool
-    warnings: list[Problem] = field(default_factory=list)  # accepted, worth a look
+    warnings: list[Problem | str] = field(default_factory=list)  # accepted, worth a look
 
     def rows(self) -> list[dict[str, Any]]:
         c = self.counts
@@ -136,7 +146,7 @@ def importable(table: str) -> Section:
 
 
 def input_format(file: str, fmt: str | None) -> str:
-    """csv, json or yaml: --format if given, else the file's extension."""
+    """csv, json, yaml or xlsx: --format if given, else the file's extension."""
     if fmt is not None:
         fmt = fmt.lower()
         if fmt == "yml":
@@ -151,9 +161,25 @@ def input_format(file: str, fmt: str | None) -> str:
     suffix = Path(file).suffix.lower()
     if suffix not in _EXTENSIONS:
         raise CroError(f"{file}: cannot tell the format from the extension '{suffix or '(none)'}'"
-                       f"; name the file .csv, .json, .yaml or .yml, or give --format "
-                       f"csv|json|yaml", code=EXIT_USAGE)
+                       f"; name the file .csv, .json, .yaml, .yml or .xlsx, or give "
+                       f"--input-format csv|json|yaml|xlsx", code=EXIT_USAGE)
     return _EXTENSIONS[suffix]
+
+
+def check_date_format(fmt: str | None) -> None:
+    """--date-format must read back the date it writes (day, month and year all in it)."""
+    if fmt is None:
+        return
+    from datetime import datetime
+
+    sample = datetime(2023, 9, 5, 14, 30)
+    try:
+        back = datetime.strptime(sample.strftime(fmt), fmt)
+    except ValueError:
+        back = None
+    if back is None or back.date() != sample.date():
+        raise CroError(f"--date-format {fmt!r} does not name a day, a month and a year",
+                       code=EXIT_USAGE, hint="e.g. --date-format %m/%d/%Y for 9/5/2023")
 
 
 # ---------------------------------------------------------------- the import
@@ -162,34 +188,53 @@ def input_format(file: str, fmt: str | None) -> str:
 def import_file(conn: sqlite3.Connection, table: str, file: str, *, fmt: str | None = None,
                 dry_run: bool = False, stdin: BinaryIO | None = None,
                 on_change: Callable[[Change], None] | None = None,
-                progress: Progress | None = None) -> ImportResult:
+                progress: Progress | None = None, sheet: str | None = None,
+                date_format: str | None = None) -> ImportResult:
     """Validate every row of FILE (or stdin for "-"), then upsert them all in one transaction.
 
     Raises ImportFailed (every problem counted, the first 50 by line listed) before anything is
     written. With `dry_run`, counts what would change and writes nothing; `on_change` is called
-    for every record that is (or would be) inserted or updated.
+    for every record that is (or would be) inserted or updated. `sheet` names a workbook's
+    sheet (default: the first); `date_format` (strftime) reads the file's dates in that form.
     """
     section = importable(table)
     kind = input_format(file, fmt)
+    if sheet is not None and kind != "xlsx":
+        raise CroError(f"--sheet is for .xlsx workbooks; {file} is read as {kind}",
+                       code=EXIT_USAGE)
+    if kind == "xlsx" and file == "-":
+        raise CroError("an .xlsx workbook cannot be read from stdin; name the file",
+                       code=EXIT_USAGE)
+    check_date_format(date_format)
     source = STDIN if file == "-" else file
+    reading = Reading(date_format=date_format, date_hint=True)
     staging = Staging(conn, section)
     db.for_bulk_write(conn)
+    warnings: list[str] = []
     try:
-        validator = _Validator(conn, section, staging, source)
+        validator = _Validator(conn, section, staging, source, reading)
         if kind == "csv":
             sha256 = _read_csv(file, source, stdin, section, validator, progress)
+        elif kind == "xlsx":
+            from crotool.xlsx import read_workbook
+
+            sha256 = read_workbook(Path(file), source, sheet, section, validator, warnings,
+                                   progress)
         else:
             data = _read_whole(file, source, stdin, MAX_JSON_BYTES if kind == "json"
                                else MAX_YAML_BYTES)
             sha256 = hashlib.sha256(data).hexdigest()
             records = (json_records(data, source, table) if kind == "json"
                        else _yaml_list(data, source, table))
+            problems: list[Problem] = []
+            records = [canonical_keys(section, r, problems) for r in records]
+            validator.drain(problems)
             validator.feed(records)
         validator.finish()
         if progress is not None:
             progress.phase("dry run: counting" if dry_run else "writing")
         result = ImportResult(table, source, sha256, Counts(), dry_run,
-                              sorted(validator.checker.warnings, key=_line_of))
+                              [*warnings, *sorted(validator.checker.warnings, key=_line_of)])
         if dry_run:
             _report_changes(conn, staging, on_change)
             result.counts = bulk_counts(conn, staging)
@@ -247,11 +292,13 @@ class _Validator:
     """
 
     def __init__(self, conn: sqlite3.Connection, section: Section, staging: Staging,
-                 source: str):
+                 source: str, reading: Reading = _IMPORT_READING):
         self.section = section
         self.staging = staging
         self.source = source
-        self.checker = Checker(conn)
+        # Where a row stands, for the messages made here (a workbook says sheet and row).
+        self.at: Callable[[int], str] = lambda line: f"{source}:{line}"
+        self.checker = Checker(conn, reading)
         # A row may leave out required fields that are not part of its key (a CSV of badge and
         # status updates statuses): it is then an update, and `finish` refuses such a row
         # whose key is not stored. A required field given with no value is always refused.
@@ -259,7 +306,7 @@ class _Validator:
         self.optional_required = tuple(n for n in section.required_names
                                        if n not in self.lenient.required_names)
         # An assignment's key needs its dates, which convert_all fills from the school year.
-        self.fast = (_RowConverter(self.lenient, section.required_names)
+        self.fast = (_RowConverter(self.lenient, section.required_names, reading.date_format)
                      if section.name != "assignments" else None)
         self.batch: list[tuple[Record, dict]] = []
         self.kept: list[tuple[int, int, Problem]] = []  # heap of the lowest lines: (-line, -seq)
@@ -276,7 +323,7 @@ class _Validator:
         elif entry > self.kept[0]:
             heapq.heapreplace(self.kept, entry)
 
-    def _drain(self, problems: list[Problem]) -> None:
+    def drain(self, problems: list[Problem]) -> None:
         for p in problems:
             self.problem(p)
         problems.clear()
@@ -295,7 +342,7 @@ class _Validator:
     def _convert(self, record: Record) -> dict[str, Any] | None:
         """validate's own path for one record, whose messages name every bad field."""
         pairs = self.checker.convert_all(self.lenient, [record])
-        self._drain(self.checker.problems)
+        self.drain(self.checker.problems)
         values = pairs[0][1] if pairs else None
         given = values if values is not None else record.values
         for name in self.optional_required:
@@ -314,7 +361,7 @@ class _Validator:
         if not self.batch:
             return
         good = {id(v) for v in self.checker.check_rules(self.section, self.batch)}
-        self._drain(self.checker.problems)
+        self.drain(self.checker.problems)
         row = self.staging.row
         self.staging.add([row(r.line, v) for r, v in self.batch if id(v) in good])
         self.batch.clear()
@@ -324,15 +371,15 @@ class _Validator:
         self.flush()
         # Repeats among the good rows (a bad row was never staged, so cannot be one).
         for line, first, key in self.staging.duplicates():
-            self.problem(Problem(f"{self.source}:{line}",
+            self.problem(Problem(self.at(line),
                                  f"{record_label(self.section, key)}: duplicate record "
-                                 f"(first at {self.source}:{first})"))
+                                 f"(first at {self.at(first)})"))
         # Rows that leave out a required field can only update a stored record.
         needs = ", ".join(self.section.required_names)
         for line, key, absent in self.staging.new_without(self.optional_required):
             s = "s" if len(absent) > 1 else ""
             names = ", ".join(f"'{name}'" for name in absent)
-            self.problem(Problem(f"{self.source}:{line}", f"{record_label(self.section, key)}: "
+            self.problem(Problem(self.at(line), f"{record_label(self.section, key)}: "
                                  f"missing required field{s} {names} (nothing with this key is "
                                  f"stored to update; a new {self.section.label} needs {needs})"))
         if self.total:
@@ -340,9 +387,13 @@ class _Validator:
             raise ImportFailed(shown, self.total, subject=self.source)
 
 
+_TRAILING_NUMBER = re.compile(r"(\d+)$")
+
+
 def _line_of(problem: Problem) -> int:
-    tail = problem.where.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
+    """The line (or a workbook's row: `Roster!C7`, `Roster row 7`) a problem is at."""
+    m = _TRAILING_NUMBER.search(problem.where)
+    return int(m.group(1)) if m else 0
 
 
 def for_updates(section: Section) -> Section:
@@ -364,7 +415,9 @@ class _RowConverter:
     _MEMO_KINDS = frozenset({"slug", "code", "year", "int", "bool", "date", "enum"})
     _MEMO_SIZE = 4_096
 
-    def __init__(self, section: Section, not_null: tuple[str, ...] = ()):
+    def __init__(self, section: Section, not_null: tuple[str, ...] = (),
+                 date_format: str | None = None):
+        self.date_format = date_format
         self.converters = {f.name: self._converter(f, f.name in section.private)
                            for f in section.fields}
         self.defaulted = tuple(f.name for f in section.fields if f.default_from)
@@ -372,11 +425,13 @@ class _RowConverter:
         self.not_null = tuple(n for n in not_null if n not in self.required)
 
     def _converter(self, f: Field, private: bool) -> Callable[[Any], Any]:
+        fmt = self.date_format
         if f.kind == "datetime":
-            return _datetime_converter(f)
+            return _datetime_converter(f, fmt)
         if f.kind not in self._MEMO_KINDS:
-            return lambda raw: convert(f, raw, private=private)
-        return _memoised(lambda raw: convert(f, raw, private=private), self._MEMO_SIZE)
+            return lambda raw: convert(f, raw, private=private, date_format=fmt)
+        return _memoised(lambda raw: convert(f, raw, private=private, date_format=fmt),
+                         self._MEMO_SIZE)
 
     def __call__(self, raw: dict[str, Any]) -> dict[str, Any] | None:
         converters = self.converters
@@ -427,7 +482,7 @@ def _memoised(function: Callable[[Any], Any], size: int) -> Callable[[Any], Any]
 _CANONICAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
 
-def _datetime_converter(f: Field) -> Callable[[Any], Any]:
+def _datetime_converter(f: Field, date_format: str | None = None) -> Callable[[Any], Any]:
     def valid(template: str) -> Callable[[str], bool]:
         def check(part: str) -> bool:
             text = template.format(part)
@@ -447,7 +502,7 @@ def _datetime_converter(f: Field) -> Callable[[Any], Any]:
         if (raw.__class__ is str and canonical(raw) and day(raw[:10]) and hour(raw[11:13])
                 and minute(raw[14:16]) and second(raw[17:19])):
             return raw
-        return convert(f, raw)
+        return convert(f, raw, date_format=date_format)
 
     return fast
 
@@ -465,9 +520,9 @@ def _read_csv(file: str, source: str, stdin: BinaryIO | None, section: Section,
             names = reader.header()
         except ValidationFailed as exc:
             raise ImportFailed(exc.problems, len(exc.problems), subject=source) from None
-        _check_header(section, names, source)
+        fields = check_header(section, names, source, lambda i: f"{source}:1")
         rows = 0
-        for record in reader.records(names, validator.problem):
+        for record in reader.records(fields, validator.problem):
             validator.add(record)
             rows += 1
             if progress is not None and not rows % 4096:
@@ -480,34 +535,58 @@ def _read_csv(file: str, source: str, stdin: BinaryIO | None, section: Section,
     return reader.sha256
 
 
-def _check_header(section: Section, names: list[str], source: str) -> None:
-    """Every column a known field, named once; every required key field a column (other
-    required fields may be left out by a file that updates stored records)."""
+def check_header(section: Section, names: list[str], subject: str,
+                 where: Callable[[int], str]) -> list[str | None]:
+    """The field each column names (None: a column crotool's own export adds, read past).
+
+    Headers match ignoring case, surrounding space and `_`/space/`-` (SPEC §4.3). Every column
+    a known field, named once; every required key field a column (other required fields may
+    be left out by a file that updates stored records). `where(i)` names column i's header.
+    A header is quoted only as a short prefix: a file without its header row has a data row
+    there, and that may hold a duty's notes.
+    """
     known = section.field_names
-    where = f"{source}:1"
     problems: list[Problem] = []
     first: dict[str, int] = {}
-    for i, name in enumerate(names, start=1):
-        if name in first:
-            problems.append(Problem(where, f"column '{name}' appears twice (columns {first[name]} "
-                                    f"and {i}); name each column once"))
-            continue
-        first[name] = i
-        if not name:
-            problems.append(Problem(where, f"column {i} has no name; allowed: {', '.join(known)}"))
-        elif name not in known:
+    fields: list[str | None] = []
+    matched = [section.match(n) if n else None for n in names]
+    if names and not any(matched) and not all(n.strip() in section.derived for n in names):
+        problems.append(Problem(where(0), f"the first row is not a header: none of its "
+                                f"{len(names)} cells names a field of {section.name}; the "
+                                f"first row must name the columns: {', '.join(known)}"))
+        raise ImportFailed(problems, 1, subject=subject)
+    for i, (name, matched_field) in enumerate(zip(names, matched, strict=True), start=1):
+        fields.append(matched_field)
+        if matched_field is None:
+            if name and name.strip() in section.derived:
+                continue
+            if not name:
+                problems.append(Problem(where(i), f"column {i} has no name; allowed: "
+                                        f"{', '.join(known)}"))
+                continue
             close = did_you_mean(name, known)
             hint = f"; did you mean '{close}'?" if close else ""
-            problems.append(Problem(where, f"unknown column '{name}'; allowed: "
+            problems.append(Problem(where(i), f"unknown column {shown_name(name)}; allowed: "
                                     f"{', '.join(known)}{hint}"))
+            continue
+        if matched_field in first:
+            j = first[matched_field]
+            what = (f"column {shown_name(name)} appears twice" if names[j - 1] == name else
+                    f"column {shown_name(name)} names the field '{matched_field}', as column "
+                    f"{shown_name(names[j - 1])} does")
+            problems.append(Problem(where(i), f"{what} (columns {j} and {i}); name each column "
+                                    "once"))
+            continue
+        first[matched_field] = i
     missing = [n for n in section.key if section.field(n).required and n not in first]
     if missing:
         s = "s" if len(missing) > 1 else ""
-        problems.append(Problem(where, f"missing required column{s} {', '.join(missing)}; "
+        problems.append(Problem(where(0), f"missing required column{s} {', '.join(missing)}; "
                                 f"{section.name} are matched by {', '.join(section.key)}, and "
                                 f"a new one needs {', '.join(section.required_names)}"))
     if problems:
-        raise ImportFailed(problems, len(problems), subject=source)
+        raise ImportFailed(problems, len(problems), subject=subject)
+    return fields
 
 
 def _open_binary(file: str, source: str, stdin: BinaryIO | None) -> tuple[BinaryIO, int | None]:

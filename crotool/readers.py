@@ -17,11 +17,12 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from crotool.csvguard import unguard
 from crotool.errors import CroError, Problem, ValidationFailed
 
 MAX_YAML_BYTES = 64 * 1024 * 1024
@@ -353,11 +354,13 @@ class CsvReader:
         self._line = self._reader.line_num + 1
         return [h.strip() for h in header]
 
-    def records(self, names: list[str], on_problem: Callable[[Problem], None]
+    def records(self, names: Sequence[str | None], on_problem: Callable[[Problem], None]
                 ) -> Iterator[Record]:
+        """Every row as a record of `names` (a column named None is read and left out)."""
         import csv
 
         source, reader, width = self.source, self._reader, len(names)
+        ignored = None in names
         line = self._line
         try:
             for row in reader:
@@ -368,13 +371,20 @@ class CsvReader:
                     on_problem(Problem(f"{source}:{start}", f"{len(row)} cells, but the header "
                                        f"has {width} columns; quote cells that hold commas"))
                     continue
-                values: dict[str, str | None] = dict(zip(names, row, strict=True))
-                blank = [name for name, cell in values.items() if not cell or cell.isspace()]
+                values: dict[Any, str | None] = dict(zip(names, row, strict=True))
+                blank = []
+                for name, cell in values.items():
+                    if cell and cell[0] == "'":
+                        values[name] = cell = unguard(cell)  # crotool's formula guard, undone
+                    if not cell or cell.isspace():
+                        blank.append(name)
                 if blank:
                     if len(blank) == width:
                         continue  # a row of empty cells (spreadsheets export those)
                     for name in blank:
                         values[name] = None
+                if ignored:
+                    del values[None]
                 yield Record(source, start, values, _NO_LINES)
         except csv.Error as exc:
             if self.checked.problem is None:  # else: the cut at a bad byte left a quote open

@@ -57,6 +57,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from crotool.csvguard import guard
 from crotool.errors import EXIT_USAGE, CroError
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "svg")
@@ -68,8 +69,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # control characters (ESC above all) would reach a terminal that `cat`s the file.
 _CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _C1 = re.compile(r"[\x7f-\x9f]")  # only ever inside JSON strings: the rest is ASCII
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
 
 # Columns whose values are ids of a section with names: documents show the name beside the id.
 NAME_COLUMNS = {
@@ -160,11 +159,9 @@ def csv_safe(value: Any) -> str:
     else:
         text = cell_text(value)
     text = _CSV_CONTROL.sub("", text)
-    if text.startswith(_FORMULA_START) and not (
-        isinstance(value, (int, float)) or _NUMERIC.match(text)
-    ):
-        return "'" + text
-    return text
+    if isinstance(value, (int, float)):
+        return text
+    return guard(text)
 
 
 def _json_default(value: Any) -> Any:

@@ -8,6 +8,7 @@ exist in; `key` is the natural key that loads and imports upsert by.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 LEVELS = ("elementary", "middle", "high", "choice")
@@ -73,14 +74,19 @@ class Section:
     importable: bool = False  # `crotool import TABLE` accepts it
     # Fields never audited, and exported only on request (duty notes).
     private: frozenset[str] = field(default_factory=frozenset)
+    # Columns that crotool's own `list` of this section adds (computed, or another table's):
+    # an import of that export reads past them, so that the CSV it wrote imports as itself.
+    derived: tuple[str, ...] = ()
 
     # Lookups derived from `fields` once (they sit on every row's path of a large import).
     _index: dict[str, Field] = field(default_factory=dict, init=False, repr=False, compare=False)
     _names: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _required: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _headers: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {f.name: f for f in self.fields})
+        object.__setattr__(self, "_headers", {header_key(f.name): f.name for f in self.fields})
         object.__setattr__(self, "_names", tuple(f.name for f in self.fields))
         object.__setattr__(self, "_required", tuple(f.name for f in self.fields if f.required))
 
@@ -94,6 +100,22 @@ class Section:
     @property
     def required_names(self) -> tuple[str, ...]:
         return self._required
+
+    def match(self, name: str) -> str | None:
+        """The field a column header or record key names (SPEC §4.3: case, surrounding space
+        and `_`/space/`-` differences do not matter: `School Trained On` is
+        `school_trained_on`), or None."""
+        if name in self._index:
+            return name
+        return self._headers.get(header_key(name))
+
+
+_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+def header_key(name: str) -> str:
+    """A header as it is compared: lowercase, words joined by `_`."""
+    return _SEPARATORS.sub("_", name.strip().lower()).strip("_")
 
 
 def _f(name: str, kind: str = "text", **kw) -> Field:
@@ -121,6 +143,7 @@ SECTIONS: dict[str, Section] = {
                    default_from="mon, tue, wed, thu, fri"),
             ),
             label="school year",
+            importable=True,
         ),
         Section(
             "closures",
@@ -144,6 +167,8 @@ SECTIONS: dict[str, Section] = {
                 _f("jurisdiction", "list"),
             ),
             label="agency",
+            importable=True,
+            derived=("schools", "officers"),
         ),
         Section(
             "feeder_patterns",
@@ -154,6 +179,8 @@ SECTIONS: dict[str, Section] = {
                 _f("high_school", "slug", ref="schools"),
             ),
             label="feeder pattern",
+            importable=True,
+            derived=("schools", "agencies"),
         ),
         Section(
             "schools",
@@ -200,6 +227,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="leave",
             importable=True,
+            derived=("id",),
         ),
         Section(
             "assignments",
@@ -214,6 +242,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="assignment",
             importable=True,
+            derived=("id", "officer_name", "agency", "officer_status"),
         ),
         # The parts of an officer's role that duty categories count under (`report duties
         # --by role`); the seed's come from the district's policy, with their source.
@@ -239,6 +268,7 @@ SECTIONS: dict[str, Section] = {
                 _f("role", "slug", ref="roles"),
             ),
             label="duty category",
+            importable=True,
         ),
         # A clock a duty of `category` starts: one follow-up per duty, due `within_hours`
         # after the duty's `at` (a CPS report within 48 hours, with the law as `source`).
@@ -270,6 +300,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="duty",
             importable=True,
+            derived=("id", "out_of_pattern"),
             private=frozenset({"notes"}),
         ),
         # A done follow-up: the duty (by its key, so a seed document or an import can name
@@ -299,6 +330,8 @@ SECTIONS: dict[str, Section] = {
                 _f("status", "enum", choices=ASSESSMENT_STATUSES, default_from="scheduled"),
             ),
             label="safety assessment",
+            importable=True,
+            derived=("id", "duty", "overdue"),
         ),
         Section(
             "connectors",
@@ -312,6 +345,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="connector",
             importable=True,
+            derived=("engagements", "last_engaged"),
         ),
         Section(
             "engagements",
@@ -326,6 +360,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="engagement",
             importable=True,
+            derived=("id",),
         ),
         # Student demographics are categories from data (the seed carries OSPI's); no field
         # anywhere holds a student's name or identifier (tests/test_incidents.py scans every

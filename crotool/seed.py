@@ -25,7 +25,7 @@ from crotool.readers import (
 )
 from crotool.schema import MAPPINGS, SECTION_ORDER, section
 from crotool.store import Counts, record_import, upsert
-from crotool.validate import Checker, convert_record
+from crotool.validate import Checker, Reading, canonical_keys, convert_record
 
 
 def bundled_seed() -> Path:
@@ -122,12 +122,15 @@ def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_r
     if problems:
         raise ValidationFailed(problems, subject=_subject(paths))
 
-    checker = Checker(conn)
+    # A record whose key is stored may leave out required fields: it updates the fields it
+    # gives (SPEC §4.3); a new record still needs them all.
+    checker = Checker(conn, Reading(updates=True))
     converted: dict[str, list] = {}
     for name in SECTION_ORDER:
         if name not in merged:
             continue
         sec = section(name)
+        merged[name] = [canonical_keys(sec, r, checker.problems) for r in merged[name]]
         if name in MAPPINGS:
             values = [convert_record(sec, r, checker.problems) for r in merged[name]]
             # One record: a second one (another file, another document) would silently win.

@@ -8,9 +8,11 @@ year, a leave that does not end before it starts, ...). Nothing here writes.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -41,22 +43,105 @@ def _show(value: Any) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
-def parse_date(text: str) -> date:
+# A value that might be free text (a duty note typed into the wrong column, a CSV without its
+# header row): in a section with private fields, messages describe such a value instead of
+# quoting it. Ids, codes, dates and numbers are short single tokens and are still quoted.
+_PROSE_LENGTH = 24
+
+
+def might_be_prose(value: Any) -> bool:
+    """Over 24 characters or four words with spaces between, or over 40 without (a date-time
+    with an offset is 25; a note with its spaces turned into hyphens is longer)."""
+    text = str(value)
+    if not any(c.isspace() for c in text):
+        return len(text) > 40
+    return len(text) > _PROSE_LENGTH or len(text.split()) >= 4
+
+
+def withheld(value: Any) -> str:
+    return f"a value of {len(str(value))} characters (not shown: it may be private text)"
+
+
+def shown_name(name: str) -> str:
+    """A column header or record key for a message: a short prefix, control characters
+    removed, so that a data row mistaken for a header does not print a note whole."""
+    text = _PRINTABLE.sub("", name)
+    return repr(text if len(text) <= _PROSE_LENGTH else text[:_PROSE_LENGTH] + "...")
+
+
+_PRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SLASHED = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2}|\d{4})\b")
+
+
+def _date_format_hint(text: str) -> str:
+    """For 9/5/2023: the --date-format that would read it (month first unless it cannot be)."""
+    m = _SLASHED.match(text)
+    if not m:
+        return ""
+    sep = text[m.end(1)]
+    year = "%Y" if len(m.group(3)) == 4 else "%y"
+    order = ("%d", "%m") if int(m.group(1)) > 12 else ("%m", "%d")
+    return f" (or give --date-format {order[0]}{sep}{order[1]}{sep}{year} for this file)"
+
+
+def _strptime(text: str, fmt: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, fmt)
+    except ValueError:
+        return None
+
+
+def parse_date(text: str, date_format: str | None = None, hint: bool = False) -> date:
+    if date_format and not _DATE.match(text):
+        value = _strptime(text, date_format)
+        if value is None:
+            raise BadValue(f"{_show(text)} is not a date in the form {date_format} "
+                           "(--date-format) or YYYY-MM-DD")
+        return value.date()
     if not _DATE.match(text):
-        raise BadValue(f"{_show(text)} is not a date; write YYYY-MM-DD, e.g. 2023-09-05")
+        tail = _date_format_hint(text) if hint else ""
+        raise BadValue(f"{_show(text)} is not a date; write YYYY-MM-DD, e.g. 2023-09-05{tail}")
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise BadValue(f"{_show(text)} is not a real date (no such day)") from None
 
 
-def parse_datetime(text: str) -> datetime:
+_TIMES = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
+
+
+def _datetime_in_format(text: str, date_format: str) -> datetime | None:
+    """A date-time whose date is in --date-format: the whole text in that format, or its date
+    in it followed by a time (`9/5/2023 14:30`, `9/5/2023 2:30 PM`)."""
+    whole = _strptime(text, date_format)
+    if whole is not None:
+        return whole
+    parts = text.split(None, 1) if "T" not in text else text.split("T", 1)
+    if len(parts) != 2:
+        return None
+    day = _strptime(parts[0], date_format)
+    if day is None:
+        return None
+    for fmt in _TIMES:
+        clock = _strptime(parts[1].strip(), fmt)
+        if clock is not None:
+            return datetime.combine(day.date(), clock.time())
+    return None
+
+
+def parse_datetime(text: str, date_format: str | None = None, hint: bool = False) -> datetime:
     """ISO 8601 local time (the school's wall clock), to the second.
 
     A UTC offset (`-08:00`, `Z`) is refused rather than converted: converting by the machine's
     time zone made the same file import as different keys on a laptop and on a UTC cron server
     (a duplicate duty each time), and dropping it would silently shift a UTC export by hours.
     """
+    if date_format and not _DATE.match(text[:10]):
+        value = _datetime_in_format(text, date_format)
+        if value is None:
+            raise BadValue(f"{_show(text)} is not a date-time in the form {date_format} "
+                           "[HH:MM[:SS]] (--date-format) or YYYY-MM-DDTHH:MM[:SS]")
+        return value.replace(microsecond=0)
     if _DATE.match(text[:10]):
         parse_date(text[:10])  # an impossible day (2023-02-30) is named as such
     given = text  # messages show what the user wrote, not the padded form
@@ -65,9 +150,10 @@ def parse_datetime(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
     except ValueError:
+        tail = _date_format_hint(given) if hint else ""
         raise BadValue(
             f"{_show(given)} is not a date-time; write YYYY-MM-DDTHH:MM[:SS], e.g. 2023-10-03T09:30"
-        ) from None
+            f"{tail}") from None
     if value.tzinfo is not None:
         local = value.replace(tzinfo=None).isoformat(timespec="seconds")
         raise BadValue(
@@ -86,8 +172,14 @@ def parse_bool(text: str) -> bool:
     raise BadValue(f"{_show(text)} is not a boolean; write true or false (yes/no also read)")
 
 
-def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
-    """One raw value (text, None or a list) -> its typed value; BadValue if it cannot be."""
+def convert(f: Field, raw: Any, *, private: bool = False, date_format: str | None = None,
+            date_hint: bool = False, careful: bool = False) -> Any:
+    """One raw value (text, None or a list) -> its typed value; BadValue if it cannot be.
+
+    `date_format` (strftime) also reads dates and date-times in that form; `date_hint` names
+    the --date-format option in the message for 9/5/2023; `careful` (a section with private
+    fields) describes a bad value that might be free text instead of quoting it.
+    """
     if f.kind == "list":
         if raw is None:
             return []
@@ -96,8 +188,26 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
         for item in items:
             if item is None or not str(item).strip():
                 continue
-            out.append(convert(Field(f.name, f.item_kind, choices=f.choices), str(item).strip()))
+            out.append(convert(Field(f.name, f.item_kind, choices=f.choices), str(item).strip(),
+                               careful=careful))
         return out
+    try:
+        return _convert(f, raw, private, date_format, date_hint)
+    except BadValue:
+        # Only a bad id, code, number, date or choice quotes its value (text says its length).
+        if careful and f.kind != "text" and raw is not None and might_be_prose(raw):
+            raise BadValue(f"{withheld(raw)} is not a valid {_KIND_NAMES.get(f.kind, f.kind)}"
+                           ) from None
+        raise
+
+
+_KIND_NAMES = {"slug": "id", "code": "code", "year": "school year", "int": "whole number",
+               "bool": "boolean (true or false)", "date": "date (YYYY-MM-DD)",
+               "datetime": "date-time (YYYY-MM-DDTHH:MM)", "enum": "choice", "text": "text"}
+
+
+def _convert(f: Field, raw: Any, private: bool, date_format: str | None, date_hint: bool
+             ) -> Any:
     if isinstance(raw, list):
         raise BadValue("a list is not allowed here; give one value")
     if raw is None:
@@ -166,11 +276,16 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
     if f.kind == "bool":
         return parse_bool(text)
     if f.kind == "date":
-        return parse_date(text).isoformat()
+        return parse_date(text, date_format, date_hint).isoformat()
     if f.kind == "datetime":
-        return parse_datetime(text).isoformat(timespec="seconds")
+        return parse_datetime(text, date_format, date_hint).isoformat(timespec="seconds")
     if f.kind == "enum":
         if text not in f.choices:
+            # Choices match ignoring case (`Active` is `active`), stored in canonical form.
+            folded = text.casefold()
+            for choice in f.choices:
+                if choice.casefold() == folded:
+                    return choice
             close = did_you_mean(text, f.choices)
             hint = f" (did you mean '{close}'?)" if close else ""
             raise BadValue(f"{_show(text)} is not allowed; use one of {', '.join(f.choices)}{hint}")
@@ -188,6 +303,10 @@ def _some(keys: Iterable[str], shown: int = 8) -> str:
 def record_label(section: Section, values: dict[str, Any], fallback: int | None = None) -> str:
     """`schools[bell-es]`, `assignments[0417/juanita/2023-24/2023-09-05]`: a record's name."""
     parts = [values.get(k) for k in section.key]
+    if section.private:
+        # A note typed into a key column (a duty CSV without its header row) must not be
+        # printed as the record's name.
+        parts = [("(not shown)" if p is not None and might_be_prose(p) else p) for p in parts]
     if section.key and all(p is not None for p in parts):
         return f"{section.name}[{'/'.join(str(p) for p in parts)}]"
     if section.key and parts[0] is not None:
@@ -196,12 +315,33 @@ def record_label(section: Section, values: dict[str, Any], fallback: int | None 
     return f"{section.name}[#{fallback}]" if fallback is not None else section.name
 
 
-def convert_record(section: Section, record: Record, problems: list[Problem]) -> dict | None:
-    """A record's typed values (only the fields it gives), or None after adding its problems."""
-    values: dict[str, Any] = {}
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How an input's values are read: `date_format` (import --date-format), `date_hint`
+    (name that option in a message about 9/5/2023), `updates` (a record may leave out
+    required fields that are not part of its key: it then updates a stored record)."""
+
+    date_format: str | None = None
+    date_hint: bool = False
+    updates: bool = False
+
+
+PLAIN = Reading()
+
+
+def convert_record(section: Section, record: Record, problems: list[Problem],
+                   reading: Reading = PLAIN, partial: dict[str, Any] | None = None
+                   ) -> dict | None:
+    """A record's typed values (only the fields it gives), or None after adding its problems.
+
+    `partial`, when given, receives the values that did convert even when others did not,
+    so that their references can still be checked and every problem listed at once.
+    """
+    values: dict[str, Any] = {} if partial is None else partial
     bad = False
     failed: set[str] = set()  # fields already reported as bad values
     known = section.field_names
+    careful = bool(section.private)
     # First the key fields, so that later messages can name the record.
     ordered = sorted(record.values, key=lambda n: (n not in section.key, known.index(n)
                                                     if n in known else len(known)))
@@ -212,13 +352,15 @@ def convert_record(section: Section, record: Record, problems: list[Problem]) ->
         if name not in known:
             close = did_you_mean(name, known)
             hint = f"; did you mean '{close}'?" if close else ""
-            problems.append(Problem(record.where(name), f"{label}: unknown field '{name}'; "
-                                    f"allowed: {', '.join(known)}{hint}"))
+            problems.append(Problem(record.where(name), f"{label}: unknown field "
+                                    f"{shown_name(name)}; allowed: {', '.join(known)}{hint}"))
             bad = True
             continue
         f = section.field(name)
         try:
-            values[name] = convert(f, raw, private=name in section.private)
+            values[name] = convert(f, raw, private=name in section.private,
+                                   date_format=reading.date_format, date_hint=reading.date_hint,
+                                   careful=careful)
             if values[name] in (None, []) and f.default_from:
                 # No value for a field that has a default (status, role, requires_request,
                 # an assignment's dates) is the same as leaving it out: the default on insert,
@@ -229,6 +371,8 @@ def convert_record(section: Section, record: Record, problems: list[Problem]) ->
             failed.add(name)
             bad = True
     for name in section.required_names:
+        if reading.updates and name not in section.key and name not in record.values:
+            continue  # left out: only an update of a stored record (checked by the caller)
         # Absent, null, or text that is only spaces: all "no value" (a NULL would then hit
         # the column's NOT NULL at write time, past validation).
         if values.get(name) is None and name not in failed:
@@ -236,6 +380,32 @@ def convert_record(section: Section, record: Record, problems: list[Problem]) ->
                                     f"'{name}'"))
             bad = True
     return None if bad else values
+
+
+def canonical_keys(section: Section, record: Record, problems: list[Problem]) -> Record:
+    """The record with its keys read as field names (SPEC §4.3: `School Trained On` is
+    `school_trained_on`), the columns crotool's own export adds left out; two keys that name
+    one field are a problem."""
+    values = record.values
+    if all(k in section.field_names for k in values):
+        return record
+    out: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    origin: dict[str, str] = {}
+    for key, value in values.items():
+        name = section.match(key) if isinstance(key, str) else None
+        if name is None and isinstance(key, str) and key.strip() in section.derived:
+            continue
+        name = name or key
+        if name in out:
+            problems.append(Problem(record.where(key), f"{shown_name(key)} and "
+                                    f"{shown_name(origin[name])} both name the field '{name}'; "
+                                    "give it once"))
+            continue
+        out[name], origin[name] = value, key
+        if key in record.lines:
+            lines[name] = record.lines[key]
+    return dataclasses.replace(record, values=out, lines=lines or record.lines)
 
 
 class _LazyLabel:
@@ -259,8 +429,9 @@ class _LazyLabel:
 class Checker:
     """Validates a whole input against itself and the database; collects every problem."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, reading: Reading = PLAIN):
         self.conn = conn
+        self.reading = reading
         self.problems: list[Problem] = []
         # Accepted, but worth a look (a training dated before its officer's first day on
         # campus): the commands print them as `warning:` lines; they never stop a write.
@@ -375,15 +546,24 @@ class Checker:
 
     # -- checks --------------------------------------------------------------
     def convert_all(self, section: Section, records: Iterable[Record]) -> list[tuple[Record, dict]]:
-        """Convert every record, then fill defaults that the key needs and drop duplicates."""
+        """Convert every record, then fill defaults that the key needs and drop duplicates.
+
+        A record that fails conversion still has the references of its good fields checked,
+        so that one pass lists every problem (a bad officer and bad minutes, both). With
+        `reading.updates`, a record that leaves out required fields must name a stored key.
+        """
         out: list[tuple[Record, dict]] = []
         seen: dict[tuple, Record] = {}
         for record in records:
-            values = convert_record(section, record, self.problems)
+            partial: dict[str, Any] = {}
+            values = convert_record(section, record, self.problems, self.reading, partial)
             if values is None:
+                self.check_references(section, record, partial, _LazyLabel(section, partial))
                 continue
             if section.name == "assignments":
                 self._assignment_dates(values)
+            if self.reading.updates and not self._may_leave_out(section, record, values):
+                continue
             key = tuple(values.get(k) for k in section.key)
             if key in seen:
                 first = seen[key]
@@ -403,30 +583,59 @@ class Checker:
                 if values.get(name) is None:
                     values[name] = span[i]
 
+    def _may_leave_out(self, section: Section, record: Record, values: dict) -> bool:
+        """A record without every required field updates a stored one; else it is refused,
+        naming what a new record needs."""
+        absent = [n for n in section.required_names if n not in values]
+        if not absent or self._stored(section, values):
+            return True
+        s = "s" if len(absent) > 1 else ""
+        names = ", ".join(f"'{n}'" for n in absent)
+        self.problems.append(Problem(record.where(), f"{record_label(section, values)}: missing "
+                                     f"required field{s} {names} (nothing with this key is stored "
+                                     f"to update; a new {section.label} needs "
+                                     f"{', '.join(section.required_names)})"))
+        return False
+
+    def _stored(self, section: Section, values: dict) -> bool:
+        if len(section.key) == 1:
+            return values.get(section.key[0]) in self.stored_keys(section.name)
+        where = " AND ".join(f'"{k}" = ?' for k in section.key)
+        return self.conn.execute(f"SELECT 1 FROM {section.name} WHERE {where}",
+                                 [values.get(k) for k in section.key]).fetchone() is not None
+
     def check_rules(self, section: Section, pairs: list[tuple[Record, dict]]) -> list[dict]:
         """References and cross-field rules; returns the records that pass."""
         good: list[dict] = []
-        ref_fields = [(f, f.ref) for f in section.fields if f.ref]
         for record, values in pairs:
             label = _LazyLabel(section, values)
             before = len(self.problems)
-            for f, ref in ref_fields:
-                value = values.get(f.name)
-                items = value if isinstance(value, list) else [value]
-                for item in items:
-                    if item is None or self.exists(ref, item):
-                        continue
-                    known = self.known(ref)
-                    close = did_you_mean(item, known)
-                    noun = SECTIONS[ref].label
-                    hint = f"; did you mean '{close}'?" if close else (
-                        f"; add the {noun} first" if not known else f"; known: {_some(known)}")
-                    self.problems.append(Problem(
-                        record.where(f.name), f"{label}.{f.name}: unknown {noun} '{item}'{hint}"))
+            self.check_references(section, record, values, label)
             self._section_rules(section, record, values, label)
             if len(self.problems) == before:
                 good.append(values)
         return good
+
+    def check_references(self, section: Section, record: Record, values: dict,
+                         label: Any) -> None:
+        """Every reference of `values` that names nothing stored or incoming, with a hint."""
+        for f in section.fields:
+            if not f.ref:
+                continue
+            value = values.get(f.name)
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if item is None or self.exists(f.ref, item):
+                    continue
+                known = self.known(f.ref)
+                close = did_you_mean(item, known)
+                noun = SECTIONS[f.ref].label
+                hint = f"; did you mean '{close}'?" if close else (
+                    f"; add the {noun} first" if not known else f"; known: {_some(known)}")
+                shown = (f"'{item}'" if not (section.private and might_be_prose(item))
+                         else f"({withheld(item)})")
+                self.problems.append(Problem(
+                    record.where(f.name), f"{label}.{f.name}: unknown {noun} {shown}{hint}"))
 
     def _section_rules(self, section: Section, record: Record, values: dict,
                        label: str | _LazyLabel) -> None:

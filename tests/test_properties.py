@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crotool import readers, render
+from crotool.csvguard import unguard
 from crotool.errors import ValidationFailed
 
 SETTINGS = settings(max_examples=150, deadline=None,
@@ -156,7 +157,9 @@ def test_csv_reader_reads_back_what_the_csv_module_writes(tmp_path_factory, rows
         writer.writeheader()
         writer.writerows(rows)
     got = csv_rows(path)
-    want = [{c: expected_cell(r[c]) for c in COLUMNS} for r in rows]
+    # A cell of ' then a formula character is read as crotool's own formula guard (one '
+    # comes off; crotool/csvguard.py).
+    want = [{c: expected_cell(unguard(r[c])) for c in COLUMNS} for r in rows]
     # A row whose every cell is empty (a blank line, or the empty rows spreadsheets export)
     # is skipped, as a person would expect.
     want = [w for w in want if any(v is not None for v in w.values())]
@@ -167,21 +170,18 @@ def test_csv_reader_reads_back_what_the_csv_module_writes(tmp_path_factory, rows
 @given(tables)
 @example([{"a": "=HYPERLINK(\"http://x\")", "b": "+1+2", "c": "-2+3"}])
 @example([{"a": "@SUM(A1)", "b": "\tTAB", "c": "-12.5"}])
-def test_csv_writer_round_trips_except_the_formula_guard(tmp_path_factory, rows) -> None:
+def test_csv_writer_round_trips_exactly(tmp_path_factory, rows) -> None:
+    """The formula guard the writer adds, the reader takes off: a CSV crotool wrote reads
+    back as the text it was given."""
     text = render.to_csv(rows, COLUMNS)
     path = tmp_path_factory.mktemp("csv") / "out.csv"
     path.write_bytes(text.encode("utf-8"))
     got = csv_rows(path)
-
-    def guarded(value: str) -> str:
-        formula = value.startswith(FORMULA) and not re.fullmatch(r"-?\d+(\.\d+)?", value)
-        return "'" + value if formula else value
-
     # A row of empty cells is skipped on the way back in (see the reader test above).
-    rows = [r for r in rows if any(expected_cell(guarded(v)) is not None for v in r.values())]
+    rows = [r for r in rows if any(expected_cell(v) is not None for v in r.values())]
     for row, back in zip(rows, got, strict=True):
         for c in COLUMNS:
-            assert back[c] == expected_cell(guarded(row[c]))
+            assert back[c] == expected_cell(row[c])
 
 
 @SETTINGS

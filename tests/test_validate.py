@@ -146,7 +146,9 @@ def test_enum_with_did_you_mean():
     assert bad(f, "hgh") == ("'hgh' is not allowed; use one of elementary, middle, high, choice "
                              "(did you mean 'high'?)")
     assert bad(f, "zzz") == "'zzz' is not allowed; use one of elementary, middle, high, choice"
-    assert bad(f, "High").endswith("(did you mean 'high'?)")  # case matters
+    # Choices match ignoring case and are stored canonical (SPEC §4.3).
+    assert convert(f, "High") == "high"
+    assert convert(f, " MIDDLE ") == "middle"
 
 
 def test_list():
@@ -338,8 +340,9 @@ def test_a_reference_into_another_file_of_the_same_load(conn, tmp_path):
 def test_missing_required_fields(conn, tmp_path):
     msgs = load_problems(conn, tmp_path,
                          "schools:\n  - {id: x-es, level: elementary, feeder_pattern: redmond}\n")
-    assert msgs == ["t.yaml:2: schools[x-es]: missing required field 'name'",
-                    "t.yaml:2: schools[x-es]: missing required field 'agency'"]
+    assert msgs == ["t.yaml:2: schools[x-es]: missing required fields 'name', 'agency' (nothing "
+                    "with this key is stored to update; a new school needs id, name, level, "
+                    "feeder_pattern, agency)"]
 
 
 def test_unknown_field_with_did_you_mean(conn, tmp_path):

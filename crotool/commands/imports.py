@@ -29,6 +29,7 @@ class InputFormat(StrEnum):
     csv = "csv"
     json = "json"
     yaml = "yaml"
+    xlsx = "xlsx"
 
 
 class SummaryFormat(StrEnum):
@@ -58,7 +59,8 @@ def _formats(file: str, fmt: SummaryFormat | None, input_format: InputFormat | N
     from crotool import importer
     from crotool.errors import EXIT_USAGE, CroError
 
-    telling = file != "-" and Path(file).suffix.lower() in (".csv", ".json", ".yaml", ".yml")
+    telling = file != "-" and Path(file).suffix.lower() in (".csv", ".json", ".yaml", ".yml",
+                                                            ".xlsx", ".xlsm")
     source = input_format.value if input_format else None
     summary = output_format
     if fmt is not None:
@@ -82,8 +84,8 @@ def import_cmd(
         metavar="TABLE", autocompletion=_complete_table,
         help=f"What the file holds: {', '.join(_TABLES)}.")],
     file: Annotated[str, typer.Argument(
-        metavar="FILE", help="A .csv, .json (an array of objects) or .yaml/.yml (a list) file; "
-        "- reads stdin (give --format).")],
+        metavar="FILE", help="A .csv, .xlsx (an Excel workbook), .json (an array of objects) or "
+        ".yaml/.yml (a list) file; - reads stdin (give --format).")],
     fmt: Annotated[Optional[SummaryFormat], typer.Option(
         "--format", "-f", case_sensitive=False,
         help="Format of the summary on stdout, as for every command. For - (stdin) or a file "
@@ -92,6 +94,13 @@ def import_cmd(
     input_format: Annotated[Optional[InputFormat], typer.Option(
         "--input-format", case_sensitive=False,
         help="The input's format, for - (stdin) or a file without a telling extension.")] = None,
+    sheet: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--sheet", metavar="NAME", help="The workbook's sheet to read (.xlsx; default: the "
+        "first).")] = None,
+    date_format: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--date-format", metavar="FMT", help="How the file writes dates (strftime), e.g. "
+        "%m/%d/%Y for 9/5/2023; read for every date and date-time field (a date-time as the "
+        "date then HH:MM[:SS]). ISO dates (2023-09-05) are read either way.")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", "-n", help="Validate every row and count what would change; write "
         "nothing.")] = False,
@@ -102,7 +111,8 @@ def import_cmd(
         help="Format of the summary, whatever --format says (e.g. with stdin).")] = None,
     output: OutputOpt = None,
 ) -> None:
-    """Import one table's records from CSV, JSON or YAML: every row validated, then all or none.
+    """Import one table's records from CSV, Excel, JSON or YAML: every row validated, then all
+    or none.
 
     Every row is checked first (types, allowed values, references to what is stored,
     duplicates within the file); any bad row means nothing is written, and each one is
@@ -113,7 +123,17 @@ def import_cmd(
     CSV: a header row of field names, UTF-8 (a byte-order mark is fine); every cell is text
     converted by its field's type (badge 0123 stays 0123); an empty cell is no value; list
     fields (also_feeds, connectors) separate items with ';'. Large CSV files stream: a
-    million duties import in bounded memory, with a progress bar on a terminal.
+    million duties import in bounded memory, with a progress bar on a terminal. A CSV that
+    crotool wrote (`officers list -f csv`) imports as itself: the columns its lists add (id,
+    counts) are read past, and its formula guard (a leading ') is taken off.
+
+    Headers match field names ignoring case, spaces, '_' and '-' (`School Trained On`);
+    choices ignoring case (`Active`); ids are exact.
+
+    Excel (.xlsx): the first sheet unless --sheet; the first non-empty row names the columns.
+    Date cells are dates, whole numbers integers; a formula gives the value Excel saved with
+    it (one with none is an error naming its cell, e.g. Roster!C7). A badge column of
+    numbers imports as text, with a warning: Excel drops leading zeros.
 
     Examples:
 
@@ -122,6 +142,10 @@ def import_cmd(
       crotool import duties duties-2023-24.csv
 
       crotool import engagements input.yaml
+
+      crotool import officers roster.xlsx --sheet Roster
+
+      crotool import duties duties.csv --date-format %m/%d/%Y
 
       crotool import officers - --format csv < roster.csv
 
@@ -143,7 +167,8 @@ def import_cmd(
         result = import_file(
             conn, table, file, fmt=source_format,
             dry_run=dry_run, stdin=sys.stdin.buffer if file == "-" else None,
-            on_change=show if verbose else None, progress=progress)
+            on_change=show if verbose else None, progress=progress, sheet=sheet,
+            date_format=date_format)
     for warning in result.warnings[:MAX_WARNINGS]:
         message(f"warning: {warning}")
     if len(result.warnings) > MAX_WARNINGS:
