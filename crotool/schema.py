@@ -300,7 +300,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="duty",
             importable=True,
-            derived=("id", "out_of_pattern"),
+            derived=("id", "out_of_pattern", "open_followups"),
             private=frozenset({"notes"}),
         ),
         # A done follow-up: the duty (by its key, so a seed document or an import can name
