@@ -52,11 +52,11 @@ from crotool.readers import (
     YList,
     YMap,
     decode_text,
-    json_records,
+    iter_json_records,
     open_binary,
     parse_yaml,
     read_bytes,
-    yaml_records,
+    yaml_record,
 )
 from crotool.schema import IMPORTABLE, SECTIONS, Field, Section
 from crotool.store import (
@@ -185,9 +185,12 @@ def import_file(conn: sqlite3.Connection, table: str, file: str, *, fmt: str | N
             data = _read_whole(file, source, stdin, MAX_JSON_BYTES if kind == "json"
                                else MAX_YAML_BYTES)
             sha256 = hashlib.sha256(data).hexdigest()
-            records = (json_records(data, source, table) if kind == "json"
-                       else _yaml_list(data, source, table))
-            validator.feed(records)
+            text = decode_text(data, source)
+            del data  # the text alone from here: memory stays about twice the file's size
+            if kind == "json":
+                validator.feed(iter_json_records(text, source, table, validator.problem))
+            else:
+                _yaml_list(text, source, table, validator)
         validator.finish()
         if progress is not None:
             progress.phase("dry run: counting" if dry_run else "writing")
@@ -537,9 +540,18 @@ def _read_whole(file: str, source: str, stdin: BinaryIO | None, cap: int) -> byt
 # ---------------------------------------------------------------- YAML
 
 
-def _yaml_list(data: bytes, source: str, table: str) -> list[Record]:
-    """A YAML list of records (one document), each field with its line."""
-    docs = [d for d in parse_yaml(decode_text(data, source), source) if d is not None]
+def _yaml_list(text: str, source: str, table: str, validator: _Validator) -> None:
+    """A YAML list of records (one document), each field with its line, into the validator
+    one record at a time (the tree of a large file is many times its size)."""
+    state = {"docs": 0, "entries": 0}
+
+    def entry(item: Any, line: int) -> None:
+        state["entries"] += 1
+        record = yaml_record(item, line, source, table, validator.problem)
+        if record is not None:
+            validator.add(record)
+
+    docs = [d for d in parse_yaml(text, source, on_item=entry) if d is not None]
     if not docs:
         raise ImportFailed([Problem(f"{source}:1", f"the file holds no records; write a YAML "
                                     f"list of {table} (- field: value)")], 1, subject=source)
@@ -554,7 +566,6 @@ def _yaml_list(data: bytes, source: str, table: str) -> list[Record]:
             what += "; a mapping of sections is a seed document: crotool load FILE"
         raise ImportFailed([Problem(f"{source}:{getattr(doc, 'line', 1)}", what)], 1,
                            subject=source)
-    return yaml_records(doc, source, table)
 
 
 # ---------------------------------------------------------------- JSON
