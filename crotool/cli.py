@@ -38,10 +38,16 @@ class CroGroup(TyperGroup):
              standalone_mode: bool = True, **extra: Any) -> Any:
         from typer._click.exceptions import ClickException
 
+        from crotool import interrupt
+
+        previous = interrupt.install()
         try:
             rv = super().main(args, prog_name or "crotool", complete_var, standalone_mode=False,
                               **extra)
             code = rv if isinstance(rv, int) else 0
+        except interrupt.Interrupted:
+            _err(interrupt.message())
+            code = 130
         except CroError as exc:
             for line in exc.lines():
                 _err(line)
@@ -62,9 +68,17 @@ class CroGroup(TyperGroup):
         except Exception as exc:
             if os.environ.get("CROTOOL_DEBUG") == "1":
                 raise
-            from crotool.db import DISK_FULL_MESSAGE, is_busy, is_full
+            import sqlite3
 
-            if is_busy(exc):
+            from crotool.db import DISK_FULL_MESSAGE, is_busy, is_full, known_error
+
+            known = known_error(exc) if isinstance(exc, sqlite3.Error) else None
+            if known is not None and not is_busy(exc) and not is_full(exc):
+                # Read-only, damaged, interrupted...: what is really wrong, in one line.
+                for line in known.lines():
+                    _err(line)
+                code = known.code
+            elif is_busy(exc):
                 _err("the database stayed busy past the timeout; another crotool is writing: "
                      "retry later")
                 code = EXIT_BUSY
@@ -81,6 +95,8 @@ class CroGroup(TyperGroup):
                 _err(f"internal error: {type(exc).__name__}: {exc} "
                      "(run again with CROTOOL_DEBUG=1 for details, and report it)")
                 code = 70
+        finally:
+            interrupt.restore(previous)
         if standalone_mode:
             sys.exit(code)
         return code
