@@ -71,6 +71,21 @@ def busy_timeout() -> float:
     return value
 
 
+def make_private_dirs(folder: Path) -> None:
+    """Make `folder` and every missing parent 0700, one by one (`mkdir(parents=True)` gives
+    the intermediate ones the umask's 0777 under umask 000)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made meanwhile by another process: it did the same
+        os.chmod(new, 0o700)  # mkdir's mode is masked by the umask
+
+
 def _create_private(path: Path) -> Path:
     """Create the database file (and any folder it needs) private, whatever the umask; the
     path it really lives at is returned.
@@ -81,17 +96,7 @@ def _create_private(path: Path) -> Path:
     SQLite gives the -wal and -shm files the database file's own mode.
     """
     real = Path(os.path.realpath(path))
-    missing = []
-    folder = real.parent
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for new in reversed(missing):
-        try:
-            new.mkdir(mode=0o700)
-        except FileExistsError:
-            continue  # made meanwhile by another process: it did the same
-        os.chmod(new, 0o700)  # mkdir's mode is masked by the umask
+    make_private_dirs(real.parent)
     if not real.exists():
         try:
             fd = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

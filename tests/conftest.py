@@ -7,12 +7,17 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from crotool.cli import app
+
+# The audit trail's keys live under $XDG_DATA_HOME/crotool/audit-keys: one folder for the
+# whole session (the seeded template's key must be found by every copy), never the real home.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="crotool-test-data-")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed.yaml"
