@@ -24,7 +24,8 @@ writers (a coordinator logging a duty) off the database; a reference that disapp
 between is still caught, by the deferred foreign keys at COMMIT, and then nothing is written.
 
 Audit: an import of up to `SMALL_IMPORT` rows writes one audit row per inserted or updated
-record (as `load` does); a larger one writes one summary row (file, SHA-256, counts). Neither
+record (as `load` does); a larger one writes one row per updated record (old and new values)
+and one summary row for the rest (file, SHA-256, counts). Neither
 ever holds the text of duty notes.
 """
 
@@ -71,7 +72,7 @@ from crotool.validate import BadValue, Checker, convert, record_label
 
 FORMATS = ("csv", "json", "yaml")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
-SMALL_IMPORT = 10_000  # up to this many rows, one audit row per change; above, one summary row
+SMALL_IMPORT = 10_000  # up to this many rows, one audit row per change; above, inserts summarised
 BATCH = 2_000  # rows validated and staged together
 STDIN = "stdin"  # the name an import from `-` is recorded under
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # as readers._CONTROL
@@ -213,16 +214,18 @@ def _write(conn: sqlite3.Connection, staging: Staging, result: ImportResult,
     with db.transaction(conn):
         auditor = Auditor(conn)
         changes: list[tuple[str, str, str, dict]] = []
-        if not large or on_change is not None:
-            for action, key, diff in bulk_changes(conn, staging):
-                if on_change is not None:
-                    on_change((table, f"{action} {key}", diff))
-                if not large:
-                    changes.append((table, key, action, diff))
+        # Every update is audited with its old and new values, whatever the import's size:
+        # a summary row alone would hide which stored record a large file changed, and how.
+        # Only the inserts of a large import are summarised (by the file they came from).
+        for action, key, diff in bulk_changes(conn, staging,
+                                              updates_only=large and on_change is None):
+            if on_change is not None:
+                on_change((table, f"{action} {key}", diff))
+            if not large or action == "update":
+                changes.append((table, key, action, diff))
         counts = bulk_upsert(conn, staging)
-        if not large:
-            auditor.record_many(changes)
-        elif counts.inserted + counts.updated:
+        auditor.record_many(changes)
+        if large and counts.inserted + counts.updated:
             auditor.record(table, result.source, "import", {
                 "file": result.source, "sha256": result.sha256, "rows": counts.total,
                 "inserted": counts.inserted, "updated": counts.updated,

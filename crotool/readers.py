@@ -90,6 +90,33 @@ def read_bytes(path: Path, source: str, cap: int) -> bytes:
     return data
 
 
+MAX_NOTE_FILE = 1024 * 1024  # far above any note's length limit, which validation applies
+
+
+def read_note_file(path: str) -> str:
+    """`--notes-file PATH` (`-` for stdin): the note's text, strict UTF-8 like every input.
+
+    One trailing line break (an editor's) is dropped. A problem names the option, never the
+    text: a note is private.
+    """
+    import sys
+
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_NOTE_FILE + 1)
+        if len(data) > MAX_NOTE_FILE:
+            raise CroError(f"--notes-file: standard input is larger than {MAX_NOTE_FILE:,} bytes")
+    else:
+        try:
+            data = read_bytes(Path(path), f"--notes-file {path}", MAX_NOTE_FILE)
+        except ValidationFailed as exc:
+            raise CroError(str(exc.problems[0])) from None
+    try:
+        text = decode_text(data, "--notes-file")
+    except ValidationFailed as exc:
+        raise CroError(str(exc.problems[0])) from None
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+
+
 def decode_text(data: bytes, source: str) -> str:
     """Strict UTF-8 (a byte-order mark allowed); NUL and other control bytes refused."""
     try:

@@ -302,7 +302,7 @@ def bulk_counts(conn: sqlite3.Connection, staging: Staging) -> Counts:
     return counts
 
 
-def bulk_changes(conn: sqlite3.Connection, staging: Staging
+def bulk_changes(conn: sqlite3.Connection, staging: Staging, *, updates_only: bool = False
                  ) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(action, key, changes) for every row `bulk_upsert` would insert or update (by line for
     each set of columns), in the shape `upsert` audits: an insert shows the values it gives,
@@ -314,7 +314,8 @@ def bulk_changes(conn: sqlite3.Connection, staging: Staging
         old_cols = ", ".join(f"t.{_q(c)}" for c in given)
         sql = (f"SELECT t.rowid IS NULL, {', '.join(f's.{_q(c)}' for c in given)}, {old_cols} "
                f"FROM temp.{STAGING} s LEFT JOIN main.{section.name} t "
-               f"ON {_key_join(section, 's', 't')} WHERE s.mask = ? AND (t.rowid IS NULL OR "
+               f"ON {_key_join(section, 's', 't')} WHERE s.mask = ? AND ("
+               f"{'0' if updates_only else 't.rowid IS NULL'} OR "
                f"{_differs(section, given, 's', 't')}) ORDER BY s.line")
         n = len(given)
         for row in conn.execute(sql, (mask,)):

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.options import MAX_INT, Fmt, FormatOpt, OutputOpt, out
 
 assessments_app = typer.Typer(
     help="Scheduled safety assessments of school facilities, and which are overdue.",
@@ -54,8 +54,9 @@ def schedule(
 
 @assessments_app.command("complete")
 def complete(
-    assessment_id: Annotated[int, typer.Argument(metavar="ID", help="The assessment's id.")],
-    duty: Annotated[int, typer.Option("--duty", metavar="DUTY_ID",
+    assessment_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_INT,
+                                                 help="The assessment's id.")],
+    duty: Annotated[int, typer.Option("--duty", metavar="DUTY_ID", min=1, max=MAX_INT,
                                       help="The logged safety-assessment duty that did it.")],
 ) -> None:
     """Mark a scheduled assessment done by a duty already logged (same school, a
@@ -77,7 +78,8 @@ def complete(
 
 @assessments_app.command("cancel")
 def cancel(
-    assessment_id: Annotated[int, typer.Argument(metavar="ID", help="The assessment's id.")],
+    assessment_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_INT,
+                                                 help="The assessment's id.")],
 ) -> None:
     """Cancel a scheduled assessment (it is kept, as cancelled, and never counts as overdue).
 

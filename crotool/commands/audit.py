@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.options import MAX_INT, Fmt, FormatOpt, OutputOpt, out
 
 
 def audit(
@@ -17,7 +17,8 @@ def audit(
         "--table", "-t", metavar="TABLE", help="Only changes to this table (e.g. officers, "
         "duties, assignments).")] = None,
     limit: Annotated[Optional[int], typer.Option(  # noqa: UP045
-        "--limit", "-n", min=1, metavar="N", help="Only the N most recent changes.")] = None,
+        "--limit", "-n", min=1, max=MAX_INT, metavar="N",
+        help="Only the N most recent changes.")] = None,
     fmt: FormatOpt = Fmt.table,
     output: OutputOpt = None,
 ) -> None:

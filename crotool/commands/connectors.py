@@ -14,7 +14,7 @@ import typer
 
 from crotool.commands.common import ids
 from crotool.commands.report import report_app
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.options import MAX_DAYS, Fmt, FormatOpt, OutputOpt, out
 
 connectors_app = typer.Typer(
     help="Community Connectors: stakeholders and partners who give input to safety planning.",
@@ -247,7 +247,7 @@ def report_connectors(
     start: FromOpt = None,
     end: ToOpt = None,
     stale_days: Annotated[Optional[int], typer.Option(  # noqa: UP045
-        "--stale-days", metavar="N", min=0,
+        "--stale-days", metavar="N", min=0, max=MAX_DAYS,
         help="List connectors not engaged in the N days up to today (default 180 in the "
         "table view). With -f json, the output becomes {\"rows\": [...], "
         "\"stale_connectors\": [...], \"new_by_sector\": [...]}.")] = None,

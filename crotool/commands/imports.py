@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from crotool.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.options import MAX_INT, Fmt, FormatOpt, OutputOpt, out
 
 imports_app = typer.Typer(help="The history of imports and loads: file, SHA-256, counts.",
                           no_args_is_help=True)
@@ -156,7 +156,7 @@ def imports_list(
         "--table", "-t", autocompletion=_complete_table,
         help="Only imports into this table ('*' for seed loads).")] = None,
     limit: Annotated[Optional[int], typer.Option(  # noqa: UP045
-        "--limit", min=1, help="Only the newest N.")] = None,
+        "--limit", min=1, max=MAX_INT, help="Only the newest N.")] = None,
     fmt: FormatOpt = Fmt.table,
     output: OutputOpt = None,
 ) -> None:
