@@ -19,6 +19,13 @@ CONNECTOR_STATUSES = ("current", "new")
 PHASES = ("prevention", "mitigation", "response", "recovery")
 DIMENSIONS = ("physical", "emotional", "social", "behavioral", "academic")
 
+# The dates crotool accepts, for every date and date-time field, option and $CROTOOL_TODAY: a
+# school program's records fall well inside them, and a date outside (year 0001, 9999-12-31)
+# is a typo or an attack that made reports run for hours (a month per row to year 9999) or
+# overflow date arithmetic. Inclusive; years are four digits throughout.
+DATE_MIN = "1900-01-01"
+DATE_MAX = "2199-12-31"
+
 # Kinds of value. "slug": [a-z0-9] words joined by single hyphens; "code": a badge-like token
 # (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24.
 KINDS = ("text", "slug", "code", "year", "int", "bool", "date", "datetime", "enum", "list")

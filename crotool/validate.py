@@ -15,7 +15,7 @@ from typing import Any
 
 from crotool.errors import Problem, ValidationFailed, did_you_mean
 from crotool.readers import _CONTROL, Record
-from crotool.schema import SECTIONS, Field, Section
+from crotool.schema import DATE_MAX, DATE_MIN, SECTIONS, Field, Section
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -40,9 +40,13 @@ def parse_date(text: str) -> date:
     if not _DATE.match(text):
         raise BadValue(f"{_show(text)} is not a date; write YYYY-MM-DD, e.g. 2023-09-05")
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise BadValue(f"{_show(text)} is not a real date (no such day)") from None
+    if not DATE_MIN <= text <= DATE_MAX:
+        raise BadValue(f"{_show(text)} is outside the dates crotool accepts ({DATE_MIN} to "
+                       f"{DATE_MAX})")
+    return value
 
 
 def parse_datetime(text: str) -> datetime:
@@ -132,6 +136,9 @@ def convert(f: Field, raw: Any, *, private: bool = False) -> Any:
         m = _YEAR.match(text)
         if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
             raise BadValue(f"{_show(text)} is not a school year; write it like 2023-24")
+        if not DATE_MIN[:4] <= m.group(1) < DATE_MAX[:4]:
+            raise BadValue(f"{_show(text)} is outside the years crotool accepts "
+                           f"({DATE_MIN[:4]} to {DATE_MAX[:4]})")
         return text
     if f.kind == "int":
         if not _INT.match(text):

@@ -89,7 +89,8 @@ def dump(path: Path, *, data_only: bool = False) -> str:
         lines = conn.iterdump()
         if data_only:
             lines = (ln for ln in lines
-                     if not ln.startswith(('INSERT INTO "audit"', 'INSERT INTO "imports"')))
+                     if not ln.startswith(('INSERT INTO "audit"', 'INSERT INTO "audit_head"',
+                                             'INSERT INTO "imports"')))
         return "\n".join(lines)
     finally:
         conn.close()

@@ -17,7 +17,7 @@ from crotool.readers import decode_text, parse_yaml
 
 DATA = Path(__file__).resolve().parent / "data" / "seed"
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed.yaml"
-HISTORY = ("audit", "imports")
+HISTORY = ("audit", "audit_head", "imports")  # the trail, its anchor, the history
 
 
 def dump(path: Path) -> dict[str, list[tuple]]:
