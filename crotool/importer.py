@@ -68,7 +68,7 @@ from crotool.store import (
     bulk_upsert,
     record_import,
 )
-from crotool.validate import BadValue, Checker, convert, record_label
+from crotool.validate import BadValue, Checker, convert, normal_text, record_label
 
 FORMATS = ("csv", "json", "yaml")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
@@ -373,13 +373,16 @@ class _RowConverter:
     _MEMO_SIZE = 4_096
 
     def __init__(self, section: Section, not_null: tuple[str, ...] = ()):
-        self.converters = {f.name: self._converter(f, f.name in section.private)
+        self.converters = {f.name: self._converter(f, f.name in section.private,
+                                                   f.name in section.key)
                            for f in section.fields}
         self.defaulted = tuple(f.name for f in section.fields if f.default_from)
         self.required = section.required_names
         self.not_null = tuple(n for n in not_null if n not in self.required)
 
-    def _converter(self, f: Field, private: bool) -> Callable[[Any], Any]:
+    def _converter(self, f: Field, private: bool, key: bool = False) -> Callable[[Any], Any]:
+        if key and f.kind == "text":  # free text in a natural key: stored in normal form
+            return lambda raw: None if (v := convert(f, raw)) is None else normal_text(v)
         if f.kind == "datetime":
             return _datetime_converter(f)
         if f.kind not in self._MEMO_KINDS:

@@ -248,9 +248,11 @@ class Staging:
         if not self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM temp.{STAGING} GROUP BY {keys} "
                                  "HAVING count(*) > 1)").fetchone()[0]:
             return
-        sql = (f"SELECT line, first, {keys} FROM (SELECT line, {keys}, min(line) OVER "
-               f"(PARTITION BY {keys}) AS first FROM temp.{STAGING}) WHERE line > first "
-               f"ORDER BY line")
+        # By rowid, not line: the records of a one-line JSON file all stand on line 1.
+        sql = (f"SELECT line, first, {keys} FROM (SELECT rowid AS r, line, {keys}, "
+               f"first_value(line) OVER w AS first, first_value(rowid) OVER w AS first_r "
+               f"FROM temp.{STAGING} WINDOW w AS (PARTITION BY {keys} ORDER BY rowid)) "
+               f"WHERE r > first_r ORDER BY line, r")
         for row in self.conn.execute(sql):
             yield row[0], row[1], dict(zip(self.section.key, tuple(row)[2:], strict=True))
 

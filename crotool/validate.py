@@ -27,6 +27,31 @@ _TRUE = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "off"})
 
 
+# Free text that is part of a natural key (an engagement's title) is stored in one normal form
+# and compared without case, so that titles differing only by Unicode normalisation, a
+# zero-width character, a no-break space, doubled spaces or case name one engagement.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
+_BLANKS = re.compile(r"\s+")  # every Unicode space (no-break, thin, ideographic...) and break
+
+
+def normal_text(text: str) -> str:
+    """NFC, invisible characters removed, every run of spaces one space, trimmed."""
+    import unicodedata
+
+    return _BLANKS.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFC", text))).strip()
+
+
+def text_keys(section: Section) -> tuple[str, ...]:
+    """The fields of the section's natural key that are free text."""
+    return tuple(k for k in section.key if section.field(k).kind == "text")
+
+
+def folded_key(section: Section, values: dict[str, Any]) -> tuple:
+    """The natural key as it is compared: free text in normal form, without case."""
+    return tuple(normal_text(v).casefold() if isinstance(v := values.get(k), str)
+                 and section.field(k).kind == "text" else v for k in section.key)
+
+
 class BadValue(ValueError):
     """A value that cannot be read as its field's type; the message says what is allowed."""
 
@@ -204,6 +229,8 @@ def convert_record(section: Section, record: Record, problems: list[Problem]) ->
         f = section.field(name)
         try:
             values[name] = convert(f, raw, private=name in section.private)
+            if values[name] is not None and name in section.key and f.kind == "text":
+                values[name] = normal_text(values[name])
             if values[name] is None and f.default_from:
                 # No value for a field that has a default (status, role, requires_request,
                 # an assignment's dates) is the same as leaving it out: the default on insert,
@@ -250,6 +277,7 @@ class Checker:
         self.incoming_keys: dict[str, set[str]] = {}
         self._years: dict[str, tuple[str, str]] | None = None
         self._requires_request: dict[str, bool] | None = None
+        self._spellings: dict[str, dict[tuple, tuple]] = {}
 
     # -- what exists ---------------------------------------------------------
     def stored_keys(self, section_name: str) -> set[str]:
@@ -311,7 +339,8 @@ class Checker:
                 continue
             if section.name == "assignments" and not self._assignment_dates(record, values):
                 continue
-            key = tuple(values.get(k) for k in section.key)
+            key = folded_key(section, values) if text_keys(section) else tuple(
+                values.get(k) for k in section.key)
             if key in seen:
                 first = seen[key]
                 self.problems.append(Problem(record.where(), f"{record_label(section, values)}: "
@@ -338,7 +367,10 @@ class Checker:
         """References and cross-field rules; returns the records that pass."""
         good: list[dict] = []
         ref_fields = [f for f in section.fields if f.ref]
+        spelled = text_keys(section)
         for record, values in pairs:
+            if spelled:
+                self._spell_as_stored(section, spelled, values)
             label = _LazyLabel(section, values)
             before = len(self.problems)
             for f in ref_fields:
@@ -398,6 +430,23 @@ class Checker:
                 # stored duty's; only a new duty, or one that clears it, is refused.
                 add(Problem(record.where("category"), f"{label}: category '{category}' is done "
                             "only on request: give requested_by (who asked for it)"))
+
+    def _spell_as_stored(self, section: Section, spelled: tuple[str, ...], values: dict) -> None:
+        """Give a free-text key the spelling it is stored (or first came in) with, when it
+        differs only by case: the key then matches that record instead of making another."""
+        if section.name not in self._spellings:
+            cols = ", ".join(section.key)
+            self._spellings[section.name] = {
+                folded_key(section, dict(r)): tuple(r[k] for k in spelled)
+                for r in self.conn.execute(f"SELECT {cols} FROM {section.name}")}
+        spellings = self._spellings[section.name]
+        folded = folded_key(section, values)
+        found = spellings.get(folded)
+        if found is None:
+            spellings[folded] = tuple(values.get(k) for k in spelled)
+            return
+        for name, text in zip(spelled, found, strict=True):
+            values[name] = text
 
     def _stored_requested_by(self, values: dict) -> bool:
         row = self.conn.execute(
