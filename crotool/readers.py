@@ -582,8 +582,8 @@ def _json_field(values: dict[str, Any], key: str, value: Any, where: str,
             on_problem(Problem(where, f"{key}: an object or nested list is not allowed"))
             return
         if isinstance(item, _NonFinite):
-            on_problem(Problem(where, f"{key}: {item} is not a JSON number (nor any value); "
-                               "write a number, or null for no value"))
+            on_problem(Problem(where, f"{key}: {item} is not allowed (JSON has no NaN or "
+                               "Infinity); write a number, or null for no value"))
             return
         if item is None or isinstance(item, str):
             text = item
