@@ -161,7 +161,17 @@ def connect(path: Path | str | None = None, *, migrate: bool = True) -> sqlite3.
     """
     target = Path(path) if path is not None else resolve_path()
     memory = str(target) == ":memory:"
-    readonly = not memory and target.exists() and not _writable(target)
+    exists = False
+    if not memory:
+        try:
+            os.stat(target)
+            exists = True
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # a symlink loop, a path through a file, a name too long
+            raise CroError(f"cannot open the database at {target}: {exc.strerror or exc}",
+                           hint="choose another place with --db PATH or $CROTOOL_DB") from None
+    readonly = exists and not _writable(target)
     if not memory and not readonly:
         try:
             _create_private(target)
@@ -170,6 +180,8 @@ def connect(path: Path | str | None = None, *, migrate: bool = True) -> sqlite3.
                 f"cannot create the database at {target}: {exc.strerror or exc}",
                 hint="choose another place with --db PATH or $CROTOOL_DB",
             ) from None
+    if not memory:
+        _refuse_stale_wal(target)
     timeout = busy_timeout()
     try:
         conn = _readonly_connect(target, timeout) if readonly else _raw_connect(target, timeout)
@@ -193,7 +205,9 @@ def connect(path: Path | str | None = None, *, migrate: bool = True) -> sqlite3.
 def _writable(path: Path) -> bool:
     """Whether SQLite can write the file and create its -wal/-shm beside it."""
     folder = path.resolve().parent
-    return os.access(path, os.W_OK) and os.access(folder, os.W_OK | os.X_OK)
+    # effective ids: what SQLite's open() will be allowed (sudo, setuid wrappers)
+    return (os.access(path, os.W_OK, effective_ids=True)
+            and os.access(folder, os.W_OK | os.X_OK, effective_ids=True))
 
 
 def _readonly_connect(path: Path, timeout: float) -> sqlite3.Connection:
@@ -202,12 +216,36 @@ def _readonly_connect(path: Path, timeout: float) -> sqlite3.Connection:
     file as it stands (nobody can write through that folder's -wal either)."""
     real = path.resolve()
     query = "mode=ro"
-    if not os.access(real.parent, os.W_OK) and not Path(f"{real}-shm").exists():
+    if (not os.access(real.parent, os.W_OK, effective_ids=True)
+            and not Path(f"{real}-shm").exists()):
         query += "&immutable=1"
     conn = sqlite3.connect(f"{real.as_uri()}?{query}", uri=True, timeout=timeout,
                            isolation_level=None)
     _set_pragmas(conn, timeout)
     return conn
+
+
+def _refuse_stale_wal(target: Path) -> None:
+    """Refuse a -wal file that cannot belong to the database beside it.
+
+    A rollback-journal file (what `db backup` writes; header bytes 18-19 are 1) never has a
+    live -wal: SQLite folds it in and deletes it when a database leaves WAL mode. One there
+    is left from the file that was replaced (`cp backup.db crotool.db` over a database that
+    crashed or was in use), and switching to WAL would replay its pages onto the restored
+    file: silently old values, or a damaged b-tree.
+    """
+    wal = Path(f"{target}-wal")
+    try:
+        if wal.stat().st_size == 0:
+            return
+        with open(target, "rb") as fh:
+            header = fh.read(20)
+    except OSError:
+        return  # no -wal, or no file yet: nothing stale
+    if len(header) == 20 and header.startswith(b"SQLite format 3\0") and header[18] == 1:
+        raise CroError(f"{target}: a -wal file from before the file was replaced lies beside it "
+                       f"({wal}); opening would replay it onto the restored file",
+                       hint=f"move {wal} and {target}-shm away, then run the command again")
 
 
 # The tables of migration 1: a file holding tables but none of these is another program's.
