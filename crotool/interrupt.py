@@ -51,7 +51,7 @@ def restore(previous: Any) -> None:
 
 def requested() -> bool:
     """True once Ctrl-C was pressed (the progress handler's answer: non-zero aborts SQL)."""
-    return _state["requested"]
+    return bool(_state["requested"])
 
 
 def progress() -> int:

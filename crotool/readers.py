@@ -253,8 +253,8 @@ def yaml_records(items: Any, source: str, what: str) -> list[Record]:
         raise _fail(source, line, f"{what} must be a list of records (- field: value)")
     problems: list[Problem] = []
     records = [r for item in items
-               if (r := yaml_record(item, getattr(item, "line", items.line), source, what,
-                                    problems.append)) is not None]
+               if (r := yaml_record(item, int(getattr(item, "line", getattr(items, "line", 1))),
+                                    source, what, problems.append)) is not None]
     if problems:
         raise ValidationFailed(problems, subject=source)
     return records
