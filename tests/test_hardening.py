@@ -90,8 +90,7 @@ def test_an_impossible_path_is_one_line(cli, seeded: Path, odd_paths: dict[str, 
                                         kind: str, use: str) -> None:
     path = str(odd_paths[kind])
     args = {"--db": ["--db", path, "officers", "list"], "load": ["load", path],
-            "import": ["import", "officers", path + ".csv" if kind != "through a file" else path,
-                       "--input-format", "csv"],
+            "import": ["import", "officers", path, "--input-format", "csv"],
             "--notes-file": [*DUTY, "--notes-file", path]}[use]
     result = cli(*args)
     assert result.exit_code == 1, result.stderr
