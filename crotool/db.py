@@ -169,7 +169,7 @@ def connect(path: Path | str | None = None, *, migrate: bool = True) -> sqlite3.
         except FileNotFoundError:
             pass
         except OSError as exc:  # a symlink loop, a path through a file, a name too long
-            raise CroError(f"cannot open the database at {target}: {exc.strerror or exc}",
+            raise CroError(f"cannot create the database at {target}: {exc.strerror or exc}",
                            hint="choose another place with --db PATH or $CROTOOL_DB") from None
     readonly = exists and not _writable(target)
     if not memory and not readonly:
