@@ -3,6 +3,7 @@ would point crotool at one), and a pinned "today" inside the bundled seed's scho
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from crotool.cli import app
 # The audit trail's keys live under $XDG_DATA_HOME/crotool/audit-keys: one folder for the
 # whole session (the seeded template's key must be found by every copy), never the real home.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="crotool-test-data-")
+atexit.register(shutil.rmtree, os.environ["XDG_DATA_HOME"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed.yaml"
