@@ -99,15 +99,19 @@ def _audit(conn: sqlite3.Connection, path: Path) -> list[Row]:
     rows = [_row("audit_chain", FAIL, finding) for finding in verify_chain(conn)]
     if not rows:
         count = conn.execute("SELECT count(*) FROM audit").fetchone()[0]
-        rows.append(_row("audit_chain", OK, f"{count} audit rows, hash chain intact"))
+        from crotool.audit import head_text
+
+        rows.append(_row("audit_chain", OK, f"{count} audit rows, hash chain intact and "
+                         f"anchored ({head_text(conn)})"))
     triggers = {r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'")}
-    missing = sorted({"audit_no_update", "audit_no_delete"} - triggers)
+    missing = sorted({"audit_no_update", "audit_no_delete", "audit_in_order"} - triggers)
     if missing:
         rows.append(_row("audit_append_only", FAIL, f"trigger {', '.join(missing)} is missing: "
                          "audit rows can be edited through SQL"))
     else:
-        rows.append(_row("audit_append_only", OK, "UPDATE and DELETE on audit are refused"))
+        rows.append(_row("audit_append_only", OK, "UPDATE, DELETE and out-of-order INSERT on "
+                         "audit are refused"))
     return rows
 
 
@@ -252,6 +256,9 @@ def info(conn: sqlite3.Connection, path: Path) -> list[Row]:
         {"item": "page_count", "value": pragma("page_count")},
         {"item": "free_pages", "value": pragma("freelist_count")},
     ]
+    from crotool.audit import head_text
+
+    rows.append({"item": "audit_head", "value": head_text(conn)})
     # One read transaction: every count comes from the same snapshot, so counts taken while
     # an import commits never mix its before and after.
     conn.execute("BEGIN")
@@ -300,19 +307,23 @@ def backup(conn: sqlite3.Connection, dest: Path) -> dict[str, Any]:
         for leftover in (tmp, Path(f"{tmp}-journal")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-    return {"backup": str(dest), "size_bytes": _size(dest), "integrity": "ok", "rows": counts}
+    return {"backup": str(dest), "size_bytes": _size(dest), "integrity": "ok",
+            "rows": counts[0], "audit_head": counts[1]}
 
 
-def _verify(copy: Path, dest: Path) -> int:
-    """integrity_check on the copy, read-only; the number of data rows it holds."""
+def _verify(copy: Path, dest: Path) -> tuple[int, str]:
+    """integrity_check on the copy, read-only; the number of data rows it holds and its
+    audit head (printed, so that a later copy can be compared with it)."""
+    from crotool.audit import head_text
+
     conn = db.open_readonly(copy)
     try:
         result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         if result != ["ok"]:
             raise CroError(f"the copy for {dest} failed its integrity check "
                            f"({'; '.join(result[:3])}); no backup was made")
-        return sum(conn.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0]
-                   for t in _tables(conn))
+        return (sum(conn.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0]
+                    for t in _tables(conn)), head_text(conn))
     finally:
         conn.close()
 

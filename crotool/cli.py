@@ -52,15 +52,27 @@ class CroGroup(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
         global _command
+        from crotool import interrupt
+
         words = list(sys.argv[1:] if args is None else args)
         _command = command_path(self, words)
-        return super().main(words, prog_name or "crotool", complete_var,
-                            standalone_mode=standalone_mode,
-                            windows_expand_args=windows_expand_args, **extra)
+        previous = interrupt.install()
+        try:
+            return super().main(words, prog_name or "crotool", complete_var,
+                                standalone_mode=standalone_mode,
+                                windows_expand_args=windows_expand_args, **extra)
+        finally:
+            interrupt.restore(previous)
 
     def invoke(self, ctx: Any) -> Any:  # Click's Context, which Typer does not re-export
+        from crotool import interrupt
+
         try:
             return super().invoke(ctx)
+        except interrupt.Interrupted:
+            # Ctrl-C: said as what it did (nothing written, or the change was committed).
+            _err(interrupt.message())
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except (typer.Exit, typer.Abort) as exc:
             if isinstance(exc, typer.Abort):
                 _err("aborted; nothing was changed")
@@ -71,7 +83,7 @@ class CroGroup(TyperGroup):
                 _err(line)
             raise typer.Exit(exc.code) from None
         except KeyboardInterrupt:
-            _err("interrupted")
+            _err(interrupt.message())
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): not an error worth a message.
@@ -93,8 +105,16 @@ def _is_usage_error(exc: Exception) -> bool:
 
 def _unexpected(exc: Exception) -> int:
     """A message and an exit code for an error no domain module raised as a CroError."""
-    from crotool.db import DISK_FULL_MESSAGE, is_busy, is_full
+    import sqlite3
 
+    from crotool.db import DISK_FULL_MESSAGE, is_busy, is_full, known_error
+
+    known = known_error(exc) if isinstance(exc, sqlite3.Error) else None
+    if known is not None and not is_busy(exc) and not is_full(exc):
+        # Read-only, damaged, interrupted...: what is really wrong, in one line.
+        for line in known.lines():
+            _err(line)
+        return known.code
     if is_busy(exc):
         _err("the database stayed busy past the timeout; another crotool is writing: "
              "retry later")

@@ -12,16 +12,24 @@ since SQLite would create them with the umask (0644 under the usual 022).
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from crotool import interrupt
 from crotool.errors import BusyError, CroError
 
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds; $CROTOOL_BUSY_TIMEOUT overrides
+MAX_BUSY_TIMEOUT = 86_400.0  # a day: longer is a mistake (and SQLite takes milliseconds as int)
 SQLITE_FULL = 13  # "database or disk is full" (also: PRAGMA max_page_count reached)
+# Primary result codes (the low byte of sqlite_errorcode) that a user can do something about.
+SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_CANTOPEN, SQLITE_NOTADB = 8, 10, 11, 14, 26
+SQLITE_IOERR_SHMSIZE = SQLITE_IOERR | (19 << 8)
+SQLITE_IOERR_SHMOPEN = SQLITE_IOERR | (18 << 8)
+SQLITE_READONLY_CANTINIT = SQLITE_READONLY | (5 << 8)
 DISK_FULL_MESSAGE = ("the disk (or the database's size limit) is full; nothing was written")
 
 _db_path: str | None = None  # set by the --db option
@@ -51,26 +59,55 @@ def busy_timeout() -> float:
     try:
         value = float(raw)
     except ValueError:
+        value = math.nan
+    if not math.isfinite(value):  # 'nan', 'inf' and '1e309' all read as floats
         raise CroError(
             f"CROTOOL_BUSY_TIMEOUT={raw!r} is not a number of seconds", hint="e.g. 30"
         ) from None
     if value < 0:
         raise CroError(f"CROTOOL_BUSY_TIMEOUT={raw!r} must not be negative")
+    if value > MAX_BUSY_TIMEOUT:
+        raise CroError(f"CROTOOL_BUSY_TIMEOUT={raw!r} is more than a day "
+                       f"({MAX_BUSY_TIMEOUT:.0f} seconds)", hint="e.g. 30")
     return value
 
 
-def _create_private(path: Path) -> None:
-    folder = path.parent
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
-    if not path.exists():
+def make_private_dirs(folder: Path) -> None:
+    """Make `folder` and every missing parent 0700, one by one (`mkdir(parents=True)` gives
+    the intermediate ones the umask's 0777 under umask 000)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            new.mkdir(mode=0o700)
         except FileExistsError:
-            return  # another process created it first: it did the same
-        os.close(fd)
-        os.chmod(path, 0o600)
+            continue  # made meanwhile by another process: it did the same
+        os.chmod(new, 0o700)  # mkdir's mode is masked by the umask
+
+
+def _create_private(path: Path) -> Path:
+    """Create the database file (and any folder it needs) private, whatever the umask; the
+    path it really lives at is returned.
+
+    A dangling symlink is followed to the file it names (else O_EXCL refuses the link and
+    SQLite creates the target with the umask, 0644); each missing folder is made 0700 one by
+    one (`mkdir(parents=True)` gives the intermediate ones the umask's 0777 under umask 000).
+    SQLite gives the -wal and -shm files the database file's own mode.
+    """
+    real = Path(os.path.realpath(path))
+    make_private_dirs(real.parent)
+    if not real.exists():
+        try:
+            fd = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return real  # another process created it first: it did the same
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+    return real
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -102,30 +139,58 @@ def _raw_connect(path: Path | str, timeout: float) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN ourselves (BEGIN IMMEDIATE for writes) instead of
     # letting the sqlite3 module open deferred transactions behind our back.
     conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    _set_pragmas(conn, timeout)
+    return conn
+
+
+def _set_pragmas(conn: sqlite3.Connection, timeout: float) -> None:
+    """The per-connection settings (none of them writes to the file)."""
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA secure_delete = ON")
-    return conn
+    # Ctrl-C cannot run Python code while SQLite runs a statement: this aborts it.
+    conn.set_progress_handler(interrupt.progress, 10_000)
 
 
 def connect(path: Path | str | None = None, *, migrate: bool = True) -> sqlite3.Connection:
-    """Open (creating if needed) the database with crotool's pragmas and newest schema."""
+    """Open (creating if needed) the database with crotool's pragmas and newest schema.
+
+    A file that is there but cannot be written (a read-only file or folder) is opened
+    read-only, so that reports still work; a write then says the file is read-only.
+    Another application's SQLite file is refused before anything could change it.
+    """
     target = Path(path) if path is not None else resolve_path()
-    if str(target) != ":memory:":
+    memory = str(target) == ":memory:"
+    exists = False
+    if not memory:
+        try:
+            os.stat(target)
+            exists = True
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # a symlink loop, a path through a file, a name too long
+            raise CroError(f"cannot create the database at {target}: {exc.strerror or exc}",
+                           hint="choose another place with --db PATH or $CROTOOL_DB") from None
+    readonly = exists and not _writable(target)
+    if not memory and not readonly:
         try:
             _create_private(target)
         except OSError as exc:
             raise CroError(
-                f"cannot create the database at {target}: {exc.strerror}",
+                f"cannot create the database at {target}: {exc.strerror or exc}",
                 hint="choose another place with --db PATH or $CROTOOL_DB",
             ) from None
+    if not memory:
+        _refuse_stale_wal(target)
     timeout = busy_timeout()
     try:
-        conn = _raw_connect(target, timeout)
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode != "wal" and str(target) != ":memory:":
-            raise CroError(f"{target}: cannot switch the database to WAL mode (got {mode})")
+        conn = _readonly_connect(target, timeout) if readonly else _raw_connect(target, timeout)
+        _refuse_foreign(conn, target)
+        if not readonly:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal" and not memory:
+                raise CroError(f"{target}: cannot switch the database to WAL mode (got {mode})")
         if migrate:
             from crotool.migrations import migrate as apply_migrations
 
@@ -134,15 +199,121 @@ def connect(path: Path | str | None = None, *, migrate: bool = True) -> sqlite3.
         if limit is not None:
             conn.execute(f"PRAGMA max_page_count = {limit}")
     except sqlite3.DatabaseError as exc:
-        if is_busy(exc):
-            raise BusyError() from None
-        if is_full(exc):
-            raise CroError(DISK_FULL_MESSAGE) from None
-        raise CroError(
-            f"{target}: not a crotool database or damaged ({exc})",
-            hint="check the path, or restore a backup made with `crotool db backup`",
-        ) from None
+        raise error_for(exc, target) from None
     return conn
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the file and create its -wal/-shm beside it."""
+    folder = path.resolve().parent
+    # effective ids: what SQLite's open() will be allowed (sudo, setuid wrappers)
+    return (os.access(path, os.W_OK, effective_ids=True)
+            and os.access(folder, os.W_OK | os.X_OK, effective_ids=True))
+
+
+def _readonly_connect(path: Path, timeout: float) -> sqlite3.Connection:
+    """A read-only connection to a file crotool may not write. In a read-only folder a WAL
+    database needs its -shm file, which cannot be created there: `immutable` then reads the
+    file as it stands (nobody can write through that folder's -wal either)."""
+    real = path.resolve()
+    query = "mode=ro"
+    if (not os.access(real.parent, os.W_OK, effective_ids=True)
+            and not Path(f"{real}-shm").exists()):
+        query += "&immutable=1"
+    conn = sqlite3.connect(f"{real.as_uri()}?{query}", uri=True, timeout=timeout,
+                           isolation_level=None)
+    _set_pragmas(conn, timeout)
+    return conn
+
+
+def _refuse_stale_wal(target: Path) -> None:
+    """Refuse a -wal file that cannot belong to the database beside it.
+
+    A rollback-journal file (what `db backup` writes; header bytes 18-19 are 1) never has a
+    live -wal: SQLite folds it in and deletes it when a database leaves WAL mode. One there
+    is left from the file that was replaced (`cp backup.db crotool.db` over a database that
+    crashed or was in use), and switching to WAL would replay its pages onto the restored
+    file: silently old values, or a damaged b-tree.
+    """
+    wal = Path(f"{target}-wal")
+    try:
+        if wal.stat().st_size == 0:
+            return
+        with open(target, "rb") as fh:
+            header = fh.read(20)
+    except OSError:
+        return  # no -wal, or no file yet: nothing stale
+    if len(header) == 20 and header.startswith(b"SQLite format 3\0") and header[18] == 1:
+        raise CroError(f"{target}: a -wal file from before the file was replaced lies beside it "
+                       f"({wal}); opening would replay it onto the restored file",
+                       hint=f"move {wal} and {target}-shm away, then run the command again")
+
+
+# The tables of migration 1: a file holding tables but none of these is another program's.
+_OWN_TABLES = frozenset({"audit", "officers", "schools", "duties"})
+
+
+def _refuse_foreign(conn: sqlite3.Connection, target: Path) -> None:
+    """Refuse another application's SQLite file (a browser's history given as --db) before
+    any pragma or migration writes to it: it would gain crotool's tables and WAL mode."""
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " ORDER BY name")]
+    if tables and not _OWN_TABLES <= set(tables):
+        conn.close()
+        shown = ", ".join(tables[:5]) + (f" ... ({len(tables)} tables)" if len(tables) > 5
+                                         else "")
+        raise CroError(f"{target}: not a crotool database (it holds other tables: {shown}); "
+                       "nothing was changed", hint="give crotool its own file with --db PATH")
+
+
+def error_for(exc: BaseException, target: Path | str | None = None) -> CroError:
+    """The error for an SQLite failure while opening: what is wrong, else 'not a crotool
+    database or damaged'."""
+    return known_error(exc, target) or CroError(
+        f"{target}: not a crotool database or damaged ({exc})",
+        hint="check the path, or restore a backup made with `crotool db backup`",
+    )
+
+
+def known_error(exc: BaseException, target: Path | str | None = None) -> CroError | None:
+    """The one line a user gets for an SQLite error that is about the file, not about
+    crotool (busy, full, read-only, damaged, interrupted), with what to do; None for the
+    rest (a bug: the caller reports an internal error)."""
+    where = target if target is not None else resolve_path()
+    code = getattr(exc, "sqlite_errorcode", None) or 0
+    primary = code & 0xFF
+    text = str(exc)
+    if interrupt.requested() or "interrupted" == text:
+        return CroError(interrupt.message(), code=130)
+    if is_busy(exc):
+        return BusyError()
+    if is_full(exc) or code == SQLITE_IOERR_SHMSIZE:
+        return CroError(DISK_FULL_MESSAGE if code != SQLITE_IOERR_SHMSIZE else
+                        f"{where}: no room on the disk for the database's shared-memory file "
+                        f"({where}-shm); free some space, then run the command again")
+    if primary == SQLITE_READONLY or "readonly database" in text:
+        return CroError(f"{where}: the database is read-only for this account (the file or "
+                        "its folder cannot be written); nothing was written",
+                        hint="check their permissions and owner, or work on a copy")
+    if primary == SQLITE_CANTOPEN or code == SQLITE_IOERR_SHMOPEN:
+        return CroError(f"{where}: cannot open the database ({text})",
+                        hint="check that the folder exists and this account may read and "
+                        "write it")
+    if primary == SQLITE_CORRUPT or "malformed" in text:
+        wal = Path(f"{where}-wal")
+        stale = (" ; if the file was restored by copying it, a stale -wal file from before may"
+                 f" be applied to it: move {wal} and {where}-shm away first") if wal.exists() \
+            else ""
+        return CroError(f"{where}: the database is damaged ({text}){stale}",
+                        hint="restore a backup made with `crotool db backup`")
+    if primary == SQLITE_IOERR:
+        return CroError(f"{where}: the disk reported an error reading or writing the database "
+                        f"({text})", hint="check the disk, then run `crotool db check`")
+    if primary == SQLITE_NOTADB:
+        return CroError(f"{where}: not a crotool database or damaged ({text})",
+                        hint="check the path, or restore a backup made with `crotool db backup`")
+    return None
 
 
 def open_readonly(path: Path | str) -> sqlite3.Connection:
@@ -178,9 +349,12 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             conn.execute("ROLLBACK")
         if is_full(exc):
             raise CroError(DISK_FULL_MESSAGE) from None
+        if isinstance(exc, sqlite3.OperationalError) and interrupt.requested():
+            raise interrupt.Interrupted() from None  # a statement aborted by Ctrl-C
         raise
     try:
-        conn.execute("COMMIT")
+        with interrupt.holding():
+            conn.execute("COMMIT")
     except sqlite3.OperationalError as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

@@ -24,7 +24,8 @@ writers (a coordinator logging a duty) off the database; a reference that disapp
 between is still caught, by the deferred foreign keys at COMMIT, and then nothing is written.
 
 Audit: an import of up to `SMALL_IMPORT` rows writes one audit row per inserted or updated
-record (as `load` does); a larger one writes one summary row (file, SHA-256, counts). Neither
+record (as `load` does); a larger one writes one row per updated record (old and new values)
+and one summary row for the rest (file, SHA-256, counts). Neither
 ever holds the text of duty notes.
 """
 
@@ -52,11 +53,11 @@ from crotool.readers import (
     YList,
     YMap,
     decode_text,
-    json_records,
+    iter_json_records,
     open_binary,
     parse_yaml,
     read_bytes,
-    yaml_records,
+    yaml_record,
 )
 from crotool.schema import IMPORTABLE, SECTIONS, Field, Section
 from crotool.store import (
@@ -73,6 +74,7 @@ from crotool.validate import (
     Reading,
     canonical_keys,
     convert,
+    normal_text,
     record_label,
     shown_name,
 )
@@ -80,7 +82,7 @@ from crotool.validate import (
 FORMATS = ("csv", "json", "yaml", "xlsx")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx",
                ".xlsm": "xlsx"}
-SMALL_IMPORT = 10_000  # up to this many rows, one audit row per change; above, one summary row
+SMALL_IMPORT = 10_000  # up to this many rows, one audit row per change; above, inserts summarised
 BATCH = 2_000  # rows validated and staged together
 STDIN = "stdin"  # the name an import from `-` is recorded under
 _IMPORT_READING = Reading(date_hint=True)
@@ -224,12 +226,13 @@ def import_file(conn: sqlite3.Connection, table: str, file: str, *, fmt: str | N
             data = _read_whole(file, source, stdin, MAX_JSON_BYTES if kind == "json"
                                else MAX_YAML_BYTES)
             sha256 = hashlib.sha256(data).hexdigest()
-            records = (json_records(data, source, table) if kind == "json"
-                       else _yaml_list(data, source, table))
-            problems: list[Problem] = []
-            records = [canonical_keys(section, r, problems) for r in records]
-            validator.drain(problems)
-            validator.feed(records)
+            text = decode_text(data, source)
+            del data  # the text alone from here: memory stays about twice the file's size
+            if kind == "json":
+                for record in iter_json_records(text, source, table, validator.problem):
+                    validator.add_keyed(record)
+            else:
+                _yaml_list(text, source, table, validator)
         validator.finish()
         if progress is not None:
             progress.phase("dry run: counting" if dry_run else "writing")
@@ -253,16 +256,18 @@ def _write(conn: sqlite3.Connection, staging: Staging, result: ImportResult,
     with db.transaction(conn):
         auditor = Auditor(conn)
         changes: list[tuple[str, str, str, dict]] = []
-        if not large or on_change is not None:
-            for action, key, diff in bulk_changes(conn, staging):
-                if on_change is not None:
-                    on_change((table, f"{action} {key}", diff))
-                if not large:
-                    changes.append((table, key, action, diff))
+        # Every update is audited with its old and new values, whatever the import's size:
+        # a summary row alone would hide which stored record a large file changed, and how.
+        # Only the inserts of a large import are summarised (by the file they came from).
+        for action, key, diff in bulk_changes(conn, staging,
+                                              updates_only=large and on_change is None):
+            if on_change is not None:
+                on_change((table, f"{action} {key}", diff))
+            if not large or action == "update":
+                changes.append((table, key, action, diff))
         counts = bulk_upsert(conn, staging)
-        if not large:
-            auditor.record_many(changes)
-        elif counts.inserted + counts.updated:
+        auditor.record_many(changes)
+        if large and counts.inserted + counts.updated:
             auditor.record(table, result.source, "import", {
                 "file": result.source, "sha256": result.sha256, "rows": counts.total,
                 "inserted": counts.inserted, "updated": counts.updated,
@@ -353,6 +358,13 @@ class _Validator:
                 values = None
         return values
 
+    def add_keyed(self, record: Record) -> None:
+        """A JSON or YAML record: its keys read as field names first (as a CSV header is)."""
+        problems: list[Problem] = []
+        keyed = canonical_keys(self.section, record, problems)
+        self.drain(problems)
+        self.add(keyed)
+
     def feed(self, records: Iterable[Record]) -> None:
         for record in records:
             self.add(record)
@@ -418,14 +430,17 @@ class _RowConverter:
     def __init__(self, section: Section, not_null: tuple[str, ...] = (),
                  date_format: str | None = None):
         self.date_format = date_format
-        self.converters = {f.name: self._converter(f, f.name in section.private)
+        self.converters = {f.name: self._converter(f, f.name in section.private,
+                                                   f.name in section.key)
                            for f in section.fields}
         self.defaulted = tuple(f.name for f in section.fields if f.default_from)
         self.required = section.required_names
         self.not_null = tuple(n for n in not_null if n not in self.required)
 
-    def _converter(self, f: Field, private: bool) -> Callable[[Any], Any]:
+    def _converter(self, f: Field, private: bool, key: bool = False) -> Callable[[Any], Any]:
         fmt = self.date_format
+        if key and f.kind == "text":  # free text in a natural key: stored in normal form
+            return lambda raw: None if (v := convert(f, raw)) is None else normal_text(v)
         if f.kind == "datetime":
             return _datetime_converter(f, fmt)
         if f.kind not in self._MEMO_KINDS:
@@ -614,9 +629,18 @@ def _read_whole(file: str, source: str, stdin: BinaryIO | None, cap: int) -> byt
 # ---------------------------------------------------------------- YAML
 
 
-def _yaml_list(data: bytes, source: str, table: str) -> list[Record]:
-    """A YAML list of records (one document), each field with its line."""
-    docs = [d for d in parse_yaml(decode_text(data, source), source) if d is not None]
+def _yaml_list(text: str, source: str, table: str, validator: _Validator) -> None:
+    """A YAML list of records (one document), each field with its line, into the validator
+    one record at a time (the tree of a large file is many times its size)."""
+    state = {"docs": 0, "entries": 0}
+
+    def entry(item: Any, line: int) -> None:
+        state["entries"] += 1
+        record = yaml_record(item, line, source, table, validator.problem)
+        if record is not None:
+            validator.add_keyed(record)
+
+    docs = [d for d in parse_yaml(text, source, on_item=entry) if d is not None]
     if not docs:
         raise ImportFailed([Problem(f"{source}:1", f"the file holds no records; write a YAML "
                                     f"list of {table} (- field: value)")], 1, subject=source)
@@ -631,7 +655,6 @@ def _yaml_list(data: bytes, source: str, table: str) -> list[Record]:
             what += "; a mapping of sections is a seed document: crotool load FILE"
         raise ImportFailed([Problem(f"{source}:{getattr(doc, 'line', 1)}", what)], 1,
                            subject=source)
-    return yaml_records(doc, source, table)
 
 
 # ---------------------------------------------------------------- JSON

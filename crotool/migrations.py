@@ -443,6 +443,32 @@ def m006_training_and_agreements(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
+def m007_audit_anchor(conn: sqlite3.Connection) -> None:
+    """Anchor the audit chain (issue 18): a head record outside the audit table, MAC'd with a
+    key kept outside the database (see audit.py), and a trigger that takes only the next id.
+
+    `INSERT OR REPLACE INTO audit` with an old id deleted that row without firing the DELETE
+    trigger; now any id but max(id) + 1 is refused. The head row is written with the rows in
+    the same transaction, so a crash can never leave it behind the table.
+    """
+    from crotool import audit
+
+    conn.execute("""CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        key_id TEXT NOT NULL,
+        last_id INTEGER NOT NULL,
+        last_hash TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        mac TEXT NOT NULL
+    )""")
+    conn.execute("""CREATE TRIGGER audit_in_order BEFORE INSERT ON audit
+        WHEN NEW.id IS NULL OR NEW.id <> coalesce((SELECT max(id) FROM audit), 0) + 1
+        BEGIN SELECT RAISE(ABORT, 'audit rows are append-only, in order'); END""")
+    conn.execute("""CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+        BEGIN SELECT RAISE(ABORT, 'the audit head is kept'); END""")
+    audit.anchor(conn)
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_duty_report_indexes,
@@ -450,6 +476,7 @@ MIGRATIONS: list[Migration] = [
     m004_incidents_complaints_schedules,
     m005_followups_roles,
     m006_training_and_agreements,
+    m007_audit_anchor,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

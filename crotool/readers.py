@@ -30,8 +30,10 @@ MAX_JSON_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 6
 MAX_CSV_FIELD = 64 * 1024
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-# C0 controls but tab, LF and CR, plus DEL: never legitimate in a record.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls but tab, LF and CR, DEL, and the C1 controls U+0080..U+009F (U+009B is a
+# terminal's CSI, as ESC [ is): never legitimate in a record. `validate.convert` applies the
+# same set to every value, whichever way it came in (a CSV's cells, JSON, YAML, an option).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(slots=True)
@@ -75,6 +77,10 @@ def open_binary(path: Path, source: str) -> BinaryIO:
         raise CroError(f"{source}: is a folder, not a file") from None
     except PermissionError:
         raise CroError(f"{source}: permission denied") from None
+    except OSError as exc:
+        # A symlink loop, a path through a file, a name too long for the file system: the
+        # system's own words say which (never an internal error for a path a user typed).
+        raise CroError(f"{source}: cannot open: {exc.strerror or exc}") from None
 
 
 def read_bytes(path: Path, source: str, cap: int) -> bytes:
@@ -86,6 +92,33 @@ def read_bytes(path: Path, source: str, cap: int) -> bytes:
     if len(data) > cap:
         raise _fail(source, 1, f"file is larger than the limit of {cap:,} bytes")
     return data
+
+
+MAX_NOTE_FILE = 1024 * 1024  # far above any note's length limit, which validation applies
+
+
+def read_note_file(path: str) -> str:
+    """`--notes-file PATH` (`-` for stdin): the note's text, strict UTF-8 like every input.
+
+    One trailing line break (an editor's) is dropped. A problem names the option, never the
+    text: a note is private.
+    """
+    import sys
+
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_NOTE_FILE + 1)
+        if len(data) > MAX_NOTE_FILE:
+            raise CroError(f"--notes-file: standard input is larger than {MAX_NOTE_FILE:,} bytes")
+    else:
+        try:
+            data = read_bytes(Path(path), f"--notes-file {path}", MAX_NOTE_FILE)
+        except ValidationFailed as exc:
+            raise CroError(str(exc.problems[0])) from None
+    try:
+        text = decode_text(data, "--notes-file")
+    except ValidationFailed as exc:
+        raise CroError(str(exc.problems[0])) from None
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
 
 
 def decode_text(data: bytes, source: str) -> str:
@@ -108,8 +141,14 @@ def decode_text(data: bytes, source: str) -> str:
 # ---------------------------------------------------------------- YAML
 
 
-def parse_yaml(text: str, source: str) -> list[Any]:
-    """Every document of a YAML stream, as YMap / YList / str / None, strictly."""
+def parse_yaml(text: str, source: str, on_item: Callable[[Any, int], None] | None = None
+               ) -> list[Any]:
+    """Every document of a YAML stream, as YMap / YList / str / None, strictly.
+
+    With `on_item`, each entry of a document's top-level list is handed to it as soon as it
+    is read, and not kept (the list stays empty): an import holds one record at a time, not
+    the tree of the whole file (a 63 MB file took 2 GB as a tree).
+    """
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -124,6 +163,9 @@ def parse_yaml(text: str, source: str) -> list[Any]:
             return
         top = stack[-1]
         if isinstance(top, YList):
+            if on_item is not None and len(stack) == 1 and not isinstance(value, (YMap, YList)):
+                on_item(value, line)  # a plain value as an entry: the caller reports it
+                return
             top.append(value)
             return
         key = pending_key[-1]
@@ -184,6 +226,9 @@ def parse_yaml(text: str, source: str) -> list[Any]:
             elif kind in ("MappingEndEvent", "SequenceEndEvent"):
                 stack.pop()
                 pending_key.pop()
+                if on_item is not None and len(stack) == 1 and isinstance(stack[0], YList):
+                    item = stack[0].pop()  # an entry of the top-level list, complete
+                    on_item(item, item.line)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -210,31 +255,39 @@ def yaml_records(items: Any, source: str, what: str) -> list[Record]:
     if not isinstance(items, YList):
         line = getattr(items, "line", 1)
         raise _fail(source, line, f"{what} must be a list of records (- field: value)")
-    records: list[Record] = []
     problems: list[Problem] = []
-    for item in items:
-        if not isinstance(item, YMap):
-            line = getattr(item, "line", items.line)
-            problems.append(Problem(f"{source}:{line}", f"{what}: each entry must be a mapping "
-                                    "of field: value"))
-            continue
-        values: dict[str, Any] = {}
-        for key, value in item.items():
-            if isinstance(value, YMap):
-                problems.append(Problem(f"{source}:{item.key_lines[key]}",
-                                        f"{what}.{key}: a mapping is not allowed here"))
-                continue
-            if isinstance(value, YList):
-                if any(isinstance(v, (YMap, YList)) for v in value):
-                    problems.append(Problem(f"{source}:{item.key_lines[key]}",
-                                            f"{what}.{key}: a list may only hold plain values"))
-                    continue
-                value = list(value)
-            values[key] = value
-        records.append(Record(source, item.line, values, dict(item.key_lines)))
+    records = [r for item in items
+               if (r := yaml_record(item, int(getattr(item, "line", getattr(items, "line", 1))),
+                                    source, what, problems.append)) is not None]
     if problems:
         raise ValidationFailed(problems, subject=source)
     return records
+
+
+def yaml_record(item: Any, line: int, source: str, what: str,
+                on_problem: Callable[[Problem], None]) -> Record | None:
+    """One entry of a YAML list as a record, or None after reporting why it is not one."""
+    if not isinstance(item, YMap):
+        on_problem(Problem(f"{source}:{line}", f"{what}: each entry must be a mapping "
+                           "of field: value"))
+        return None
+    values: dict[str, Any] = {}
+    bad = False
+    for key, value in item.items():
+        if isinstance(value, YMap):
+            on_problem(Problem(f"{source}:{item.key_lines[key]}",
+                               f"{what}.{key}: a mapping is not allowed here"))
+            bad = True
+            continue
+        if isinstance(value, YList):
+            if any(isinstance(v, (YMap, YList)) for v in value):
+                on_problem(Problem(f"{source}:{item.key_lines[key]}",
+                                   f"{what}.{key}: a list may only hold plain values"))
+                bad = True
+                continue
+            value = list(value)
+        values[key] = value
+    return None if bad else Record(source, item.line, values, dict(item.key_lines))
 
 
 # ---------------------------------------------------------------- CSV
@@ -424,17 +477,37 @@ def iter_csv(path: Path | None, source: str, stream: BinaryIO | None = None
 
 
 def json_records(data: bytes, source: str, table: str) -> list[Record]:
-    """A JSON array of objects, each object and field with its line.
+    """A JSON array of objects, each object and field with its line (every problem at once)."""
+    problems: list[Problem] = []
+    records = list(iter_json_records(decode_text(data, source), source, table, problems.append))
+    if problems:
+        raise ValidationFailed(problems, subject=source)
+    return records
+
+
+class _NonFinite(str):
+    """`NaN`, `Infinity` or `-Infinity` in a JSON file: not JSON (RFC 8259), though Python's
+    json module reads them; kept as a marker so that the field's message can name it."""
+
+    __slots__ = ()
+
+
+def iter_json_records(text: str, source: str, table: str,
+                      on_problem: Callable[[Problem], None]) -> Iterator[Record]:
+    """The records of a JSON array of objects, one at a time, each field with its line.
 
     The json module gives no line numbers, so the array and its objects are walked here and
     each value is decoded by the json module; a message names the line of the field. Numbers
-    and booleans become their text (validation converts them by the field's type).
+    stay their exact text (`parse_int=str`: a 5,000-digit number is a bad value, not Python's
+    int-size limit), booleans become their text (validation converts them by the field's
+    type). Records are yielded as they are read, so an import holds the file's text and one
+    batch, never every record (a 95 MB file once took 1 GB as a list of records). A bad entry
+    goes to `on_problem`; a malformed file raises ValidationFailed at once.
     """
     import json
     from json.decoder import scanstring  # type: ignore[attr-defined]  # public, untyped
 
-    text = decode_text(data, source)
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=_NonFinite)
     ws = re.compile(r"[ \t\n\r]*")
     counted = [0, 0]  # (position, newlines before it): positions only move forward
 
@@ -449,8 +522,6 @@ def json_records(data: bytes, source: str, table: str) -> list[Record]:
     def expect(pos: int, what: str) -> None:
         raise json.JSONDecodeError(what, text, pos)
 
-    records: list[Record] = []
-    problems: list[Problem] = []
     try:
         pos = skip(0)
         if text[pos:pos + 1] != "[":
@@ -463,9 +534,13 @@ def json_records(data: bytes, source: str, table: str) -> list[Record]:
             while True:
                 line = line_at(pos)
                 if text[pos:pos + 1] != "{":
+                    start = pos
                     value, pos = decoder.raw_decode(text, pos)
-                    problems.append(Problem(f"{source}:{line}", "each entry must be a JSON "
-                                            f"object, not {type(value).__name__}"))
+                    kind = type(value).__name__
+                    if isinstance(value, str) and text[start] != '"':  # a number, kept as text
+                        kind = "int" if re.fullmatch(r"-?\d+", value) else "float"
+                    on_problem(Problem(f"{source}:{line}", "each entry must be a JSON "
+                                       f"object, not {kind}"))
                 else:
                     values: dict[str, Any] = {}
                     lines: dict[str, int] = {}
@@ -483,11 +558,12 @@ def json_records(data: bytes, source: str, table: str) -> list[Record]:
                                 expect(pos, "Expecting ':' delimiter")
                             value, pos = decoder.raw_decode(text, skip(pos + 1))
                             if key in values or key in lines:
-                                problems.append(Problem(f"{source}:{key_line}", f"duplicate key "
-                                                        f"'{key}' (first at line {lines[key]})"))
+                                on_problem(Problem(f"{source}:{key_line}", f"duplicate key "
+                                                   f"'{key}' (first at line {lines[key]})"))
                             else:
                                 lines[key] = key_line
-                                _json_field(values, key, value, f"{source}:{key_line}", problems)
+                                _json_field(values, key, value, f"{source}:{key_line}",
+                                            on_problem)
                             pos = skip(pos)
                             if text[pos:pos + 1] == ",":
                                 pos = skip(pos + 1)
@@ -496,7 +572,7 @@ def json_records(data: bytes, source: str, table: str) -> list[Record]:
                                 expect(pos, "Expecting ',' delimiter")
                             pos += 1
                             break
-                    records.append(Record(source, line, values, lines))
+                    yield Record(source, line, values, lines)
                 pos = skip(pos)
                 if text[pos:pos + 1] == ",":
                     pos = skip(pos + 1)
@@ -511,19 +587,20 @@ def json_records(data: bytes, source: str, table: str) -> list[Record]:
         raise _fail(source, exc.lineno, f"malformed JSON: {exc.msg}") from None
     except RecursionError:
         raise _fail(source, 1, "malformed JSON: nested too deeply") from None
-    if problems:
-        raise ValidationFailed(problems, subject=source)
-    return records
 
 
 def _json_field(values: dict[str, Any], key: str, value: Any, where: str,
-                problems: list[Problem]) -> None:
+                on_problem: Callable[[Problem], None]) -> None:
     """One JSON value as text (or None, or a list of text), like every other reader gives."""
     items = value if isinstance(value, list) else [value]
     out: list[Any] = []
     for item in items:
         if isinstance(item, (dict, list)):
-            problems.append(Problem(where, f"{key}: an object or nested list is not allowed"))
+            on_problem(Problem(where, f"{key}: an object or nested list is not allowed"))
+            return
+        if isinstance(item, _NonFinite):
+            on_problem(Problem(where, f"{key}: {item} is not allowed (JSON has no NaN or "
+                               "Infinity); write a number, or null for no value"))
             return
         if item is None or isinstance(item, str):
             text = item
@@ -533,8 +610,8 @@ def _json_field(values: dict[str, Any], key: str, value: Any, where: str,
             text = str(item)
         # A "\u0000" escape makes a control character that the byte check could not see.
         if text is not None and (bad := CONTROL.search(text)):
-            problems.append(Problem(where, f"{key}: control character "
-                                    f"U+{ord(bad.group()):04X} is not allowed"))
+            on_problem(Problem(where, f"{key}: control character "
+                               f"U+{ord(bad.group()):04X} is not allowed"))
             return
         out.append(text)
     values[key] = out if isinstance(value, list) else out[0]

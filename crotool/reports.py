@@ -38,6 +38,7 @@ import sqlite3
 from typing import Any
 
 from crotool import queries
+from crotool.schema import DATE_MAX, DATE_MIN
 from crotool.years import Range
 
 BY = ("category", "pattern", "school", "officer", "month", "role")
@@ -152,8 +153,13 @@ def _month_bounds(conn: sqlite3.Connection, span: Range) -> tuple[str, str] | No
     last = span.end.isoformat()[:7] if span.end else None
     if first is None or last is None:
         # min()/max() over an indexed column are single b-tree seeks.
-        lo, hi = conn.execute("SELECT min(at), max(at) FROM duties WHERE at >= ? AND at < ?",
-                              (span.lo, span.hi)).fetchone()
+        # Only plausible dates (schema.DATE_MIN..DATE_MAX): a duty dated 0001 or 9999 can only
+        # arrive behind crotool's back, and must not stretch the timeline to 120,000 months
+        # (nor hit SQLite's strftime, which writes year 300 as '0300' but reads no year < 1000
+        # back, so a month series from year 1 never advanced).
+        lo, hi = conn.execute("SELECT min(at), max(at) FROM duties WHERE at >= ? AND at < ?"
+                              " AND at >= ? AND at < ?",
+                              (span.lo, span.hi, DATE_MIN, DATE_MAX + "U")).fetchone()
         if lo is None:
             return None
         first, last = first or lo[:7], last or hi[:7]

@@ -43,6 +43,13 @@ AGREEMENT_PROBLEMS = ("no_agreement", "not_adopted", "incomplete")
 # days, more than any one course of the series takes); anything else is a typo.
 TRAINING_HOURS = (0.25, 80.0)
 
+# The dates crotool accepts, for every date and date-time field, option and $CROTOOL_TODAY: a
+# school program's records fall well inside them, and a date outside (year 0001, 9999-12-31)
+# is a typo or an attack that made reports run for hours (a month per row to year 9999) or
+# overflow date arithmetic. Inclusive; years are four digits throughout.
+DATE_MIN = "1900-01-01"
+DATE_MAX = "2199-12-31"
+
 # Kinds of value. "slug": [a-z0-9] words joined by single hyphens; "code": a badge-like token
 # (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24; "number": a decimal
 # (training hours: 1.5); "halves": a number in steps of 0.5 (days per week), between minimum

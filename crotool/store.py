@@ -251,9 +251,11 @@ class Staging:
         if not self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM temp.{STAGING} GROUP BY {keys} "
                                  "HAVING count(*) > 1)").fetchone()[0]:
             return
-        sql = (f"SELECT line, first, {keys} FROM (SELECT line, {keys}, min(line) OVER "
-               f"(PARTITION BY {keys}) AS first FROM temp.{STAGING}) WHERE line > first "
-               f"ORDER BY line")
+        # By rowid, not line: the records of a one-line JSON file all stand on line 1.
+        sql = (f"SELECT line, first, {keys} FROM (SELECT rowid AS r, line, {keys}, "
+               f"first_value(line) OVER w AS first, first_value(rowid) OVER w AS first_r "
+               f"FROM temp.{STAGING} WINDOW w AS (PARTITION BY {keys} ORDER BY rowid)) "
+               f"WHERE r > first_r ORDER BY line, r")
         for row in self.conn.execute(sql):
             yield row[0], row[1], dict(zip(self.section.key, tuple(row)[2:], strict=True))
 
@@ -305,7 +307,7 @@ def bulk_counts(conn: sqlite3.Connection, staging: Staging) -> Counts:
     return counts
 
 
-def bulk_changes(conn: sqlite3.Connection, staging: Staging
+def bulk_changes(conn: sqlite3.Connection, staging: Staging, *, updates_only: bool = False
                  ) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(action, key, changes) for every row `bulk_upsert` would insert or update (by line for
     each set of columns), in the shape `upsert` audits: an insert shows the values it gives,
@@ -317,7 +319,8 @@ def bulk_changes(conn: sqlite3.Connection, staging: Staging
         old_cols = ", ".join(f"t.{_q(c)}" for c in given)
         sql = (f"SELECT t.rowid IS NULL, {', '.join(f's.{_q(c)}' for c in given)}, {old_cols} "
                f"FROM temp.{STAGING} s LEFT JOIN main.{section.name} t "
-               f"ON {_key_join(section, 's', 't')} WHERE s.mask = ? AND (t.rowid IS NULL OR "
+               f"ON {_key_join(section, 's', 't')} WHERE s.mask = ? AND ("
+               f"{'0' if updates_only else 't.rowid IS NULL'} OR "
                f"{_differs(section, given, 's', 't')}) ORDER BY s.line")
         n = len(given)
         for row in conn.execute(sql, (mask,)):

@@ -18,7 +18,7 @@ from typing import Any
 
 from crotool.errors import CroError, Problem, ValidationFailed, did_you_mean
 from crotool.readers import CONTROL, Record
-from crotool.schema import SECTIONS, Field, Section
+from crotool.schema import DATE_MAX, DATE_MIN, SECTIONS, Field, Section
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -32,6 +32,31 @@ _TRUE = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "off"})
 # A school year longer than this is a typo in a date (SPEC §4.1), not a year.
 MAX_YEAR_DAYS = 400
+
+
+# Free text that is part of a natural key (an engagement's title) is stored in one normal form
+# and compared without case, so that titles differing only by Unicode normalisation, a
+# zero-width character, a no-break space, doubled spaces or case name one engagement.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
+_BLANKS = re.compile(r"\s+")  # every Unicode space (no-break, thin, ideographic...) and break
+
+
+def normal_text(text: str) -> str:
+    """NFC, invisible characters removed, every run of spaces one space, trimmed."""
+    import unicodedata
+
+    return _BLANKS.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFC", text))).strip()
+
+
+def text_keys(section: Section) -> tuple[str, ...]:
+    """The fields of the section's natural key that are free text."""
+    return tuple(k for k in section.key if section.field(k).kind == "text")
+
+
+def folded_key(section: Section, values: dict[str, Any]) -> tuple:
+    """The natural key as it is compared: free text in normal form, without case."""
+    return tuple(normal_text(v).casefold() if isinstance(v := values.get(k), str)
+                 and section.field(k).kind == "text" else v for k in section.key)
 
 
 class BadValue(ValueError):
@@ -92,19 +117,25 @@ def _strptime(text: str, fmt: str) -> datetime | None:
 
 
 def parse_date(text: str, date_format: str | None = None, hint: bool = False) -> date:
+    value: date
     if date_format and not _DATE.match(text):
-        value = _strptime(text, date_format)
-        if value is None:
+        read = _strptime(text, date_format)
+        if read is None:
             raise BadValue(f"{_show(text)} is not a date in the form {date_format} "
                            "(--date-format) or YYYY-MM-DD")
-        return value.date()
-    if not _DATE.match(text):
+        value = read.date()
+    elif not _DATE.match(text):
         tail = _date_format_hint(text) if hint else ""
         raise BadValue(f"{_show(text)} is not a date; write YYYY-MM-DD, e.g. 2023-09-05{tail}")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadValue(f"{_show(text)} is not a real date (no such day)") from None
+    else:
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            raise BadValue(f"{_show(text)} is not a real date (no such day)") from None
+    if not DATE_MIN <= value.isoformat() <= DATE_MAX:
+        raise BadValue(f"{_show(text)} is outside the dates crotool accepts ({DATE_MIN} to "
+                       f"{DATE_MAX})")
+    return value
 
 
 _TIMES = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
@@ -247,6 +278,9 @@ def _convert(f: Field, raw: Any, private: bool, date_format: str | None, date_hi
         m = _YEAR.match(text)
         if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
             raise BadValue(f"{_show(text)} is not a school year; write it like 2023-24")
+        if not DATE_MIN[:4] <= m.group(1) < DATE_MAX[:4]:
+            raise BadValue(f"{_show(text)} is outside the years crotool accepts "
+                           f"({DATE_MIN[:4]} to {DATE_MAX[:4]})")
         return text
     if f.kind == "int":
         if not _INT.match(text):
@@ -361,6 +395,8 @@ def convert_record(section: Section, record: Record, problems: list[Problem],
             values[name] = convert(f, raw, private=name in section.private,
                                    date_format=reading.date_format, date_hint=reading.date_hint,
                                    careful=careful)
+            if values[name] is not None and name in section.key and f.kind == "text":
+                values[name] = normal_text(values[name])
             if values[name] in (None, []) and f.default_from:
                 # No value for a field that has a default (status, role, requires_request,
                 # an assignment's dates) is the same as leaving it out: the default on insert,
@@ -450,6 +486,7 @@ class Checker:
         # Follow-ups name composite keys: the incoming duties and rules they may refer to.
         self.incoming_duties: set[tuple] = set()
         self.incoming_rules: dict[str, set[str]] = {}
+        self._spellings: dict[str, dict[tuple, tuple]] = {}
 
     # -- what exists ---------------------------------------------------------
     def stored_keys(self, section_name: str) -> set[str]:
@@ -564,7 +601,8 @@ class Checker:
                 self._assignment_dates(values)
             if self.reading.updates and not self._may_leave_out(section, record, values):
                 continue
-            key = tuple(values.get(k) for k in section.key)
+            key = folded_key(section, values) if text_keys(section) else tuple(
+                values.get(k) for k in section.key)
             if key in seen:
                 first = seen[key]
                 self.problems.append(Problem(record.where(), f"{record_label(section, values)}: "
@@ -607,7 +645,10 @@ class Checker:
     def check_rules(self, section: Section, pairs: list[tuple[Record, dict]]) -> list[dict]:
         """References and cross-field rules; returns the records that pass."""
         good: list[dict] = []
+        spelled = text_keys(section)
         for record, values in pairs:
+            if spelled:
+                self._spell_as_stored(section, spelled, values)
             label = _LazyLabel(section, values)
             before = len(self.problems)
             self.check_references(section, record, values, label)
@@ -778,6 +819,23 @@ class Checker:
         if done_at is not None and done_at < at:
             add(Problem(record.where("done_at"), f"{label}.done_at: {done_at} is before the duty "
                         f"itself ({at})"))
+
+    def _spell_as_stored(self, section: Section, spelled: tuple[str, ...], values: dict) -> None:
+        """Give a free-text key the spelling it is stored (or first came in) with, when it
+        differs only by case: the key then matches that record instead of making another."""
+        if section.name not in self._spellings:
+            cols = ", ".join(section.key)
+            self._spellings[section.name] = {
+                folded_key(section, dict(r)): tuple(r[k] for k in spelled)
+                for r in self.conn.execute(f"SELECT {cols} FROM {section.name}")}
+        spellings = self._spellings[section.name]
+        folded = folded_key(section, values)
+        found = spellings.get(folded)
+        if found is None:
+            spellings[folded] = tuple(values.get(k) for k in spelled)
+            return
+        for name, text in zip(spelled, found, strict=True):
+            values[name] = text
 
     def _stored_requested_by(self, values: dict) -> bool:
         row = self.conn.execute(

@@ -3,10 +3,12 @@ would point crotool at one), and a pinned "today" inside the bundled seed's scho
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,11 @@ import typer.main
 from typer.testing import CliRunner, Result
 
 from crotool.cli import app
+
+# The audit trail's keys live under $XDG_DATA_HOME/crotool/audit-keys: one folder for the
+# whole session (the seeded template's key must be found by every copy), never the real home.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="crotool-test-data-")
+atexit.register(shutil.rmtree, os.environ["XDG_DATA_HOME"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed.yaml"
@@ -102,7 +109,8 @@ def dump(path: Path, *, data_only: bool = False) -> str:
         lines = conn.iterdump()
         if data_only:
             lines = (ln for ln in lines
-                     if not ln.startswith(('INSERT INTO "audit"', 'INSERT INTO "imports"')))
+                     if not ln.startswith(('INSERT INTO "audit"', 'INSERT INTO "audit_head"',
+                                             'INSERT INTO "imports"')))
         return "\n".join(lines)
     finally:
         conn.close()

@@ -109,7 +109,61 @@ EXPECTED: dict[str, str] = {
     "nul_byte.yaml": "nul_byte.yaml:3: control character U+0000 is not allowed",
     "escaped_control.yaml": "escaped_control.yaml:3: control character U+001B (written as an "
     "escape) is not allowed",
+    # issue 18: C1 controls, dates outside the plausible range, free-text keys in one form
+    "c1_control.yaml": "c1_control.yaml:3: control character U+009B (written as an escape) is "
+    "not allowed",
+    "date_before_range.yaml": "date_before_range.yaml:3: leaves[0417/0001-01-01].start: "
+    "'0001-01-01' is outside the dates crotool accepts (1900-01-01 to 2199-12-31)",
+    "datetime_after_range.yaml": "datetime_after_range.yaml:5: duties[0417/juanita-hs/"
+    "traffic-safety/9999-12-31T08:00:00].at: '9999-12-31' is outside the dates crotool accepts "
+    "(1900-01-01 to 2199-12-31)",
+    "school_year_out_of_range.yaml": "school_year_out_of_range.yaml:2: school_years[1850-51].id: "
+    "'1850-51' is outside the years crotool accepts (1900 to 2199)",
+    "title_variants.yaml": "title_variants.yaml:3: engagements[2024-05-01/café NIGHT]: duplicate "
+    "record (first at title_variants.yaml:2)",
 }
+
+# Bad import files (tests/data/bad-import/TABLE-what.EXT): each refused with its message, the
+# database unchanged, no private value (a note) quoted.
+BAD_IMPORT = BAD.parent / "bad-import"
+EXPECTED_IMPORT: dict[str, str] = {
+    "duties-nan.json": "duties-nan.json:7: minutes: NaN is not allowed (JSON has no NaN or "
+    "Infinity); write a number, or null for no value",
+    "duties-infinity.json": "duties-infinity.json:7: minutes: -Infinity is not allowed (JSON has "
+    "no NaN or Infinity)",
+    "duties-huge-number.json": "duties-huge-number.json:3: duties[0417/juanita-hs/traffic-safety/"
+    "2024-01-09T07:45:00].minutes: '99999999999999999999999999999999999999999999999999999999"
+    "9...' is not a whole number",
+    "duties-c1.json": "duties-c1.json:7: reference: control character U+009B is not allowed",
+    "duties-c1.csv": "duties-c1.csv:2: duties[0417/juanita-hs/traffic-safety/2024-01-09T07:45:00]"
+    ".notes: control character U+009B is not allowed",
+    "duties-year-0001.csv": "duties-year-0001.csv:2: duties[0417/juanita-hs/traffic-safety/"
+    "0001-01-01T08:00:00].at: '0001-01-01' is outside the dates crotool accepts (1900-01-01 to "
+    "2199-12-31)",
+    "engagements-variants.json": "engagements-variants.json:32: engagements[2024-05-01/Café "
+    "night]: duplicate record (first at engagements-variants.json:2)",
+}
+
+
+def test_every_import_corpus_file_has_an_expected_message() -> None:
+    on_disk = {p.name for p in BAD_IMPORT.iterdir() if p.is_file()}
+    assert on_disk == set(EXPECTED_IMPORT), (on_disk ^ set(EXPECTED_IMPORT))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_IMPORT))
+def test_bad_import_file_is_refused_with_its_message_and_changes_nothing(
+        cli, seeded_copy: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.chdir(BAD_IMPORT)
+    before = dump(seeded_copy)
+    started = time.perf_counter()
+    result = cli("import", name.split("-")[0], name)
+    assert time.perf_counter() - started < 2.0
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert EXPECTED_IMPORT[name] in result.stderr, result.stderr
+    assert "nothing was written" in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert "disclosed" not in result.stderr  # a note is never quoted
+    assert dump(seeded_copy) == before
 
 
 

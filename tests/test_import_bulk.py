@@ -69,9 +69,14 @@ def test_the_summary_path_writes_what_the_per_record_path_writes(cli, seeded_cop
     audit = conn.execute("SELECT row_key, action, changes FROM audit WHERE command = "
                          "'crotool import' ORDER BY id").fetchall()
     conn.close()
+    # Inserts are summarised per file; every update is audited with its key, old and new
+    # values, so a large file cannot change a stored duty without a trace (issue 18).
+    updated = "0417/juanita-hs/traffic-safety/2023-09-06T07:00:00"
     assert [(key, action) for key, action, _ in audit] == [(str(first), "import"),
+                                                           (updated, "update"),
                                                            (str(mixed), "import")]
-    summary = json.loads(audit[1][2])
+    assert json.loads(audit[1][2]) == {"minutes": [30, 45], "notes": "(changed)"}
+    summary = json.loads(audit[2][2])
     assert summary["rows"] == 61 and summary["inserted"] == 40 and summary["updated"] == 1
     assert len(summary["sha256"]) == 64 and summary["file"] == str(mixed)
     assert all(SECRET not in changes for _, _, changes in audit)

@@ -19,7 +19,7 @@ from crotool.schema import MAPPINGS
 
 DATA = Path(__file__).resolve().parent / "data" / "seed"
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed.yaml"
-HISTORY = ("audit", "imports")
+HISTORY = ("audit", "audit_head", "imports")  # the trail, its anchor, the history
 
 
 def dump(path: Path) -> dict[str, list[tuple]]:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import choices, ids
-from crotool.commands.options import FormatOpt, OutputOpt, out
+from crotool.commands.options import MAX_INT, FormatOpt, OutputOpt, out
 from crotool.schema import ASSESSMENT_STATUSES
 
 # Read by crotool.commands without importing this module (see there).
@@ -52,8 +52,9 @@ def schedule(
 
 @assessments_app.command("complete")
 def complete(
-    assessment_id: Annotated[int, typer.Argument(metavar="ID", help="The assessment's id.")],
-    duty: Annotated[int, typer.Option("--duty", metavar="DUTY_ID",
+    assessment_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_INT,
+                                                 help="The assessment's id.")],
+    duty: Annotated[int, typer.Option("--duty", metavar="DUTY_ID", min=1, max=MAX_INT,
                                       help="The logged safety-assessment duty that did it.")],
 ) -> None:
     """Mark a scheduled assessment done by a duty already logged (same school, a
@@ -75,7 +76,8 @@ def complete(
 
 @assessments_app.command("cancel")
 def cancel(
-    assessment_id: Annotated[int, typer.Argument(metavar="ID", help="The assessment's id.")],
+    assessment_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_INT,
+                                                 help="The assessment's id.")],
 ) -> None:
     """Cancel a scheduled assessment (it is kept, as cancelled, and never counts as overdue).
 

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crotool.commands.options import FormatOpt, OutputOpt, fmt_of, out
+from crotool.commands.options import MAX_INT, FormatOpt, OutputOpt, fmt_of, out
 
 # Read by crotool.commands without importing this module (see there).
 WORDS = "audit"
@@ -21,7 +21,8 @@ def audit(
         "--table", "-t", metavar="TABLE", help="Only changes to this table (e.g. officers, "
         "duties, assignments).")] = None,
     limit: Annotated[Optional[int], typer.Option(
-        "--limit", "-n", min=1, metavar="N", help="Only the N most recent changes.")] = None,
+        "--limit", "-n", min=1, max=MAX_INT, metavar="N",
+        help="Only the N most recent changes.")] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:

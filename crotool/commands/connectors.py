@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from crotool.commands.common import choices, ids
-from crotool.commands.options import FormatOpt, OutputOpt, out
+from crotool.commands.options import MAX_DAYS, FormatOpt, OutputOpt, out
 from crotool.commands.report import report_app
 
 # Read by crotool.commands without importing this module (see there).
@@ -235,7 +235,7 @@ def report_connectors(
     start: FromOpt = None,
     end: ToOpt = None,
     stale_days: Annotated[Optional[int], typer.Option(
-        "--stale-days", metavar="N", min=0,
+        "--stale-days", metavar="N", min=0, max=MAX_DAYS,
         help="List connectors not engaged in the N days up to today (default 180 in the "
         "table view). With -f json, the output becomes {\"rows\": [...], "
         "\"stale_connectors\": [...], \"new_by_sector\": [...]}.")] = None,

@@ -84,7 +84,7 @@ def backup(
     path, conn = _path_and_conn()
     result = checks.backup(conn, dest)
     message(f"backed up {path} to {result['backup']}: {result['size_bytes']:,} bytes, "
-            f"{result['rows']:,} rows, integrity ok")
+            f"{result['rows']:,} rows, integrity ok; audit head: {result['audit_head']}")
 
 
 @db_app.command("info")

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.commands.options import FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
+from crotool.commands.options import MAX_INT, FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
 from crotool.commands.report import report_app
 
 # Read by crotool.commands without importing this module (see there).
@@ -62,9 +62,15 @@ def duty_log(
         "--reference", metavar="REF", help="Case or incident number.")] = None,
     notes: Annotated[Optional[str], typer.Option(
         "--notes", metavar="TEXT", help="Private notes: never echoed, audited or exported "
-        "(unless --include-notes).")] = None,
+        "(unless --include-notes). Prefer --notes-file: while crotool runs (or waits for "
+        "another writer), every user of the machine can read its arguments in the process "
+        "list (ps).")] = None,
+    notes_file: Annotated[Optional[str], typer.Option(
+        "--notes-file", metavar="PATH", help="Read the private notes from PATH ('-' for "
+        "stdin): unlike --notes, they never appear in the process list.")] = None,
     assessment: Annotated[Optional[int], typer.Option(
-        "--assessment", metavar="ID", help="Complete this scheduled safety assessment with "
+        "--assessment", metavar="ID", min=1, max=MAX_INT,
+        help="Complete this scheduled safety assessment with "
         "the duty (same transaction).")] = None,
 ) -> None:
     """Log one duty. Its id is printed on stderr ("logged duty 42 ...").
@@ -83,11 +89,20 @@ def duty_log(
           --at 2024-01-15T10:15 --minutes 90 --requested-by "Kirkland MS principal"
       crotool duty log --officer 2291 --school redmond-ms --category safety-assessment \\
           --minutes 120 --assessment 2
+      crotool duty log --officer 1182 --school kirkland-ms --category threat-assessment \\
+          --minutes 60 --requested-by "Kirkland MS principal" --notes-file - < note.txt
     """
     from crotool import duties
     from crotool.commands.common import connect, year_warning
     from crotool.render import message
 
+    if notes_file is not None:
+        if notes is not None:
+            raise typer.BadParameter("give --notes or --notes-file, not both",
+                                     param_hint="'--notes-file'")
+        from crotool.readers import read_note_file
+
+        notes = read_note_file(notes_file)
     logged = duties.log_duty(connect(), officer=officer, school=school, category=category,
                              at=at, minutes=minutes, requested_by=requested_by,
                              reference=reference, notes=notes, assessment=assessment)
@@ -131,7 +146,8 @@ def duty_list(
         autocompletion=ids("duty_categories"), metavar="CAT",
         help="Only duties of this category.")] = None,
     limit: Annotated[Optional[int], typer.Option(
-        "--limit", metavar="N", help="Only the latest N (still listed oldest first).")
+        "--limit", metavar="N", max=MAX_INT,
+        help="Only the latest N (still listed oldest first).")
     ] = None,
     include_notes: IncludeNotesOpt = False,
     fmt: FormatOpt = None,

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from crotool.commands.options import Fmt, FormatOpt, OutputOpt, out
+from crotool.commands.options import MAX_INT, Fmt, FormatOpt, OutputOpt, out
 from crotool.schema import IMPORTABLE
 
 # Read by crotool.commands without importing this module (see there).
@@ -194,7 +194,7 @@ def imports_list(
         "--table", "-t", autocompletion=_complete_table,
         help="Only imports into this table ('*' for seed loads).")] = None,
     limit: Annotated[Optional[int], typer.Option(
-        "--limit", min=1, help="Only the newest N.")] = None,
+        "--limit", min=1, max=MAX_INT, help="Only the newest N.")] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:

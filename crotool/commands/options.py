@@ -10,6 +10,12 @@ import typer
 
 from crotool.commands.common import ids
 
+# SQLite's largest integer: a bigger id or --limit cannot be bound to a query (it was an
+# internal error); Click refuses it as a usage error with the allowed range.
+MAX_INT = 2**63 - 1
+# --stale-days: a century is more than any plausible "lately" (and far inside date's range).
+MAX_DAYS = 36_500
+
 
 class Fmt(StrEnum):
     table = "table"
