@@ -45,6 +45,9 @@ def install() -> Any:
 
 
 def restore(previous: Any) -> None:
+    """The run is over: Python's handler back, and no Ctrl-C pending for what runs next (an
+    in-process caller's own SQLite connections must not be aborted by this run's)."""
+    _state.update(requested=False, holding=0)
     if previous is not None:
         signal.signal(signal.SIGINT, previous)
 

@@ -38,10 +38,12 @@ def today() -> date:
     """Today, or $CROTOOL_TODAY (YYYY-MM-DD) so scripts and tests can pin the date."""
     pinned = os.environ.get("CROTOOL_TODAY")
     if pinned:
+        from crotool.validate import BadValue, parse_date
+
         try:
-            return date.fromisoformat(pinned)
-        except ValueError:
-            raise CroError(f"CROTOOL_TODAY={pinned!r} is not a date; write YYYY-MM-DD") from None
+            return parse_date(pinned.strip())
+        except BadValue as exc:
+            raise CroError(f"CROTOOL_TODAY: {exc}") from None
     return date.today()
 
 
