@@ -51,11 +51,11 @@ DATE_MIN = "1900-01-01"
 DATE_MAX = "2199-12-31"
 
 # Kinds of value. "slug": [a-z0-9] words joined by single hyphens; "code": a badge-like token
-# (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24; "number": a decimal
-# (training hours: 1.5); "halves": a number in steps of 0.5 (days per week), between minimum
-# and maximum.
+# (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24; "number": a plain decimal
+# between minimum and maximum, in steps of `step` when it has one (training hours: 1.5; days
+# per week: 0.5 to 5 in halves).
 KINDS = ("text", "slug", "code", "year", "int", "number", "bool", "date", "datetime", "enum",
-         "list", "halves")
+         "list")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,7 @@ class Field:
     maximum: float | None = None
     max_length: int = 2000
     default_from: str | None = None  # documented default (filled by validate)
+    step: float | None = None  # for kind "number": the value is a whole multiple of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,7 +442,7 @@ SECTIONS: dict[str, Section] = {
                 _f("officer", "code", required=True, ref="officers"),
                 _f("school", "slug", required=True, ref="schools"),
                 _f("school_year", "year", required=True, ref="school_years"),
-                _f("days_per_week", "halves", required=True, minimum=0.5, maximum=5),
+                _f("days_per_week", "number", required=True, minimum=0.5, maximum=5, step=0.5),
             ),
             label="schedule",
             importable=True,

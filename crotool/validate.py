@@ -26,7 +26,6 @@ _YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INT = re.compile(r"^[+-]?\d{1,12}$")
-_HALVES = re.compile(r"^\d{1,3}(\.\d{1,6})?$")
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,9}(?:\.\d{0,6})?|\.\d{1,6})$")
 _TRUE = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "off"})
@@ -290,22 +289,19 @@ def _convert(f: Field, raw: Any, private: bool, date_format: str | None, date_hi
         if too_low or (f.maximum is not None and value > f.maximum):
             raise BadValue(f"{value} is out of range; allowed {f.minimum} to {f.maximum}")
         return value
-    if f.kind == "halves":
-        halves = float(text) if _HALVES.match(text) else None
-        if halves is None or halves * 2 != int(halves * 2) or not (
-                (f.minimum is None or halves >= f.minimum)
-                and (f.maximum is None or halves <= f.maximum)):
-            raise BadValue(f"{_show(text)} is not allowed; write a number from {f.minimum:g} to "
-                           f"{f.maximum:g} in steps of 0.5 (e.g. 2.5)")
-        return halves
     if f.kind == "number":
         # Plain decimals only: no exponent, inf or nan (which float() would accept).
+        steps = f" in steps of {f.step:g}" if f.step else ""
         if not _NUMBER.match(text):
             raise BadValue(f"{_show(text)} is not a number; write e.g. 1.5")
         number = float(text)
         too_low = f.minimum is not None and number < f.minimum
         if too_low or (f.maximum is not None and number > f.maximum):
-            raise BadValue(f"{number:g} is out of range; allowed {f.minimum:g} to {f.maximum:g}")
+            raise BadValue(f"{number:g} is out of range; allowed {f.minimum:g} to "
+                           f"{f.maximum:g}{steps}")
+        if f.step and (number / f.step) != int(number / f.step):
+            raise BadValue(f"{number:g} is not allowed; write a number from {f.minimum:g} to "
+                           f"{f.maximum:g}{steps} (e.g. {f.step * 5:g})")
         return number
     if f.kind == "bool":
         return parse_bool(text)
