@@ -22,10 +22,8 @@ compared in UTC too.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -102,6 +100,8 @@ def load_key(key_id: str) -> bytes | None:
 
 def _new_key() -> str:
     """A new random key in its own private file; returns its id."""
+    import secrets  # here, not at import: every command imports this module
+
     from crotool.db import make_private_dirs
 
     key_id = secrets.token_hex(8)
@@ -118,6 +118,8 @@ def _new_key() -> str:
 
 def head_mac(key: bytes, key_id: str, last_id: int, last_hash: str, rows: int) -> str:
     message = f"crotool-audit-head\x1f{key_id}\x1f{last_id}\x1f{last_hash}\x1f{rows}"
+    import hmac
+
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
@@ -167,6 +169,8 @@ def verify_head(conn: sqlite3.Connection) -> list[str]:
                 "or copy that key file)"]
     expected = head_mac(key, found["key_id"], found["last_id"], found["last_hash"],
                         found["rows"])
+    import hmac
+
     if not hmac.compare_digest(expected, str(found["mac"])):
         return ["the audit head record does not match its key: it was rewritten (rows removed "
                 "or the chain recomputed behind crotool's back)"]

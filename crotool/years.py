@@ -38,12 +38,21 @@ def today() -> date:
     """Today, or $CROTOOL_TODAY (YYYY-MM-DD) so scripts and tests can pin the date."""
     pinned = os.environ.get("CROTOOL_TODAY")
     if pinned:
-        from crotool.validate import BadValue, parse_date
+        # Read here rather than through validate (which a report would import for this alone).
+        from crotool.schema import DATE_MAX, DATE_MIN
 
+        text = pinned.strip()
         try:
-            return parse_date(pinned.strip())
-        except BadValue as exc:
-            raise CroError(f"CROTOOL_TODAY: {exc}") from None
+            day = date.fromisoformat(text) if len(text) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise CroError(f"CROTOOL_TODAY: {text[:24]!r} is not a date; write YYYY-MM-DD, e.g. "
+                           "2023-09-05")
+        if not DATE_MIN <= text <= DATE_MAX:
+            raise CroError(f"CROTOOL_TODAY: '{text}' is outside the dates crotool accepts "
+                           f"({DATE_MIN} to {DATE_MAX})")
+        return day
     return date.today()
 
 

@@ -5,6 +5,15 @@ from __future__ import annotations
 import sqlite3
 import sys
 from collections.abc import Callable
+from types import ModuleType
+
+
+def views() -> ModuleType:
+    """crotool.views (Rich pictures, SVG charts), imported when a table or a document is drawn:
+    a command hands View lambdas that call it, so `-f json` for cron never imports it."""
+    from crotool import views as module
+
+    return module
 
 
 def connect() -> sqlite3.Connection:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from crotool.commands.common import choices, ids
+from crotool.commands.common import choices, ids, views
 from crotool.commands.options import MAX_DAYS, FormatOpt, OutputOpt, out
 from crotool.commands.report import report_app
 
@@ -262,7 +262,7 @@ def report_connectors(
 
       crotool report connectors --stale-days 90 -f json -o connectors.json
     """
-    from crotool import connectors, views
+    from crotool import connectors
     from crotool.commands.common import connect
     from crotool.render import View
 
@@ -276,9 +276,9 @@ def report_connectors(
     title = "Community input by phase and dimension"
     days = f"{result.stale_days} day{'' if result.stale_days == 1 else 's'}"
     out(result.cells, fmt, output, View(
-        title=title, build=lambda cells, colour: views.connectors_heat_map(
+        title=title, build=lambda cells, colour: views().connectors_heat_map(
             result, start, end, cells, colour),
-        chart=lambda cells: views.connectors_chart(cells, title),
+        chart=lambda cells: views().connectors_chart(cells, title),
         columns=["phase", "dimension", "engagements", "connectors"],
         justify={"engagements": "right", "connectors": "right"}, names={},
         tone=lambda c: "bad" if c["engagements"] == 0 else None,

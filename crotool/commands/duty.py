@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crotool.commands.common import ids
+from crotool.commands.common import ids, views
 from crotool.commands.options import MAX_INT, FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
 from crotool.commands.report import report_app
 
@@ -237,7 +237,7 @@ def report_duties(
 
       crotool report duties --by officer --from 2024-01-01 -f json
     """
-    from crotool import duties, reports, views
+    from crotool import duties, reports
     from crotool.commands.common import connect, year_warning
     from crotool.render import View, shown
 
@@ -251,8 +251,8 @@ def report_duties(
     count, minutes = sum(r["count"] for r in rows), sum(r["minutes"] for r in rows)
     out(rows, fmt, output, View(
         title=title, columns=list(reports.COLUMNS[by.value]),
-        build=lambda r, colour: views.duty_bars(r, by.value, title, colour),
-        chart=lambda r: views.duty_chart(r, by.value, title),
+        build=lambda r, colour: views().duty_bars(r, by.value, title, colour),
+        chart=lambda r: views().duty_chart(r, by.value, title),
         justify={"count": "right", "minutes": "right"},
         names={} if "name" in reports.COLUMNS[by.value] else None,
         tone=lambda r: "muted" if r["count"] == 0 else None,

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from crotool.commands.common import ids
+from crotool.commands.common import ids, views
 from crotool.commands.options import FormatOpt, OutputOpt, YearOpt, fmt_of, out
 from crotool.commands.report import report_app
 
@@ -72,7 +72,7 @@ def gaps(
 
       crotool gaps --year 2023-24 --fail-on-gaps -f json -o gaps.json
     """
-    from crotool import coverage_db, queries, views
+    from crotool import coverage_db, queries
     from crotool.commands.common import connect, year_warning
     from crotool.render import View, message
 
@@ -95,12 +95,12 @@ def gaps(
         table_hide=frozenset({"school_year"}),
         group_by="feeder_pattern", justify={"days": "right", "school_days": "right"},
         headers={"school_days": "school days"},
-        row_style=lambda r: views.KIND_STYLE.get(r["kind"]),
+        row_style=lambda r: views().KIND_STYLE.get(r["kind"]),
         tone=lambda r: "conflict" if r["kind"] in _conflicts() else "bad",
         tone_words={"bad": "gap: days without a CRO who counts", "conflict": "conflict"},
         secondary=("schools", "officer"),
         summary=summary, period=queries.period_of(result.year),
-        chart=lambda shown: views.coverage_chart(
+        chart=lambda shown: views().coverage_chart(
             pairs, shown, result.year, result.handovers, result.names,
             title=f"Coverage timeline, {result.year.id}", closures=result.year.closures),
         empty=f"no gaps or conflicts in {scope}"))
@@ -144,7 +144,7 @@ def report_coverage(
 
       crotool report coverage --year 2023-24 -f html -o /srv/reports/coverage.html
     """
-    from crotool import coverage_db, queries, views
+    from crotool import coverage_db, queries
     from crotool.commands.common import connect, year_warning
     from crotool.render import View, message
 
@@ -156,7 +156,7 @@ def report_coverage(
     gap_rows = coverage_db.gap_rows(result)
 
     def build(flat: list[dict[str, Any]], colour: bool) -> Any:
-        return views.coverage_matrix(flat, result.patterns, result.agencies, result.names,
+        return views().coverage_matrix(flat, result.patterns, result.agencies, result.names,
                                      f"CRO coverage, {y.id} ({y.start} to {y.end})", colour)
 
     out(rows, fmt, output, View(
@@ -166,11 +166,11 @@ def report_coverage(
         headers={"covered_days": "days covered", "gap_days": "gap days",
                  "school_days": "school days", "covered_school_days": "school days covered",
                  "gap_school_days": "gap school days"},
-        tone=views.coverage_tone,
+        tone=lambda r: views().coverage_tone(r),
         tone_words={"ok": "covered all year", "partial": "partly covered",
                     "bad": "never covered"},
         summary=summary, period=queries.period_of(y),
-        chart=lambda flat: views.coverage_chart(flat, gap_rows, y, result.handovers,
+        chart=lambda flat: views().coverage_chart(flat, gap_rows, y, result.handovers,
                                                 result.names,
                                                 title=f"Coverage timeline, {y.id}",
                                                 closures=y.closures)))
