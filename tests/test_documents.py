@@ -80,6 +80,20 @@ REPORTS = {
     "assignments list": (["assignments", "list"], False),
     "audit": (["audit", "--limit", "20"], False),
     "schools list": (["schools", "list"], False),
+    "training due": (["training", "due", "--as-of", "2024-03-15"], True),
+    "training list": (["training", "list"], False),
+    "agreements check": (["agreements", "check", "--year", "2023-24"], False),
+    "agreements list": (["agreements", "list"], False),
+    "report presence": (["report", "presence", "--year", "2023-24", "--as-of", "2024-03-15"],
+                        True),
+    "report duties by role": (["report", "duties", "--by", "role"], True),
+    "report annual": (["report", "annual", "--year", "2023-24"], True),
+    "report annual suppressed": (["report", "annual", "--year", "2023-24",
+                                  "--suppress-under", "10"], True),
+    "followups list": (["followups", "list", "--as-of", "2024-01-20T08:00"], False),
+    "years list": (["years", "list"], False),
+    "incidents list": (["incidents", "list", "--year", "2023-24"], False),
+    "complaints list": (["complaints", "list", "--year", "2023-24"], False),
 }
 
 

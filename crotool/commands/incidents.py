@@ -203,9 +203,14 @@ def report_annual(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
-    """The annual report of RCW 28A.320.1241: (a) staff per building and days per week,
-    (b) agencies with agreements, (c) incidents with discipline, use of force or arrest and
-    their students' demographics, (d) complaints; then data-quality warnings.
+    """The annual report on the school safety staff: staff per building and days per week,
+    agencies with agreements, incidents with discipline, use of force or arrest and their
+    students' demographics, complaints; then data-quality warnings.
+
+    The report's title and its parts' letters and titles come from the stored
+    `annual_report` section (the bundled seed carries a state's, with its source); without
+    one, plain titles. html has each part in its own section and a chart of incidents by
+    flag (not in the public version).
 
     --format json is ONE object (not an array): school_year, staff (school, name, officers,
     staff_count, days_per_week: badge -> days or null), staff_total, agencies (agency, name,
@@ -223,7 +228,7 @@ def report_annual(
       crotool report annual --year 2023-24 --suppress-under 10 -f json
     """
     from crotool import __version__
-    from crotool.annual import annual_report, suppress
+    from crotool.annual import annual_report, suppress, titles
     from crotool.annual_view import render_annual
     from crotool.commands.common import connect, school_year
     from crotool.years import today
@@ -236,8 +241,9 @@ def report_annual(
     district = conn.execute("SELECT name FROM district WHERE id = 1").fetchone()
     names = {t: dict(conn.execute(f"SELECT {k}, name FROM {t}"))
              for t, k in (("schools", "id"), ("officers", "badge"), ("agencies", "id"))}
-    meta = {"title": f"Annual report on school safety and security staff, {y['id']} "
-                     "(RCW 28A.320.1241)",
+    named = titles(conn)
+    source = f" ({named['source']})" if named["source"] else ""
+    meta = {"title": f"{named['title']}, {y['id']}{source}", "titles": named,
             "district": district[0] if district else "(no district name stored)",
             "year": y, "today": today().isoformat(), "version": __version__,
             "names": names, "suppress_under": suppress_under}
