@@ -67,10 +67,12 @@ def heading(titles: dict[str, Any], part: str) -> str:
 
 
 def parts(report: dict[str, Any], names: dict[str, dict[str, str]], suppressed: bool,
-          titles: dict[str, Any] | None = None) -> list[tuple[list[dict[str, Any]], Any]]:
+          titles: dict[str, Any] | None = None, *, compact: bool = False
+          ) -> list[tuple[list[dict[str, Any]], Any]]:
     """The titled tables of the human formats, each (rows, View); `names` maps
     school/officer/agency ids to names, `titles` the parts to their letters and titles
-    (annual.titles). A table that belongs to the part before it has `level` 3."""
+    (annual.titles). A table that belongs to the part before it has `level` 3. `compact`
+    (a terminal): a student's fields as one list, which wraps between its items."""
     from crotool.annual import TITLES
     from crotool.render import View
 
@@ -112,19 +114,32 @@ def parts(report: dict[str, Any], names: dict[str, dict[str, str]], suppressed: 
             ("reference", "school", "school_name", "at", "discipline", "use_of_force", "arrest",
              "students", "summary"),
             headers={"school_name": "school name", "use_of_force": "use of force"},
-            justify={"students": "right"}, secondary=("school_name", "summary"),
+            justify={"students": "right"}, secondary=("school_name", "summary", "students"),
             empty="no such incidents in this year")))
         students = [{"reference": r["reference"], **s} for r in report["incidents"]
                     for s in r["students"]]
+        fields: tuple[str, ...] = ("race", "ethnicity", "gender", "grade", "iep", "plan_504")
+        if compact:
+            students = [{"reference": s["reference"], "seq": s["seq"],
+                         "student": [_student_item(f, s[f]) for f in fields]}
+                        for s in students]
+            fields = ("student",)
         out.append((students, view(
             "Students in those incidents (no names or identifiers)",
-            ("reference", "seq", "race", "ethnicity", "gender", "grade", "iep", "plan_504"),
-            headers={"plan_504": "504 plan"}, level=3)))
+            ("reference", "seq", *fields), headers={"plan_504": "504 plan"}, level=3)))
     out.append(([{"about": k.replace("_", " "), "count": v}
                  for k, v in report["complaints"].items()],
                 view(heading(titles, "complaints"), ("about", "count"),
                      justify={"count": "right"})))
     return out
+
+
+def _student_item(field: str, value: Any) -> str:
+    label = {"grade": "grade", "iep": "IEP", "plan_504": "504 plan"}.get(field)
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    shown = "unknown" if value is None else str(value)
+    return f"{label} {shown}" if label else shown
 
 
 def flag_chart(report: dict[str, Any], title: str) -> str:
@@ -167,7 +182,7 @@ def render_annual(report: dict[str, Any], fmt: str, output: str | None, *,
     period = f"school year {year['id']} ({year['start']} to {year['end']})"
     context = render.Context(district=meta["district"],
                              made_on=date.fromisoformat(meta["today"]))
-    tables = parts(report, meta["names"], suppressed, titles)
+    tables = parts(report, meta["names"], suppressed, titles, compact=fmt == "table")
     warnings = [{"warning": w} for w in report["warnings"]]
     warnings_view = render.View(title=WARNINGS, columns=("warning",), names={},
                                 empty="none: every part is complete")

@@ -112,9 +112,19 @@ def incidents_list(
     y = school_year(conn, year)
     rows = list_incidents(conn, year=y, school=school, include_notes=include_notes)
     columns = [*INCIDENT_COLUMNS, "notes"] if include_notes else list(INCIDENT_COLUMNS)
-    out(rows, fmt, output, View(title=f"Incidents, {y['id']}", columns=columns,
-                                headers={"school_name": "school name"},
-                                justify={"students": "right"}, empty="no incidents this year"))
+    from crotool.queries import period_of
+    from crotool.schema import INCIDENT_FLAGS
+    from crotool.views import counted
+
+    flags = ", ".join(f"{sum(1 for r in rows if r[f])} {f.replace('_', ' ')}"
+                      for f in INCIDENT_FLAGS)
+    out(rows, fmt, output, View(
+        title=f"Incidents, {y['id']}" + (f", {school}" if school else ""), columns=columns,
+        headers={"school_name": "school name", "use_of_force": "use of force"},
+        justify={"students": "right"}, names={"officers": "officers"},
+        secondary=("notes", "summary", "school_name", "officers", "students"),
+        summary=f"{counted(len(rows), 'incident')} ({flags})", period=period_of(y),
+        empty="no incidents this year"))
 
 
 @complaints_app.command("add")
@@ -187,10 +197,17 @@ def complaints_list(
     conn = connect()
     y = school_year(conn, year)
     rows = list_complaints(conn, year=y, status=status, agency=agency)
-    out(rows, fmt, output, View(title=f"Complaints, {y['id']}", columns=list(COMPLAINT_COLUMNS),
-                                headers={"received_on": "received", "filed_with": "filed with",
-                                         "closed_on": "closed"},
-                                empty="no complaints this year"))
+    from crotool.queries import period_of
+    from crotool.views import COMPLAINT_WORDS, counted
+
+    still = sum(1 for r in rows if r["status"] == "open")
+    out(rows, fmt, output, View(
+        title=f"Complaints, {y['id']}", columns=list(COMPLAINT_COLUMNS),
+        headers={"received_on": "received", "filed_with": "filed with", "closed_on": "closed"},
+        tone=lambda r: "partial" if r["status"] == "open" else None,
+        tone_words=COMPLAINT_WORDS, secondary=("filed_with", "school", "officer", "closed_on"),
+        summary=f"{counted(len(rows), 'complaint')}, {still} open", period=period_of(y),
+        empty="no complaints this year"))
 
 
 @report_app.command("annual")

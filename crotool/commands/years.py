@@ -36,16 +36,21 @@ def years_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
       crotool years list -f json
     """
+    from crotool import views
     from crotool.commands.common import connect
     from crotool.render import View
     from crotool.schoolyears import LIST_COLUMNS, list_years
 
     rows = list_years(connect())
+    current = [r["id"] for r in rows if r["state"] == "current"]
     out(rows, fmt, output, View(
         title="School years", columns=list(LIST_COLUMNS),
         headers={"school_days": "school days"},
         justify={"days": "right", "school_days": "right", "assignments": "right"},
         row_style=lambda r: {"current": "bold", "past": "dim"}.get(r["state"]),
+        tone=lambda r: views.YEAR_TONES.get(r["state"]), tone_words=views.YEAR_WORDS,
+        summary=f"{views.counted(len(rows), 'school year')}; current: "
+                f"{', '.join(current) or 'none'}",
         empty="no school years: add one with `crotool years add ID --start D --end D`"))
 
 
