@@ -182,7 +182,8 @@ def duty_bars(rows: list[dict[str, Any]], key: str, title: str, colour: bool) ->
         t.add_column(Text("minutes"), justify="right", no_wrap=True)
         t.add_column(Text(f"{measure} bar"), min_width=width, no_wrap=True)
         for r in rows:
-            cells = [Text(clean(r[key]))]
+            # The duties whose category has no role: no id, only the name "(no role)".
+            cells = [Text(clean(r[key]) if r[key] is not None else clean(r.get("name")))]
             if with_names:
                 cells.append(Text(clean(r["name"])))
             cells += [Text(shown(r["count"], "count")), Text(shown(r["minutes"], "minutes"))]

@@ -129,7 +129,8 @@ def test_every_report_is_a_document(cli, hostile, tmp_path, name):
         if attr in ("src", "href"):
             assert not (value or "").lower().startswith(("http", "//")), (tag, value)
     assert "<script>alert" not in text
-    if name in ("gaps", "officers list", "assignments list", "audit"):
+    if name in ("gaps", "officers list", "assignments list", "audit", "training due",
+                "training list"):
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Evil" in text or (
             "&lt;script&gt;alert(1)&lt;/script&gt;" in text)
 
@@ -210,6 +211,70 @@ def test_chart_values_are_escaped():
     root = ET.fromstring(svg)
     assert "<b>x</b> & y" in "".join(root.itertext())
     assert "<script>" not in svg and "<b>" not in svg
+
+
+def svg_words(cli, *args: str) -> str:
+    result = cli(*args, "-f", "svg")
+    assert result.exit_code == 0, result.stderr
+    return "".join(ET.fromstring(result.stdout.split("\n", 1)[1]).itertext())
+
+
+def test_presence_chart_by_pattern_with_the_stale_limit_and_words(cli, seeded):
+    words = svg_words(cli, "report", "presence", "--year", "2023-24", "--as-of", "2024-03-15")
+    assert "Days since the last duty, by feeder pattern, as of 2024-03-15" in words
+    assert "stale after 30 days" in words
+    assert "eastlake · Eastlake Learning Community" in words  # a heading per pattern
+    assert "eastlake-hs · Eastlake High School" in words and "156 days · stale" in words
+    assert "tesla-stem-hs · Tesla STEM High School" in words and "24 days" in words
+    assert "never visited in 2023-24" in words  # not a colour alone
+    html = cli("report", "presence", "--year", "2023-24", "--as-of", "2024-03-15",
+               "-f", "html").stdout
+    assert "no duty in the year yet" in html and 'class="tone-bad"' in html
+    assert "Eastlake Learning Community" in html  # the name beside the pattern id
+
+
+def test_training_due_chart_is_done_of_required_with_the_status_in_words(cli, seeded):
+    words = svg_words(cli, "training", "due", "--as-of", "2024-03-15")
+    assert "2350 Avery Samplewood · overdue" in words
+    assert "9 of 13" in words and "1 of 2" in words and "classroom topics" in words
+    html = cli("training", "due", "--as-of", "2024-03-15", "-f", "html").stdout
+    assert "overdue: a deadline passed" in html and 'class="tone-bad"' in html
+    assert "Kirkland Police Department" in html
+    assert "school year 2023-24 (2023-09-05 to 2024-06-21), as of 2024-03-15" in html
+
+
+def test_duties_by_role_chart_has_the_no_role_row(cli, seeded, tmp_path):
+    extra = tmp_path / "category.yaml"
+    extra.write_text("duty_categories:\n  - {id: errand, name: Errand, description: Other, "
+                     "requires_request: false}\n"
+                     "duties:\n  - {officer: '0417', school: juanita-hs, category: errand, "
+                     "at: '2023-10-02T09:00', minutes: 15}\n")
+    assert cli("load", extra).exit_code == 0
+    words = svg_words(cli, "report", "duties", "--by", "role")
+    assert "crime-prevention · " in words
+    assert "(no role)" in words and "None" not in words
+    assert "1 duties, 15 min" in words
+
+
+def test_agreements_check_names_and_tone(cli, seeded):
+    html = cli("agreements", "check", "--year", "2023-24", "-f", "html").stdout
+    assert 'class="tone-partial"' in html and "not adopted, or incomplete" in html
+    assert "3 agencies with officers assigned, 2 in order, 1 with a problem" in html
+    page = "".join(parse(html).text)
+    assert "students Students" in page  # the stakeholder group's name beside its id
+
+
+def test_rollover_document_carries_the_gaps_summary(cli, seeded, tmp_path):
+    assert cli("years", "add", "2024-25", "--start", "2024-09-04",
+               "--end", "2025-06-20").exit_code == 0
+    target = tmp_path / "rollover.html"
+    result = cli("years", "rollover", "2023-24", "2024-25", "-o", target)
+    assert result.exit_code == 0, result.stderr
+    shown = "".join(parse(target.read_text()).text)
+    assert "copied 6" in shown and "2024-25: 2 gaps" in shown
+    assert "2024-09-04" in shown and "<svg" not in target.read_text()
+    gaps = cli("gaps", "--year", "2024-25", "-f", "html").stdout
+    assert "2024-25: 2 gaps" in gaps and "<svg" in gaps
 
 
 # ---------------------------------------------------------------- Markdown

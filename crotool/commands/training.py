@@ -51,7 +51,8 @@ def training_record(
 
     Examples:
 
-      crotool training record 2350 de-escalation --on 2024-03-20 --provider "ESD 105" --hours 2
+      crotool training record 2350 de-escalation --on 2024-03-20 --provider "Region 5" \\
+          --hours 2
 
       crotool training record 1260 on-the-job --on 2024-04-02
     """
