@@ -1,4 +1,6 @@
-"""`crotool report annual`: the items of RCW 28A.320.1241 for one school year, as one object.
+"""`crotool report annual`: the items a state asks of a district about its school safety
+staff, for one school year, as one object. (The bundled seed's are Washington's, RCW
+28A.320.1241; what the report and its parts are called is data, `titles`.)
 
 (a) `staff`: one row per school, with the officers assigned to it through its feeder patterns
     (its `feeder_pattern` or any of `also_feeds`; any role, whatever their status or agency)
@@ -38,6 +40,26 @@ _ASSIGNED = """
           UNION SELECT s.id, j.value FROM schools s, json_each(s.also_feeds) j) sp
     JOIN assignments a ON a.school_year = :year AND a.feeder_pattern = sp.pattern
     ORDER BY sp.school, a.officer"""
+
+
+# Plain titles, used when the database has no `annual_report` section (or a part is empty).
+TITLES = {"title": "Annual report", "source": None,
+          "staff_letter": None, "staff_title": "Staff by building",
+          "agencies_letter": None, "agencies_title": "Agencies with officers or an agreement",
+          "incidents_letter": None,
+          "incidents_title": "Incidents with discipline, use of force or arrest",
+          "complaints_letter": None, "complaints_title": "Complaints about the staff"}
+
+
+def titles(conn: sqlite3.Connection) -> dict[str, str | None]:
+    """The report's title, source and its parts' letters and titles: the stored
+    `annual_report` section, each empty field filled from TITLES."""
+    from crotool.schema import ANNUAL_REPORT
+
+    names = ANNUAL_REPORT.field_names
+    row = conn.execute(f"SELECT {', '.join(names)} FROM annual_report WHERE id = 1").fetchone()
+    stored = dict(zip(names, tuple(row), strict=True)) if row else {}
+    return {k: stored.get(k) or v for k, v in TITLES.items()}
 
 
 def agreement_dates(conn: sqlite3.Connection, year_id: str) -> dict[str, str | None]:

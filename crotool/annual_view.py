@@ -60,12 +60,23 @@ def _days(days: float | None) -> str | None:
     return None if days is None else f"{days:g}"
 
 
-def parts(report: dict[str, Any], names: dict[str, dict[str, str]], suppressed: bool
-          ) -> list[Any]:
-    """The titled tables of the human formats; `names` maps school/officer/agency ids to
-    names."""
-    from crotool.render import Part
+def heading(titles: dict[str, Any], part: str) -> str:
+    """A part's heading: its letter (when the data gives one) and its title."""
+    letter = titles.get(f"{part}_letter")
+    return f"{letter} {titles[f'{part}_title']}" if letter else str(titles[f"{part}_title"])
 
+
+def parts(report: dict[str, Any], names: dict[str, dict[str, str]], suppressed: bool,
+          titles: dict[str, Any] | None = None, *, compact: bool = False
+          ) -> list[tuple[list[dict[str, Any]], Any]]:
+    """The titled tables of the human formats, each (rows, View); `names` maps
+    school/officer/agency ids to names, `titles` the parts to their letters and titles
+    (annual.titles). A table that belongs to the part before it has `level` 3. `compact`
+    (a terminal): a student's fields as one list, which wraps between its items."""
+    from crotool.annual import TITLES
+    from crotool.render import View
+
+    titles = titles or TITLES
     schools, officers = names["schools"], names["officers"]
     staff = [{
         "school": r["school"], "name": r["name"],
@@ -74,39 +85,76 @@ def parts(report: dict[str, Any], names: dict[str, dict[str, str]], suppressed: 
         "days_per_week": "; ".join(f"{b}: {_days(d) or 'no schedule'}"
                                    for b, d in r["days_per_week"].items()),
     } for r in report["staff"]]
-    out = [
-        Part("(a) Safety and security staff by building", staff,
-             ("school", "name", "officers", "staff_count", "days_per_week"),
-             headers={"staff_count": "staff", "days_per_week": "days per week"}),
-        Part("(a) Safety and security staff in the district",
-             [{"measure": "distinct officers", "count": report["staff_total"]}],
-             ("measure", "count")),
-        Part("(b) Agencies the district has an agreement with", report["agencies"],
-             ("agency", "name", "agreement_adopted_on"),
-             headers={"agreement_adopted_on": "agreement adopted on"}),
+    total = report["staff_total"]
+
+    def view(title: str, columns: tuple[str, ...], **kw: Any) -> Any:
+        return View(title=title, columns=columns, names={}, empty=kw.pop("empty", "none"),
+                    **kw)
+
+    out: list[tuple[list[dict[str, Any]], Any]] = [
+        (staff, view(heading(titles, "staff"),
+                     ("school", "name", "officers", "staff_count", "days_per_week"),
+                     headers={"staff_count": "staff", "days_per_week": "days per week"},
+                     justify={"staff_count": "right"},
+                     caption=f"In the district: {total} distinct officers.",
+                     secondary=("name", "days_per_week"))),
+        (report["agencies"], view(heading(titles, "agencies"),
+                                  ("agency", "name", "agreement_adopted_on"),
+                                  headers={"agreement_adopted_on": "agreement adopted on"})),
     ]
     if suppressed:
-        out.append(Part("(c) Incidents with discipline, use of force or arrest (counts only)",
-                        report["incidents"], ("group", "value", "count")))
+        out.append((report["incidents"], view(
+            f"{heading(titles, 'incidents')} (counts only)", ("group", "value", "count"),
+            justify={"count": "right"})))
     else:
         incidents = [{**r, "school_name": schools.get(r["school"], ""),
                       "students": len(r["students"])} for r in report["incidents"]]
-        out.append(Part("(c) Incidents with discipline, use of force or arrest", incidents,
-                        ("reference", "school", "school_name", "at", "discipline",
-                         "use_of_force", "arrest", "students", "summary"),
-                        headers={"school_name": "school name", "use_of_force": "use of force"},
-                        empty="no such incidents in this year"))
+        out.append((incidents, view(
+            heading(titles, "incidents"),
+            ("reference", "school", "school_name", "at", "discipline", "use_of_force", "arrest",
+             "students", "summary"),
+            headers={"school_name": "school name", "use_of_force": "use of force"},
+            justify={"students": "right"}, secondary=("school_name", "summary", "students"),
+            empty="no such incidents in this year")))
         students = [{"reference": r["reference"], **s} for r in report["incidents"]
                     for s in r["students"]]
-        out.append(Part("(c) Students in those incidents (no names or identifiers)", students,
-                        ("reference", "seq", "race", "ethnicity", "gender", "grade", "iep",
-                         "plan_504"), headers={"plan_504": "504 plan"}))
-    out.append(Part("(d) Complaints about the staff, received in the year",
-                    [{"about": k.replace("_", " "), "count": v}
-                     for k, v in report["complaints"].items()], ("about", "count")))
-    out.append(Part("Data-quality warnings", [{"warning": w} for w in report["warnings"]],
-                    ("warning",), empty="none: every part is complete"))
+        fields: tuple[str, ...] = ("race", "ethnicity", "gender", "grade", "iep", "plan_504")
+        if compact:
+            students = [{"reference": s["reference"], "seq": s["seq"],
+                         "student": [_student_item(f, s[f]) for f in fields]}
+                        for s in students]
+            fields = ("student",)
+        out.append((students, view(
+            "Students in those incidents (no names or identifiers)",
+            ("reference", "seq", *fields), headers={"plan_504": "504 plan"}, level=3)))
+    out.append(([{"about": k.replace("_", " "), "count": v}
+                 for k, v in report["complaints"].items()],
+                view(heading(titles, "complaints"), ("about", "count"),
+                     justify={"count": "right"})))
     return out
+
+
+def _student_item(field: str, value: Any) -> str:
+    label = {"grade": "grade", "iep": "IEP", "plan_504": "504 plan"}.get(field)
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    shown = "unknown" if value is None else str(value)
+    return f"{label} {shown}" if label else shown
+
+
+def flag_chart(report: dict[str, Any], title: str) -> str:
+    """Bars of the year's incidents by flag (an incident may carry several)."""
+    from crotool import charts
+    from crotool.schema import INCIDENT_FLAGS
+
+    items = []
+    for flag in INCIDENT_FLAGS:
+        n = sum(1 for r in report["incidents"] if r[flag])
+        items.append((flag.replace("_", " "), n, f"{n} incident{'s' if n != 1 else ''}"))
+    return charts.bars(items, title=title)
+
+
+WARNINGS = "Data-quality warnings"
 
 
 def render_annual(report: dict[str, Any], fmt: str, output: str | None, *,
@@ -123,15 +171,37 @@ def render_annual(report: dict[str, Any], fmt: str, output: str | None, *,
     if fmt not in render.FORMATS:
         raise render.CroError(f"unknown format '{fmt}'", code=2)
     year = meta["year"]
+    titles = meta.get("titles")
     counted = "" if suppressed else f", {len(report['incidents'])} reportable incidents"
-    summary = (f"{len(report['staff'])} buildings, {report['staff_total']} safety and security "
-               f"staff{counted}, {len(report['warnings'])} data-quality warnings")
+    n = len(report["warnings"])
+    summary = (f"{len(report['staff'])} buildings, {report['staff_total']} staff{counted}, "
+               f"{n} data-quality warning{'s' if n != 1 else ''}")
     if suppressed:
         summary += (f". Public version: counts below {meta['suppress_under']} are shown as "
                     f"<{meta['suppress_under']}, and incidents only as counts.")
+    period = f"school year {year['id']} ({year['start']} to {year['end']})"
     context = render.Context(district=meta["district"],
                              made_on=date.fromisoformat(meta["today"]))
-    render.render_document(meta["title"], parts(report, meta["names"], suppressed), fmt, output,
-                           summary=summary,
-                           period=f"school year {year['id']} ({year['start']} to {year['end']})",
-                           context=context)
+    tables = parts(report, meta["names"], suppressed, titles, compact=fmt == "table")
+    warnings = [{"warning": w} for w in report["warnings"]]
+    warnings_view = render.View(title=WARNINGS, columns=("warning",), names={},
+                                empty="none: every part is complete")
+    (first_rows, first), rest = tables[0], tables[1:]
+    chart_title = f"Incidents by flag, {year['id']}"
+    chart = (None if suppressed
+             else lambda _rows: flag_chart(report, chart_title))
+    extra = list(rest)
+    lists: list[tuple[str, list[str]]] = []
+    if fmt in ("html", "markdown"):
+        # A document lists the warnings; a terminal shows them as one more table.
+        lists = [(WARNINGS, list(report["warnings"]) or [warnings_view.empty])]
+    else:
+        extra.append((warnings, warnings_view))
+    from dataclasses import replace
+
+    title = meta["title"] if fmt != "table" else f"{meta['title']}: {first.title}"
+    main = replace(first, title=title, heading=first.title, summary=summary,
+                   period=period, chart=chart, extra=extra, lists=lists,
+                   caption=" · ".join(x for x in (meta["district"], period, summary, first.caption)
+                                      if x) if fmt == "table" else first.caption)
+    render.render(first_rows, fmt, view=main, output=output, context=context)

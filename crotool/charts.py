@@ -189,23 +189,96 @@ def timeline(start: date, end: date, bars: Sequence[Bar], *, title: str,
 # ---------------------------------------------------------------- bars
 
 
-def bars(items: Sequence[tuple[str, int, str]], *, title: str, width: int = 800) -> str:
-    """Horizontal bars: (label, value, text shown after the bar), longest = full width."""
-    left, top, row_h, bar_h = 8, 30, 36, 14
+TONE_FILL = {None: "#0969da", "ok": "#2da44e", "partial": "#bf8700", "bad": "#cf222e",
+             "muted": "#8c959f"}
+
+
+def bars(items: Sequence[tuple[str, int | None, str]], *, title: str, width: int = 800,
+         marker: tuple[float, str] | None = None, headings: Mapping[int, str] | None = None,
+         tones: Sequence[str | None] | None = None) -> str:
+    """Horizontal bars: (label, value, text shown after the bar), longest = full width.
+
+    A value of None draws no bar, only its text (which must say why: "no duty yet").
+    `marker` (value, word) draws a dashed line across every bar at that value, labelled;
+    `headings` puts a group heading before the item at that index; `tones` colours each bar
+    (charts.TONE_FILL): the text after a bar always carries the same meaning in words."""
+    left, top, row_h, bar_h, head_h = 8, 30, 36, 14, 26
     plot = width - 2 * left - 190
-    most = max((v for _, v, _ in items), default=0)
+    values = [v for _, v, _ in items if v is not None]
+    most = max([*values, marker[0] if marker else 0], default=0)
+    headings = headings or {}
     out = [f'<text x="{left}" y="16" font-size="15" font-weight="600">{_e(title)}</text>']
+    if marker:
+        top += 18
+    y = top
     for i, (label, value, text) in enumerate(items):
-        y = top + row_h * i
-        w = plot * value / most if most else 0
+        if i in headings:
+            out.append(f'<text x="{left}" y="{y + 18}" font-size="14" font-weight="600">'
+                       f'{_e(headings[i])}</text>')
+            y += head_h
+        w = plot * value / most if most and value is not None else 0
+        fill = TONE_FILL.get(tones[i] if tones else None, TONE_FILL[None])
         out.append(f'<text x="{left}" y="{y + 11}">{_e(label)}</text>')
-        out.append(f'<rect x="{left}" y="{y + 15}" width="{max(w, 0):.1f}" height="{bar_h}" '
-                   f'fill="#0969da"><title>{_e(label)}: {_e(text)}</title></rect>')
-        out.append(f'<text x="{left + w + 6:.1f}" y="{y + 27}" font-size="12">{_e(text)}</text>')
-    height = top + row_h * max(1, len(items)) + 4
+        if value is not None:
+            out.append(f'<rect x="{left}" y="{y + 15}" width="{max(w, 0):.1f}" '
+                       f'height="{bar_h}" fill="{fill}"><title>{_e(label)}: {_e(text)}'
+                       '</title></rect>')
+        weight = ' font-weight="600"' if value is None else ""
+        out.append(f'<text x="{left + w + 6:.1f}" y="{y + 27}" font-size="12"{weight}>'
+                   f'{_e(text)}</text>')
+        y += row_h
+    height = max(y, top + row_h) + 4
+    if marker and most:  # under the labels and bars: drawn right after the title
+        x = left + plot * marker[0] / most
+        out.insert(1, f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 4}" '
+                   f'stroke="{INK}" stroke-width="1.2" stroke-dasharray="5 3"/>'
+                   f'<text x="{x + 4:.1f}" y="{top - 8}" font-size="12">'
+                   f'{_e(marker[1])}</text>')
     if not items:
         out.append(f'<text x="{left}" y="{top + 14}" fill="{MUTED}">nothing to show</text>')
     return _svg(width, height, title, f"{len(items)} bars", "".join(out))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One subject of a progress chart (an officer): tracks of done of required, a word."""
+
+    label: str
+    tracks: Sequence[tuple[str, int, int]]  # (what, done, required)
+    word: str  # the status, in words
+    tone: str | None = None
+
+
+def progress(items: Sequence[Progress], *, title: str, width: int = 800) -> str:
+    """Per subject, a heading with its status word, then one track per part: a grey rail as
+    long as what is required, filled as far as what is done, "done of required" after it."""
+    left, track_h, gap = 8, 12, 8
+    name_w = 150
+    plot = width - 2 * left - name_w - 150
+    out = [f'<text x="{left}" y="16" font-size="15" font-weight="600">{_e(title)}</text>']
+    y = 30
+    for item in items:
+        fill = TONE_FILL.get(item.tone, TONE_FILL[None])
+        out.append(f'<text x="{left}" y="{y + 13}" font-weight="600">{_e(item.label)}'
+                   f'<tspan font-weight="400"> · {_e(item.word)}</tspan></text>')
+        y += 20
+        for what, done, required in item.tracks:
+            share = min(done / required, 1.0) if required else 1.0
+            note = f"{done} of {required}"
+            out.append(f'<text x="{left + 12}" y="{y + 10}" font-size="12">{_e(what)}</text>'
+                       f'<rect x="{left + name_w}" y="{y}" width="{plot}" height="{track_h}" '
+                       f'fill="#eaeef2" stroke="{MUTED}" stroke-width="0.5"/>'
+                       f'<rect x="{left + name_w}" y="{y}" width="{plot * share:.1f}" '
+                       f'height="{track_h}" fill="{fill}"><title>{_e(item.label)}, '
+                       f'{_e(what)}: {_e(note)} ({_e(item.word)})</title></rect>'
+                       f'<text x="{left + name_w + plot + 6}" y="{y + 10}" font-size="12">'
+                       f'{_e(note)}</text>')
+            y += track_h + gap
+        y += 8
+    if not items:
+        out.append(f'<text x="{left}" y="{y + 14}" fill="{MUTED}">nothing to show</text>')
+        y += 24
+    return _svg(width, y + 4, title, f"{len(items)} subjects", "".join(out))
 
 
 # ---------------------------------------------------------------- heat map

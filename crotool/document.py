@@ -78,7 +78,7 @@ def _tables(rows: list[dict], view: View, ctx: Context, heading: str | None) -> 
                                                   for c in cols],
                     "rows": body, "caption": view.caption if key is None else None,
                     "legend": legend if body and (key is None or not out) else [],
-                    "empty": view.empty})
+                    "empty": view.empty, "level": view.level})
     return out
 
 
@@ -95,11 +95,19 @@ def html(rows: list[dict], view: View, ctx: Context) -> str:
     for extra_rows, extra_view in view.extra:
         tables += _tables(extra_rows, extra_view, ctx, clean(extra_view.title or ""))
     chart = Markup(view.chart(rows)) if view.chart else None  # noqa: S704 - built escaped
+    # One <section> per part: a table of level 3 belongs to the section before it.
+    sections: list[list[dict[str, Any]]] = []
+    for t in tables:
+        if t["level"] > 2 and sections:
+            sections[-1].append(t)
+        else:
+            sections.append([t])
+    lists = [(clean(heading), [clean(item) for item in items]) for heading, items in view.lists]
     return env.get_template("document.html.j2").render(
         title=title, district=clean(ctx.district or ""), period=clean(view.period or ""),
         # A report over another span (engagements, a date range) still names the year.
         year=clean(ctx.period or "") if "school year" not in (view.period or "") else "",
-        summary=clean(_summary(rows, view)), chart=chart, tables=tables,
+        summary=clean(_summary(rows, view)), chart=chart, sections=sections, lists=lists,
         made_on=_made_on(ctx), version=__version__)
 
 
@@ -147,7 +155,10 @@ def markdown(rows: list[dict], view: View, ctx: Context) -> str:
         out += [f"## {md_escape(view.heading)}", ""]
     out += _md_table(rows, view)
     for extra_rows, extra_view in view.extra:
-        out += ["", f"## {md_escape(extra_view.title or '')}", ""]
+        out += ["", f"{'#' * extra_view.level} {md_escape(extra_view.title or '')}", ""]
         out += _md_table(extra_rows, extra_view) if extra_rows else [md_escape(extra_view.empty)]
+    for heading, items in view.lists:
+        out += ["", f"## {md_escape(heading)}", ""]
+        out += [f"- {md_escape(item)}" for item in items]
     out += ["", f"Made on {_made_on(ctx)} by crotool {__version__}."]
     return "\n".join(out) + "\n"

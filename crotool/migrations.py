@@ -469,6 +469,20 @@ def m007_audit_anchor(conn: sqlite3.Connection) -> None:
     audit.anchor(conn)
 
 
+def m008_annual_report(conn: sqlite3.Connection) -> None:
+    """The annual report's title, its source and its four parts' letters and titles, as data
+    (one row, like `district`): the code writes no statute's words. Empty until a seed or an
+    import fills it; the report then uses plain titles."""
+    parts = ",\n".join(f"{p}_letter TEXT, {p}_title TEXT"
+                        for p in ("staff", "agencies", "incidents", "complaints"))
+    conn.execute(f"""CREATE TABLE annual_report (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        title TEXT NOT NULL,
+        source TEXT,
+        {parts}
+    )""")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_duty_report_indexes,
@@ -477,6 +491,7 @@ MIGRATIONS: list[Migration] = [
     m005_followups_roles,
     m006_training_and_agreements,
     m007_audit_anchor,
+    m008_annual_report,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

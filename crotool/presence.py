@@ -47,6 +47,8 @@ class Presence:
     as_of: date
     stale_days: int
     warning: str | None = None  # the stale-year warning, when it fell back to a year
+    start: str = ""  # the year's first and last day
+    end: str = ""
 
     @property
     def stale(self) -> list[dict[str, Any]]:
@@ -86,7 +88,7 @@ def presence(conn: sqlite3.Connection, *, year: str | None = None, as_of: str | 
         row = dict(r)
         row["stale"] = bool(row["stale"])
         rows.append(row)
-    return Presence(rows, y["id"], day, stale_days, resolution.warning)
+    return Presence(rows, y["id"], day, stale_days, resolution.warning, y["start"], y["end"])
 
 
 def bars(rows: list[dict[str, Any]]) -> list[tuple[str, int | None]]:

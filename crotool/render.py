@@ -107,6 +107,9 @@ class View:
     extra: Sequence[tuple[list[dict], View]] = ()  # more tables after the main one
     heading: str | None = None  # the main table's heading in a document (default "Details")
     ids: frozenset[str] = frozenset({"id"})  # numbers that are ids: no thousands separator
+    level: int = 2  # an extra table's heading level: 3 = it belongs to the part before it
+    # Titled lists of sentences after the tables, in documents (the annual report's warnings).
+    lists: Sequence[tuple[str, Sequence[str]]] = ()
 
 
 @dataclass(frozen=True)

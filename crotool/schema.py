@@ -526,13 +526,29 @@ TRAINING_POLICY = Section(
     ),
     label="training policy",
 )
-MAPPINGS: dict[str, Section] = {"district": DISTRICT, "training_policy": TRAINING_POLICY}
+# What the annual report calls itself and its four parts, and where that comes from: data, so
+# that the code knows no statute (the bundled seed carries Washington's). Each part has a
+# letter, e.g. "(a)", and a title; a part left empty gets a plain title (annual.TITLES).
+ANNUAL_PARTS = ("staff", "agencies", "incidents", "complaints")
+ANNUAL_REPORT = Section(
+    "annual_report",
+    key=(),
+    fields=(
+        _f("title", required=True, max_length=200),
+        _f("source", max_length=200),
+        *(f for part in ANNUAL_PARTS for f in (_f(f"{part}_letter", max_length=8),
+                                               _f(f"{part}_title", max_length=200))),
+    ),
+    label="annual report",
+)
+MAPPINGS: dict[str, Section] = {"district": DISTRICT, "training_policy": TRAINING_POLICY,
+                                "annual_report": ANNUAL_REPORT}
 
 # Sections in the order a load writes them (references first; FKs are deferred anyway).
 # The training policy sits beside the training sections (messages list them in this order).
 _LISTS = tuple(SECTIONS)
 SECTION_ORDER: tuple[str, ...] = (
-    "district", *_LISTS[:_LISTS.index("training_topics")], "training_policy",
+    "district", *_LISTS[:_LISTS.index("training_topics")], "annual_report", "training_policy",
     *_LISTS[_LISTS.index("training_topics"):])
 IMPORTABLE: tuple[str, ...] = tuple(name for name, s in SECTIONS.items() if s.importable)
 

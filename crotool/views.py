@@ -182,7 +182,8 @@ def duty_bars(rows: list[dict[str, Any]], key: str, title: str, colour: bool) ->
         t.add_column(Text("minutes"), justify="right", no_wrap=True)
         t.add_column(Text(f"{measure} bar"), min_width=width, no_wrap=True)
         for r in rows:
-            cells = [Text(clean(r[key]))]
+            # The duties whose category has no role: no id, only the name "(no role)".
+            cells = [Text(clean(r[key]) if r[key] is not None else clean(r.get("name")))]
             if with_names:
                 cells.append(Text(clean(r["name"])))
             cells += [Text(shown(r["count"], "count")), Text(shown(r["minutes"], "minutes"))]
@@ -209,9 +210,77 @@ def duty_chart(rows: list[dict[str, Any]], key: str, title: str) -> str:
 
     total_minutes = sum(r["minutes"] for r in rows)
     measure = "minutes" if total_minutes else "count"
-    items = [(f"{r[key]}" + (f" · {r['name']}" if r.get("name") else ""), r[measure],
+    items = [(label(r, key), r[measure],
               f"{shown(r['count'])} duties, {shown(r['minutes'])} min") for r in rows]
     return charts.bars(items, title=f"{title} (bars: {measure})")
+
+
+def label(row: dict[str, Any], key: str) -> str:
+    """A bar's label: the id and its name beside it; a row without an id (the duties whose
+    category has no role) by its name alone."""
+    if row.get(key) is None:
+        return str(row.get("name") or "(none)")
+    return f"{row[key]}" + (f" · {row['name']}" if row.get("name") else "")
+
+
+# ---------------------------------------------------------------- presence
+
+
+def presence_tone(row: dict[str, Any]) -> str:
+    if row["last_duty_at"] is None:
+        return "bad"
+    return "partial" if row["stale"] else "ok"
+
+
+PRESENCE_WORDS = {"ok": "a duty within the stale limit", "partial": "stale: the last duty "
+                  "is older than the limit", "bad": "no duty in the year yet"}
+
+
+def presence_chart(rows: list[dict[str, Any]], patterns: dict[str, str], year: str,
+                   stale_days: int, title: str) -> str:
+    """Days since the last duty per school, under a heading per feeder pattern (the rows
+    come ordered by pattern); the stale limit is a dashed line, a school with no duty in the
+    year says so in words."""
+    from crotool import charts
+
+    items: list[tuple[str, int | None, str]] = []
+    headings: dict[int, str] = {}
+    tones: list[str | None] = []
+    for i, r in enumerate(rows):
+        pattern = r["feeder_pattern"]
+        if i == 0 or rows[i - 1]["feeder_pattern"] != pattern:
+            named = patterns.get(str(pattern))
+            headings[i] = f"{pattern} · {named}" if named else str(pattern)
+        if r["days_since"] is None:
+            text = f"never visited in {year}"
+        else:
+            d = r["days_since"]
+            text = f"{d} day{'s' if d != 1 else ''}" + (" · stale" if r["stale"] else "")
+        items.append((f"{r['school']} · {r['name']}", r["days_since"], text))
+        tones.append(presence_tone(r))
+    return charts.bars(items, title=title, headings=headings, tones=tones,
+                       marker=(stale_days, f"stale after {stale_days} days"))
+
+
+# ---------------------------------------------------------------- training
+
+
+TRAINING_TONES = {"overdue": "bad", "due_soon": "partial", "complete": "ok"}
+TRAINING_WORDS = {"bad": "overdue: a deadline passed with its part not done",
+                  "partial": "due soon: a deadline within the warning days", "ok": "complete"}
+
+
+def training_chart(rows: list[dict[str, Any]], title: str) -> str:
+    """Per officer: classroom topics done of required and on-the-job days done of required,
+    with the status as a word."""
+    from crotool import charts
+
+    items = [charts.Progress(
+        f"{r['officer']} {r['officer_name'] or ''}".strip(),
+        [("classroom topics", r["classroom_done"], r["classroom_required"]),
+         ("on-the-job days", r["on_the_job_days"], r["on_the_job_required"])],
+        str(r["status"]).replace("_", " "), TRAINING_TONES.get(r["status"])) for r in rows]
+    return charts.progress(items, title=title)
 
 
 # ---------------------------------------------------------------- connectors
@@ -304,3 +373,38 @@ def connectors_heat_map(result: Any, start: str | None, end: str | None, cells: 
     parts.append(Text(""))
     parts.append(sectors if result.new_by_sector else Text("No connectors yet.", style="dim"))
     return Group(*parts)
+
+
+# ---------------------------------------------------------------- tones of the lists
+
+AGREEMENT_TONES = {"no_agreement": "bad", "not_adopted": "partial", "incomplete": "partial"}
+AGREEMENT_WORDS = {"ok": "in order", "partial": "not adopted, or incomplete (see problem)",
+                   "bad": "no agreement stored"}
+FOLLOWUP_TONES = {"overdue": "bad", "late": "partial", "done": "ok"}
+FOLLOWUP_WORDS = {"bad": "overdue: not done, past due", "partial": "late: done after its due "
+                  "time", "ok": "done on time"}
+COMPLAINT_WORDS = {"partial": "open"}
+YEAR_TONES = {"current": "ok", "past": "muted"}
+YEAR_WORDS = {"ok": "the current year", "muted": "a past year"}
+
+
+def agreement_tone(row: dict[str, Any]) -> str:
+    return AGREEMENT_TONES.get(row.get("problem") or "", "ok")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 officer", "3 officers"."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def year_of(conn: Any, day: date) -> str | None:
+    """"school year 2023-24 (2023-09-05 to 2024-06-21)" for the year holding `day`, or None
+    when no stored year holds it."""
+    from crotool import queries, years
+    from crotool.errors import CroError
+
+    try:
+        resolution = years.current_year(conn, on=day)
+    except CroError:
+        return None
+    return None if resolution.warning else queries.period_of(resolution.year)

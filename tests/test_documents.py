@@ -80,6 +80,20 @@ REPORTS = {
     "assignments list": (["assignments", "list"], False),
     "audit": (["audit", "--limit", "20"], False),
     "schools list": (["schools", "list"], False),
+    "training due": (["training", "due", "--as-of", "2024-03-15"], True),
+    "training list": (["training", "list"], False),
+    "agreements check": (["agreements", "check", "--year", "2023-24"], False),
+    "agreements list": (["agreements", "list"], False),
+    "report presence": (["report", "presence", "--year", "2023-24", "--as-of", "2024-03-15"],
+                        True),
+    "report duties by role": (["report", "duties", "--by", "role"], True),
+    "report annual": (["report", "annual", "--year", "2023-24"], True),
+    "report annual suppressed": (["report", "annual", "--year", "2023-24",
+                                  "--suppress-under", "10"], False),
+    "followups list": (["followups", "list", "--as-of", "2024-01-20T08:00"], False),
+    "years list": (["years", "list"], False),
+    "incidents list": (["incidents", "list", "--year", "2023-24"], False),
+    "complaints list": (["complaints", "list", "--year", "2023-24"], False),
 }
 
 
@@ -115,7 +129,8 @@ def test_every_report_is_a_document(cli, hostile, tmp_path, name):
         if attr in ("src", "href"):
             assert not (value or "").lower().startswith(("http", "//")), (tag, value)
     assert "<script>alert" not in text
-    if name in ("gaps", "officers list", "assignments list", "audit"):
+    if name in ("gaps", "officers list", "assignments list", "audit", "training due",
+                "training list"):
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Evil" in text or (
             "&lt;script&gt;alert(1)&lt;/script&gt;" in text)
 
@@ -196,6 +211,70 @@ def test_chart_values_are_escaped():
     root = ET.fromstring(svg)
     assert "<b>x</b> & y" in "".join(root.itertext())
     assert "<script>" not in svg and "<b>" not in svg
+
+
+def svg_words(cli, *args: str) -> str:
+    result = cli(*args, "-f", "svg")
+    assert result.exit_code == 0, result.stderr
+    return "".join(ET.fromstring(result.stdout.split("\n", 1)[1]).itertext())
+
+
+def test_presence_chart_by_pattern_with_the_stale_limit_and_words(cli, seeded):
+    words = svg_words(cli, "report", "presence", "--year", "2023-24", "--as-of", "2024-03-15")
+    assert "Days since the last duty, by feeder pattern, as of 2024-03-15" in words
+    assert "stale after 30 days" in words
+    assert "eastlake · Eastlake Learning Community" in words  # a heading per pattern
+    assert "eastlake-hs · Eastlake High School" in words and "156 days · stale" in words
+    assert "tesla-stem-hs · Tesla STEM High School" in words and "24 days" in words
+    assert "never visited in 2023-24" in words  # not a colour alone
+    html = cli("report", "presence", "--year", "2023-24", "--as-of", "2024-03-15",
+               "-f", "html").stdout
+    assert "no duty in the year yet" in html and 'class="tone-bad"' in html
+    assert "Eastlake Learning Community" in html  # the name beside the pattern id
+
+
+def test_training_due_chart_is_done_of_required_with_the_status_in_words(cli, seeded):
+    words = svg_words(cli, "training", "due", "--as-of", "2024-03-15")
+    assert "2350 Avery Samplewood · overdue" in words
+    assert "9 of 13" in words and "1 of 2" in words and "classroom topics" in words
+    html = cli("training", "due", "--as-of", "2024-03-15", "-f", "html").stdout
+    assert "overdue: a deadline passed" in html and 'class="tone-bad"' in html
+    assert "Kirkland Police Department" in html
+    assert "school year 2023-24 (2023-09-05 to 2024-06-21), as of 2024-03-15" in html
+
+
+def test_duties_by_role_chart_has_the_no_role_row(cli, seeded, tmp_path):
+    extra = tmp_path / "category.yaml"
+    extra.write_text("duty_categories:\n  - {id: errand, name: Errand, description: Other, "
+                     "requires_request: false}\n"
+                     "duties:\n  - {officer: '0417', school: juanita-hs, category: errand, "
+                     "at: '2023-10-02T09:00', minutes: 15}\n")
+    assert cli("load", extra).exit_code == 0
+    words = svg_words(cli, "report", "duties", "--by", "role")
+    assert "crime-prevention · " in words
+    assert "(no role)" in words and "None" not in words
+    assert "1 duties, 15 min" in words
+
+
+def test_agreements_check_names_and_tone(cli, seeded):
+    html = cli("agreements", "check", "--year", "2023-24", "-f", "html").stdout
+    assert 'class="tone-partial"' in html and "not adopted, or incomplete" in html
+    assert "3 agencies with officers assigned, 2 in order, 1 with a problem" in html
+    page = "".join(parse(html).text)
+    assert "students Students" in page  # the stakeholder group's name beside its id
+
+
+def test_rollover_document_carries_the_gaps_summary(cli, seeded, tmp_path):
+    assert cli("years", "add", "2024-25", "--start", "2024-09-04",
+               "--end", "2025-06-20").exit_code == 0
+    target = tmp_path / "rollover.html"
+    result = cli("years", "rollover", "2023-24", "2024-25", "-o", target)
+    assert result.exit_code == 0, result.stderr
+    shown = "".join(parse(target.read_text()).text)
+    assert "copied 6" in shown and "2024-25: 2 gaps" in shown
+    assert "2024-09-04" in shown and "<svg" not in target.read_text()
+    gaps = cli("gaps", "--year", "2024-25", "-f", "html").stdout
+    assert "2024-25: 2 gaps" in gaps and "<svg" in gaps
 
 
 # ---------------------------------------------------------------- Markdown
@@ -291,9 +370,21 @@ def test_output_onto_dev_null_writes_in_place(cli, seeded):
 DATE_LIKE = re.compile(r"(?<![\w/-])\d{4}-\d[\d-]*")
 
 
+NEW_REPORTS = [["training", "due", "--as-of", "2024-03-15"], ["training", "list"],
+               ["agreements", "check", "--year", "2023-24"], ["agreements", "list"],
+               ["report", "presence", "--year", "2023-24", "--as-of", "2024-03-15"],
+               ["report", "duties", "--by", "role"], ["report", "annual", "--year", "2023-24"],
+               ["report", "annual", "--year", "2023-24", "--suppress-under", "10"],
+               ["followups", "list", "--as-of", "2024-01-20T08:00"], ["years", "list"],
+               ["incidents", "list", "--year", "2023-24"],
+               ["incidents", "list", "--year", "2023-24", "--include-notes"],
+               ["complaints", "list", "--year", "2023-24"]]
+
+
 @pytest.mark.parametrize("args", [["gaps"], ["duty", "list"], ["officers", "list"],
                                   ["assignments", "list"], ["audit"], ["report", "coverage"],
-                                  ["report", "duties"], ["report", "connectors"]])
+                                  ["report", "duties"], ["report", "connectors"],
+                                  *NEW_REPORTS], ids=" ".join)
 def test_80_columns_piped(seeded, args):
     result = run_installed(*args, env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
@@ -334,7 +425,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it "
                     "where apt-get is available)")
 @pytest.mark.parametrize("args", [["report", "coverage"], ["gaps"], ["report", "duties"],
-                                  ["report", "connectors"], ["officers", "list"], ["audit"]])
+                                  ["report", "connectors"], ["officers", "list"], ["audit"],
+                                  *NEW_REPORTS], ids=" ".join)
 def test_no_horizontal_overflow_in_chromium(cli, hostile, tmp_path, args):
     page = tmp_path / "page.html"
     assert cli(*args, "-o", page).exit_code == 0

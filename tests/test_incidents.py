@@ -221,10 +221,29 @@ def test_agreement_dates_come_from_the_agreements_table(cli, district, tmp_path)
         "agency south-so has no adopted agreement on record for 2023-24"]
 
 
-def test_every_human_format_has_each_part_and_never_the_notes(cli, district):
+PARTS = """\
+annual_report:
+  title: Report to the state
+  source: Statute 1.2.3
+  staff_letter: (a)
+  staff_title: Staff by building
+  agencies_letter: (b)
+  agencies_title: Agencies
+  incidents_letter: (c)
+  incidents_title: Incidents
+  complaints_letter: (d)
+  complaints_title: Complaints
+"""
+
+
+def test_every_human_format_has_each_part_and_never_the_notes(cli, district, tmp_path):
+    doc = tmp_path / "parts.yaml"
+    doc.write_text(PARTS)
+    assert cli("load", doc).exit_code == 0
     assert "<svg" in annual(cli, "-f", "svg")[:200]
     for fmt in ("table", "markdown", "html"):
         text = annual(cli, "-f", fmt)
+        assert "Report to the state, 2023-24 (Statute 1.2.3)" in text.replace("\\", "")
         for letter in "abcd":
             mark = f"\\({letter}\\)" if fmt == "markdown" else f"({letter})"
             assert mark in text, (fmt, letter)
@@ -232,7 +251,32 @@ def test_every_human_format_has_each_part_and_never_the_notes(cli, district):
         assert "SECRET-NOTE" not in text
     html = annual(cli, "-f", "html")
     assert html.startswith("<!DOCTYPE html>") and "<title>" in html and "<pre" not in html
-    assert html.count("<section>") == 7 and "Data-quality warnings" in html
+    # One section per part (the students table is inside (c)), then the warnings as a list.
+    assert html.count("<section>") == 5 and "Data-quality warnings" in html
+    for heading in ("(a) Staff by building", "(b) Agencies", "(c) Incidents",
+                    "(d) Complaints"):
+        assert f"<h2>{heading}</h2>" in html
+    assert "<h3>Students in those incidents" in html
+    warnings = html[html.index("Data-quality warnings"):]
+    assert warnings.count("<li>") == len(EXPECTED["warnings"])
+    # The chart of incidents by flag: I1 and I2 discipline, I3 force, I2 arrest.
+    assert "Incidents by flag" in html and "2 incidents" in html and "<svg" in html
+
+
+def test_without_titles_in_the_data_the_parts_have_plain_titles(cli, district):
+    html = annual(cli, "-f", "html")
+    assert "<title>Annual report, 2023-24 · Testville" in html
+    for heading in ("Staff by building", "Agencies with officers or an agreement",
+                    "Incidents with discipline, use of force or arrest",
+                    "Complaints about the staff"):
+        assert f"<h2>{heading}</h2>" in html
+    assert "(a)" not in html and "RCW" not in html
+
+
+def test_suppressed_document_has_no_chart_and_no_incident_rows(cli, district):
+    html = annual(cli, "--suppress-under", "10", "-f", "html")
+    assert "Incidents by flag" not in html and "<svg" not in html
+    assert "&lt;10" in html and "I1" not in html
 
 
 def _counts_ok(value, n: int) -> bool:

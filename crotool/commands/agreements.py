@@ -50,10 +50,21 @@ def agreements_list(
     from crotool.agreements import LIST_COLUMNS, list_agreements
     from crotool.commands.common import connect
     from crotool.render import View
+    from crotool.views import counted
 
     rows = list_agreements(connect(), year=year, agency=agency)
-    out(rows, fmt, output, View(title="Agreements" + (f", {year}" if year else ""),
-                                columns=LIST_COLUMNS, empty="no agreements stored"))
+    adopted = sum(1 for r in rows if r["adopted_on"])
+    out(rows, fmt, output, View(
+        title="Agreements" + (f", {year}" if year else "") + (f", {agency}" if agency else ""),
+        columns=LIST_COLUMNS,
+        headers={"agency_name": "name", "school_year": "year", "reviewed_on": "reviewed",
+                 "adopted_on": "adopted", "input_from": "input from"},
+        tone=lambda r: None if r["adopted_on"] else "partial",
+        tone_words={"partial": "not adopted"},
+        names={"elements": "agreement_elements", "input_from": "stakeholder_groups"},
+        secondary=("document", "agency_name", "elements"),
+        summary=f"{counted(len(rows), 'agreement')}, {adopted} adopted",
+        empty="no agreements stored"))
 
 
 @agreements_app.command("check")
@@ -88,8 +99,10 @@ def agreements_check(
 
       crotool agreements check --fail-on-problems -f json -o agreements.json
     """
+    from crotool import views
     from crotool.agreements import CHECK_COLUMNS, check
     from crotool.commands.common import connect, school_year
+    from crotool.queries import period_of
     from crotool.render import View, message
 
     conn = connect()
@@ -97,8 +110,15 @@ def agreements_check(
     out(rows, fmt, output, View(
         title=f"Agreements, {y['id']} ({y['start']} to {y['end']})", columns=CHECK_COLUMNS,
         table_hide=frozenset({"school_year"}),  # the title says it
-        headers={"input_from_engagements": "input via engagements"},
+        headers={"agency_name": "name", "adopted_on": "adopted", "reviewed_on": "reviewed",
+                 "missing_elements": "elements missing", "missing_input": "input missing",
+                 "input_from_engagements": "input via engagements"},
         cell_style=lambda c, r: PROBLEM_STYLE.get(r["problem"]) if c == "problem" else None,
+        tone=views.agreement_tone, tone_words=views.AGREEMENT_WORDS,
+        names={"missing_elements": "agreement_elements", "missing_input": "stakeholder_groups",
+               "input_from_engagements": "stakeholder_groups"},
+        secondary=("agency_name", "input_from_engagements", "reviewed_on"),
+        summary=_summary(rows, y["id"]), period=period_of(y),
         empty=f"no agency has an assignment in {y['id']}"))
     if not quiet:
         message(_summary(rows, y["id"]))

@@ -27,7 +27,7 @@ def schedule(
     due: Annotated[str, typer.Option("--due", metavar="DATE",
                                      help="The day it is due by (YYYY-MM-DD).")],
     requested_by: Annotated[str, typer.Option(
-        "--requested-by", metavar="WHO", help="Who asked for it (a role, e.g. 'LWSD Safety "
+        "--requested-by", metavar="WHO", help="Who asked for it (a role, e.g. 'District Safety "
         "and Security').")],
 ) -> None:
     """Schedule a safety assessment of a school; its id is printed on stderr.
@@ -36,7 +36,7 @@ def schedule(
 
     \b
       crotool assessments schedule --school redmond-ms --due 2024-05-15 \\
-          --requested-by "LWSD Safety and Security"
+          --requested-by "District Safety and Security"
     """
     from crotool.commands.common import connect
     from crotool.duties import SAFETY_CATEGORY, assessment_categories, schedule_assessment

@@ -61,11 +61,21 @@ def followups_list(
     rows = list_followups(conn, as_of=moment, open_only=open_only, overdue_only=overdue)
     late = sum(1 for r in rows if r["status"] == "overdue")
     which = "Overdue follow-ups" if overdue else "Open follow-ups" if open_only else "Follow-ups"
+    from crotool import views
+
+    counts = {s: sum(1 for r in rows if r["status"] == s)
+              for s in ("open", "overdue", "done", "late")}
+    summary = f"{views.counted(len(rows), 'follow-up')}" + "".join(
+        f", {n} {s}" for s, n in counts.items() if n)
     out(rows, fmt, output, View(
         title=f"{which} as of {moment}", columns=list(COLUMNS),
         justify={"duty": "right"}, headers={"done_at": "done at"},
-        caption=f"{len(rows)} follow-ups, {late} overdue",
-        row_style=lambda r: STATUS_STYLE.get(r["status"]),
+        caption=f"{summary}.", row_style=lambda r: STATUS_STYLE.get(r["status"]),
+        tone=lambda r: views.FOLLOWUP_TONES.get(r["status"]),
+        tone_words=views.FOLLOWUP_WORDS, names={"officer": "officers", "school": "schools",
+                                                "category": "duty_categories"},
+        secondary=("name", "category", "at", "school"),
+        summary=summary, period=f"as of {moment}", ids=frozenset({"duty"}),
         empty="no follow-ups"))
     if fail_on_overdue and late:
         message(f"{late} follow-up{'s' if late != 1 else ''} overdue as of {moment}")

@@ -112,9 +112,19 @@ def incidents_list(
     y = school_year(conn, year)
     rows = list_incidents(conn, year=y, school=school, include_notes=include_notes)
     columns = [*INCIDENT_COLUMNS, "notes"] if include_notes else list(INCIDENT_COLUMNS)
-    out(rows, fmt, output, View(title=f"Incidents, {y['id']}", columns=columns,
-                                headers={"school_name": "school name"},
-                                justify={"students": "right"}, empty="no incidents this year"))
+    from crotool.queries import period_of
+    from crotool.schema import INCIDENT_FLAGS
+    from crotool.views import counted
+
+    flags = ", ".join(f"{sum(1 for r in rows if r[f])} {f.replace('_', ' ')}"
+                      for f in INCIDENT_FLAGS)
+    out(rows, fmt, output, View(
+        title=f"Incidents, {y['id']}" + (f", {school}" if school else ""), columns=columns,
+        headers={"school_name": "school name", "use_of_force": "use of force"},
+        justify={"students": "right"}, names={"officers": "officers"},
+        secondary=("notes", "summary", "school_name", "officers", "students"),
+        summary=f"{counted(len(rows), 'incident')} ({flags})", period=period_of(y),
+        empty="no incidents this year"))
 
 
 @complaints_app.command("add")
@@ -187,10 +197,17 @@ def complaints_list(
     conn = connect()
     y = school_year(conn, year)
     rows = list_complaints(conn, year=y, status=status, agency=agency)
-    out(rows, fmt, output, View(title=f"Complaints, {y['id']}", columns=list(COMPLAINT_COLUMNS),
-                                headers={"received_on": "received", "filed_with": "filed with",
-                                         "closed_on": "closed"},
-                                empty="no complaints this year"))
+    from crotool.queries import period_of
+    from crotool.views import COMPLAINT_WORDS, counted
+
+    still = sum(1 for r in rows if r["status"] == "open")
+    out(rows, fmt, output, View(
+        title=f"Complaints, {y['id']}", columns=list(COMPLAINT_COLUMNS),
+        headers={"received_on": "received", "filed_with": "filed with", "closed_on": "closed"},
+        tone=lambda r: "partial" if r["status"] == "open" else None,
+        tone_words=COMPLAINT_WORDS, secondary=("filed_with", "school", "officer", "closed_on"),
+        summary=f"{counted(len(rows), 'complaint')}, {still} open", period=period_of(y),
+        empty="no complaints this year"))
 
 
 @report_app.command("annual")
@@ -203,9 +220,14 @@ def report_annual(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
-    """The annual report of RCW 28A.320.1241: (a) staff per building and days per week,
-    (b) agencies with agreements, (c) incidents with discipline, use of force or arrest and
-    their students' demographics, (d) complaints; then data-quality warnings.
+    """The annual report on the school safety staff: staff per building and days per week,
+    agencies with agreements, incidents with discipline, use of force or arrest and their
+    students' demographics, complaints; then data-quality warnings.
+
+    The report's title and its parts' letters and titles come from the stored
+    `annual_report` section (the bundled seed carries a state's, with its source); without
+    one, plain titles. html has each part in its own section and a chart of incidents by
+    flag (not in the public version).
 
     --format json is ONE object (not an array): school_year, staff (school, name, officers,
     staff_count, days_per_week: badge -> days or null), staff_total, agencies (agency, name,
@@ -223,7 +245,7 @@ def report_annual(
       crotool report annual --year 2023-24 --suppress-under 10 -f json
     """
     from crotool import __version__
-    from crotool.annual import annual_report, suppress
+    from crotool.annual import annual_report, suppress, titles
     from crotool.annual_view import render_annual
     from crotool.commands.common import connect, school_year
     from crotool.years import today
@@ -236,8 +258,9 @@ def report_annual(
     district = conn.execute("SELECT name FROM district WHERE id = 1").fetchone()
     names = {t: dict(conn.execute(f"SELECT {k}, name FROM {t}"))
              for t, k in (("schools", "id"), ("officers", "badge"), ("agencies", "id"))}
-    meta = {"title": f"Annual report on school safety and security staff, {y['id']} "
-                     "(RCW 28A.320.1241)",
+    named = titles(conn)
+    source = f" ({named['source']})" if named["source"] else ""
+    meta = {"title": f"{named['title']}, {y['id']}{source}", "titles": named,
             "district": district[0] if district else "(no district name stored)",
             "year": y, "today": today().isoformat(), "version": __version__,
             "names": names, "suppress_under": suppress_under}

@@ -51,7 +51,8 @@ def training_record(
 
     Examples:
 
-      crotool training record 2350 de-escalation --on 2024-03-20 --provider "ESD 105" --hours 2
+      crotool training record 2350 de-escalation --on 2024-03-20 --provider "Region 5" \\
+          --hours 2
 
       crotool training record 1260 on-the-job --on 2024-04-02
     """
@@ -99,10 +100,19 @@ def training_list(
     from crotool.commands.common import connect
     from crotool.render import View
     from crotool.training import LIST_COLUMNS, list_trainings
+    from crotool.views import counted
 
     rows = list_trainings(connect(), officer=officer, topic=topic)
-    out(rows, fmt, output, View(title="Trainings", columns=LIST_COLUMNS,
-                                justify={"hours": "right"}, empty="no trainings recorded"))
+    narrowed = "".join(f", {label} {value}" for label, value in (
+        ("officer", officer), ("topic", topic)) if value)
+    people = len({r["officer"] for r in rows})
+    out(rows, fmt, output, View(
+        title=f"Trainings{narrowed}", columns=LIST_COLUMNS, justify={"hours": "right"},
+        headers={"officer_name": "name", "topic_name": "topic name", "completed_on": "done on"},
+        names={},  # the rows carry the officer's and the topic's names
+        secondary=("topic_name", "provider", "officer_name"),
+        summary=f"{counted(len(rows), 'training')} of {counted(people, 'officer')}",
+        empty="no trainings recorded"))
 
 
 @training_app.command("due")
@@ -142,6 +152,7 @@ def training_due(
 
       crotool training due --fail-on-overdue -q -f json -o training-due.json
     """
+    from crotool import views
     from crotool.commands.common import connect
     from crotool.queries import option_date
     from crotool.render import View, message
@@ -149,16 +160,31 @@ def training_due(
     from crotool.years import today
 
     day = option_date(as_of, "--as-of") or today()
-    rows = due(connect(), as_of=day, warn_days=warn_days, agency=agency)
+    conn = connect()
+    rows = due(conn, as_of=day, warn_days=warn_days, agency=agency)
+    title = f"Training deadlines as of {day}"
+    period = f"as of {day}; a part due within {warn_days} days is due soon"
+    year = views.year_of(conn, day)
+    if year:
+        period = f"{year}, {period}"
     out(rows, fmt, output, View(
-        title=f"Training deadlines as of {day}", columns=DUE_COLUMNS,
+        title=title, columns=DUE_COLUMNS,
         justify={c: "right" for c in ("classroom_done", "classroom_required", "on_the_job_days",
                                       "on_the_job_required")},
         headers={"officer_name": "name", "first_on_campus": "first day",
-                 "classroom_done": "done", "classroom_required": "of",
-                 "missing": "classroom topics missing", "on_the_job_due": "on-the-job due",
-                 "on_the_job_days": "days", "on_the_job_required": "of"},
+                 "classroom_due": "classroom due", "classroom_done": "topics done",
+                 "classroom_required": "topics required", "missing": "topics missing",
+                 "on_the_job_due": "on-the-job due", "on_the_job_days": "days done",
+                 "on_the_job_required": "days required"},
         cell_style=lambda c, r: STATUS_STYLE.get(r["status"]) if c == "status" else None,
+        tone=lambda r: views.TRAINING_TONES.get(r["status"]), tone_words=views.TRAINING_WORDS,
+        names={"agency": "agencies"},
+        # A narrow terminal keeps who, the deadlines, what is missing and the status.
+        secondary=("agency", "first_on_campus", "classroom_required", "on_the_job_required",
+                   "officer_name", "classroom_done", "on_the_job_days"),
+        summary=_summary(rows, day.isoformat()),
+        period=period,
+        chart=lambda r: views.training_chart(r, f"Training done of required, as of {day}"),
         empty=f"no active officer has a first_on_campus (as of {day})"))
     if not quiet:
         message(_summary(rows, day.isoformat()))

@@ -36,16 +36,21 @@ def years_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
       crotool years list -f json
     """
+    from crotool import views
     from crotool.commands.common import connect
     from crotool.render import View
     from crotool.schoolyears import LIST_COLUMNS, list_years
 
     rows = list_years(connect())
+    current = [r["id"] for r in rows if r["state"] == "current"]
     out(rows, fmt, output, View(
         title="School years", columns=list(LIST_COLUMNS),
         headers={"school_days": "school days"},
         justify={"days": "right", "school_days": "right", "assignments": "right"},
         row_style=lambda r: {"current": "bold", "past": "dim"}.get(r["state"]),
+        tone=lambda r: views.YEAR_TONES.get(r["state"]), tone_words=views.YEAR_WORDS,
+        summary=f"{views.counted(len(rows), 'school year')}; current: "
+                f"{', '.join(current) or 'none'}",
         empty="no school years: add one with `crotool years add ID --start D --end D`"))
 
 
@@ -135,15 +140,23 @@ def years_rollover(
     result = rollover(connect(), source, target, dry_run=dry_run)
     s, t = result.source, result.target
     would = "would copy" if dry_run else "copied"
-    out([{k: c[k] for k in ROLLOVER_COLUMNS} for c in result.copied], fmt, output, View(
-        title=f"Assignments {would} from {s.id} into {t.id} ({t.start} to {t.end})",
-        columns=list(ROLLOVER_COLUMNS), headers={"officer_name": "name"},
-        justify={"id": "right"}, empty=f"nothing to copy into {t.id}"))
     n = len(result.copied)
-    message(f"{s.id} -> {t.id}: {result.in_force} assignment"
+    line = (f"{s.id} -> {t.id}: {result.in_force} assignment"
             f"{'s' if result.in_force != 1 else ''} in force on {s.end}; {would} {n}, "
             f"{len(result.already)} already in {t.id}, {len(result.inactive)} left out"
             + ("; nothing was written (dry run)" if dry_run else ""))
+    gaps = gaps_summary(result.gap_rows, t.id, with_days=True)
+    out([{k: c[k] for k in ROLLOVER_COLUMNS} for c in result.copied], fmt, output, View(
+        title=f"Assignments {'to copy' if dry_run else 'copied'} from {s.id} into {t.id} "
+              f"({t.start} to {t.end})",
+        columns=list(ROLLOVER_COLUMNS), headers={"officer_name": "name"},
+        justify={"id": "right"}, names={"agency": "agencies", "feeder_pattern":
+                                        "feeder_patterns"},
+        summary=f"{line}. Then {gaps}",
+        period=f"school year {t.id} ({t.start} to {t.end}), from {s.id} ({s.start} to "
+               f"{s.end})",
+        empty=f"nothing to copy into {t.id}"))
+    message(line)
     if not n and not dry_run:
         message(f"nothing to add: {t.id} already holds every copy")
     for c in result.inactive:
@@ -151,7 +164,7 @@ def years_rollover(
                 f"(was {c['role']} in {c['feeder_pattern']})")
     for row in result.warnings:
         message(f"warning: {describe_row(row)}")
-    message(gaps_summary(result.gap_rows, t.id, with_days=True))
+    message(gaps)
     message(f"see `crotool gaps --year {t.id}`; hand a pattern to another officer with "
             f"`crotool unassign ...` and `crotool assign BADGE PATTERN --year {t.id}`")
 
