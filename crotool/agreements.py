@@ -1,4 +1,4 @@
-"""Agreements with the agencies that supply officers (SPEC §4.5), and what each lacks.
+"""Agreements with the agencies that supply officers, and what each lacks.
 
 What an agreement must contain (`agreement_elements`) and whose input its review must involve
 (`stakeholder_groups`) are data: the bundled seed carries Washington's (RCW 28A.320.1242 and

@@ -1,6 +1,6 @@
 """How `report annual` looks in each format (the report itself is `annual.annual_report`).
 
-- json: the report object as it is (SPEC §4.6).
+- json: the report object as it is.
 - csv: one row per value, columns `part, key, field, value`, in the object's order:
   `school_year` (key empty), `staff` (key: school id; fields name, officers (badges joined by
   ';'), staff_count, and `days_per_week.BADGE` for each assigned officer, empty = no

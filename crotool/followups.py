@@ -1,4 +1,4 @@
-"""Follow-ups: the clocks a logged duty starts (SPEC §4.7).
+"""Follow-ups: the clocks a logged duty starts.
 
 A `followup_rules` row (category, id, within_hours) gives every duty of that category one
 follow-up, due `within_hours` after the duty's `at`. Only DONE follow-ups are stored (the

@@ -1,4 +1,4 @@
-"""`report presence`: which schools have seen their officers, to the day (SPEC §4.7).
+"""`report presence`: which schools have seen their officers, to the day.
 
 One row per school (a split-feeder school once, under its main `feeder_pattern`): how many
 duties it had in school year Y up to `as_of`, the last one's `at`, the calendar days from that

@@ -21,7 +21,7 @@ PHASES = ("prevention", "mitigation", "response", "recovery")
 DIMENSIONS = ("physical", "emotional", "social", "behavioral", "academic")
 # A school year's weekdays (school days are these, minus its closures); Monday first.
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Incidents, complaints and schedules (RCW 28A.320.1241 reporting; SPEC §4.6).
+# Incidents, complaints and schedules (RCW 28A.320.1241 reporting).
 STUDENT_CATEGORY_KINDS = ("race", "ethnicity", "gender")
 UNKNOWN_CATEGORY = "unknown"  # always allowed for race, ethnicity and gender
 GRADES = ("pk", "k", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "unknown")
@@ -36,7 +36,7 @@ FOLLOWUP_STATUSES = ("open", "overdue", "done", "late")
 MAX_WITHIN_HOURS = 8760
 
 TRAINING_KINDS = ("classroom", "on_the_job")
-# `training due` row statuses and `agreements check` problems (SPEC §4.4, §4.5).
+# `training due` row statuses and `agreements check` problems.
 TRAINING_STATUSES = ("complete", "overdue", "due_soon", "in_progress")
 AGREEMENT_PROBLEMS = ("no_agreement", "not_adopted", "incomplete")
 # A training's hours: a quarter of an hour (a short briefing) up to 80 (two weeks of full
@@ -110,7 +110,7 @@ class Section:
         return self._required
 
     def match(self, name: str) -> str | None:
-        """The field a column header or record key names (SPEC §4.3: case, surrounding space
+        """The field a column header or record key names (case, surrounding space
         and `_`/space/`-` differences do not matter: `School Trained On` is
         `school_trained_on`), or None."""
         if name in self._index:
@@ -447,7 +447,7 @@ SECTIONS: dict[str, Section] = {
             label="schedule",
             importable=True,
         ),
-        # --- training and agreements (SPEC §4.4, §4.5): the rules themselves are data.
+        # --- training and agreements: the rules themselves are data.
         Section(
             "training_topics",
             key=("id",),

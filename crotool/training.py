@@ -1,4 +1,4 @@
-"""Training: the deadline rule of SPEC §4.4, and the trainings an officer has recorded.
+"""Training: the deadline rule, and the trainings an officer has recorded.
 
 The rule is data: the topics (`training_topics`, each `classroom` or `on_the_job`) and the
 `training_policy` mapping (how many months from an officer's `first_on_campus` the classroom
@@ -56,7 +56,7 @@ class Rule:
 
 def deadline_row(officer: dict[str, Any], rule: Rule, trainings: Iterable[tuple[str, date]],
                  as_of: date, warn_days: int) -> dict[str, Any]:
-    """One `training due` row (SPEC §4.4) for an officer with a `first_on_campus`.
+    """One `training due` row for an officer with a `first_on_campus`.
 
     `trainings` are (topic, completed_on) pairs of this officer; only those on or before
     `as_of` count. A classroom topic done twice counts once; on-the-job training counts by

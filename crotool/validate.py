@@ -29,7 +29,7 @@ _INT = re.compile(r"^[+-]?\d{1,12}$")
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,9}(?:\.\d{0,6})?|\.\d{1,6})$")
 _TRUE = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "off"})
-# A school year longer than this is a typo in a date (SPEC §4.1), not a year.
+# A school year longer than this is a typo in a date, not a year.
 MAX_YEAR_DAYS = 400
 
 
@@ -415,7 +415,7 @@ def convert_record(section: Section, record: Record, problems: list[Problem],
 
 
 def canonical_keys(section: Section, record: Record, problems: list[Problem]) -> Record:
-    """The record with its keys read as field names (SPEC §4.3: `School Trained On` is
+    """The record with its keys read as field names (`School Trained On` is
     `school_trained_on`), the columns crotool's own export adds left out; two keys that name
     one field are a problem."""
     values = record.values

@@ -1,4 +1,4 @@
-"""Excel workbooks in: one sheet's rows as records of text, read by CSV's rules (SPEC §4.3).
+"""Excel workbooks in: one sheet's rows as records of text, read by CSV's rules.
 
 openpyxl reads the sheet in read-only mode (a stream of rows, not the whole workbook in
 memory) with `data_only=True`, so a formula cell gives the value Excel saved with it. A value

@@ -6,7 +6,7 @@ One place answers "which school year?" for every command:
 - `SchoolYear` is the one type for a year (its dates, weekdays and closures): the coverage
   engine takes it, reports print it;
 - `resolve_year` turns `--year` (or nothing) into a `Resolution`: the year, plus a warning when
-  the command fell back to a year that does not contain today (SPEC §4.1). The warning is text
+  the command fell back to a year that does not contain today. The warning is text
   for the command to show (`commands.common.year_warning`), never printed here;
 - `resolve_range` turns `--year`, `--from`, `--to` into a `Range` of days.
 
@@ -203,7 +203,7 @@ def _next_id(years: list[SchoolYear], day: date) -> str:
 
 
 def stale_warning(years: list[SchoolYear], used: SchoolYear, day: date) -> str | None:
-    """The warning for a fallback to `used` when no year contains `day` (SPEC §4.1)."""
+    """The warning for a fallback to `used` when no year contains `day`."""
     if any(y.contains(day) for y in years):
         return None
     ended = [y for y in years if y.end < day]

@@ -1,4 +1,4 @@
-"""Agreements (SPEC §4.5): the check on the seed, input from engagements, bad input, and the
+"""Agreements: the check on the seed, input from engagements, bad input, and the
 `assign` warning for an officer from whom no training deadline can run."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reports for people (SPEC §4.2): every report's HTML parsed back, the charts, Markdown that
+"""Reports for people: every report's HTML parsed back, the charts, Markdown that
 stays text, `-o` by extension and its modes, and terminal tables at 80 columns."""
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def test_names_beside_ids(cli, seeded):
     text = cli("report", "coverage", "-f", "html").stdout
     assert "King County Sheriff" in text and "Eastlake Learning Community" in text
     assert "Morgan Placeholder-Reyes" in text
-    # JSON keeps SPEC's keys: no names added there.
+    # JSON keeps its documented keys: no names added there.
     rows = json.loads(cli("report", "coverage", "-f", "json").stdout)
     assert set(rows[0]) == {"school_year", "feeder_pattern", "agency", "officers", "days",
                             "covered_days", "gap_days", "school_days", "covered_school_days",

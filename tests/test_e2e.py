@@ -23,7 +23,7 @@ from crotool import db
 def test_load_then_list_on_a_fresh_database_from_another_folder(tmp_path):
     """From a folder that is not the repository: the bundled seed is package data. Under
     umask 022 the new database and its new folder are still private; the report follows the
-    umask (SPEC §4.2), so another account (a web server) can read it."""
+    umask, so another account (a web server) can read it."""
     path = tmp_path / "fresh" / "crotool.db"
     out = tmp_path / "schools.json"
     old = os.umask(0o022)

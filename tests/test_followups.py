@@ -1,4 +1,4 @@
-"""Follow-ups (SPEC §4.7): the clocks a duty starts, worked by hand; `followups done`; the bad
+"""Follow-ups: the clocks a duty starts, worked by hand; `followups done`; the bad
 input that must change nothing; and the seed's story (one CPS follow-up overdue)."""
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def _weekdays(start: str, end: str) -> int:
     return sum((lo + timedelta(n)).weekday() < 5 for n in range((hi - lo).days + 1))
 
 
-# Rows gain their school days (SPEC §4.1), counted here by the reference above.
+# Rows gain their school days, counted here by the reference above.
 for _row in EXPECTED:
     _row["school_days"] = _weekdays(_row["start"], _row["end"])
 

@@ -441,7 +441,7 @@ def test_unknown_table_lists_the_importable_ones(cli, seeded_copy):
     assert result.exit_code == 2
     assert (f"cannot import into 'oficers'; importable tables: {', '.join(IMPORTABLE)} "
             "(did you mean 'officers'?)") in result.stderr
-    # Every section that `load` reads is importable now (SPEC §4.3): the district alone is not
+    # Every section that `load` reads is importable now: the district alone is not
     # a table of records.
     result = cli("import", "district", DATA / "good-officers.csv")
     assert result.exit_code == 2

@@ -1,5 +1,5 @@
-"""SPEC §4.3 for every section: each one `load` reads can be imported; headers and choices
-match as a coordinator writes them; `--date-format`; partial updates in `load` and `import`
+"""Imports for every section: each one `load` reads can be imported; headers and choices match
+as a coordinator writes them; `--date-format`; partial updates in `load` and `import`
 (both write paths); every problem of a command's input listed at once."""
 
 from __future__ import annotations

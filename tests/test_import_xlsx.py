@@ -1,4 +1,4 @@
-"""`crotool import TABLE FILE.xlsx` (SPEC §4.3): workbooks built here with openpyxl itself.
+"""`crotool import TABLE FILE.xlsx`: workbooks built here with openpyxl itself.
 
 A workbook and a CSV of the same data must import as the same tables. Bad workbooks (a
 truncated zip, an encrypted workbook, no such sheet, a formula with no saved value, a

@@ -1,4 +1,4 @@
-"""Incidents, complaints, schedules and `report annual` (SPEC §4.6), on a hand-worked district.
+"""Incidents, complaints, schedules and `report annual`, on a hand-worked district.
 
 The district (3 schools, 2 agencies, 4 officers, 5 incidents, 3 complaints, schedules) is
 written out below, and so is the report it must give, worked out by hand from it.

@@ -1,4 +1,4 @@
-"""`report presence` and `report duties --by role` (SPEC §4.7), worked by hand on the seed."""
+"""`report presence` and `report duties --by role`, worked by hand on the seed."""
 
 from __future__ import annotations
 

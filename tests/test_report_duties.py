@@ -23,7 +23,7 @@ YEAR_START, YEAR_END = "2023-09-05", "2024-06-21"
 
 # The numbers below were worked out by hand on the seed's first seven duties (all in 2023-24),
 # identified here by officer and time; the seed's later duties (the follow-up and presence
-# story of SPEC 4.7) are removed from this module's database so those numbers stay true.
+# follow-up story) are removed from this module's database so those numbers stay true.
 SEED_SEVEN = [("0417", "2023-09-12T07:40:00"), ("3045", "2023-10-11T09:00:00"),
               ("1182", "2023-10-03T10:15:00"), ("1182", "2023-11-08T08:30:00"),
               ("2291", "2023-11-14T15:05:00"), ("2307", "2024-02-06T13:30:00"),

@@ -243,7 +243,7 @@ def test_json_wrapper_only_where_help_says_so(cli, seeded_copy):
 
 
 def report_mode() -> int:
-    """A report file's mode: what the umask gives a new file (SPEC §4.2)."""
+    """A report file's mode: what the umask gives a new file."""
     mask = os.umask(0o022)
     os.umask(mask)
     return 0o666 & ~mask

@@ -1,5 +1,5 @@
-"""The training deadline rule of SPEC §4.4: hand-worked cases, a property test against a
-direct reading of the SPEC, the commands on the seed, and bad input that changes nothing."""
+"""The training deadline rule: hand-worked cases, a property test against a
+direct reading of the rule, the commands on the seed, and bad input that changes nothing."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def d(text: str) -> date:
 
 
 @pytest.mark.parametrize("start,months,expected", [
-    ("2023-08-31", 6, "2024-02-29"),   # SPEC's example: clamped to a leap February's end
+    ("2023-08-31", 6, "2024-02-29"),   # the README's example: clamped to a leap February's end
     ("2022-08-31", 6, "2023-02-28"),   # a common year's February
     ("2024-02-29", 12, "2025-02-28"),  # a leap day a year on
     ("2024-02-29", 48, "2028-02-29"),  # ... and four years on, a leap day again
@@ -98,11 +98,11 @@ def test_classroom_done_but_on_the_job_late_is_overdue():
     assert row["status"] == "overdue"
 
 
-# ---------------------------------------------------------------- a direct reading of SPEC
+# ---------------------------------------------------------------- a direct reading of the rule
 
 
 def spec_months(day: date, months: int) -> date:
-    """SPEC §4.4's months, read directly: step month by month, keep the day or the last."""
+    """The rule's months, read directly: step month by month, keep the day or the last."""
     year, month = day.year, day.month
     for _ in range(months):
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

@@ -146,7 +146,7 @@ def test_enum_with_did_you_mean():
     assert bad(f, "hgh") == ("'hgh' is not allowed; use one of elementary, middle, high, choice "
                              "(did you mean 'high'?)")
     assert bad(f, "zzz") == "'zzz' is not allowed; use one of elementary, middle, high, choice"
-    # Choices match ignoring case and are stored canonical (SPEC §4.3).
+    # Choices match ignoring case and are stored canonical.
     assert convert(f, "High") == "high"
     assert convert(f, " MIDDLE ") == "middle"
 

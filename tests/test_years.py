@@ -1,4 +1,4 @@
-"""School years over time (SPEC §4.1): years list/add/update/rollover, the stale-year
+"""School years over time: years list/add/update/rollover, the stale-year
 warning, school days and closures."""
 
 from __future__ import annotations

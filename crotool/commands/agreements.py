@@ -1,4 +1,4 @@
-"""`crotool agreements list|check`: the yearly agreement with each agency (SPEC §4.5).
+"""`crotool agreements list|check`: the yearly agreement with each agency.
 
 Thin: `crotool.agreements` reads the agreements and decides what each lacks; this module
 parses and prints.

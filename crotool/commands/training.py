@@ -1,4 +1,4 @@
-"""`crotool training record|list|due`: the training series and its deadlines (SPEC §4.4).
+"""`crotool training record|list|due`: the training series and its deadlines.
 
 Thin: `crotool.training` checks a training with the rules `load` and `import` use, writes it
 with its audit row, and computes the deadline rows; this module parses and prints.

@@ -1,4 +1,4 @@
-"""`crotool years list|add|update|rollover`: school years over time (SPEC §4.1).
+"""`crotool years list|add|update|rollover`: school years over time.
 
 Thin: `crotool.schoolyears` validates (the rules `load` applies to school_years), writes with
 audit rows and rolls assignments over; this module parses and prints.
