@@ -244,7 +244,8 @@ def _duty_rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
         for r in batch:
             row = dict(zip(names, r, strict=True))
             row["out_of_pattern"] = bool(row["out_of_pattern"])
-            row["open_followups"] = loads(row["open_followups"])
+            text = row["open_followups"]
+            row["open_followups"] = [] if text == "[]" else loads(text)  # most have none
             yield row
 
 

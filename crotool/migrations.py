@@ -469,6 +469,43 @@ def m007_audit_anchor(conn: sqlite3.Connection) -> None:
     audit.anchor(conn)
 
 
+def m008_assignment_ids_never_reused(conn: sqlite3.Connection) -> None:
+    """Assignment ids are never reused (issue 14): `unassign 9` and then `assign` gave the
+    new assignment id 9, so an id in last week's report could name another assignment.
+
+    The table is rebuilt with AUTOINCREMENT (SQLite cannot add it in place; nothing refers to
+    assignments' rows, so the copy keeps every id), and its sequence starts past every id the
+    table or the audit log of deletes has ever held.
+    """
+    conn.execute(f"""CREATE TABLE assignments_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            officer TEXT NOT NULL REFERENCES officers(badge) DEFERRABLE INITIALLY DEFERRED,
+            feeder_pattern TEXT NOT NULL
+                REFERENCES feeder_patterns(id) DEFERRABLE INITIALLY DEFERRED,
+            school_year TEXT NOT NULL REFERENCES school_years(id) DEFERRABLE INITIALLY DEFERRED,
+            role TEXT NOT NULL DEFAULT 'cro' CHECK (role IN ('cro', 'additional')),
+            start TEXT NOT NULL {_date('start')},
+            end TEXT NOT NULL {_date('end')},
+            UNIQUE (officer, feeder_pattern, school_year, start),
+            CHECK (start <= end)
+        )""")
+    conn.execute("INSERT INTO assignments_new (id, officer, feeder_pattern, school_year, role,"
+                 " start, end) SELECT id, officer, feeder_pattern, school_year, role, start, end"
+                 " FROM assignments ORDER BY id")
+    conn.execute("DROP TABLE assignments")
+    conn.execute("ALTER TABLE assignments_new RENAME TO assignments")
+    conn.execute("CREATE INDEX assignments_year_pattern ON assignments(school_year,"
+                 " feeder_pattern)")
+    high = conn.execute(
+        "SELECT max(coalesce((SELECT max(id) FROM assignments), 0), coalesce((SELECT"
+        " max(CAST(json_extract(changes, '$.id') AS INTEGER)) FROM audit WHERE table_name ="
+        " 'assignments' AND action = 'delete' AND json_valid(changes)), 0))").fetchone()[0]
+    conn.execute("DELETE FROM sqlite_sequence WHERE name = 'assignments'")
+    if high:
+        conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('assignments', ?)",
+                     (high,))
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_duty_report_indexes,
@@ -477,6 +514,7 @@ MIGRATIONS: list[Migration] = [
     m005_followups_roles,
     m006_training_and_agreements,
     m007_audit_anchor,
+    m008_assignment_ids_never_reused,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -345,13 +345,20 @@ def _insert_needs(conn: sqlite3.Connection, section: Section) -> set[str]:
     return set(section.required_names) | not_null
 
 
+def _changes(conn: sqlite3.Connection) -> int:
+    """The rows the last INSERT, UPDATE or DELETE wrote itself (not its triggers)."""
+    return int(conn.execute("SELECT changes()").fetchone()[0])
+
+
 def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
     """Write every staged row: insert the new, update the changed (only the columns each row
     gives), leave the unchanged untouched. Runs inside the caller's transaction."""
     section, table = staging.section, staging.section.name
     keys = ", ".join(_q(k) for k in section.key)
     before_rows = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
-    before_changes = conn.total_changes
+    # changes() counts the rows a statement itself wrote; conn.total_changes also counts what
+    # triggers write (an audit trigger's rows would pass for updates).
+    written = 0
     required = _insert_needs(conn, section)
     for mask in sorted(staging.masks):
         given = staging.given(mask)
@@ -367,6 +374,7 @@ def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
                     f"FROM temp.{STAGING} AS s WHERE s.mask = ? AND "
                     f"{_key_join(section, 's', 't')} AND ({_differs(section, given, 's', 't')})",
                     (mask,))
+                written += _changes(conn)
             continue
         cols = ", ".join(_q(c) for c in given)
         sets = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in changed)
@@ -375,6 +383,6 @@ def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
         # The WHERE on the SELECT also settles SQLite's parsing ambiguity of "SELECT ... ON".
         conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM temp.{STAGING} "
                      f"WHERE mask = ? ORDER BY rowid ON CONFLICT ({keys}) {action}", (mask,))
-    written = conn.total_changes - before_changes
+        written += _changes(conn)
     inserted = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0] - before_rows
     return Counts(inserted=inserted, updated=written - inserted, unchanged=staging.count - written)

@@ -5,12 +5,27 @@ from __future__ import annotations
 import sqlite3
 import sys
 from collections.abc import Callable
+from typing import Any
+
+import typer
+
+# Commands that only read (every `report`, and these last words): a database file that is
+# not there is a mistyped --db or $CROTOOL_DB, said as such, never created empty.
+READ_ONLY_WORDS = frozenset({"list", "info", "check", "gaps", "due", "backup"})
 
 
 def connect() -> sqlite3.Connection:
     from crotool import db
 
-    return db.connect()
+    return db.connect(must_exist=_reads_only())
+
+
+def _reads_only() -> bool:
+    """Whether the command being run only reads (its words, as the audit log names it)."""
+    from crotool.audit import current_command
+
+    words = current_command().split()[1:]
+    return bool(words) and (words[0] == "report" or words[-1] in READ_ONLY_WORDS)
 
 
 def confirm(question: str, yes: bool) -> None:
@@ -50,7 +65,7 @@ def school_year(conn: sqlite3.Connection, year_id: str | None) -> dict[str, str]
     return resolution.year.as_dict()
 
 
-def ids(section: str, column: str | None = None) -> Callable[[str], list[str]]:
+def ids(section: str, column: str | None = None) -> Callable[[Any, str], list[str]]:
     """Tab completion of the ids stored in `section` (feeder patterns, badges, ...); `column`
     for a section whose key has several (a follow-up rule's `id`).
 
@@ -58,12 +73,14 @@ def ids(section: str, column: str | None = None) -> Callable[[str], list[str]]:
     fail, so any problem completes nothing.
     """
 
-    def complete(incomplete: str) -> list[str]:
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
         try:
             from crotool import db
             from crotool.schema import SECTIONS
 
-            path = db.resolve_path()
+            # The root callback (which remembers --db) does not run during completion: the
+            # typed --db is read from the parsed command line instead.
+            path = db.resolve_path(_typed_db(ctx))
             if not path.exists():
                 return []
             col = column or SECTIONS[section].key[0]
@@ -78,6 +95,15 @@ def ids(section: str, column: str | None = None) -> Callable[[str], list[str]]:
             return []
 
     return complete
+
+
+def _typed_db(ctx: Any) -> str | None:
+    """The --db given on the command line being completed, if any."""
+    try:
+        value = ctx.find_root().params.get("db")
+    except AttributeError:
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def choices(section: str, field: str) -> Callable[[str], list[str]]:
