@@ -42,6 +42,8 @@ from crotool.years import Range, resolve_range
 
 __all__ = ["Range", "resolve_range"]  # the date ranges of `duty list` live in years.py
 
+from crotool.render import Encoded  # light: render imports Rich only for tables
+
 if TYPE_CHECKING:
     from crotool.audit import Auditor
 
@@ -176,7 +178,7 @@ class DutyList:
     total: int
     count: int
     minutes: int
-    rows: Iterator[dict[str, Any]]
+    rows: Iterator[dict[str, Any]] | Encoded
 
 
 def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
@@ -192,15 +194,17 @@ def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = 
         found = stream_duties(conn, span=span, officer=officer, school=school,
                               pattern=pattern, category=category, limit=limit,
                               include_notes=include_notes)
+        assert not isinstance(found.rows, Encoded)
         return list(found.rows), found.total
 
 
 def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
                   school: str | None = None, pattern: str | None = None,
                   category: str | None = None, limit: int | None = None,
-                  include_notes: bool = False) -> DutyList:
+                  include_notes: bool = False, encode: str | None = None) -> DutyList:
     """`list_duties` as a DutyList whose rows come one by one from the cursor: call it inside
-    `db.read(conn)` and read the rows before the block ends."""
+    `db.read(conn)` and read the rows before the block ends. `encode="json"`: SQLite writes
+    each row as its JSON object (`render.json_sql`), and the rows are a `render.Encoded`."""
     where = queries.Where("d.at >= ?", "d.at < ?", params=(span.lo, span.hi))
     where.ref(conn, "officers", officer, "--officer", "d.officer = ?")
     where.ref(conn, "schools", school, "--school", "d.school = ?")
@@ -234,6 +238,15 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
         args = [*params, limit]
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: zip with the names is cheaper than Row
+    if encode == "json":
+        from crotool.render import Encoded, json_sql
+
+        names = [*LIST_COLUMNS, *(["notes"] if include_notes else [])]
+        # The outer SELECT is flattened into the inner one: the same plan, the same order.
+        as_json = json_sql(names, bools=("out_of_pattern",), json_columns=("open_followups",))
+        sql = f"SELECT {as_json} FROM ({sql})"
+        return DutyList(total, count, minutes,
+                        Encoded("json", (r[0] for r in cursor.execute(sql, args))))
     return DutyList(total, count, minutes, _duty_rows(cursor.execute(sql, args)))
 
 

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.commands.options import MAX_INT, FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
+from crotool.commands.options import (
+    MAX_INT,
+    FormatOpt,
+    IncludeNotesOpt,
+    OutputOpt,
+    YearOpt,
+    fmt_of,
+    out,
+)
 from crotool.commands.report import report_app
 
 if TYPE_CHECKING:
@@ -183,7 +191,8 @@ def duty_list(
         year_warning(span.warning)
         found = duties.stream_duties(conn, span=span, officer=officer, school=school,
                                      pattern=pattern, category=category, limit=limit,
-                                     include_notes=include_notes)
+                                     include_notes=include_notes,
+                                     encode="json" if fmt_of(fmt, output) == "json" else None)
         _list_out(found, span, include_notes, fmt, output)
 
 

@@ -64,7 +64,7 @@ def fmt_of(fmt: Fmt | None, output: str | None) -> str:
     return format_for(fmt.value if fmt is not None else None, output)
 
 
-def out(rows: Iterable[dict], fmt: Fmt | str | None, output: str | None, view: Any = None,
+def out(rows: Iterable[dict] | Any, fmt: Fmt | str | None, output: str | None, view: Any = None,
         wrap: Any = None, *, private: bool = False) -> None:
     """Render rows in the chosen format (commands need not import render); rows read lazily
     (a cursor's) stream in JSON, CSV and a list's table. For documents
