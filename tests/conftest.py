@@ -101,7 +101,8 @@ def seeded(seeded_copy: Path) -> Path:
 def dump(path: Path, *, data_only: bool = False) -> str:
     """Every table's schema and rows, as SQL text: a snapshot to compare before and after a
     command that must change nothing. data_only leaves out the audit trail and import history,
-    which record even a load that changed nothing."""
+    which record even a load that changed nothing, and AUTOINCREMENT's high-water marks
+    (sqlite_sequence), which an upsert that changes nothing still moves on."""
     from crotool import db
 
     conn = db.connect(path)
@@ -110,7 +111,9 @@ def dump(path: Path, *, data_only: bool = False) -> str:
         if data_only:
             lines = (ln for ln in lines
                      if not ln.startswith(('INSERT INTO "audit"', 'INSERT INTO "audit_head"',
-                                             'INSERT INTO "imports"')))
+                                             'INSERT INTO "imports"',
+                                             'DELETE FROM "sqlite_sequence"',
+                                             'INSERT INTO "sqlite_sequence"')))
         return "\n".join(lines)
     finally:
         conn.close()
