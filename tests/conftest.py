@@ -101,8 +101,7 @@ def seeded(seeded_copy: Path) -> Path:
 def dump(path: Path, *, data_only: bool = False) -> str:
     """Every table's schema and rows, as SQL text: a snapshot to compare before and after a
     command that must change nothing. data_only leaves out the audit trail and import history,
-    which record even a load that changed nothing, and AUTOINCREMENT's high-water marks
-    (sqlite_sequence), which an upsert that changes nothing still moves on."""
+    which record even a load that changed nothing."""
     from crotool import db
 
     conn = db.connect(path)
@@ -111,9 +110,7 @@ def dump(path: Path, *, data_only: bool = False) -> str:
         if data_only:
             lines = (ln for ln in lines
                      if not ln.startswith(('INSERT INTO "audit"', 'INSERT INTO "audit_head"',
-                                             'INSERT INTO "imports"',
-                                             'DELETE FROM "sqlite_sequence"',
-                                             'INSERT INTO "sqlite_sequence"')))
+                                             'INSERT INTO "imports"')))
         return "\n".join(lines)
     finally:
         conn.close()
