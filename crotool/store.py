@@ -321,7 +321,10 @@ def bulk_changes(conn: sqlite3.Connection, staging: Staging, *, updates_only: bo
                f"FROM temp.{STAGING} s LEFT JOIN main.{section.name} t "
                f"ON {_key_join(section, 's', 't')} WHERE s.mask = ? AND ("
                f"{'0' if updates_only else 't.rowid IS NULL'} OR "
-               f"{_differs(section, given, 's', 't')}) ORDER BY s.line")
+               # A new row differs from the NULLs of the missing stored one: updates_only
+               # must not read (and build an audit entry for) every insert.
+               f"{'t.rowid IS NOT NULL AND ' if updates_only else ''}"
+               f"({_differs(section, given, 's', 't')})) ORDER BY s.line")
         n = len(given)
         for row in conn.execute(sql, (mask,)):
             new_sql, old_sql = tuple(row)[1:1 + n], tuple(row)[1 + n:]

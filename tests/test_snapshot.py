@@ -5,6 +5,7 @@ commits sees that import whole or not at all, never a count of one state and row
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from datetime import datetime, timedelta
@@ -144,3 +145,59 @@ def test_reads_during_imports_see_each_import_whole(seeded: Path, tmp_path: Path
         assert set(counts) == set(order[:k]), counts
     final = run_installed("duty", "list", *RANGE, "-f", "csv")
     assert final.stdout.count("SNAP-") == N * len(IMPORTS)
+
+
+# ---------------------------------------------------------------- streamed lists
+
+
+def _many_duties(cli, tmp_path: Path, n: int = 1_234) -> None:
+    path = tmp_path / "many.csv"
+    start = datetime(2024, 7, 1, 0, 0, 17)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("officer,school,category,at,minutes,requested_by,reference\n")
+        for i in range(n):
+            at = (start + timedelta(minutes=7 * i)).isoformat(timespec="seconds")
+            who = "Juanita HS principal, after a long call about parking" if i % 97 == 0 else ""
+            fh.write(f"0417,juanita-hs,traffic-safety,{at},{i % 90 + 1},{who},R-{i}\n")
+    assert cli("import", "duties", str(path)).exit_code == 0
+
+
+def test_a_long_list_streams_the_same_rows_in_every_format(cli, seeded: Path,
+                                                          tmp_path: Path) -> None:
+    from crotool import duties
+
+    _many_duties(cli, tmp_path)
+    conn = db.connect(seeded)
+    span = duties.resolve_range(conn, year=None, start=RANGE[1], end=RANGE[3])
+    rows, total = duties.list_duties(conn, span=span)
+    conn.close()
+    assert total == len(rows) == 1_234
+    as_json = cli("duty", "list", *RANGE, "-f", "json")
+    assert json.loads(as_json.stdout) == rows
+    out = tmp_path / "list.csv"
+    assert cli("duty", "list", *RANGE, "-o", str(out)).exit_code == 0
+    import csv
+
+    with open(out, newline="", encoding="utf-8") as fh:
+        read = list(csv.DictReader(fh))
+    assert [int(r["id"]) for r in read] == [r["id"] for r in rows]
+    assert not list(tmp_path.glob(".list.csv.*"))  # the temporary file was renamed
+
+
+@pytest.mark.parametrize("columns", ["80", None])
+def test_a_long_table_streams_in_the_same_columns(cli, seeded: Path, tmp_path: Path,
+                                                  columns: str | None) -> None:
+    _many_duties(cli, tmp_path)
+    result = cli("duty", "list", *RANGE, env={"COLUMNS": columns} if columns else None)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    body = [ln for ln in lines if ln.startswith("│")]
+    # Every row line has its borders where the first chunk's have them.
+    borders = {tuple(i for i, ch in enumerate(ln) if ch == "│") for ln in body}
+    assert len(borders) == 1, list(borders)[:3]
+    assert all(ln == ln.rstrip() for ln in lines)
+    if columns:
+        assert max(len(ln) for ln in lines) <= 80
+    assert lines[-1].startswith("└") or "Left out to fit" in result.stdout
+    ids = [int(m) for m in re.findall(r"^│\s+(\d+) │", result.stdout, re.M)]
+    assert len(ids) == 1_234 and ids == sorted(ids)
