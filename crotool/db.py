@@ -157,12 +157,8 @@ def _set_pragmas(conn: sqlite3.Connection, timeout: float) -> None:
     conn.set_progress_handler(interrupt.progress, 10_000)
 
 
-def connect(path: Path | str | None = None, *, migrate: bool = True,
-            must_exist: bool = False) -> sqlite3.Connection:
+def connect(path: Path | str | None = None, *, migrate: bool = True) -> sqlite3.Connection:
     """Open (creating if needed) the database with crotool's pragmas and newest schema.
-
-    `must_exist` (a command that only reads): a file that is not there is refused, and
-    nothing is created (a mistyped $CROTOOL_DB would otherwise become an empty database).
 
     A file that is there but cannot be written (a read-only file or folder) is opened
     read-only, so that reports still work; a write then says the file is read-only.
@@ -180,10 +176,6 @@ def connect(path: Path | str | None = None, *, migrate: bool = True,
         except OSError as exc:  # a symlink loop, a path through a file, a name too long
             raise CroError(f"cannot create the database at {target}: {exc.strerror or exc}",
                            hint="choose another place with --db PATH or $CROTOOL_DB") from None
-    if must_exist and not exists and not memory:
-        raise CroError(f"{target}: no such database (the file does not exist); nothing was "
-                       "created", hint="check --db PATH or $CROTOOL_DB; `crotool load` "
-                       "creates a database")
     readonly = exists and not _writable(target)
     if not memory and not readonly:
         try:

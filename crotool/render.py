@@ -565,40 +565,57 @@ def stream_csv(rows: Iterable[dict], cols: list[str], write: Callable[[str], Any
 def stream_table(rows: Iterator[dict], view: View, write: Callable[[str], Any],
                  width: int | None) -> None:
     """A table as plain text, STREAM_CHUNK rows at a time. Up to one chunk it is the table
-    `to_table_text` draws; past that, the first chunk plans the columns (what fits `width`,
-    or their natural widths), Rich draws it with those widths, and every later row is laid
-    out in the same columns and box, its cells wrapped between words as Rich wraps them."""
+    `to_table_text` draws; past that, a chunk plans the columns (what fits `width`, or their
+    natural widths), Rich draws it with those widths, and the later rows are laid out in the
+    same columns and box, their cells wrapped between words as Rich wraps them. A row with a
+    word too long for its column (an id past the first chunk's longest) closes the box and
+    starts a new one planned from its chunk: a word is never broken."""
     first = list(islice(rows, STREAM_CHUNK))
     if len(first) < STREAM_CHUNK:
         write(to_table_text(first, view) or "")
         return
-    cols, heads, widths, dropped = plan_table(first, view, width)
-    if widths is None:  # natural widths: the first chunk's longest cells
-        widths = [max(len(heads[c]), *(len(shown(r.get(c), c, view)) for r in first), 1)
-                  for c in cols]
-    total = sum(widths) + 3 * len(cols) + 1
-    renderable = _tables(first, view, cols, heads, widths, dropped, total,
-                         show_caption=False)
-    console = make_console(file=io.StringIO(), record=True, width=max(total, 20))
-    console.print(renderable)
-    lines = [line.rstrip() for line in console.export_text(styles=False).splitlines()]
-    bottom = lines.pop()  # the box's last line: it closes the whole table, after every row
-    write("".join(line + "\n" for line in lines))
-    justify = [view.justify.get(c, "left") for c in cols]
-    while chunk := list(islice(rows, STREAM_CHUNK)):
-        out: list[str] = []
-        for row in chunk:
-            cells = [_wrap_cell(shown(row.get(c), c, view), w)
-                     for c, w in zip(cols, widths, strict=True)]
-            for i in range(max(len(c) for c in cells)):
-                parts = []
-                for cell, w, j in zip(cells, widths, justify, strict=True):
-                    text = cell[i] if i < len(cell) else ""
-                    parts.append(text.rjust(w) if j == "right" else
-                                 text.center(w) if j == "center" else text.ljust(w))
-                out.append("│ " + " │ ".join(parts) + " │\n")
-        write("".join(out))
-    write(bottom + "\n")
+    from dataclasses import replace
+
+    chunk: list[dict] = first
+    segment_view = view
+    dropped: list[str] = []
+    total = 20
+    while chunk:
+        cols, heads, widths, dropped = plan_table(chunk, segment_view, width)
+        if widths is None:  # natural widths: the chunk's longest cells
+            widths = [max(len(heads[c]), *(len(shown(r.get(c), c, view)) for r in chunk), 1)
+                      for c in cols]
+        total = sum(widths) + 3 * len(cols) + 1
+        renderable = _tables(chunk, segment_view, cols, heads, widths, dropped, total,
+                             show_caption=False)
+        console = make_console(file=io.StringIO(), record=True, width=max(total, 20))
+        console.print(renderable)
+        lines = [line.rstrip() for line in console.export_text(styles=False).splitlines()]
+        bottom = lines.pop()  # the box's last line: it closes the table, after every row
+        write("".join(line + "\n" for line in lines))
+        justify = [view.justify.get(c, "left") for c in cols]
+        chunk = []
+        while batch := list(islice(rows, STREAM_CHUNK)):
+            out: list[str] = []
+            for n, row in enumerate(batch):
+                texts = [shown(row.get(c), c, view) for c in cols]
+                if any(len(t) > w and _words(t) > w for t, w in zip(texts, widths, strict=True)):
+                    chunk = batch[n:]  # re-plan from here
+                    break
+                cells = [_wrap_cell(t, w) for t, w in zip(texts, widths, strict=True)]
+                for i in range(max(len(c) for c in cells)):
+                    parts = []
+                    for cell, w, j in zip(cells, widths, justify, strict=True):
+                        text = cell[i] if i < len(cell) else ""
+                        parts.append(text.rjust(w) if j == "right" else
+                                     text.center(w) if j == "center" else text.ljust(w))
+                    out.append("│ " + " │ ".join(parts) + " │\n")
+            write("".join(out))
+            if chunk:
+                chunk += list(islice(rows, STREAM_CHUNK - len(chunk)))
+                break
+        write(bottom + "\n")
+        segment_view = replace(view, title=None)
     caption = view.caption
     if dropped:
         caption = ((caption + " ") if caption else "") + (

@@ -1,7 +1,6 @@
 """The smaller findings of issue 14, each held by a test: completion honours --db, `load`
 records each file with its own counts and hash, busy by error code, counts that triggers do
-not skew, list text split on `;` only, assignment ids never reused, and a read command on a
-database file that is not there."""
+not skew, list text split on `;` only, and assignment ids never reused."""
 
 from __future__ import annotations
 
@@ -203,14 +202,3 @@ def test_the_migration_keeps_ids_and_starts_past_deleted_ones(tmp_path: Path) ->
     seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'assignments'").fetchone()
     assert seq[0] == 41
     conn.close()
-
-
-@pytest.mark.parametrize("args", [("gaps",), ("report", "coverage"), ("duty", "list"),
-                                  ("officers", "list"), ("db", "info")])
-def test_a_read_command_on_a_missing_database_creates_nothing(tmp_path: Path, args) -> None:
-    missing = tmp_path / "typo" / "crotol.db"
-    result = run_installed(*args, env={"CROTOOL_DB": str(missing)})
-    assert result.returncode == 1, result.stderr
-    assert "does not exist" in result.stderr and str(missing) in result.stderr
-    assert len(result.stderr.strip().splitlines()) <= 2  # the line and its hint
-    assert not missing.exists() and not missing.parent.exists()

@@ -9,23 +9,11 @@ from typing import Any
 
 import typer
 
-# Commands that only read (every `report`, and these last words): a database file that is
-# not there is a mistyped --db or $CROTOOL_DB, said as such, never created empty.
-READ_ONLY_WORDS = frozenset({"list", "info", "check", "gaps", "due", "backup"})
-
 
 def connect() -> sqlite3.Connection:
     from crotool import db
 
-    return db.connect(must_exist=_reads_only())
-
-
-def _reads_only() -> bool:
-    """Whether the command being run only reads (its words, as the audit log names it)."""
-    from crotool.audit import current_command
-
-    words = current_command().split()[1:]
-    return bool(words) and (words[0] == "report" or words[-1] in READ_ONLY_WORDS)
+    return db.connect()
 
 
 def confirm(question: str, yes: bool) -> None:

@@ -20,7 +20,7 @@ db_app = typer.Typer(help="The database file: check it, back it up, describe it.
 def _path_and_conn():
     from crotool import db
 
-    return db.resolve_path(), db.connect(must_exist=True)  # every db command only reads
+    return db.resolve_path(), db.connect()
 
 
 @db_app.command("check")
