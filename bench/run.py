@@ -9,7 +9,9 @@ It builds, in a temporary folder: the bundled LWSD seed; a synthetic county (12 
 county.py); a one-year county; and duty CSVs of 200,000 and 1,000,000 rows. Then it times each
 figure as a fresh process, alternating crotool and its reference run by run, and prints the
 median of each, their ratio, the target and whether it is met. Peak memory comes from
-wait4's rusage of that one child process.
+wait4's rusage of that one child process. `--only list` times `duty list` of every duty as
+JSON and CSV beside the sqlite3 shell running the same SELECT, and the table of 150,000
+duties off a terminal against its 15 s limit (size the county with --duties).
 
 Not a test: timings belong here, not in the test suite (tests/test_startup.py guards
 start-up by what is imported instead).
