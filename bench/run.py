@@ -9,7 +9,9 @@ It builds, in a temporary folder: the bundled LWSD seed; a synthetic county (12 
 county.py); a one-year county; and duty CSVs of 200,000 and 1,000,000 rows. Then it times each
 figure as a fresh process, alternating crotool and its reference run by run, and prints the
 median of each, their ratio, the target and whether it is met. Peak memory comes from
-wait4's rusage of that one child process.
+wait4's rusage of that one child process. `--only list` times `duty list` of every duty as
+JSON and CSV beside the sqlite3 shell running the same SELECT, and the table of 150,000
+duties off a terminal against its 15 s limit (size the county with --duties).
 
 Not a test: timings belong here, not in the test suite (tests/test_startup.py guards
 start-up by what is imported instead).
@@ -80,6 +82,7 @@ class Figure:
     ref_name: str
     target: float  # the largest acceptable ratio
     mem_target_mb: float | None = None
+    seconds_target: float | None = None  # an absolute ceiling on crotool's median time
 
     @property
     def ratio(self) -> float:
@@ -94,6 +97,8 @@ class Figure:
         ok = self.ratio <= self.target
         if self.mem_target_mb is not None:
             ok = ok and self.peak_mb <= self.mem_target_mb
+        if self.seconds_target is not None:
+            ok = ok and median(self.ours) <= self.seconds_target
         return ok
 
 
@@ -129,8 +134,8 @@ def main() -> int:
     ap.add_argument("--xlsx-rows", type=int, default=100_000,
                     help="rows of the duties workbook (figure xlsx)")
     ap.add_argument("--only", default="",
-                    help="startup,seed,gaps,coverage,duties,followups,presence,annual,import,"
-                    "xlsx")
+                    help="startup,seed,gaps,coverage,duties,list,followups,presence,annual,"
+                    "import,xlsx")
     ap.add_argument("--keep", type=Path, help="build the data here and keep it")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
@@ -153,7 +158,7 @@ def main() -> int:
         run([crotool, "--db", str(seed_db), "load"], env)
     county_db = work / "county.db"
     year_db = work / "county-1y.db"
-    if any(wanted(n) for n in ("gaps", "coverage", "duties", "followups", "presence")):
+    if any(wanted(n) for n in ("gaps", "coverage", "duties", "list", "followups", "presence")):
         if not county_db.exists():
             log(f"building the county ({args.duties:,} duties)...")
             info = county.build(county_db, duties=args.duties)
@@ -210,6 +215,8 @@ def main() -> int:
                          lambda: run([sqlite3, "-json", str(county_db), sql], env), args.repeat)
         figures.append(Figure(f"`crotool report duties --by category` ({args.duties:,} duties)",
                               a, b, "`sqlite3` shell GROUP BY", 1.5))
+    if wanted("list"):
+        figures += list_figures(county_db, crotool, sqlite3, env, args.repeat, log)
     if wanted("annual"):
         annual_db = work / "county-annual.db"
         if not annual_db.exists():
@@ -315,6 +322,42 @@ def main() -> int:
     return 0
 
 
+def list_figures(county_db: Path, crotool: str, sqlite3: str, env: dict[str, str],
+                 repeat: int, log) -> list[Figure]:
+    """`duty list` of every duty as JSON and CSV, beside the sqlite3 shell running the same
+    SELECT (taken from SQLite's trace of crotool's own, its parameters written in) on the
+    same file; and the table of the latest 150,000 off a terminal, against a time limit."""
+    from crotool import db, duties
+
+    first, last = county.years(10)[0][1], county.years(10)[-1][2]
+    conn = db.connect(county_db)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    span = duties.resolve_range(conn, year=None, start=first, end=last)
+    with db.read(conn):
+        found = duties.stream_duties(conn, span=span)
+    conn.close()
+    sql = [s for s in statements if s.lstrip().startswith("SELECT d.id")][-1] + ";"
+    out: list[Figure] = []
+    base = [crotool, "--db", str(county_db), "duty", "list", "--from", first, "--to", last]
+    for fmt in ("json", "csv"):
+        log(f"duty list -f {fmt} of {found.total:,} duties")
+        a, b = alternate(lambda f=fmt: run([*base, "-f", f], env),
+                         lambda f=fmt: run([sqlite3, f"-{f}", str(county_db), sql], env),
+                         repeat)
+        out.append(Figure(f"`crotool duty list -f {fmt}` ({found.total:,} duties)", a, b,
+                          f"`sqlite3 -{fmt}`, the same SELECT", 1.5, mem_target_mb=64.0))
+    log("duty list as a table of 150,000 duties")
+    rows = min(150_000, found.total)
+    limited = sql.rstrip(";").replace(" ORDER BY d.at, d.id", " ORDER BY d.at DESC, d.id DESC"
+                                      f" LIMIT {rows}") + ";"
+    a, b = alternate(lambda: run([*base, "--limit", str(rows)], env),
+                     lambda: run([sqlite3, "-box", str(county_db), limited], env), repeat)
+    out.append(Figure(f"`crotool duty list` as a table, off a terminal ({rows:,} duties)", a,
+                      b, "`sqlite3 -box`, the same SELECT", 10.0, seconds_target=15.0))
+    return out
+
+
 def xlsx_figures(work: Path, crotool: str, env: dict[str, str], rows: int, repeat: int,
                  log) -> list[Figure]:
     """A duties workbook of `rows` rows against the same rows as CSV, both through crotool;
@@ -402,6 +445,8 @@ def report(figures: list[Figure]) -> str:
     ]
     for f in figures:
         mem = f", peak {f.peak_mb:.0f} MB (≤ {f.mem_target_mb:.0f})" if f.mem_target_mb else ""
+        if f.seconds_target is not None:
+            mem += f" (≤ {f.seconds_target:g} s)"
         lines.append(
             f"| {f.name} | {median(f.ours) * 1000:.0f} ms{mem} | {f.ref_name} | "
             f"{median(f.ref) * 1000:.0f} ms | {f.ratio:.2f}× | ≤ {f.target:g}× | "

@@ -69,7 +69,15 @@ def agreement_dates(conn: sqlite3.Connection, year_id: str) -> dict[str, str | N
 
 
 def annual_report(conn: sqlite3.Connection, year: dict[str, str]) -> dict[str, Any]:
-    """The report for `year` (a school_years row), as the README's annual report describes it."""
+    """The report for `year` (a school_years row): as the README's annual report
+    describes it, read from one snapshot."""
+    from crotool import db
+
+    with db.read(conn):
+        return _annual_report(conn, year)
+
+
+def _annual_report(conn: sqlite3.Connection, year: dict[str, str]) -> dict[str, Any]:
     p = {"year": year["id"], "start": year["start"], "end": year["end"]}
     staff = _staff(conn, p)
     officers = sorted({b for row in staff for b in row["officers"]})

@@ -131,7 +131,7 @@ def _tail(conn: sqlite3.Connection) -> tuple[int, str, int]:
 
 
 def anchor(conn: sqlite3.Connection) -> None:
-    """Create the head record over the rows there are now (migration 8: a new key)."""
+    """Create the head record over the rows there are now (migration 7: a new key)."""
     key_id = _new_key()
     key = load_key(key_id)
     assert key is not None

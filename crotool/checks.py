@@ -261,13 +261,12 @@ def info(conn: sqlite3.Connection, path: Path) -> list[Row]:
     rows.append({"item": "audit_head", "value": head_text(conn)})
     # One read transaction: every count comes from the same snapshot, so counts taken while
     # an import commits never mix its before and after.
-    conn.execute("BEGIN")
-    try:
+    from crotool import db
+
+    with db.read(conn):
         for table in _tables(conn):
             count = conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
             rows.append({"item": f"rows.{table}", "value": count})
-    finally:
-        conn.execute("COMMIT")
     return rows
 
 

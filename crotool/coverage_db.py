@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crotool import queries, years
+from crotool import db, queries, years
 from crotool.coverage import (
     CONFLICT_KINDS,
     Assignment,
@@ -86,7 +86,13 @@ class Analysis:
 
 
 def load_year(conn: sqlite3.Connection, year: SchoolYear) -> YearData:
-    """One query per table, filtered by the year wherever the table allows it."""
+    """One query per table, filtered by the year wherever the table allows it; all of them
+    from one snapshot (an import committing meanwhile is seen whole or not at all)."""
+    with db.read(conn):
+        return _load_year(conn, year)
+
+
+def _load_year(conn: sqlite3.Connection, year: SchoolYear) -> YearData:
     schools = [
         School(r["id"], r["feeder_pattern"], r["agency"], tuple(json.loads(r["also_feeds"])))
         for r in conn.execute("SELECT id, feeder_pattern, agency, also_feeds FROM schools")
@@ -123,8 +129,9 @@ def load_year(conn: sqlite3.Connection, year: SchoolYear) -> YearData:
 def analyse_year(conn: sqlite3.Connection, year_id: str | None = None, *,
                  on: date | None = None) -> Analysis:
     """Every gap and conflict row, and every required pair's coverage, of one year."""
-    resolution = years.resolve_year(conn, year_id, on=on)
-    data = load_year(conn, resolution.year)
+    with db.read(conn):
+        resolution = years.resolve_year(conn, year_id, on=on)
+        data = load_year(conn, resolution.year)
     return analyse_data(data, resolution.warning)
 
 
@@ -156,11 +163,12 @@ def gaps(conn: sqlite3.Connection, *, year: str | None = None, on: date | None =
     With --on and no --year, the year is the one that contains that day. A day outside the
     chosen year is refused: it could only ever show nothing, which would read as "no gaps".
     """
-    if pattern is not None:
-        queries.require(conn, "feeder_patterns", pattern, "--pattern")
-    if agency is not None:
-        queries.require(conn, "agencies", agency, "--agency")
-    result = analyse_year(conn, year, on=on)
+    with db.read(conn):
+        if pattern is not None:
+            queries.require(conn, "feeder_patterns", pattern, "--pattern")
+        if agency is not None:
+            queries.require(conn, "agencies", agency, "--agency")
+        result = analyse_year(conn, year, on=on)
     y = result.year
     if on is not None and not y.start <= on <= y.end:
         where = f"school year {y.id} ({y.start} to {y.end})"
@@ -183,9 +191,10 @@ def gaps(conn: sqlite3.Connection, *, year: str | None = None, on: date | None =
 def coverage(conn: sqlite3.Connection, *, year: str | None = None) -> Analysis:
     """`crotool report coverage`: one PairCoverage per required pair, with every feeder
     pattern and agency (a report lays out the whole matrix, required or not)."""
-    result = analyse_year(conn, year)
-    patterns = {r[0] for r in conn.execute("SELECT id FROM feeder_patterns")}
-    agencies = {r[0] for r in conn.execute("SELECT id FROM agencies")}
+    with db.read(conn):
+        result = analyse_year(conn, year)
+        patterns = {r[0] for r in conn.execute("SELECT id FROM feeder_patterns")}
+        agencies = {r[0] for r in conn.execute("SELECT id FROM agencies")}
     # Foreign keys keep pairs inside those sets; the union only guards a hand-edited file.
     patterns.update(p.feeder_pattern for p in result.pairs)
     agencies.update(p.agency for p in result.pairs)

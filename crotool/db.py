@@ -24,6 +24,8 @@ from crotool.errors import BusyError, CroError
 
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds; $CROTOOL_BUSY_TIMEOUT overrides
 MAX_BUSY_TIMEOUT = 86_400.0  # a day: longer is a mistake (and SQLite takes milliseconds as int)
+SQLITE_BUSY = 5  # another connection holds the lock past the busy timeout (WAL: a writer)
+SQLITE_LOCKED = 6  # a conflict inside this process (a shared cache, a table being read)
 SQLITE_FULL = 13  # "database or disk is full" (also: PRAGMA max_page_count reached)
 # Primary result codes (the low byte of sqlite_errorcode) that a user can do something about.
 SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_CANTOPEN, SQLITE_NOTADB = 8, 10, 11, 14, 26
@@ -111,9 +113,11 @@ def _create_private(path: Path) -> Path:
 
 
 def is_busy(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and (
-        "locked" in str(exc) or "busy" in str(exc)
-    )
+    """SQLITE_BUSY (any extended code of it): another process holds the database. By the
+    error code, like `is_full`: SQLITE_LOCKED (a conflict inside this process) and a message
+    that merely contains "locked" are other errors."""
+    return (isinstance(exc, sqlite3.OperationalError)
+            and (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == SQLITE_BUSY)
 
 
 def is_full(exc: BaseException) -> bool:
@@ -369,6 +373,29 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             conn.execute("ROLLBACK")
         raise CroError(f"the change was refused by the database: {exc}; nothing was written"
                        ) from None
+
+
+@contextmanager
+def read(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One snapshot for every read of a command: BEGIN (deferred) ... COMMIT.
+
+    In WAL mode a read transaction sees the database as it was at its first read, whatever
+    commits meanwhile: a report that reads a year in several SELECTs (or counts and then
+    lists) sees an import whole or not at all. It never blocks a writer, nor waits for one.
+    Inside a transaction already open it adds nothing (the outer one is the snapshot).
+    """
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    if conn.in_transaction:
+        conn.execute("COMMIT")  # nothing was written: this only ends the snapshot
 
 
 _savepoints = itertools.count(1)

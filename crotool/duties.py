@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,8 @@ from crotool.schema import SECTIONS, Section
 from crotool.years import Range, resolve_range
 
 __all__ = ["Range", "resolve_range"]  # the date ranges of `duty list` live in years.py
+
+from crotool.render import Encoded  # light: render imports Rich only for tables
 
 if TYPE_CHECKING:
     from crotool.audit import Auditor
@@ -166,6 +169,18 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
                   year.id if year else None, warning, opened)
 
 
+@dataclass
+class DutyList:
+    """What `duty list` shows: how many duties matched, how many (and how many minutes) the
+    listing holds, and its rows, read lazily from the cursor (inside the caller's snapshot,
+    `db.read`, so that the counts and the rows are of the same database)."""
+
+    total: int
+    count: int
+    minutes: int
+    rows: Iterator[dict[str, Any]] | Encoded
+
+
 def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
                 school: str | None = None, pattern: str | None = None,
                 category: str | None = None, limit: int | None = None,
@@ -175,6 +190,21 @@ def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = 
     With `limit`, the latest `limit` of them (still oldest first, like `tail`). Notes are not
     even read unless `include_notes`.
     """
+    with db.read(conn):
+        found = stream_duties(conn, span=span, officer=officer, school=school,
+                              pattern=pattern, category=category, limit=limit,
+                              include_notes=include_notes)
+        assert not isinstance(found.rows, Encoded)
+        return list(found.rows), found.total
+
+
+def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
+                  school: str | None = None, pattern: str | None = None,
+                  category: str | None = None, limit: int | None = None,
+                  include_notes: bool = False, encode: str | None = None) -> DutyList:
+    """`list_duties` as a DutyList whose rows come one by one from the cursor: call it inside
+    `db.read(conn)` and read the rows before the block ends. `encode="json"`: SQLite writes
+    each row as its JSON object (`render.json_sql`), and the rows are a `render.Encoded`."""
     where = queries.Where("d.at >= ?", "d.at < ?", params=(span.lo, span.hi))
     where.ref(conn, "officers", officer, "--officer", "d.officer = ?")
     where.ref(conn, "schools", school, "--school", "d.school = ?")
@@ -184,7 +214,14 @@ def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = 
         raise CroError(f"--limit {limit}: give a number of duties, 1 or more")
     params = where.params
     base = "FROM duties d JOIN schools s ON s.id = d.school" + where.sql
-    total = conn.execute("SELECT count(*) " + base, params).fetchone()[0]
+    total, minutes = conn.execute("SELECT count(*), coalesce(sum(d.minutes), 0) " + base,
+                                  params).fetchone()
+    count = total
+    if limit is not None and limit < total:
+        count = limit
+        minutes = conn.execute(
+            f"SELECT coalesce(sum(minutes), 0) FROM (SELECT d.minutes {base}"
+            " ORDER BY d.at DESC, d.id DESC LIMIT ?)", [*params, limit]).fetchone()[0]
     from crotool.followups import OPEN_FOR_DUTY_SQL
 
     cols = ", ".join(f"d.{c}" for c in LIST_COLUMNS[:-2])
@@ -199,13 +236,30 @@ def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = 
         sql = (f"SELECT * FROM ({select} {base} ORDER BY d.at DESC, d.id DESC LIMIT ?)"
                " ORDER BY at, id")
         args = [*params, limit]
-    rows = []
-    for r in conn.execute(sql, args):
-        row = dict(r)
-        row["out_of_pattern"] = bool(row["out_of_pattern"])
-        row["open_followups"] = json.loads(row["open_followups"])
-        rows.append(row)
-    return rows, total
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: zip with the names is cheaper than Row
+    if encode == "json":
+        from crotool.render import Encoded, json_sql
+
+        names = [*LIST_COLUMNS, *(["notes"] if include_notes else [])]
+        # The outer SELECT is flattened into the inner one: the same plan, the same order.
+        as_json = json_sql(names, bools=("out_of_pattern",), json_columns=("open_followups",))
+        sql = f"SELECT {as_json} FROM ({sql})"
+        return DutyList(total, count, minutes,
+                        Encoded("json", (r[0] for r in cursor.execute(sql, args))))
+    return DutyList(total, count, minutes, _duty_rows(cursor.execute(sql, args)))
+
+
+def _duty_rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
+    names = [d[0] for d in cursor.description]
+    loads = json.loads
+    while batch := cursor.fetchmany(1000):
+        for r in batch:
+            row = dict(zip(names, r, strict=True))
+            row["out_of_pattern"] = bool(row["out_of_pattern"])
+            text = row["open_followups"]
+            row["open_followups"] = [] if text == "[]" else loads(text)  # most have none
+            yield row
 
 
 # ---------------------------------------------------------------- assessments

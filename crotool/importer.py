@@ -554,7 +554,7 @@ def check_header(section: Section, names: list[str], subject: str,
                  where: Callable[[int], str]) -> list[str | None]:
     """The field each column names (None: a column crotool's own export adds, read past).
 
-    Headers match ignoring case, surrounding space and `_`/space/`-` (SPEC §4.3). Every column
+    Headers match ignoring case, surrounding space and `_`/space/`-`. Every column
     a known field, named once; every required key field a column (other required fields may
     be left out by a file that updates stored records). `where(i)` names column i's header.
     A header is quoted only as a short prefix: a file without its header row has a data row

@@ -220,12 +220,12 @@ def m002_duty_report_indexes(conn: sqlite3.Connection) -> None:
 
 
 def m003_school_days(conn: sqlite3.Connection) -> None:
-    """School days (SPEC §4.1): a year's `weekdays` and its `closures`.
+    """School days: a year's `weekdays` and its `closures`.
 
     `weekdays` is a JSON array of day names (default Monday to Friday, so every stored year
     keeps the meaning it had). CHECK constraints cannot hold a subquery, so the array's items
     are checked by removing every allowed quoted name and asking that only brackets, commas and
-    spaces remain. A closure is keyed by (school_year, start) like the SPEC's other dated
+    spaces remain. A closure is keyed by (school_year, start) like the other dated
     records, and has an integer id like them; the rules between rows (inside its year, no
     overlap within a year) are validation's, as for assignments.
     """
@@ -253,7 +253,7 @@ _DATETIME = ("at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-
 
 
 def m004_incidents_complaints_schedules(conn: sqlite3.Connection) -> None:
-    """What RCW 28A.320.1241's annual report needs (SPEC §4.6).
+    """What RCW 28A.320.1241's annual report needs.
 
     - `student_categories` (kind, id): the race, ethnicity and gender values a student row may
       take (besides 'unknown'); from data, so the code holds no state's list.
@@ -329,7 +329,7 @@ _AT = ("{c} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-
 
 
 def m005_followups_roles(conn: sqlite3.Connection) -> None:
-    """Roles, follow-up rules and done follow-ups (SPEC §4.7).
+    """Roles, follow-up rules and done follow-ups.
 
     - `roles`, and `duty_categories.role` (nullable: a category need not have one).
     - `followup_rules` keyed (category, id): a duty of the category has one follow-up per rule,
@@ -382,7 +382,7 @@ def m005_followups_roles(conn: sqlite3.Connection) -> None:
 
 
 def m006_training_and_agreements(conn: sqlite3.Connection) -> None:
-    """SPEC §4.4-4.5: training topics, the training policy, trainings, the officer's first day
+    """training topics, the training policy, trainings, the officer's first day
     on campus; agreement elements, stakeholder groups and agreements.
 
     The choices mirror schema.TRAINING_KINDS and schema.TRAINING_HOURS. `training_policy` is
@@ -483,6 +483,43 @@ def m008_annual_report(conn: sqlite3.Connection) -> None:
     )""")
 
 
+def m009_assignment_ids_never_reused(conn: sqlite3.Connection) -> None:
+    """Assignment ids are never reused (issue 14): `unassign 9` and then `assign` gave the
+    new assignment id 9, so an id in last week's report could name another assignment.
+
+    The table is rebuilt with AUTOINCREMENT (SQLite cannot add it in place; nothing refers to
+    assignments' rows, so the copy keeps every id), and its sequence starts past every id the
+    table or the audit log of deletes has ever held.
+    """
+    conn.execute(f"""CREATE TABLE assignments_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            officer TEXT NOT NULL REFERENCES officers(badge) DEFERRABLE INITIALLY DEFERRED,
+            feeder_pattern TEXT NOT NULL
+                REFERENCES feeder_patterns(id) DEFERRABLE INITIALLY DEFERRED,
+            school_year TEXT NOT NULL REFERENCES school_years(id) DEFERRABLE INITIALLY DEFERRED,
+            role TEXT NOT NULL DEFAULT 'cro' CHECK (role IN ('cro', 'additional')),
+            start TEXT NOT NULL {_date('start')},
+            end TEXT NOT NULL {_date('end')},
+            UNIQUE (officer, feeder_pattern, school_year, start),
+            CHECK (start <= end)
+        )""")
+    conn.execute("INSERT INTO assignments_new (id, officer, feeder_pattern, school_year, role,"
+                 " start, end) SELECT id, officer, feeder_pattern, school_year, role, start, end"
+                 " FROM assignments ORDER BY id")
+    conn.execute("DROP TABLE assignments")
+    conn.execute("ALTER TABLE assignments_new RENAME TO assignments")
+    conn.execute("CREATE INDEX assignments_year_pattern ON assignments(school_year,"
+                 " feeder_pattern)")
+    high = conn.execute(
+        "SELECT max(coalesce((SELECT max(id) FROM assignments), 0), coalesce((SELECT"
+        " max(CAST(json_extract(changes, '$.id') AS INTEGER)) FROM audit WHERE table_name ="
+        " 'assignments' AND action = 'delete' AND json_valid(changes)), 0))").fetchone()[0]
+    conn.execute("DELETE FROM sqlite_sequence WHERE name = 'assignments'")
+    if high:
+        conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('assignments', ?)",
+                     (high,))
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_duty_report_indexes,
@@ -492,6 +529,7 @@ MIGRATIONS: list[Migration] = [
     m006_training_and_agreements,
     m007_audit_anchor,
     m008_annual_report,
+    m009_assignment_ids_never_reused,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

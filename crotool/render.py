@@ -51,9 +51,11 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -267,11 +269,10 @@ def _words(text: str, relax: bool = False) -> int:
 
 
 def rich_tables(rows: list[dict], view: View, *, width: int | None = None,
-                colour: bool = False) -> Any:
+                colour: bool = False, plan: Any = None, show_caption: bool = True) -> Any:
     """The Rich renderable for table output, fitted to `width` when given; the view's extra
     tables follow the main one, each under its title."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     if view.extra:
@@ -291,6 +292,15 @@ def rich_tables(rows: list[dict], view: View, *, width: int | None = None,
         return view.build(rows, colour)
     if not rows:
         return Text(view.empty, style="dim")
+    cols, heads, widths, dropped = plan_table(rows, view, width) if plan is None else plan
+    return _tables(rows, view, cols, heads, widths, dropped, width,
+                   show_caption=show_caption)
+
+
+def plan_table(rows: list[dict], view: View, width: int | None
+               ) -> tuple[list[str], dict[str, str], list[int] | None, list[str]]:
+    """The columns a table of `rows` shows, their headers, their widths (None: natural) and
+    the secondary columns dropped to fit `width`."""
     cols = [c for c in columns_of(rows, view) if c not in view.table_hide]
     if view.group_by:
         cols = [c for c in cols if c != view.group_by]
@@ -315,6 +325,16 @@ def rich_tables(rows: list[dict], view: View, *, width: int | None = None,
             widths = fit_widths(spans, width - 3 * len(cols) - 1)
             if widths is not None:
                 break
+    return cols, heads, widths, dropped
+
+
+def _tables(rows: list[dict], view: View, cols: list[str], heads: dict[str, str],
+            widths: list[int] | None, dropped: list[str], width: int | None, *,
+            show_caption: bool = True) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     groups: list[tuple[Any, list[dict]]] = []
     if view.group_by:
         for row in rows:
@@ -325,8 +345,8 @@ def rich_tables(rows: list[dict], view: View, *, width: int | None = None,
     else:
         groups.append((None, rows))
 
-    caption = view.caption
-    if dropped:
+    caption = view.caption if show_caption else None
+    if dropped and show_caption:
         caption = ((caption + " ") if caption else "") + (
             f"Left out to fit: {', '.join(dropped)} (a wider terminal or -f csv shows them).")
     tables = []
@@ -397,11 +417,13 @@ def to_table_text(rows: list[dict], view: View, *, terminal: Any = None) -> str 
     return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
-def render(rows: list[dict], fmt: str = "table", *, view: View | None = None,
+def render(rows: Iterable[dict] | Encoded, fmt: str = "table", *, view: View | None = None,
            output: str | None = None, wrap: dict | None = None,
            context: Context | None = None, private: bool = False) -> None:
     """Write rows in `fmt` to stdout or (atomically) to `output`.
 
+    `rows` may be any iterable (a cursor's rows, read lazily): JSON, CSV and a plain list's
+    table then stream, in bounded memory, and the rest read it whole.
     `wrap`: for JSON only, reports that must carry more than rows write
     `{"rows": [...], **wrap}` (their --help says so). `private`: the output carries notes, so
     a file is 0600 whatever the umask.
@@ -410,6 +432,12 @@ def render(rows: list[dict], fmt: str = "table", *, view: View | None = None,
     if fmt not in FORMATS:
         raise CroError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}",
                        code=EXIT_USAGE)
+    if isinstance(rows, Encoded) or not isinstance(rows, list) and view.columns and (
+            wrap is None) and (fmt in ("json", "csv") or (fmt == "table" and _streamable(view))):
+        stream_rows(rows, fmt, view=view, output=output, private=private)
+        return
+    assert not isinstance(rows, Encoded)
+    rows = list(rows)
     cols = columns_of(rows, view)
     context = context or Context()
     if fmt == "json":
@@ -442,6 +470,293 @@ def render(rows: list[dict], fmt: str = "table", *, view: View | None = None,
             return
         text = to_table_text(rows, view) or ""
     emit(text, output, private=private)
+
+
+# ---------------------------------------------------------------- streaming
+
+STREAM_CHUNK = 500  # rows formatted (and a table's widths planned) at a time
+
+
+@dataclass
+class Encoded:
+    """Rows SQLite already wrote as text in `fmt` (one JSON object a row, made by the
+    expression `json_sql` gives): render passes them on as they come, at C speed."""
+
+    fmt: str
+    lines: Iterable[str]
+
+
+def json_sql(columns: Sequence[str], *, bools: Sequence[str] = (),
+             json_columns: Sequence[str] = ()) -> str:
+    """The SQL expression that writes a row of `columns` (names of the query's columns, never
+    user input) as the JSON object `to_json` would: `bools` (0/1) as true/false,
+    `json_columns` (JSON text, e.g. json_group_array) as their JSON, the rest as values. Keys
+    keep the order given; DEL and C1 characters are escaped as the chunks are written."""
+    parts = []
+    for c in columns:
+        value = f'"{c}"'
+        if c in bools:
+            value = f"json(CASE WHEN {value} THEN 'true' ELSE 'false' END)"
+        elif c in json_columns:
+            value = f"json({value})"
+        parts.append(f"'{c}', {value}")
+    return f"json_object({', '.join(parts)})"
+
+
+def _streamable(view: View) -> bool:
+    """A plain list (one table, no custom picture, no groups) can be printed chunk by chunk."""
+    return view.build is None and not view.extra and not view.group_by
+
+
+def stream_rows(rows: Iterable[dict] | Encoded, fmt: str, *, view: View, output: str | None,
+           private: bool = False) -> None:
+    """JSON, CSV or a table written chunk by chunk as the rows come (a cursor's rows are
+    never all in memory); to `output` atomically (a temporary file renamed when complete)."""
+    cols = list(view.columns or ())
+    if isinstance(rows, Encoded):
+        if rows.fmt != fmt or fmt != "json":
+            raise ValueError(f"rows encoded as {rows.fmt} cannot be written as {fmt}")
+        with open_output(output, private=private) as write:
+            _write_json_lines(rows.lines, write)
+        return
+    it = iter(rows)
+    if fmt == "table" and (output is None or output == "-") and _colour_allowed(sys.stdout):
+        _table_on_terminal(it, view)
+        return
+    with open_output(output, private=private) as write:
+        if fmt == "json":
+            stream_json(it, write)
+        elif fmt == "csv":
+            stream_csv(it, cols, write)
+        else:
+            stream_table(it, view, write, _terminal_width(False))
+
+
+def stream_json(rows: Iterable[dict], write: Callable[[str], Any]) -> None:
+    """A JSON array, one object a line: `[`, the rows joined by `,`, `]`."""
+    encode = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
+    _write_json_lines(map(encode, rows), write)
+
+
+def _write_json_lines(lines: Iterable[str], write: Callable[[str], Any]) -> None:
+    first = True
+    it = iter(lines)
+    while chunk := list(islice(it, STREAM_CHUNK)):
+        text = ("[\n  " if first else ",\n  ") + ",\n  ".join(chunk)
+        # DEL and C1 (CSI is U+009B) as \u escapes: the same data, and nothing a terminal
+        # obeys reaches it (they can only be inside strings: the rest is ASCII).
+        write(_C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+        first = False
+    write("[]\n" if first else "\n]\n")
+
+
+def stream_csv(rows: Iterable[dict], cols: list[str], write: Callable[[str], Any]) -> None:
+    import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180
+    writer.writerow([csv_safe(c) for c in cols])
+    it = iter(rows)
+    while chunk := list(islice(it, STREAM_CHUNK)):
+        writer.writerows([_csv_cell(row.get(c)) for c in cols] for row in chunk)
+        write(buf.getvalue())
+        buf.seek(0)
+        buf.truncate()
+    write(buf.getvalue())
+
+
+def stream_table(rows: Iterator[dict], view: View, write: Callable[[str], Any],
+                 width: int | None) -> None:
+    """A table as plain text, STREAM_CHUNK rows at a time. Up to one chunk it is the table
+    `to_table_text` draws; past that, a chunk plans the columns (what fits `width`, or their
+    natural widths), Rich draws it with those widths, and the later rows are laid out in the
+    same columns and box, their cells wrapped between words as Rich wraps them. A row with a
+    word too long for its column (an id past the first chunk's longest) closes the box and
+    starts a new one planned from its chunk: a word is never broken."""
+    first = list(islice(rows, STREAM_CHUNK))
+    if len(first) < STREAM_CHUNK:
+        write(to_table_text(first, view) or "")
+        return
+    from dataclasses import replace
+
+    chunk: list[dict] = first
+    segment_view = view
+    dropped: list[str] = []
+    total = 20
+    while chunk:
+        cols, heads, widths, dropped = plan_table(chunk, segment_view, width)
+        if widths is None:  # natural widths: the chunk's longest cells
+            widths = [max(len(heads[c]), *(len(shown(r.get(c), c, view)) for r in chunk), 1)
+                      for c in cols]
+        total = sum(widths) + 3 * len(cols) + 1
+        renderable = _tables(chunk, segment_view, cols, heads, widths, dropped, total,
+                             show_caption=False)
+        console = make_console(file=io.StringIO(), record=True, width=max(total, 20))
+        console.print(renderable)
+        lines = [line.rstrip() for line in console.export_text(styles=False).splitlines()]
+        bottom = lines.pop()  # the box's last line: it closes the table, after every row
+        write("".join(line + "\n" for line in lines))
+        justify = [view.justify.get(c, "left") for c in cols]
+        chunk = []
+        while batch := list(islice(rows, STREAM_CHUNK)):
+            out: list[str] = []
+            for n, row in enumerate(batch):
+                texts = [shown(row.get(c), c, view) for c in cols]
+                if any(len(t) > w and _words(t) > w for t, w in zip(texts, widths, strict=True)):
+                    chunk = batch[n:]  # re-plan from here
+                    break
+                cells = [_wrap_cell(t, w) for t, w in zip(texts, widths, strict=True)]
+                for i in range(max(len(c) for c in cells)):
+                    parts = []
+                    for cell, w, j in zip(cells, widths, justify, strict=True):
+                        text = cell[i] if i < len(cell) else ""
+                        parts.append(text.rjust(w) if j == "right" else
+                                     text.center(w) if j == "center" else text.ljust(w))
+                    out.append("│ " + " │ ".join(parts) + " │\n")
+            write("".join(out))
+            if chunk:
+                chunk += list(islice(rows, STREAM_CHUNK - len(chunk)))
+                break
+        write(bottom + "\n")
+        segment_view = replace(view, title=None)
+    caption = view.caption
+    if dropped:
+        caption = ((caption + " ") if caption else "") + (
+            f"Left out to fit: {', '.join(dropped)} (a wider terminal or -f csv shows them).")
+    if caption:
+        import textwrap
+
+        write("".join(line.rstrip() + "\n" for line in textwrap.wrap(
+            clean(caption), max(total, 20), break_on_hyphens=False)))
+
+
+def _csv_cell(value: Any) -> str:
+    """`csv_safe`, with fast paths for the common cells (a million rows have ten million)."""
+    kind = type(value)
+    if kind is str:
+        # printable: no control character to strip, so only the formula guard is left
+        return guard(value) if value.isprintable() else csv_safe(value)
+    if kind is int:
+        return str(value)
+    if value is None:
+        return ""
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is list and not value:
+        return ""
+    return csv_safe(value)
+
+
+def _wrap_cell(text: str, width: int) -> list[str]:
+    if len(text) <= width and "\n" not in text:
+        return [text]
+    import textwrap
+
+    lines: list[str] = []
+    for part in text.split("\n"):
+        lines += textwrap.wrap(part, width, break_on_hyphens=False) or [""]
+    return lines
+
+
+def _table_on_terminal(rows: Iterator[dict], view: View) -> None:
+    """On a terminal: a table that fits one chunk in colour, as always; a longer one through
+    $PAGER (`less -FRX` when unset, as git does; an empty $PAGER or `cat` streams it)."""
+    first = list(islice(rows, STREAM_CHUNK))
+    if len(first) < STREAM_CHUNK:
+        to_table_text(first, view, terminal=sys.stdout)
+        return
+    import itertools
+    import shlex
+    import subprocess
+
+    width = _terminal_width(True)
+    pager = os.environ.get("PAGER", "less -FRX").strip()
+    everything = itertools.chain(first, rows)
+    if not pager or pager == "cat":
+        stream_table(everything, view, _stdout_write, width)
+        return
+    try:
+        proc = subprocess.Popen(shlex.split(pager), stdin=subprocess.PIPE,
+                                env={**os.environ, "LESSCHARSET": "utf-8"})
+    except (OSError, ValueError):
+        stream_table(everything, view, _stdout_write, width)
+        return
+    assert proc.stdin is not None
+    pipe = io.TextIOWrapper(proc.stdin, encoding="utf-8")
+    try:
+        stream_table(everything, view, pipe.write, width)
+        pipe.close()
+    except BrokenPipeError:
+        pass  # the reader quit the pager before the end: nothing more to show
+    finally:
+        try:
+            pipe.close()
+        except BrokenPipeError:
+            pass
+        proc.wait()
+
+
+def _stdout_write(text: str) -> None:
+    sys.stdout.write(text)
+
+
+@contextmanager
+def open_output(output: str | None, *, private: bool = False
+                ) -> Iterator[Callable[[str], Any]]:
+    """A `write(text)` for stdout, or for `output` written atomically: the text goes to a
+    temporary file in the same folder, renamed over `output` only once complete (see
+    `write_atomic`); an error or Ctrl-C on the way leaves `output` as it was."""
+    if output is None or output == "-":
+        yield _stdout_write
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    in_place, folder = _target(path)
+    if in_place:
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                yield fh.write
+        except OSError as exc:
+            raise CroError(f"cannot write {path}: {exc.strerror}") from None
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CroError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh.write
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600 if private else 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        if isinstance(exc, OSError):
+            raise CroError(f"cannot write {path}: {exc.strerror}") from None
+        raise
+
+
+def _target(path: Path) -> tuple[bool, Path]:
+    """(write in place, the folder of the temporary file) for an -o path, or a CroError."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise CroError(f"cannot write {path}: {exc.strerror}") from None
+    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        return True, path.parent
+    if st is not None and not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise CroError(f"cannot write {path}: not a regular file",
+                       hint="give a file name, or - for stdout")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise CroError(f"cannot write {path}: no folder {folder}")
+    return False, folder
 
 
 def emit(text: str, output: str | None, *, private: bool = False) -> None:

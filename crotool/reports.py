@@ -172,6 +172,14 @@ def duty_report(conn: sqlite3.Connection, by: str, span: Range, *, officer: str 
     and/or at the schools of one pattern when given."""
     if by not in BY:
         raise ValueError(f"unknown report key {by!r}")
+    from crotool import db
+
+    with db.read(conn):
+        return _duty_report(conn, by, span, officer, pattern)
+
+
+def _duty_report(conn: sqlite3.Connection, by: str, span: Range, officer: str | None,
+                 pattern: str | None) -> list[dict[str, Any]]:
     if officer is not None:
         queries.require(conn, "officers", officer, "--officer")
     if pattern is not None:

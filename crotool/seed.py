@@ -44,6 +44,7 @@ class LoadResult:
     files: list[tuple[str, str]] = field(default_factory=list)  # (name, sha256)
     changes: list[tuple[str, str, dict]] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # accepted, worth a look
+    by_file: dict[str, Counts] = field(default_factory=dict)  # source -> its own counts
 
     def rows(self) -> list[dict]:
         return [
@@ -62,8 +63,19 @@ class LoadResult:
 
 def read_document_file(path: Path, source: str) -> dict[str, list[Record]]:
     """One seed file -> section name -> records; problems of shape raise at once."""
+    return read_document(path, source)[0]
+
+
+def read_document(path: Path, source: str) -> tuple[dict[str, list[Record]], str]:
+    """`read_document_file` and the SHA-256 of the very bytes it parsed (the file is read
+    once: a file changed in between is never recorded under another file's hash)."""
     # Looked up at call time, not bound at import, so the cap can be set in one place.
-    text = decode_text(read_bytes(path, source, readers.MAX_YAML_BYTES), source)
+    data = read_bytes(path, source, readers.MAX_YAML_BYTES)
+    digest = hashlib.sha256(data).hexdigest()
+    return _sections(decode_text(data, source), source), digest
+
+
+def _sections(text: str, source: str) -> dict[str, list[Record]]:
     docs = parse_yaml(text, source)
     sections: dict[str, list[Record]] = {}
     problems: list[Problem] = []
@@ -113,17 +125,18 @@ def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_r
     problems: list[Problem] = []
     for path, source in paths:
         try:
-            for name, records in read_document_file(path, source).items():
-                merged.setdefault(name, []).extend(records)
+            sections, digest = read_document(path, source)
         except ValidationFailed as exc:
             problems.extend(exc.problems)
             continue
-        result.files.append((source, hashlib.sha256(path.read_bytes()).hexdigest()))
+        for name, records in sections.items():
+            merged.setdefault(name, []).extend(records)
+        result.files.append((source, digest))
     if problems:
         raise ValidationFailed(problems, subject=_subject(paths))
 
     # A record whose key is stored may leave out required fields: it updates the fields it
-    # gives (SPEC §4.3); a new record still needs them all.
+    # gives; a new record still needs them all.
     checker = Checker(conn, Reading(updates=True))
     converted: dict[str, list] = {}
     for name in SECTION_ORDER:
@@ -150,11 +163,24 @@ def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_r
     if checker.problems:
         raise ValidationFailed(checker.problems, subject=_subject(paths))
     result.warnings = checker.warnings
+    # Which file each record came from (every record passed: no problem was raised), so
+    # that each file is recorded with its own counts.
+    origin = {name: [r.source for r in merged[name]] if name in MAPPINGS
+              else [r.source for r, _ in converted[name]] for name in ready}
 
     def write(auditor: Auditor | None) -> None:
         for name, records in ready.items():
-            result.counts[name] = upsert(conn, section(name), records, auditor, dry_run=dry_run,
-                                         changes_out=result.changes)
+            sources = origin[name] if len(origin[name]) == len(records) else [""] * len(records)
+            total = Counts()
+            # File by file, in the order given: a record a later file changes again is that
+            # file's update.
+            for source in dict.fromkeys(sources):
+                part = [r for r, s in zip(records, sources, strict=True) if s == source]
+                counts = upsert(conn, section(name), part, auditor, dry_run=dry_run,
+                                changes_out=result.changes)
+                total.add(counts)
+                result.by_file.setdefault(source, Counts()).add(counts)
+            result.counts[name] = total
 
     if dry_run:
         write(None)
@@ -163,7 +189,8 @@ def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_r
         auditor = Auditor(conn)
         write(auditor)
         for source, digest in result.files:
-            record_import(conn, auditor, "*", source, digest, result.total)
+            record_import(conn, auditor, "*", source, digest,
+                          result.by_file.get(source, Counts()))
     return result
 
 

@@ -321,7 +321,10 @@ def bulk_changes(conn: sqlite3.Connection, staging: Staging, *, updates_only: bo
                f"FROM temp.{STAGING} s LEFT JOIN main.{section.name} t "
                f"ON {_key_join(section, 's', 't')} WHERE s.mask = ? AND ("
                f"{'0' if updates_only else 't.rowid IS NULL'} OR "
-               f"{_differs(section, given, 's', 't')}) ORDER BY s.line")
+               # A new row differs from the NULLs of the missing stored one: updates_only
+               # must not read (and build an audit entry for) every insert.
+               f"{'t.rowid IS NOT NULL AND ' if updates_only else ''}"
+               f"({_differs(section, given, 's', 't')})) ORDER BY s.line")
         n = len(given)
         for row in conn.execute(sql, (mask,)):
             new_sql, old_sql = tuple(row)[1:1 + n], tuple(row)[1 + n:]
@@ -345,17 +348,75 @@ def _insert_needs(conn: sqlite3.Connection, section: Section) -> set[str]:
     return set(section.required_names) | not_null
 
 
+def _changes(conn: sqlite3.Connection) -> int:
+    """The rows the last INSERT, UPDATE or DELETE wrote itself (not its triggers)."""
+    return int(conn.execute("SELECT changes()").fetchone()[0])
+
+
+# An import at least this large, and at least REBUILD_SHARE of the rows the table will hold,
+# drops the table's secondary indexes and builds them again after the rows (see bulk_upsert).
+REBUILD_MIN_ROWS = 20_000
+REBUILD_SHARE = 0.25
+
+
 def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
     """Write every staged row: insert the new, update the changed (only the columns each row
-    gives), leave the unchanged untouched. Runs inside the caller's transaction."""
+    gives), leave the unchanged untouched. Runs inside the caller's transaction.
+
+    A write that is large beside the table drops the table's secondary indexes first and
+    builds them again after the rows, in the same transaction (all or nothing still): each
+    row inserted into four indexes lands at a random place in each, and once they outgrow the
+    page cache every insert rereads pages; a build sorts each index once and writes it in
+    order. The unique key's index stays (the upsert needs it). Small imports keep the
+    indexes: rebuilding them costs a pass over the whole table.
+    """
+    table = staging.section.name
+    before_rows = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
+    rebuild: list[str] = []
+    if (staging.count >= REBUILD_MIN_ROWS
+            and staging.count >= REBUILD_SHARE * (before_rows + staging.count)):
+        rebuild = [r[1] for r in conn.execute(
+            "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ?"
+            " AND sql IS NOT NULL ORDER BY name", (table,))]
+        for name in [r[0] for r in conn.execute(
+                "SELECT name FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ?"
+                " AND sql IS NOT NULL ORDER BY name", (table,))]:
+            conn.execute(f'DROP INDEX main."{name}"')
+    counts = _bulk_write(conn, staging, before_rows)
+    for sql in rebuild:
+        conn.execute(sql)
+    return counts
+
+
+def _bulk_write(conn: sqlite3.Connection, staging: Staging, before_rows: int) -> Counts:
     section, table = staging.section, staging.section.name
     keys = ", ".join(_q(k) for k in section.key)
-    before_rows = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
-    before_changes = conn.total_changes
+    # changes() counts the rows a statement itself wrote; conn.total_changes also counts what
+    # triggers write (an audit trigger's rows would pass for updates).
+    written = 0
     required = _insert_needs(conn, section)
+    # AUTOINCREMENT moves its sequence on for every row an upsert tries, even one that meets
+    # its stored key: there, stored keys are updated first and only new keys inserted.
+    counted = conn.execute("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?"
+                           " AND sql LIKE '%AUTOINCREMENT%'", (table,)).fetchone() is not None
     for mask in sorted(staging.masks):
         given = staging.given(mask)
         changed = [c for c in given if c not in section.key]
+        if counted and required <= set(given):
+            if changed:
+                conn.execute(
+                    f"UPDATE main.{table} AS t SET "
+                    f"{', '.join(f'{_q(c)} = s.{_q(c)}' for c in changed)} "
+                    f"FROM temp.{STAGING} AS s WHERE s.mask = ? AND "
+                    f"{_key_join(section, 's', 't')} AND ({_differs(section, given, 's', 't')})",
+                    (mask,))
+                written += _changes(conn)
+            cols = ", ".join(_q(c) for c in given)
+            conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM temp.{STAGING} s"
+                         f" WHERE s.mask = ? AND NOT EXISTS (SELECT 1 FROM main.{table} t WHERE"
+                         f" {_key_join(section, 's', 't')}) ORDER BY s.rowid", (mask,))
+            written += _changes(conn)
+            continue
         if not required <= set(given):
             # Rows without every column an insert needs only update (the caller checked that
             # their keys are stored). Not an upsert: SQLite checks NOT NULL before the
@@ -367,6 +428,7 @@ def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
                     f"FROM temp.{STAGING} AS s WHERE s.mask = ? AND "
                     f"{_key_join(section, 's', 't')} AND ({_differs(section, given, 's', 't')})",
                     (mask,))
+                written += _changes(conn)
             continue
         cols = ", ".join(_q(c) for c in given)
         sets = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in changed)
@@ -375,6 +437,6 @@ def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
         # The WHERE on the SELECT also settles SQLite's parsing ambiguity of "SELECT ... ON".
         conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM temp.{STAGING} "
                      f"WHERE mask = ? ORDER BY rowid ON CONFLICT ({keys}) {action}", (mask,))
-    written = conn.total_changes - before_changes
+        written += _changes(conn)
     inserted = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0] - before_rows
     return Counts(inserted=inserted, updated=written - inserted, unchanged=staging.count - written)

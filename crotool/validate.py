@@ -213,7 +213,7 @@ def convert(f: Field, raw: Any, *, private: bool = False, date_format: str | Non
     if f.kind == "list":
         if raw is None:
             return []
-        items = raw if isinstance(raw, list) else [p for p in re.split(r"[;,]", raw)]
+        items = raw if isinstance(raw, list) else raw.split(";")  # never ",": "Kirkland, WA"
         out = []
         for item in items:
             if item is None or not str(item).strip():

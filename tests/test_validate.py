@@ -155,7 +155,7 @@ def test_list():
     f = Field("also_feeds", "list", item_kind="slug")
     assert convert(f, None) == []
     assert convert(f, ["redmond", None, " juanita "]) == ["redmond", "juanita"]
-    assert convert(f, "redmond; juanita,eastlake") == ["redmond", "juanita", "eastlake"]
+    assert convert(f, "redmond; juanita;eastlake") == ["redmond", "juanita", "eastlake"]
     assert bad(f, ["ok", "Not OK"]).startswith("'Not OK' is not a valid id")
 
 

@@ -6,6 +6,9 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
+
+import typer
 
 
 def views() -> ModuleType:
@@ -40,7 +43,7 @@ def confirm(question: str, yes: bool) -> None:
 
 
 def year_warning(warning: str | None) -> None:
-    """The stale-year warning (SPEC §4.1), when the command fell back to a year that does not
+    """The stale-year warning, when the command fell back to a year that does not
     contain today: one `warning:` line on stderr, also under --quiet (a cron job must hear it);
     the exit code stays what it was. `years.resolve_year` writes the text; this shows it."""
     if warning:
@@ -59,7 +62,7 @@ def school_year(conn: sqlite3.Connection, year_id: str | None) -> dict[str, str]
     return resolution.year.as_dict()
 
 
-def ids(section: str, column: str | None = None) -> Callable[[str], list[str]]:
+def ids(section: str, column: str | None = None) -> Callable[[Any, str], list[str]]:
     """Tab completion of the ids stored in `section` (feeder patterns, badges, ...); `column`
     for a section whose key has several (a follow-up rule's `id`).
 
@@ -67,12 +70,14 @@ def ids(section: str, column: str | None = None) -> Callable[[str], list[str]]:
     fail, so any problem completes nothing.
     """
 
-    def complete(incomplete: str) -> list[str]:
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
         try:
             from crotool import db
             from crotool.schema import SECTIONS
 
-            path = db.resolve_path()
+            # The root callback (which remembers --db) does not run during completion: the
+            # typed --db is read from the parsed command line instead.
+            path = db.resolve_path(_typed_db(ctx))
             if not path.exists():
                 return []
             col = column or SECTIONS[section].key[0]
@@ -87,6 +92,15 @@ def ids(section: str, column: str | None = None) -> Callable[[str], list[str]]:
             return []
 
     return complete
+
+
+def _typed_db(ctx: Any) -> str | None:
+    """The --db given on the command line being completed, if any."""
+    try:
+        value = ctx.find_root().params.get("db")
+    except AttributeError:
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def choices(section: str, field: str) -> Callable[[str], list[str]]:

@@ -8,13 +8,26 @@ on as the text the user typed, so the domain converts them with the same field r
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from crotool.commands.common import ids, views
-from crotool.commands.options import MAX_INT, FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
+from crotool.commands.options import (
+    MAX_INT,
+    FormatOpt,
+    IncludeNotesOpt,
+    OutputOpt,
+    YearOpt,
+    fmt_of,
+    out,
+)
 from crotool.commands.report import report_app
+
+if TYPE_CHECKING:
+    from crotool.commands.options import Fmt
+    from crotool.duties import DutyList
+    from crotool.years import Range
 
 # Read by crotool.commands without importing this module (see there).
 WORDS = "duty"
@@ -169,22 +182,32 @@ def duty_list(
 
       crotool duty list --officer 0417 --limit 20
     """
-    from crotool import duties
+    from crotool import db, duties
     from crotool.commands.common import connect, year_warning
-    from crotool.render import View, message
 
     conn = connect()
-    span = duties.resolve_range(conn, year=year, start=start, end=end)
-    year_warning(span.warning)
-    rows, total = duties.list_duties(conn, span=span, officer=officer, school=school,
+    with db.read(conn):  # one snapshot: the counts and the rows of the same database
+        span = duties.resolve_range(conn, year=year, start=start, end=end)
+        year_warning(span.warning)
+        found = duties.stream_duties(conn, span=span, officer=officer, school=school,
                                      pattern=pattern, category=category, limit=limit,
-                                     include_notes=include_notes)
+                                     include_notes=include_notes,
+                                     encode="json" if fmt_of(fmt, output) == "json" else None)
+        _list_out(found, span, include_notes, fmt, output)
+
+
+def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None,
+              output: str | None) -> None:
+    """Render a listing whose rows are still being read (inside the command's snapshot)."""
+    from crotool import duties
+    from crotool.render import View, message
+
     columns = [*duties.LIST_COLUMNS, "notes"] if include_notes else list(duties.LIST_COLUMNS)
-    latest = (f"showing the latest {len(rows)} of {total} duties ({span.describe()})"
-              if len(rows) < total else None)
+    latest = (f"showing the latest {found.count} of {found.total} duties ({span.describe()})"
+              if found.count < found.total else None)
     if latest:
         message(latest)
-    minutes = sum(r.get("minutes") or 0 for r in rows)
+    rows, minutes = found.rows, found.minutes
     out(rows, fmt, output, private=include_notes, view=View(
         title=f"Duties, {span.describe()}", columns=columns,
         justify={"id": "right", "minutes": "right"},
@@ -196,7 +219,7 @@ def duty_list(
         tone_words={"partial": "out of pattern", "bad": "follow-up open"},
         secondary=("reference", "requested_by", "notes", "out_of_pattern", "minutes",
                    "open_followups"),
-        summary=latest or f"{len(rows)} duties, {minutes} minutes, {span.describe()}",
+        summary=latest or f"{found.count} duties, {minutes} minutes, {span.describe()}",
         period=span.describe(), empty="no duties in this range"))
 
 
@@ -237,14 +260,15 @@ def report_duties(
 
       crotool report duties --by officer --from 2024-01-01 -f json
     """
-    from crotool import duties, reports
+    from crotool import db, duties, reports
     from crotool.commands.common import connect, year_warning
     from crotool.render import View, shown
 
     conn = connect()
-    span = duties.resolve_range(conn, year=year, start=start, end=end)
+    with db.read(conn):  # the year and the counts from one snapshot
+        span = duties.resolve_range(conn, year=year, start=start, end=end)
+        rows = reports.duty_report(conn, by.value, span, officer=officer, pattern=pattern)
     year_warning(span.warning)
-    rows = reports.duty_report(conn, by.value, span, officer=officer, pattern=pattern)
     narrowed = "".join(f", {label} {value}" for label, value in (
         ("officer", officer), ("pattern", pattern)) if value is not None)
     title = f"Duties by {by.value}, {span.describe()}{narrowed}"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any, Optional
 
@@ -63,9 +64,10 @@ def fmt_of(fmt: Fmt | None, output: str | None) -> str:
     return format_for(fmt.value if fmt is not None else None, output)
 
 
-def out(rows: list[dict], fmt: Fmt | str | None, output: str | None, view: Any = None,
+def out(rows: Iterable[dict] | Any, fmt: Fmt | str | None, output: str | None, view: Any = None,
         wrap: Any = None, *, private: bool = False) -> None:
-    """Render rows in the chosen format (commands need not import render). For documents
+    """Render rows in the chosen format (commands need not import render); rows read lazily
+    (a cursor's) stream in JSON, CSV and a list's table. For documents
     (html, markdown), look up what they say around the rows: the district, the current school
     year, the names beside ids."""
     from crotool import render
