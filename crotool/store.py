@@ -383,8 +383,15 @@ def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
                 " AND sql IS NOT NULL ORDER BY name", (table,))]:
             conn.execute(f'DROP INDEX main."{name}"')
     counts = _bulk_write(conn, staging, before_rows)
-    for sql in rebuild:
-        conn.execute(sql)
+    if rebuild:
+        # An index build sorts in memory up to the page cache's size, on top of the cache
+        # itself: a smaller cache for the builds keeps the peak down (measured: 181 MB for a
+        # million duties with the bulk write's 64 MiB).
+        size = conn.execute("PRAGMA main.cache_size").fetchone()[0]
+        conn.execute("PRAGMA main.cache_size = -16384")
+        for sql in rebuild:
+            conn.execute(sql)
+        conn.execute(f"PRAGMA main.cache_size = {int(size)}")
     return counts
 
 
