@@ -773,54 +773,16 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, text: str | bytes, *, private: bool = False) -> None:
+def write_atomic(path: Path, text: str, *, private: bool = False) -> None:
     """Write a whole file or nothing: a reader never sees half of it.
 
     The mode follows the umask, as any tool's output does (a web server can read a nightly
     report); `private` (notes) makes it 0600. A character device or a FIFO (`/dev/null`, a
     pipe a script reads) is written in place: replacing it would put a regular file there.
+    The one mechanism is `open_output`, which streams; this is its whole-text form.
     """
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise CroError(f"cannot write {path}: {exc.strerror}") from None
-    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
-        try:
-            with open(path, "wb") as fh:
-                fh.write(data)
-        except OSError as exc:
-            raise CroError(f"cannot write {path}: {exc.strerror}") from None
-        return
-    if st is not None and not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
-        raise CroError(f"cannot write {path}: not a regular file",
-                       hint="give a file name, or - for stdout")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise CroError(f"cannot write {path}: no folder {folder}")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise CroError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes 0600; a report takes the mode a new file would get.
-        os.chmod(tmp, 0o600 if private else 0o666 & ~_umask())
-        # os.replace swaps the directory entry: a symlink at `path` is replaced, not followed.
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(exc, OSError):
-            raise CroError(f"cannot write {path}: {exc.strerror}") from None
-        raise
+    with open_output(str(path), private=private) as write:
+        write(text)
 
 
 def message(text: str) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -348,6 +348,19 @@ def _insert_needs(conn: sqlite3.Connection, section: Section) -> set[str]:
     return set(section.required_names) | not_null
 
 
+def _update_stored(conn: sqlite3.Connection, section: Section, mask: int, given: tuple[str, ...],
+                   changed: Sequence[str]) -> int:
+    """UPDATE the stored rows that staged rows of `mask` change; how many it wrote."""
+    table = section.name
+    conn.execute(
+        f"UPDATE main.{table} AS t SET "
+        f"{', '.join(f'{_q(c)} = s.{_q(c)}' for c in changed)} "
+        f"FROM temp.{STAGING} AS s WHERE s.mask = ? AND "
+        f"{_key_join(section, 's', 't')} AND ({_differs(section, given, 's', 't')})",
+        (mask,))
+    return _changes(conn)
+
+
 def _changes(conn: sqlite3.Connection) -> int:
     """The rows the last INSERT, UPDATE or DELETE wrote itself (not its triggers)."""
     return int(conn.execute("SELECT changes()").fetchone()[0])
@@ -411,13 +424,7 @@ def _bulk_write(conn: sqlite3.Connection, staging: Staging, before_rows: int) ->
         changed = [c for c in given if c not in section.key]
         if counted and required <= set(given):
             if changed:
-                conn.execute(
-                    f"UPDATE main.{table} AS t SET "
-                    f"{', '.join(f'{_q(c)} = s.{_q(c)}' for c in changed)} "
-                    f"FROM temp.{STAGING} AS s WHERE s.mask = ? AND "
-                    f"{_key_join(section, 's', 't')} AND ({_differs(section, given, 's', 't')})",
-                    (mask,))
-                written += _changes(conn)
+                written += _update_stored(conn, section, mask, given, changed)
             cols = ", ".join(_q(c) for c in given)
             conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM temp.{STAGING} s"
                          f" WHERE s.mask = ? AND NOT EXISTS (SELECT 1 FROM main.{table} t WHERE"
@@ -429,13 +436,7 @@ def _bulk_write(conn: sqlite3.Connection, staging: Staging, before_rows: int) ->
             # their keys are stored). Not an upsert: SQLite checks NOT NULL before the
             # conflict, so `INSERT ... ON CONFLICT DO UPDATE` would fail on a stored key.
             if changed:
-                conn.execute(
-                    f"UPDATE main.{table} AS t SET "
-                    f"{', '.join(f'{_q(c)} = s.{_q(c)}' for c in changed)} "
-                    f"FROM temp.{STAGING} AS s WHERE s.mask = ? AND "
-                    f"{_key_join(section, 's', 't')} AND ({_differs(section, given, 's', 't')})",
-                    (mask,))
-                written += _changes(conn)
+                written += _update_stored(conn, section, mask, given, changed)
             continue
         cols = ", ".join(_q(c) for c in given)
         sets = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in changed)
