@@ -17,7 +17,7 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -410,10 +410,19 @@ class CsvReader:
     def records(self, names: Sequence[str | None], on_problem: Callable[[Problem], None]
                 ) -> Iterator[Record]:
         """Every row as a record of `names` (a column named None is read and left out)."""
+        source = self.source
+        for start, row in self.rows(len(names), on_problem):
+            record = record_of(source, start, names, row)
+            if record is not None:
+                yield record
+
+    def rows(self, width: int, on_problem: Callable[[Problem], None]
+             ) -> Iterator[tuple[int, list[str]]]:
+        """(line, cells) for every row of `width` cells as it stands; a blank line is skipped,
+        and a row of another width, a bad byte or broken quoting goes to `on_problem`."""
         import csv
 
-        source, reader, width = self.source, self._reader, len(names)
-        ignored = None in names
+        source, reader = self.source, self._reader
         line = self._line
         try:
             for row in reader:
@@ -424,21 +433,7 @@ class CsvReader:
                     on_problem(Problem(f"{source}:{start}", f"{len(row)} cells, but the header "
                                        f"has {width} columns; quote cells that hold commas"))
                     continue
-                values: dict[Any, str | None] = dict(zip(names, row, strict=True))
-                blank = []
-                for name, cell in values.items():
-                    if cell and cell[0] == "'":
-                        values[name] = cell = unguard(cell)  # crotool's formula guard, undone
-                    if not cell or cell.isspace():
-                        blank.append(name)
-                if blank:
-                    if len(blank) == width:
-                        continue  # a row of empty cells (spreadsheets export those)
-                    for name in blank:
-                        values[name] = None
-                if ignored:
-                    del values[None]
-                yield Record(source, start, values, _NO_LINES)
+                yield start, row
         except csv.Error as exc:
             if self.checked.problem is None:  # else: the cut at a bad byte left a quote open
                 what = (f"a cell is longer than {MAX_CSV_FIELD:,} characters (a quote mark left "
@@ -450,6 +445,31 @@ class CsvReader:
                                    "save the file as UTF-8"))
         if self.checked.problem is not None:
             on_problem(self.checked.problem)
+
+
+def record_of(source: str, line: int, names: Sequence[str | None], row: Sequence[str], *,
+              others_blank: bool = True) -> Record | None:
+    """A CSV row as a record of `names`: crotool's formula guard undone, a blank cell None, a
+    column named None read past; None for a row of blank cells (spreadsheets export those).
+    `others_blank`: whether the cells of columns already left out of `row` were blank too."""
+    values: dict[str, str | None] = {}
+    anything = not others_blank
+    for name, cell in zip(names, row, strict=True):
+        if cell and cell[0] == "'":
+            cell = unguard(cell)  # crotool's formula guard, undone
+        blank = not cell or cell.isspace()
+        anything = anything or not blank
+        if name is not None:
+            values[name] = None if blank else cell
+    if not anything:
+        return None
+    return Record(source, line, values, _NO_LINES)
+
+
+def blank_cells(cells: Iterable[str]) -> bool:
+    """Whether every cell reads as blank (`record_of`'s test, for cells it is not given)."""
+    return all(not (c := unguard(cell) if cell[:1] == "'" else cell) or c.isspace()
+               for cell in cells)
 
 
 def iter_csv(path: Path | None, source: str, stream: BinaryIO | None = None
