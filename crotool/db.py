@@ -54,6 +54,28 @@ def resolve_path(explicit: str | None = None) -> Path:
     return Path(data_home) / "crotool" / "crotool.db"
 
 
+def absent_named_file() -> tuple[Path, str] | None:
+    """The database file that --db or $CROTOOL_DB names, and which of them named it, when
+    that file does not exist (a mistyped path); None when it exists or none is named (the
+    default file is created on first use, whatever the command)."""
+    if _db_path:
+        chosen, by = _db_path, "--db"
+    elif os.environ.get("CROTOOL_DB"):
+        chosen, by = os.environ["CROTOOL_DB"], "$CROTOOL_DB"
+    else:
+        return None
+    path = Path(chosen).expanduser()
+    if str(path) == ":memory:":
+        return None
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return path, by
+    except OSError:  # through a file, a name too long: `connect` says which
+        return None
+    return None
+
+
 def busy_timeout() -> float:
     raw = os.environ.get("CROTOOL_BUSY_TIMEOUT")
     if not raw:

@@ -116,6 +116,7 @@ def test_usage_errors_exit_2(cli, args):
 
 
 def test_user_error_exits_1_with_one_line(cli, isolated_db):
+    db.connect(isolated_db).close()
     result = cli("schools", "list", "--agency", "nowhere")
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("crotool: --agency:")
@@ -134,7 +135,8 @@ def test_a_garbage_database_is_a_clean_error(cli, isolated_db, monkeypatch):
     assert cli("schools", "list").exit_code == 1
 
 
-def test_bad_busy_timeout_setting(cli, monkeypatch):
+def test_bad_busy_timeout_setting(cli, isolated_db, monkeypatch):
+    db.connect(isolated_db).close()
     monkeypatch.setenv("CROTOOL_BUSY_TIMEOUT", "soon")
     result = cli("agencies", "list")
     assert result.exit_code == 1

@@ -46,7 +46,8 @@ def test_check_of_the_seed_is_clean(cli, seeded: Path) -> None:
     assert all(set(r) == {"check", "status", "detail"} for r in rows)
 
 
-def test_check_of_a_new_empty_database_is_clean(cli) -> None:
+def test_check_of_a_new_empty_database_is_clean(cli, isolated_db: Path) -> None:
+    db.connect(isolated_db).close()
     code, rows, _ = check_rows(cli)
     assert code == 0
     assert any(r["check"] == "audit_chain" and "0 audit rows" in r["detail"] for r in rows)
@@ -270,6 +271,10 @@ def test_info_describes_the_database(cli, seeded: Path) -> None:
 
 def test_info_table_and_db_option(cli, tmp_path: Path) -> None:
     other = tmp_path / "other" / "x.db"
+    absent = cli("--db", str(other), "db", "info")
+    assert absent.exit_code == 1 and "does not exist" in absent.stderr
+    assert not other.parent.exists()  # a command that only reads creates nothing
+    db.connect(other).close()
     result = cli("--db", str(other), "db", "info")
     assert result.exit_code == 0
     assert str(other.resolve()) in result.stdout.replace("\n", "")

@@ -1,6 +1,7 @@
 """The smaller findings of issue 14, each held by a test: completion honours --db, `load`
 records each file with its own counts and hash, busy by error code, counts that triggers do
-not skew, list text split on `;` only, and assignment ids never reused."""
+not skew, list text split on `;` only, assignment ids never reused, and a mistyped database path
+that a read names instead of creating."""
 
 from __future__ import annotations
 
@@ -202,3 +203,32 @@ def test_the_migration_keeps_ids_and_starts_past_deleted_ones(tmp_path: Path) ->
     seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'assignments'").fetchone()
     assert seq[0] == 41
     conn.close()
+
+
+@pytest.mark.parametrize("how", ["env", "--db"])
+def test_a_mistyped_database_path_is_named_and_never_created(tmp_path: Path, how: str) -> None:
+    """A read names the missing file and creates nothing (not even its folder); a list is
+    still `[]` for a script; the first command that writes creates the file."""
+    typo = tmp_path / "crotol" / "crotool.db"
+    env = {"CROTOOL_DB": str(typo)} if how == "env" else {}
+    pre = ["--db", str(typo)] if how == "--db" else []
+    by = "$CROTOOL_DB" if how == "env" else "--db"
+    listed = run_installed(*pre, "schools", "list", "-f", "json", env=env)
+    assert listed.returncode == 0 and listed.stdout.strip() == "[]"
+    assert listed.stderr == (f"warning: {typo} (named by {by}) does not exist: nothing is stored "
+                             "there, and nothing was created; check the path (a command that "
+                             "writes, such as `crotool load`, creates the file)\n")
+    gaps = run_installed(*pre, "gaps", env=env)
+    assert gaps.returncode == 1 and f"{typo} (named by {by}) does not exist" in gaps.stderr
+    info = run_installed(*pre, "db", "info", env=env)
+    assert info.returncode == 1
+    assert info.stderr.startswith(f"crotool: {typo} (named by {by}) does not exist")
+    html = run_installed(*pre, "report", "coverage", "-f", "html", env=env)
+    assert html.returncode == 1 and "Traceback" not in html.stderr
+    assert not typo.parent.exists()
+    wrote = run_installed(*pre, "years", "add", "2030-31", "--start", "2030-09-03", "--end",
+                          "2031-06-18", env=env)
+    assert wrote.returncode == 0, wrote.stderr
+    assert typo.exists()
+    again = run_installed(*pre, "years", "list", "-f", "json", env=env)
+    assert again.returncode == 0 and again.stderr == "" and "2030-31" in again.stdout

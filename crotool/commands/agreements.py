@@ -52,7 +52,7 @@ def agreements_list(
     from crotool.render import View
     from crotool.views import counted
 
-    rows = list_agreements(connect(), year=year, agency=agency)
+    rows = list_agreements(connect(reads_only=True), year=year, agency=agency)
     adopted = sum(1 for r in rows if r["adopted_on"])
     out(rows, fmt, output, View(
         title="Agreements" + (f", {year}" if year else "") + (f", {agency}" if agency else ""),
@@ -105,7 +105,7 @@ def agreements_check(
     from crotool.queries import period_of
     from crotool.render import View, message
 
-    conn = connect()
+    conn = connect(reads_only=True)
     y, rows = check(conn, year=school_year(conn, year)["id"])
     out(rows, fmt, output, View(
         title=f"Agreements, {y['id']} ({y['start']} to {y['end']})", columns=CHECK_COLUMNS,

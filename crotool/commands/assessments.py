@@ -121,7 +121,7 @@ def list_(
     from crotool.duties import list_assessments
     from crotool.render import View
 
-    rows = list_assessments(connect(), overdue=overdue, status=status,
+    rows = list_assessments(connect(reads_only=True), overdue=overdue, status=status,
                             school=school)
     out(rows, fmt, output, View(
         title="Overdue safety assessments" if overdue else "Safety assessments",

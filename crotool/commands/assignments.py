@@ -165,8 +165,8 @@ def assignments_list(
     from crotool.commands.common import connect
     from crotool.render import View
 
-    rows = roster.list_assignments(connect(), year=year, pattern=pattern, agency=agency,
-                                   officer=officer)
+    rows = roster.list_assignments(connect(reads_only=True), year=year, pattern=pattern,
+                                   agency=agency, officer=officer)
     out(rows, fmt, output, View(
         title="Assignments", columns=list(roster.LIST_COLUMNS),
         # officer_name says the officer's name already.

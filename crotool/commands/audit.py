@@ -46,7 +46,7 @@ def audit(
     from crotool.render import View
 
     chosen = fmt_of(fmt, output)
-    rows = entries(connect(), since=since, table=table, limit=limit,
+    rows = entries(connect(reads_only=True), since=since, table=table, limit=limit,
                    changes_as_text=chosen != "json", spaced=chosen != "csv")
     out(rows, chosen, output, View(
         title="Audit trail",

@@ -33,7 +33,7 @@ def agencies_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     from crotool.queries import agencies
     from crotool.render import View
 
-    out(agencies(connect()), fmt, output, View(title="Agencies",
+    out(agencies(connect(reads_only=True)), fmt, output, View(title="Agencies",
                                                columns=["id", "name", "kind", "jurisdiction",
                                                         "schools", "officers"],
                                                justify={"schools": "right", "officers": "right"}))
@@ -49,7 +49,7 @@ def patterns_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     from crotool.queries import patterns
     from crotool.render import View
 
-    out(patterns(connect()), fmt, output, View(title="Feeder patterns",
+    out(patterns(connect(reads_only=True)), fmt, output, View(title="Feeder patterns",
                                                columns=["id", "name", "high_school", "schools",
                                                         "agencies"],
                                                justify={"schools": "right"}))
@@ -83,7 +83,7 @@ def schools_list(
     from crotool.queries import schools
     from crotool.render import View
 
-    rows = schools(connect(), pattern=pattern, agency=agency,
+    rows = schools(connect(reads_only=True), pattern=pattern, agency=agency,
                    level=level)
     out(rows, fmt, output, View(title="Schools", group_by="feeder_pattern",
                                 columns=["id", "name", "level", "feeder_pattern", "also_feeds",
@@ -100,7 +100,7 @@ def categories_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     from crotool.queries import categories
     from crotool.render import View
 
-    out(categories(connect()), fmt, output, View(title="Duty categories",
+    out(categories(connect(reads_only=True)), fmt, output, View(title="Duty categories",
                                                  columns=["id", "name", "requires_request",
                                                           "description"]))
 

@@ -19,9 +19,22 @@ def views() -> ModuleType:
     return module
 
 
-def connect() -> sqlite3.Connection:
+def connect(*, reads_only: bool = False) -> sqlite3.Connection:
+    """The database. A command that only reads (`reads_only`) never creates it: when --db or
+    $CROTOOL_DB names a file that is not there (a mistyped path), it says so in one `warning:`
+    line and reads an empty database in memory, so a list is still `[]` for a script; the
+    first command that writes creates the file."""
     from crotool import db
 
+    absent = db.absent_named_file() if reads_only else None
+    if absent is not None:
+        from crotool.render import message
+
+        path, by = absent
+        message(f"warning: {path} (named by {by}) does not exist: nothing is stored there, and "
+                "nothing was created; check the path (a command that writes, such as "
+                "`crotool load`, creates the file)")
+        return db.connect(":memory:")
     return db.connect()
 
 

@@ -136,7 +136,7 @@ def connectors_list(
     from crotool.connectors import connectors
     from crotool.render import View
 
-    rows = connectors(connect(), status=status, sector=sector)
+    rows = connectors(connect(reads_only=True), status=status, sector=sector)
     out(rows, fmt, output, View(
         title="Community Connectors", justify={"engagements": "right"},
         columns=["id", "name", "organization", "sector", "status", "engagements",
@@ -219,8 +219,8 @@ def engagements_list(
     from crotool.connectors import engagements
     from crotool.render import View
 
-    rows = engagements(connect(), start=start, end=end, phase=phase, dimension=dimension,
-                       connector=connector)
+    rows = engagements(connect(reads_only=True), start=start, end=end, phase=phase,
+                       dimension=dimension, connector=connector)
     out(rows, fmt, output, View(
         title="Engagements", columns=["id", "date", "title", "phase", "dimension", "connectors",
                                       "summary"],
@@ -266,7 +266,8 @@ def report_connectors(
     from crotool.commands.common import connect
     from crotool.render import View
 
-    result = connectors.report(connect(), start=start, end=end, stale_days=stale_days)
+    result = connectors.report(connect(reads_only=True), start=start, end=end,
+                               stale_days=stale_days)
     wrap = None
     if stale_days is not None:
         wrap = {"stale_connectors": result.stale, "new_by_sector": result.new_by_sector}

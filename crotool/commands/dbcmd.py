@@ -19,7 +19,13 @@ db_app = typer.Typer(help="The database file: check it, back it up, describe it.
 
 def _path_and_conn():
     from crotool import db
+    from crotool.errors import CroError
 
+    absent = db.absent_named_file()
+    if absent is not None:  # nothing to check, copy or describe: and nothing is created
+        raise CroError(f"{absent[0]} (named by {absent[1]}) does not exist",
+                       hint="check the path; a command that writes, such as `crotool load`, "
+                       "creates the file")
     return db.resolve_path(), db.connect()
 
 

@@ -185,7 +185,7 @@ def duty_list(
     from crotool import db, duties
     from crotool.commands.common import connect, year_warning
 
-    conn = connect()
+    conn = connect(reads_only=True)
     with db.read(conn):  # one snapshot: the counts and the rows of the same database
         span = duties.resolve_range(conn, year=year, start=start, end=end)
         year_warning(span.warning)
@@ -264,7 +264,7 @@ def report_duties(
     from crotool.commands.common import connect, year_warning
     from crotool.render import View, shown
 
-    conn = connect()
+    conn = connect(reads_only=True)
     with db.read(conn):  # the year and the counts from one snapshot
         span = duties.resolve_range(conn, year=year, start=start, end=end)
         rows = reports.duty_report(conn, by.value, span, officer=officer, pattern=pattern)

@@ -56,7 +56,7 @@ def followups_list(
     from crotool.followups import COLUMNS, as_of_moment, list_followups
     from crotool.render import View, message
 
-    conn = connect()
+    conn = connect(reads_only=True)
     moment = as_of_moment(as_of)
     rows = list_followups(conn, as_of=moment, open_only=open_only, overdue_only=overdue)
     late = sum(1 for r in rows if r["status"] == "overdue")

@@ -77,7 +77,8 @@ def gaps(
     from crotool.render import View, message
 
     day = queries.option_date(on, "--on")
-    result = coverage_db.gaps(connect(), year=year, on=day, pattern=pattern, agency=agency)
+    result = coverage_db.gaps(connect(reads_only=True), year=year, on=day, pattern=pattern,
+                              agency=agency)
     year_warning(result.warning)
     rows = coverage_db.gap_rows(result)
     scope = result.year.id + "".join(
@@ -148,7 +149,7 @@ def report_coverage(
     from crotool.commands.common import connect, year_warning
     from crotool.render import View, message
 
-    result = coverage_db.coverage(connect(), year=year)
+    result = coverage_db.coverage(connect(reads_only=True), year=year)
     year_warning(result.warning)
     rows = [{k: r[k] for k in COVERAGE_COLUMNS} for r in coverage_db.coverage_rows(result)]
     y = result.year

@@ -212,7 +212,7 @@ def imports_list(
     from crotool.importer import history
     from crotool.render import View
 
-    rows = history(connect(), table=table, limit=limit)
+    rows = history(connect(reads_only=True), table=table, limit=limit)
     out(rows, fmt, output, View(
         title="Imports", empty="no imports yet",
         columns=["id", "at", "user", "table", "file", "rows", "inserted", "updated",

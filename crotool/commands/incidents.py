@@ -108,7 +108,7 @@ def incidents_list(
     from crotool.incidents import INCIDENT_COLUMNS, list_incidents
     from crotool.render import View
 
-    conn = connect()
+    conn = connect(reads_only=True)
     y = school_year(conn, year)
     rows = list_incidents(conn, year=y, school=school, include_notes=include_notes)
     columns = [*INCIDENT_COLUMNS, "notes"] if include_notes else list(INCIDENT_COLUMNS)
@@ -194,7 +194,7 @@ def complaints_list(
     from crotool.incidents import COMPLAINT_COLUMNS, list_complaints
     from crotool.render import View
 
-    conn = connect()
+    conn = connect(reads_only=True)
     y = school_year(conn, year)
     rows = list_complaints(conn, year=y, status=status, agency=agency)
     from crotool.queries import period_of
@@ -250,7 +250,7 @@ def report_annual(
     from crotool.commands.common import connect, school_year
     from crotool.years import today
 
-    conn = connect()
+    conn = connect(reads_only=True)
     y = school_year(conn, year)
     report = annual_report(conn, y)
     if suppress_under is not None:

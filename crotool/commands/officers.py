@@ -50,7 +50,7 @@ def officers_list(
     from crotool.queries import officers
     from crotool.render import View
 
-    rows = officers(connect(), agency=agency, status=status)
+    rows = officers(connect(reads_only=True), agency=agency, status=status)
     out(rows, fmt, output, View(
         title="Officers", columns=["badge", "name", "rank", "agency", "status",
                                    "school_trained_on", "first_on_campus", "phone", "email"],

@@ -110,12 +110,13 @@ def _context(view: Any) -> Any:
     that cannot say them (none loaded yet) gives a document without them, not an error."""
     import sqlite3
 
-    from crotool import queries, render, years
-    from crotool.commands.common import connect
+    from crotool import db, queries, render, years
     from crotool.errors import CroError
 
+    if db.absent_named_file() is not None:  # the command itself said so
+        return render.Context(made_on=years.today())
     try:
-        conn = connect()
+        conn = db.connect()
         district = queries.district_name(conn)
         names = queries.names(conn, render.name_sections(view))
         try:

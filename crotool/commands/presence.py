@@ -56,7 +56,7 @@ def report_presence(
     from crotool.presence import COLUMNS, presence
     from crotool.render import View, message
 
-    conn = connect()
+    conn = connect(reads_only=True)
     report = presence(conn, year=year, as_of=as_of, stale_days=stale_days, pattern=pattern)
     year_warning(report.warning)
     narrowed = f", pattern {pattern}" if pattern else ""

@@ -102,7 +102,7 @@ def training_list(
     from crotool.training import LIST_COLUMNS, list_trainings
     from crotool.views import counted
 
-    rows = list_trainings(connect(), officer=officer, topic=topic)
+    rows = list_trainings(connect(reads_only=True), officer=officer, topic=topic)
     narrowed = "".join(f", {label} {value}" for label, value in (
         ("officer", officer), ("topic", topic)) if value)
     people = len({r["officer"] for r in rows})
@@ -160,7 +160,7 @@ def training_due(
     from crotool.years import today
 
     day = option_date(as_of, "--as-of") or today()
-    conn = connect()
+    conn = connect(reads_only=True)
     rows = due(conn, as_of=day, warn_days=warn_days, agency=agency)
     title = f"Training deadlines as of {day}"
     period = f"as of {day}; a part due within {warn_days} days is due soon"

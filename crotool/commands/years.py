@@ -41,7 +41,7 @@ def years_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     from crotool.render import View
     from crotool.schoolyears import LIST_COLUMNS, list_years
 
-    rows = list_years(connect())
+    rows = list_years(connect(reads_only=True))
     current = [r["id"] for r in rows if r["state"] == "current"]
     out(rows, fmt, output, View(
         title="School years", columns=list(LIST_COLUMNS),
