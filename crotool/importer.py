@@ -65,6 +65,7 @@ from crotool.schema import IMPORTABLE, SECTIONS, Field, Section
 from crotool.store import (
     STAGING,
     Counts,
+    RepeatedKeys,
     Staging,
     bulk_changes,
     bulk_counts,
@@ -236,7 +237,8 @@ def import_file(conn: sqlite3.Connection, table: str, file: str, *, fmt: str | N
                     validator.add_keyed(record)
             else:
                 _yaml_list(text, source, table, validator)
-        validator.finish()
+        validator.finish(repeats_to_the_write=validator.screened and not dry_run
+                         and on_change is None)
         if progress is not None:
             progress.phase("dry run: counting" if dry_run else "writing")
         result = ImportResult(table, source, sha256, Counts(), dry_run,
@@ -245,7 +247,11 @@ def import_file(conn: sqlite3.Connection, table: str, file: str, *, fmt: str | N
             _report_changes(conn, staging, on_change)
             result.counts = bulk_counts(conn, staging)
             return result
-        _write(conn, staging, result, on_change)
+        try:
+            _write(conn, staging, result, on_change)
+        except RepeatedKeys:  # rolled back: name them, as validation would have
+            validator.repeats()
+            raise
         return result
     finally:
         staging.drop()
@@ -320,6 +326,7 @@ class _Validator:
         self.kept: list[tuple[int, int, Problem]] = []  # heap of the lowest lines: (-line, -seq)
         self.total = 0
         self._seq = 0
+        self.screened = False  # staged by the fast path (see prescreen)
 
     # -- problems ------------------------------------------------------------
     def problem(self, problem: Problem) -> None:
@@ -381,25 +388,43 @@ class _Validator:
         self.staging.add([row(r.line, v) for r, v in self.batch if id(v) in good])
         self.batch.clear()
 
-    def finish(self) -> None:
-        """Flush, find duplicate keys across the whole file, and raise if anything was bad."""
+    def finish(self, *, repeats_to_the_write: bool = False) -> None:
+        """Flush, find duplicate keys across the whole file, and raise if anything was bad.
+
+        `repeats_to_the_write`: a file with no other problem leaves repeated keys to
+        `bulk_upsert`, which tells them from its counts instead of a sort of every row (it
+        raises RepeatedKeys, and `repeats` then names them)."""
         self.flush()
-        # Repeats among the good rows (a bad row was never staged, so cannot be one).
+        # Rows that leave out a required field can only update a stored record.
+        updates_only = [self._nothing_to_update(line, key, absent) for line, key, absent
+                        in self.staging.new_without(self.optional_required)]
+        if repeats_to_the_write and not self.total and not updates_only:
+            self.staging.repeats_unchecked = True
+            return
+        self.repeats(raise_now=False)
+        self.drain(updates_only)
+        if self.total:
+            self.fail()
+
+    def _nothing_to_update(self, line: int, key: dict[str, Any], absent: list[str]) -> Problem:
+        s = "s" if len(absent) > 1 else ""
+        names = ", ".join(f"'{name}'" for name in absent)
+        return Problem(self.at(line), f"{record_label(self.section, key)}: missing required "
+                       f"field{s} {names} (nothing with this key is stored to update; a new "
+                       f"{self.section.label} needs {', '.join(self.section.required_names)})")
+
+    def repeats(self, *, raise_now: bool = True) -> None:
+        """Repeats among the good rows (a bad row was never staged, so cannot be one)."""
         for line, first, key in self.staging.duplicates():
             self.problem(Problem(self.at(line),
                                  f"{record_label(self.section, key)}: duplicate record "
                                  f"(first at {self.at(first)})"))
-        # Rows that leave out a required field can only update a stored record.
-        needs = ", ".join(self.section.required_names)
-        for line, key, absent in self.staging.new_without(self.optional_required):
-            s = "s" if len(absent) > 1 else ""
-            names = ", ".join(f"'{name}'" for name in absent)
-            self.problem(Problem(self.at(line), f"{record_label(self.section, key)}: "
-                                 f"missing required field{s} {names} (nothing with this key is "
-                                 f"stored to update; a new {self.section.label} needs {needs})"))
-        if self.total:
-            shown = [p for _, _, p in sorted(self.kept, reverse=True)]
-            raise ImportFailed(shown, self.total, subject=self.source)
+        if raise_now and self.total:
+            self.fail()
+
+    def fail(self) -> None:
+        shown = [p for _, _, p in sorted(self.kept, reverse=True)]
+        raise ImportFailed(shown, self.total, subject=self.source)
 
 
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
@@ -588,6 +613,7 @@ def _stage_screened(reader: CsvReader, fields: list[str | None], plan: prescreen
             yield (line, -mask if marked else mask, *given)
 
     staging, source = validator.staging, validator.source
+    validator.screened = True
     staging.load(plan.insert, cells(), mask)
     for batch in staging.flagged(plan.ok, plan.given):
         for line, row_mask, *values in batch:

@@ -201,6 +201,8 @@ class Staging:
                          if f.kind in ("list", "bool")]
         self.count = 0
         self.masks: set[int] = set()
+        # Set when validation left repeated keys to the write to find (see bulk_upsert).
+        self.repeats_unchecked = False
         # Before the first TEMP object: changing temp_store drops existing TEMP tables.
         conn.execute("PRAGMA temp_store = FILE")
         conn.execute(f"DROP TABLE IF EXISTS temp.{STAGING}")
@@ -282,6 +284,19 @@ class Staging:
         """The columns that rows with this mask give."""
         return tuple(c for c in self.columns if mask & self._bit[c])
 
+    def has_repeats(self) -> bool:
+        """Whether two staged rows share a key (one sort of the staged rows)."""
+        keys = ", ".join(_q(k) for k in self.section.key)
+        return bool(self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM temp.{STAGING} GROUP BY "
+                                      f"{keys} HAVING count(*) > 1)").fetchone()[0])
+
+    def stored_matches(self) -> int:
+        """How many staged rows have a key that is stored (a lookup each in the key's index)."""
+        section = self.section
+        return int(self.conn.execute(
+            f"SELECT count(*) FROM temp.{STAGING} s WHERE EXISTS (SELECT 1 FROM "
+            f"main.{section.name} t WHERE {_key_join(section, 's', 't')})").fetchone()[0])
+
     def duplicates(self) -> Iterator[tuple[int, int, dict[str, Any]]]:
         """(line, line of the first row with the same key, key values) for every repeat, by line.
 
@@ -289,8 +304,7 @@ class Staging:
         and only then a window over the key to name each repeat and its first line.
         """
         keys = ", ".join(_q(k) for k in self.section.key)
-        if not self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM temp.{STAGING} GROUP BY {keys} "
-                                 "HAVING count(*) > 1)").fetchone()[0]:
+        if not self.has_repeats():
             return
         # By rowid, not line: the records of a one-line JSON file all stand on line 1.
         sql = (f"SELECT line, first, {keys} FROM (SELECT rowid AS r, line, {keys}, "
@@ -413,6 +427,11 @@ REBUILD_MIN_ROWS = 20_000
 REBUILD_SHARE = 0.25
 
 
+class RepeatedKeys(Exception):
+    """Two staged rows share a key: `bulk_upsert` wrote nothing that should be kept (the
+    caller's transaction must roll back), and `Staging.duplicates` names them."""
+
+
 def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
     """Write every staged row: insert the new, update the changed (only the columns each row
     gives), leave the unchanged untouched. Runs inside the caller's transaction.
@@ -426,6 +445,7 @@ def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
     """
     table = staging.section.name
     before_rows = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
+    matched = _repeats_by_count(conn, staging)
     rebuild: list[str] = []
     if (staging.count >= REBUILD_MIN_ROWS
             and staging.count >= REBUILD_SHARE * (before_rows + staging.count)):
@@ -437,6 +457,8 @@ def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
                 " AND sql IS NOT NULL ORDER BY name", (table,))]:
             conn.execute(f'DROP INDEX main."{name}"')
     counts = _bulk_write(conn, staging, before_rows)
+    if matched is not None and counts.inserted + matched != staging.count:
+        raise RepeatedKeys(table)
     if rebuild:
         # An index build sorts in memory up to the page cache's size, on top of the cache
         # itself: a smaller cache for the builds keeps the peak down (measured: 181 MB for a
@@ -455,6 +477,29 @@ def bulk_upsert(conn: sqlite3.Connection, staging: Staging) -> Counts:
     return counts
 
 
+def _repeats_by_count(conn: sqlite3.Connection, staging: Staging) -> int | None:
+    """Make sure no two staged rows share a key. Left unchecked by validation, that costs a
+    sort of every staged row; where each staged row is upserted (a key inserted at most once),
+    the write itself can tell instead: each row either inserts or meets a stored key, so
+    inserted + stored matches falls short of the rows exactly when a key repeats. Returns the
+    stored matches to compare with, or None (checked here, or by validation: nothing to do)."""
+    if not staging.repeats_unchecked:
+        return None
+    required = _insert_needs(conn, staging.section)
+    upserted = all(required <= set(staging.given(m)) for m in staging.masks) and not (
+        _autoincrement(conn, staging.section.name))
+    if upserted:
+        return staging.stored_matches()
+    if staging.has_repeats():
+        raise RepeatedKeys(staging.section.name)
+    return None
+
+
+def _autoincrement(conn: sqlite3.Connection, table: str) -> bool:
+    return conn.execute("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?"
+                        " AND sql LIKE '%AUTOINCREMENT%'", (table,)).fetchone() is not None
+
+
 def _bulk_write(conn: sqlite3.Connection, staging: Staging, before_rows: int) -> Counts:
     section, table = staging.section, staging.section.name
     keys = ", ".join(_q(k) for k in section.key)
@@ -464,8 +509,7 @@ def _bulk_write(conn: sqlite3.Connection, staging: Staging, before_rows: int) ->
     required = _insert_needs(conn, section)
     # AUTOINCREMENT moves its sequence on for every row an upsert tries, even one that meets
     # its stored key: there, stored keys are updated first and only new keys inserted.
-    counted = conn.execute("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?"
-                           " AND sql LIKE '%AUTOINCREMENT%'", (table,)).fetchone() is not None
+    counted = _autoincrement(conn, table)
     for mask in sorted(staging.masks):
         given = staging.given(mask)
         changed = [c for c in given if c not in section.key]

@@ -13,6 +13,7 @@ import io
 import shutil
 import sqlite3
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crotool import db, importer, prescreen
+from crotool import db, importer, prescreen, store
 from crotool.schema import SECTIONS, Field
 from crotool.validate import BadValue, convert
 
@@ -159,7 +160,7 @@ def duty_files(draw: st.DrawFn, known: dict[str, list[str]]) -> str:
         shape = draw(st.integers(0, 29))
         if shape == 0:
             cells = [""] * len(header)                    # a row of empty cells
-        elif shape == 1 and written and not clean:
+        elif shape <= 3 and written:
             cells = list(draw(st.sampled_from(written)))  # a repeated key
         else:
             cells = row()
@@ -232,3 +233,37 @@ def test_a_good_file_takes_the_fast_path(seeded_template: Path, tmp_path: Path):
     conn.close()
     assert result.counts.inserted == 28
     assert not [s for s in seen if s.startswith("DELETE FROM temp.")], "a row was re-checked"
+
+
+def test_a_key_repeated_in_a_good_file_is_named_by_the_write(seeded_template: Path,
+                                                             tmp_path: Path):
+    """A file with no other problem leaves repeats to the write, which tells them by its counts
+    (no sort of every row): the same message as validation's, and nothing written, also when
+    the repeat is a large import's (secondary indexes dropped, then restored by the rollback)."""
+    known = _seed_values(seeded_template)
+    path = tmp_path / "d.db"
+    shutil.copyfile(seeded_template, path)
+    line = f"{known['officer'][0]},{known['school'][0]},{known['category'][-1]}"
+    start = datetime(2024, 1, 1, 10)
+    rows = [f"{line},{(start + timedelta(minutes=m)).isoformat()},30,Principal,R"
+            for m in range(store.REBUILD_MIN_ROWS + 1000)]  # large: indexes rebuilt
+    rows.insert(2500, rows[7])  # line 2502 repeats line 9
+    csv_path = tmp_path / "d.csv"
+    csv_path.write_text("officer,school,category,at,minutes,requested_by,reference\n"
+                        + "\n".join(rows) + "\n", encoding="utf-8")
+    with sqlite3.connect(path) as conn:
+        indexes = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                               ).fetchone()
+    conn = db.connect(path)
+    with pytest.raises(importer.ImportFailed) as failed:
+        importer.import_file(conn, "duties", str(csv_path))
+    conn.close()
+    assert failed.value.lines()[0] == (
+        f"{csv_path}:2502: duties[{known['officer'][0]}/{known['school'][0]}/"
+        f"{known['category'][-1]}/2024-01-01T10:07:00]: duplicate record (first at "
+        f"{csv_path}:9)")
+    assert failed.value.total == 1
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM duties WHERE reference = 'R'").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                            ).fetchone() == indexes
