@@ -310,9 +310,12 @@ def main() -> int:
                 fresh_indexed()
                 c.append(run([sqlite3, str(indexed), "-cmd", ".mode csv",
                               f".import {csv_path} duties_stage", INTO_INDEXED], env))
+            # Issue 14's bar: at most the shell's time filling the same indexed table, and a
+            # million rows in under 15 s (whatever the shell takes on the machine).
             figures.append(Figure(f"`crotool import duties` ({rows:,} rows)", a, c,
-                                  "`sqlite3` shell into the same indexed `duties` table", 2.0,
-                                  mem_target_mb=150.0))
+                                  "`sqlite3` shell into the same indexed `duties` table", 1.0,
+                                  mem_target_mb=150.0,
+                                  seconds_target=15.0 if rows >= 1_000_000 else None))
     if wanted("xlsx"):
         figures += xlsx_figures(work, crotool, env, args.xlsx_rows, args.import_repeat, log)
     log("done")
