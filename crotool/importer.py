@@ -13,6 +13,11 @@ The flow is `load`'s (readers -> validate -> store), built to stream:
    within the file are found there with one sort. Problems are counted in full; the 50 with
    the lowest lines are kept for the message.
 
+   A CSV of a table with a fast path (duties: `prescreen`) is staged cell by cell as it
+   stands, and SQLite picks out the rows it cannot vouch for (anything validate would refuse
+   or rewrite); only those go through the steps above. A file with no other problem leaves
+   its repeated keys to the write, which tells them from its counts (`store.bulk_upsert`).
+
    One difference from `load`: only the key's fields must be given. A row that leaves out
    other required fields (a CSV of badge and status) can update a stored record, never create
    one (`Staging.new_without` finds those whose key is not stored).

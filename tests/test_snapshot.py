@@ -81,8 +81,8 @@ def test_every_select_of_a_read_command_is_inside_one_transaction(
     statements: list[str] = []
     real = common.connect
 
-    def traced() -> sqlite3.Connection:
-        conn = real()
+    def traced(**how: bool) -> sqlite3.Connection:
+        conn = real(**how)
         conn.set_trace_callback(statements.append)
         return conn
 
