@@ -5,7 +5,8 @@ follow-up, due `within_hours` after the duty's `at`. Only DONE follow-ups are st
 `followups` table, keyed by the duty's natural key and the rule); an open one is a duty x rule
 pair without such a row, found by an anti-join, so logging or importing a million duties
 writes nothing extra and `followups list --open` reads one range of duties_category_at per
-rule plus one index probe per duty.
+rule plus one probe of followups_category_at per duty, both in (category, at) order and from
+the indexes alone (migration 10).
 
 A follow-up's status is taken at a moment, `as_of` (default: now):
 - a duty after `as_of` has no follow-ups yet (it had not happened);
@@ -39,7 +40,7 @@ _DONE_JOIN = """LEFT JOIN followups f
        ON f.officer = d.officer AND f.school = d.school AND f.category = d.category
       AND f.at = d.at AND f.rule = r.id AND f.done_at <= ?1"""
 
-# ?1 = as_of. One range scan of duties_category_at(category, at) per rule; `overdue` narrows
+# ?1 = as_of. One range scan of duties_category_at(category, at, ...) per rule; `overdue` narrows
 # the range to the duties whose due time is already past (at < as_of - within_hours).
 # CROSS JOIN keeps the few rules as the outer loop: left to itself, the planner scanned
 # duties_at_minutes over every duty up to as_of and looked each one's rules up.
