@@ -258,7 +258,8 @@ def main() -> int:
         log("open follow-ups on the county")
         as_of = f"{last_end}T23:59:59"
         # The SELECT crotool runs, with its one parameter written in: the shell does the same
-        # work, so the ratio is what crotool adds (start-up, rows to JSON).
+        # work, so the ratio is what crotool adds (start-up; both have SQLite write the JSON:
+        # the shell's -json mode, crotool's json_object() around this SELECT).
         sql = followups.list_sql(open_only=True).replace("?1", f"'{as_of}'") + ";"
         a, b = alternate(lambda: run([crotool, "--db", str(county_db), "followups", "list",
                                       "--open", "--as-of", as_of, "-f", "json"], env),

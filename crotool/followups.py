@@ -21,6 +21,7 @@ Times are the school's wall clock, as duties store them (no time zones), so "48 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from crotool import db
@@ -90,6 +91,40 @@ def list_followups(conn: sqlite3.Connection, *, as_of: str, open_only: bool = Fa
     then (open or overdue); `overdue_only`: not done and past due."""
     sql = list_sql(open_only=open_only, overdue_only=overdue_only)
     return [dict(r) for r in conn.execute(sql, (as_of,))]
+
+
+class Stream:
+    """`followups list -f json`'s rows as SQLite writes them (one JSON object each, a
+    `render.Encoded`), with their statuses tallied in `counts` as they pass: read the rows
+    first, then the counts (for --fail-on-overdue), and no second query is needed."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        from collections import Counter
+
+        from crotool.render import Encoded
+
+        self.counts: Counter[str] = Counter()
+        self.rows = Encoded("json", self._lines(cursor))
+
+    def _lines(self, cursor: sqlite3.Cursor) -> Iterator[str]:
+        counts = self.counts
+        for line, status in cursor:
+            counts[status] += 1
+            yield line
+
+
+def stream_json(conn: sqlite3.Connection, *, as_of: str, open_only: bool = False,
+                overdue_only: bool = False) -> Stream:
+    """`list_followups` with each row written as JSON by SQLite (`render.json_sql`): the same
+    SELECT, the same order, no Python dict or encoder per row."""
+    from crotool.render import json_sql
+
+    sql = (f"SELECT {json_sql(COLUMNS)}, status FROM"
+           f" ({list_sql(open_only=open_only, overdue_only=overdue_only)})"
+           " ORDER BY due, duty, rule")
+    cursor = conn.cursor()
+    cursor.row_factory = None  # (json, status) tuples
+    return Stream(cursor.execute(sql, (as_of,)))
 
 
 def opened_by(conn: sqlite3.Connection, duty_id: int) -> list[dict[str, Any]]:

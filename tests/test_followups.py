@@ -256,3 +256,21 @@ def test_roles_rules_and_done_followups_import_and_reimport_changes_nothing(cli,
     assert dump(seeded, data_only=True) == before
     [row] = [r for r in listed(cli, "--as-of", "2023-10-01") if r["rule"] == "debrief"]
     assert (row["due"], row["status"]) == ("2023-09-13T07:40:00", "late")
+
+
+def test_json_written_by_sqlite_holds_what_the_other_formats_hold(cli, seeded):
+    """-f json rows are written by SQLite (followups.stream_json), the others from dicts: the
+    same rows in the same order, and --fail-on-overdue counts the streamed rows."""
+    import csv
+    import io
+
+    for flags in ((), ("--open",), ("--overdue",)):
+        rows = listed(cli, *flags, "--as-of", "2024-06-14T07:00")
+        table = cli("followups", "list", *flags, "--as-of", "2024-06-14T07:00", "-f", "csv")
+        expected = list(csv.DictReader(io.StringIO(table.stdout, newline="")))
+        assert [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows] == expected
+    failed = cli("followups", "list", "--overdue", "--as-of", "2024-06-14T07:00",
+                 "--fail-on-overdue", "-f", "json")
+    assert failed.exit_code == 3, failed.stderr
+    assert len(json.loads(failed.stdout)) == 1
+    assert "1 follow-up overdue as of 2024-06-14T07:00:00" in failed.stderr
