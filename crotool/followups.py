@@ -5,7 +5,8 @@ follow-up, due `within_hours` after the duty's `at`. Only DONE follow-ups are st
 `followups` table, keyed by the duty's natural key and the rule); an open one is a duty x rule
 pair without such a row, found by an anti-join, so logging or importing a million duties
 writes nothing extra and `followups list --open` reads one range of duties_category_at per
-rule plus one index probe per duty.
+rule plus one probe of followups_category_at per duty, both in (category, at) order and from
+the indexes alone (migration 10).
 
 A follow-up's status is taken at a moment, `as_of` (default: now):
 - a duty after `as_of` has no follow-ups yet (it had not happened);
@@ -20,6 +21,7 @@ Times are the school's wall clock, as duties store them (no time zones), so "48 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from crotool import db
@@ -39,7 +41,7 @@ _DONE_JOIN = """LEFT JOIN followups f
        ON f.officer = d.officer AND f.school = d.school AND f.category = d.category
       AND f.at = d.at AND f.rule = r.id AND f.done_at <= ?1"""
 
-# ?1 = as_of. One range scan of duties_category_at(category, at) per rule; `overdue` narrows
+# ?1 = as_of. One range scan of duties_category_at(category, at, ...) per rule; `overdue` narrows
 # the range to the duties whose due time is already past (at < as_of - within_hours).
 # CROSS JOIN keeps the few rules as the outer loop: left to itself, the planner scanned
 # duties_at_minutes over every duty up to as_of and looked each one's rules up.
@@ -69,12 +71,14 @@ def list_sql(*, open_only: bool = False, overdue_only: bool = False) -> str:
 
 def as_of_moment(text: str | None, option: str = "--as-of") -> str:
     """An --as-of DATETIME (a date alone is its midnight) as stored text; default now."""
-    from crotool.validate import BadValue, parse_datetime
-
     if text is None:
         from crotool.years import now
 
         return now().isoformat(timespec="seconds")
+    # Only for a given moment: validate imports the readers (and hashlib), ~9 ms that the
+    # cron line (`followups list --overdue --fail-on-overdue`, no --as-of) need not pay.
+    from crotool.validate import BadValue, parse_datetime
+
     try:
         return parse_datetime(text.strip()).isoformat(timespec="seconds")
     except BadValue as exc:
@@ -87,6 +91,40 @@ def list_followups(conn: sqlite3.Connection, *, as_of: str, open_only: bool = Fa
     then (open or overdue); `overdue_only`: not done and past due."""
     sql = list_sql(open_only=open_only, overdue_only=overdue_only)
     return [dict(r) for r in conn.execute(sql, (as_of,))]
+
+
+class Stream:
+    """`followups list -f json`'s rows as SQLite writes them (one JSON object each, a
+    `render.Encoded`), with their statuses tallied in `counts` as they pass: read the rows
+    first, then the counts (for --fail-on-overdue), and no second query is needed."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        from collections import Counter
+
+        from crotool.render import Encoded
+
+        self.counts: Counter[str] = Counter()
+        self.rows = Encoded("json", self._lines(cursor))
+
+    def _lines(self, cursor: sqlite3.Cursor) -> Iterator[str]:
+        counts = self.counts
+        for line, status in cursor:
+            counts[status] += 1
+            yield line
+
+
+def stream_json(conn: sqlite3.Connection, *, as_of: str, open_only: bool = False,
+                overdue_only: bool = False) -> Stream:
+    """`list_followups` with each row written as JSON by SQLite (`render.json_sql`): the same
+    SELECT, the same order, no Python dict or encoder per row."""
+    from crotool.render import json_sql
+
+    sql = (f"SELECT {json_sql(COLUMNS)}, status FROM"
+           f" ({list_sql(open_only=open_only, overdue_only=overdue_only)})"
+           " ORDER BY due, duty, rule")
+    cursor = conn.cursor()
+    cursor.row_factory = None  # (json, status) tuples
+    return Stream(cursor.execute(sql, (as_of,)))
 
 
 def opened_by(conn: sqlite3.Connection, duty_id: int) -> list[dict[str, Any]]:

@@ -50,7 +50,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -719,6 +718,8 @@ def open_output(output: str | None, *, private: bool = False
         except OSError as exc:
             raise CroError(f"cannot write {path}: {exc.strerror}") from None
         return
+    import tempfile  # here: it imports random (and its seeding), which stdout never needs
+
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:

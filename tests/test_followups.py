@@ -173,17 +173,16 @@ def test_done_for_a_rule_the_duty_category_does_not_have_is_refused(cli, seeded)
 
 
 def test_done_twice_or_before_the_duty_is_refused(cli, seeded):
-    duty = log_cps(cli)
+    # The day before the pinned today: `done` without --at is "now", today at the clock's
+    # time of day, which is after the duty whenever the test runs.
+    duty = log_cps(cli, "2024-01-14T16:30")
     before = dump(seeded)
-    early = cli("followups", "done", str(duty), "cps-report", "--at", "2024-01-15T16:00")
+    early = cli("followups", "done", str(duty), "cps-report", "--at", "2024-01-14T16:00")
     assert early.exit_code == 1 and "before the duty" in early.stderr
     assert cli("followups", "done", "999999", "cps-report").exit_code == 1
     assert dump(seeded) == before
-    # --at given: its default, now, is the pinned day at the machine's time of day, which is
-    # before the 16:30 duty until 16:30 (a test never depends on the clock)
-    assert cli("followups", "done", str(duty), "cps-report", "--at",
-               "2024-01-16T09:00").exit_code == 0
-    again = cli("followups", "done", str(duty), "cps-report", "--at", "2024-01-16T10:00")
+    assert cli("followups", "done", str(duty), "cps-report").exit_code == 0
+    again = cli("followups", "done", str(duty), "cps-report")
     assert again.exit_code == 1 and "already done" in again.stderr
 
 
@@ -228,9 +227,10 @@ def test_open_followups_are_an_indexed_anti_join(seeded: Path):
     plan = " | ".join(r["detail"] for r in conn.execute(
         "EXPLAIN QUERY PLAN " + followups.list_sql(open_only=True), ("2024-06-14T00:00:00",)))
     conn.close()
-    assert "USING INDEX duties_category_at" in plan, plan
+    # Both sides from an index alone (migration 10): no table row per duty, nor per probe.
+    assert "SEARCH d USING COVERING INDEX duties_category_at" in plan, plan
     assert "SCAN d" not in plan and "SCAN duties" not in plan, plan
-    assert "SEARCH f USING INDEX sqlite_autoindex_followups_1" in plan, plan
+    assert "SEARCH f USING COVERING INDEX followups_category_at" in plan, plan
 
 
 def test_roles_rules_and_done_followups_import_and_reimport_changes_nothing(cli, seeded,
@@ -256,3 +256,21 @@ def test_roles_rules_and_done_followups_import_and_reimport_changes_nothing(cli,
     assert dump(seeded, data_only=True) == before
     [row] = [r for r in listed(cli, "--as-of", "2023-10-01") if r["rule"] == "debrief"]
     assert (row["due"], row["status"]) == ("2023-09-13T07:40:00", "late")
+
+
+def test_json_written_by_sqlite_holds_what_the_other_formats_hold(cli, seeded):
+    """-f json rows are written by SQLite (followups.stream_json), the others from dicts: the
+    same rows in the same order, and --fail-on-overdue counts the streamed rows."""
+    import csv
+    import io
+
+    for flags in ((), ("--open",), ("--overdue",)):
+        rows = listed(cli, *flags, "--as-of", "2024-06-14T07:00")
+        table = cli("followups", "list", *flags, "--as-of", "2024-06-14T07:00", "-f", "csv")
+        expected = list(csv.DictReader(io.StringIO(table.stdout, newline="")))
+        assert [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows] == expected
+    failed = cli("followups", "list", "--overdue", "--as-of", "2024-06-14T07:00",
+                 "--fail-on-overdue", "-f", "json")
+    assert failed.exit_code == 3, failed.stderr
+    assert len(json.loads(failed.stdout)) == 1
+    assert "1 follow-up overdue as of 2024-06-14T07:00:00" in failed.stderr

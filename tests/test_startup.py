@@ -60,6 +60,24 @@ def test_machine_formats_import_no_rich_yaml_or_sqlite_utils(seeded, args):
     assert not mods & HEAVY, sorted(mods & HEAVY)
 
 
+# Standard modules that only some paths need: hashlib (OpenSSL) for audit hashes and the
+# readers' checksums, tempfile (and the random it seeds) for `-o FILE`.
+ONLY_WHEN_NEEDED = {"hashlib", "tempfile", "random"}
+
+
+@pytest.mark.parametrize("args", [
+    ["schools", "list", "--format", "json"],
+    ["gaps", "--format", "json"],
+    ["report", "coverage", "--format", "json"],
+    ["report", "presence", "--format", "json"],
+    ["duty", "list", "--format", "csv"],
+    ["followups", "list", "--overdue", "--format", "json"],
+])
+def test_reads_to_stdout_import_no_hashing_nor_temporary_files(seeded, args):
+    mods = imported(args)
+    assert not mods & ONLY_WHEN_NEEDED, sorted(mods & ONLY_WHEN_NEEDED)
+
+
 def test_table_output_imports_rich_but_not_yaml(seeded):
     mods = imported(["schools", "list"])
     assert "rich" in mods

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.commands.options import FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, fmt_of, out
 
 WORDS = "followups"
 ORDER = 75
@@ -53,15 +53,33 @@ def followups_list(
       crotool followups list --overdue --fail-on-overdue -f csv -o overdue.csv
     """
     from crotool.commands.common import connect
-    from crotool.followups import COLUMNS, as_of_moment, list_followups
+    from crotool.followups import COLUMNS, as_of_moment, list_followups, stream_json
     from crotool.render import View, message
 
     conn = connect(reads_only=True)
     moment = as_of_moment(as_of)
-    rows = list_followups(conn, as_of=moment, open_only=open_only, overdue_only=overdue)
-    late = sum(1 for r in rows if r["status"] == "overdue")
-    which = "Overdue follow-ups" if overdue else "Open follow-ups" if open_only else "Follow-ups"
+    if fmt_of(fmt, output) == "json":
+        # For cron and scripts: SQLite writes each row's JSON, and the statuses are counted
+        # as the rows pass (a million duties' open follow-ups, no dict per row).
+        stream = stream_json(conn, as_of=moment, open_only=open_only, overdue_only=overdue)
+        out(stream.rows, fmt, output, View(columns=list(COLUMNS)))
+        late = stream.counts["overdue"]
+    else:
+        rows = list_followups(conn, as_of=moment, open_only=open_only, overdue_only=overdue)
+        late = sum(1 for r in rows if r["status"] == "overdue")
+        _list_out(rows, moment, "Overdue follow-ups" if overdue else "Open follow-ups"
+                  if open_only else "Follow-ups", fmt, output)
+    if fail_on_overdue and late:
+        message(f"{late} follow-up{'s' if late != 1 else ''} overdue as of {moment}")
+        raise typer.Exit(3)
+
+
+def _list_out(rows: list[dict], moment: str, which: str, fmt: FormatOpt,
+              output: OutputOpt) -> None:
+    """A table or a document of the follow-ups, with their counts by status."""
     from crotool import views
+    from crotool.followups import COLUMNS
+    from crotool.render import View
 
     counts = {s: sum(1 for r in rows if r["status"] == s)
               for s in ("open", "overdue", "done", "late")}
@@ -77,9 +95,6 @@ def followups_list(
         secondary=("name", "category", "at", "school"),
         summary=summary, period=f"as of {moment}", ids=frozenset({"duty"}),
         empty="no follow-ups"))
-    if fail_on_overdue and late:
-        message(f"{late} follow-up{'s' if late != 1 else ''} overdue as of {moment}")
-        raise typer.Exit(3)
 
 
 def _duty_ids(incomplete: str) -> list[str]:

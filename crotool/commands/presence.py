@@ -51,33 +51,39 @@ def report_presence(
 
       crotool report presence --stale-days 14 --fail-on-stale -f csv -o stale.csv
     """
-    from crotool import queries, views
+    from crotool import db, queries, views
     from crotool.commands.common import connect, year_warning
     from crotool.presence import COLUMNS, presence
     from crotool.render import View, message
 
     conn = connect(reads_only=True)
-    report = presence(conn, year=year, as_of=as_of, stale_days=stale_days, pattern=pattern)
-    year_warning(report.warning)
-    narrowed = f", pattern {pattern}" if pattern else ""
-    title = f"Presence at schools, {report.year} to {report.as_of}{narrowed}"
-    patterns = queries.names(conn, {"feeder_patterns"}).get("feeder_patterns", {})
-    out(report.rows, fmt, output, View(
-        title=title, columns=list(COLUMNS),
-        headers={"feeder_pattern": "pattern", "last_duty_at": "last duty",
-                 "days_since": "days since"},
-        justify={"duties": "right", "days_since": "right"},
-        row_style=lambda r: "yellow" if r["stale"] else None,
-        tone=views.presence_tone, tone_words=views.PRESENCE_WORDS,
-        names={"feeder_pattern": "feeder_patterns"},
-        secondary=("name", "duties", "feeder_pattern"),
-        summary=report.summary(), caption=report.summary(),
-        period=f"school year {report.year} ({report.start} to {report.end}), as of "
-               f"{report.as_of}; stale: no duty in more than {report.stale_days} days",
-        chart=lambda rows: views.presence_chart(
-            rows, patterns, report.year, report.stale_days,
-            f"Days since the last duty, by feeder pattern, as of {report.as_of}"),
-        empty="no schools"))
+    with db.read(conn):  # one snapshot: the year, the rows and (for a chart) the names
+        report = presence(conn, year=year, as_of=as_of, stale_days=stale_days,
+                          pattern=pattern)
+        year_warning(report.warning)
+        narrowed = f", pattern {pattern}" if pattern else ""
+        title = f"Presence at schools, {report.year} to {report.as_of}{narrowed}"
+
+        def chart(rows: list[dict]) -> str:
+            # The patterns' names only for a chart (html, svg): -f json reads nothing more.
+            patterns = queries.names(conn, {"feeder_patterns"}).get("feeder_patterns", {})
+            return views.presence_chart(
+                rows, patterns, report.year, report.stale_days,
+                f"Days since the last duty, by feeder pattern, as of {report.as_of}")
+
+        out(report.rows, fmt, output, View(
+            title=title, columns=list(COLUMNS),
+            headers={"feeder_pattern": "pattern", "last_duty_at": "last duty",
+                     "days_since": "days since"},
+            justify={"duties": "right", "days_since": "right"},
+            row_style=lambda r: "yellow" if r["stale"] else None,
+            tone=views.presence_tone, tone_words=views.PRESENCE_WORDS,
+            names={"feeder_pattern": "feeder_patterns"},
+            secondary=("name", "duties", "feeder_pattern"),
+            summary=report.summary(), caption=report.summary(),
+            period=f"school year {report.year} ({report.start} to {report.end}), as of "
+                   f"{report.as_of}; stale: no duty in more than {report.stale_days} days",
+            chart=chart, empty="no schools"))
     if fail_on_stale and report.stale:
         message(report.summary())
         raise typer.Exit(3)
