@@ -13,7 +13,6 @@ an octal number or a base-60 integer.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import io
 import os
 import re
@@ -309,6 +308,8 @@ class CheckedInput(io.RawIOBase):
     def __init__(self, raw: BinaryIO, source: str):
         self.raw = raw
         self.source = source
+        import hashlib  # only a CSV being read needs it (not an option's date)
+
         self.sha = hashlib.sha256()
         self.done = 0  # bytes passed on
         self.newlines = 0  # newlines passed on

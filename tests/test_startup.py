@@ -70,6 +70,7 @@ ONLY_WHEN_NEEDED = {"hashlib", "tempfile", "random"}
     ["gaps", "--format", "json"],
     ["report", "coverage", "--format", "json"],
     ["report", "presence", "--format", "json"],
+    ["report", "presence", "--as-of", "2024-01-15", "--format", "json"],  # a date option
     ["duty", "list", "--format", "csv"],
     ["followups", "list", "--overdue", "--format", "json"],
 ])
