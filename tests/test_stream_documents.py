@@ -7,9 +7,9 @@ same rows, view and context): the streamed documents must not differ from them b
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -305,12 +305,21 @@ def big_log(seeded: Path) -> Path:
     return seeded
 
 
+# Linux keeps a child's peak RSS from the process it was forked from (exec records the copied
+# memory's peak): a child of this pytest process would report pytest's size. A small launcher
+# forks crotool instead and reports wait4's figure for it alone.
+LAUNCH = ("import os, subprocess, sys\n"
+          "proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+          "_, status, usage = os.wait4(proc.pid, 0)\n"
+          "print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)\n")
+
+
 def peak_of(args: list[str]) -> tuple[int, float]:
     """(exit code, peak resident MB) of one real crotool process."""
-    proc = subprocess.Popen([*crotool_exe(), *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=os.environ.copy())
-    _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
+    result = subprocess.run([sys.executable, "-c", LAUNCH, *crotool_exe(), *args],
+                            capture_output=True, text=True, timeout=600)
+    code, kib = result.stdout.split()
+    return int(code), int(kib) / 1024
 
 
 @pytest.mark.slow
