@@ -11,7 +11,9 @@ figure as a fresh process, alternating crotool and its reference run by run, and
 median of each, their ratio, the target and whether it is met. Peak memory comes from
 wait4's rusage of that one child process. `--only list` times `duty list` of every duty as
 JSON and CSV beside the sqlite3 shell running the same SELECT, and the table of 150,000
-duties off a terminal against its 15 s limit (size the county with --duties).
+duties off a terminal against its 15 s limit (size the county with --duties). `--only docs`
+times `duty list -f markdown` and `-f html` of every duty (streamed documents) beside the
+sqlite3 shell's `-markdown` and `-html` of the same SELECT.
 
 crotool's bytecode is compiled first (as `pip install` does), so no figure includes
 compiling its modules from source. A second table gives each figure's CPU time.
@@ -154,8 +156,8 @@ def main() -> int:
     ap.add_argument("--xlsx-rows", type=int, default=100_000,
                     help="rows of the duties workbook (figure xlsx)")
     ap.add_argument("--only", default="",
-                    help="startup,seed,gaps,coverage,duties,list,followups,presence,annual,"
-                    "import,xlsx")
+                    help="startup,seed,gaps,coverage,duties,list,docs,followups,presence,"
+                    "annual,import,xlsx")
     ap.add_argument("--keep", type=Path, help="build the data here and keep it")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
@@ -180,7 +182,8 @@ def main() -> int:
         run([crotool, "--db", str(seed_db), "load"], env)
     county_db = work / "county.db"
     year_db = work / "county-1y.db"
-    if any(wanted(n) for n in ("gaps", "coverage", "duties", "list", "followups", "presence")):
+    if any(wanted(n) for n in ("gaps", "coverage", "duties", "list", "docs", "followups",
+                                "presence")):
         if not county_db.exists():
             log(f"building the county ({args.duties:,} duties)...")
             info = county.build(county_db, duties=args.duties)
@@ -239,6 +242,8 @@ def main() -> int:
                               a, b, "`sqlite3` shell GROUP BY", 1.5))
     if wanted("list"):
         figures += list_figures(county_db, crotool, sqlite3, env, args.repeat, log)
+    if wanted("docs"):
+        figures += docs_figures(county_db, crotool, sqlite3, env, args.repeat, log)
     if wanted("annual"):
         annual_db = work / "county-annual.db"
         if not annual_db.exists():
@@ -471,6 +476,40 @@ def write_duties_xlsx(csv_path: Path, xlsx_path: Path, padded: Path) -> None:
                                       for r in range(start, min(start + 10_000,
                                                                 last + 1_000_001))))
                 fh.write(b"</sheetData>" + tail)
+
+
+# Markdown escapes each cell; HTML also puts names beside ids and marks tones, in a template.
+DOCS_RATIO = {"markdown": 5.0, "html": 15.0}
+
+
+def docs_figures(county_db: Path, crotool: str, sqlite3: str, env: dict[str, str],
+                 repeat: int, log) -> list[Figure]:
+    """`duty list -f markdown` and `-f html` of every duty, streamed, beside the sqlite3
+    shell's `-markdown` and `-html` of the same SELECT (from SQLite's trace, as in
+    `list_figures`). The shell writes bare cells; crotool's documents escape every cell,
+    put names beside ids and mark tones, so the ratio is that work; memory is the point."""
+    from crotool import db, duties
+
+    first, last = county.years(10)[0][1], county.years(10)[-1][2]
+    conn = db.connect(county_db)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    span = duties.resolve_range(conn, year=None, start=first, end=last)
+    with db.read(conn):
+        found = duties.stream_duties(conn, span=span)
+    conn.close()
+    sql = [s for s in statements if s.lstrip().startswith("SELECT d.id")][-1] + ";"
+    base = [crotool, "--db", str(county_db), "duty", "list", "--from", first, "--to", last]
+    out: list[Figure] = []
+    for fmt in ("markdown", "html"):
+        log(f"duty list -f {fmt} of {found.total:,} duties")
+        a, b = alternate(lambda f=fmt: run([*base, "-f", f], env),
+                         lambda f=fmt: run([sqlite3, f"-{f}", str(county_db), sql], env),
+                         repeat)
+        out.append(Figure(f"`crotool duty list -f {fmt}` ({found.total:,} duties)", a, b,
+                          f"`sqlite3 -{fmt}`, the same SELECT", DOCS_RATIO[fmt],
+                          mem_target_mb=64.0))
+    return out
 
 
 INTO_INDEXED = ("INSERT INTO duties (officer, school, category, at, minutes, requested_by, "

@@ -8,11 +8,14 @@ HTML path.
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from crotool import __version__
-from crotool.render import NAME_COLUMNS, Context, View, clean, columns_of, shown
+from crotool.render import NAME_COLUMNS, STREAM_CHUNK, Context, View, clean, columns_of, shown
 
 MARKS = {"ok": "✓", "partial": "◐", "bad": "✕", "conflict": "!", "muted": "–"}
 
@@ -26,9 +29,61 @@ def _made_on(ctx: Context) -> str:
 
 
 def _summary(rows: list[dict], view: View) -> str:
-    if view.summary:
-        return view.summary
-    return view.empty if not rows else f"{len(rows):,} record{'s' if len(rows) != 1 else ''}"
+    return view.summary or _count_summary(len(rows), view)
+
+
+def _count_summary(count: int, view: View) -> str:
+    """The summary of a view that has none: how many rows it shows."""
+    return view.empty if not count else f"{count:,} record{'s' if count != 1 else ''}"
+
+
+class _Cell:
+    """One cell for the template. Objects with slots, not dicts: Jinja2 tries an attribute
+    before an item, and a dict's miss (an exception) cost a third of a long page's time."""
+
+    __slots__ = ("label", "num", "parts", "text", "nw")
+
+    def __init__(self, label: str, num: bool, parts: list[tuple[str, str]] | None, text: str,
+                 nw: bool) -> None:
+        self.label, self.num, self.parts, self.text, self.nw = label, num, parts, text, nw
+
+
+class _Row:
+    __slots__ = ("cells", "tone", "mark")
+
+    def __init__(self, cells: list[_Cell], tone: str | None, mark: str | None) -> None:
+        self.cells, self.tone, self.mark = cells, tone, mark
+
+
+class _Layout:
+    """How one table's rows become template rows: its columns, their labels, the names."""
+
+    def __init__(self, view: View, ctx: Context, cols: list[str]) -> None:
+        self.view, self.ctx, self.cols = view, ctx, cols
+        self.names = NAME_COLUMNS if view.names is None else view.names
+        self.labels = {c: view.headers.get(c, c.replace("_", " ")) for c in cols}
+        self.num = {c for c in cols if view.justify.get(c) == "right"}
+        self.legend = [(MARKS[t], w) for t, w in view.tone_words.items() if t in MARKS]
+
+    def headers(self) -> list[dict[str, Any]]:
+        return [{"label": self.labels[c], "num": c in self.num} for c in self.cols]
+
+    def row(self, row: dict) -> _Row:
+        view, cells = self.view, []
+        for c in self.cols:
+            value = row.get(c)
+            items = None
+            section = self.names.get(c)
+            if section is not None and value not in (None, "", [], ()):
+                lookup = self.ctx.names.get(section, {})
+                ids = value if isinstance(value, (list, tuple)) else [value]
+                items = [(clean(i), clean(lookup.get(str(i), ""))) for i in ids]
+            text = shown(value, c, view)
+            # A date, an id or a number never breaks inside (a browser would, at will).
+            cells.append(_Cell(self.labels[c], c in self.num, items, text,
+                               items is None and " " not in text and len(text) <= 32))
+        tone = view.tone(row) if view.tone else None
+        return _Row(cells, tone, MARKS.get(tone or ""))
 
 
 def _tables(rows: list[dict], view: View, ctx: Context, heading: str | None) -> list[dict]:
@@ -45,52 +100,76 @@ def _tables(rows: list[dict], view: View, ctx: Context, heading: str | None) -> 
             groups[-1][1].append(row)
     else:
         groups.append((None, rows))
-    labels = {c: view.headers.get(c, c.replace("_", " ")) for c in cols}
-    num = {c for c in cols if view.justify.get(c) == "right"}
-    legend = [(MARKS[t], w) for t, w in view.tone_words.items() if t in MARKS]
+    layout = _Layout(view, ctx, cols)
     out: list[dict[str, Any]] = []
     for key, members in groups:
-        body = []
-        for row in members:
-            cells = []
-            for c in cols:
-                value = row.get(c)
-                items = None
-                section = names.get(c)
-                if section is not None and value not in (None, "", [], ()):
-                    lookup = ctx.names.get(section, {})
-                    ids = value if isinstance(value, (list, tuple)) else [value]
-                    items = [(clean(i), clean(lookup.get(str(i), ""))) for i in ids]
-                text = shown(value, c, view)
-                # A date, an id or a number never breaks inside (a browser would, at will).
-                cells.append({"label": labels[c], "num": c in num, "parts": items,
-                              "text": text,
-                              "nw": items is None and " " not in text and len(text) <= 32})
-            tone = view.tone(row) if view.tone else None
-            body.append({"cells": cells, "tone": tone, "mark": MARKS.get(tone or "")})
+        body = [layout.row(row) for row in members]
         title = heading
         if key is not None:
             title = f"{heading}: {clean(key)}" if heading else clean(key)
             group_names = ctx.names.get(names.get(view.group_by or "", ""), {})
             if group_names.get(str(key)):
                 title += f" ({clean(group_names[str(key)])})"
-        out.append({"heading": title, "headers": [{"label": labels[c], "num": c in num}
-                                                  for c in cols],
+        out.append({"heading": title, "headers": layout.headers(),
                     "rows": body, "caption": view.caption if key is None else None,
-                    "legend": legend if body and (key is None or not out) else [],
+                    "legend": layout.legend if body and (key is None or not out) else [],
                     "empty": view.empty, "level": view.level})
     return out
 
 
-def html(rows: list[dict], view: View, ctx: Context) -> str:
+class _Rows:
+    """A streamed table's rows for the template: read and laid out STREAM_CHUNK at a time,
+    as the template reaches them, so that only one chunk is ever held; after each chunk,
+    `flush` writes the page's text so far. `count`: the rows done."""
+
+    def __init__(self, rows: Iterator[dict], layout: _Layout,
+                 flush: Callable[[], Any]) -> None:
+        self._rows, self._layout, self._flush = rows, layout, flush
+        self._first: list[dict] | None = list(islice(rows, STREAM_CHUNK))
+        self.first_count = len(self._first)
+        self.whole = self.first_count < STREAM_CHUNK  # every row is in the first chunk
+        self.any = bool(self._first)
+        self.count = 0
+
+    def __bool__(self) -> bool:
+        return self.any
+
+    def __iter__(self) -> Iterator[_Row]:
+        chunk, self._first = self._first or [], None
+        while chunk:
+            for row in chunk:
+                yield self._layout.row(row)
+            self.count += len(chunk)
+            self._flush()
+            chunk = [] if self.whole else list(islice(self._rows, STREAM_CHUNK))
+
+
+def _template() -> Any:
     import jinja2
-    from markupsafe import Markup
 
     from crotool.templates import folder
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder()), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
-    title = clean(view.title or "crotool")
+    return env.get_template("document.html.j2")
+
+
+def _page(view: View, ctx: Context, summary: str | None, sections: list[list[dict]],
+          chart: Any = None) -> dict[str, Any]:
+    """What the template says around the tables."""
+    lists = [(clean(heading), [clean(item) for item in items]) for heading, items in view.lists]
+    return dict(
+        title=clean(view.title or "crotool"), district=clean(ctx.district or ""),
+        period=clean(view.period or ""),
+        # A report over another span (engagements, a date range) still names the year.
+        year=clean(ctx.period or "") if "school year" not in (view.period or "") else "",
+        summary=clean(summary or ""), chart=chart, sections=sections, lists=lists,
+        made_on=_made_on(ctx), version=__version__)
+
+
+def html(rows: list[dict], view: View, ctx: Context) -> str:
+    from markupsafe import Markup
+
     tables = _tables(rows, view, ctx, None if view.group_by else (view.heading or "Details"))
     for extra_rows, extra_view in view.extra:
         tables += _tables(extra_rows, extra_view, ctx, clean(extra_view.title or ""))
@@ -102,13 +181,39 @@ def html(rows: list[dict], view: View, ctx: Context) -> str:
             sections[-1].append(t)
         else:
             sections.append([t])
-    lists = [(clean(heading), [clean(item) for item in items]) for heading, items in view.lists]
-    return env.get_template("document.html.j2").render(
-        title=title, district=clean(ctx.district or ""), period=clean(view.period or ""),
-        # A report over another span (engagements, a date range) still names the year.
-        year=clean(ctx.period or "") if "school year" not in (view.period or "") else "",
-        summary=clean(_summary(rows, view)), chart=chart, sections=sections, lists=lists,
-        made_on=_made_on(ctx), version=__version__)
+    return _template().render(**_page(view, ctx, _summary(rows, view), sections, chart))
+
+
+def stream_html(rows: Iterable[dict], view: View, ctx: Context,
+                write: Callable[[str], Any]) -> None:
+    """The page `html` makes of a plain list (one table: no groups, extra tables or chart;
+    `view.columns` given), written as the rows come: the template is rendered lazily
+    (Jinja2's `generate`) over rows laid out a chunk at a time, and its text is written at
+    the end of each chunk. The summary is the view's when it has one (a command knows its
+    counts before its rows: duty list counts in the same read transaction); else the count
+    of rows, which is known first only when they fit in one chunk: past that, the summary
+    paragraph comes after the table, once every row is counted."""
+    cols = [c for c in (view.columns or ()) if c not in view.table_hide]
+    layout = _Layout(view, ctx, cols)
+    buf = io.StringIO()
+
+    def flush() -> None:
+        write(buf.getvalue())
+        buf.seek(0)
+        buf.truncate()
+
+    lazy = _Rows(iter(rows), layout, flush)
+    table = {"heading": view.heading or "Details", "headers": layout.headers(), "rows": lazy,
+             "caption": view.caption, "legend": layout.legend if lazy else [],
+             "empty": view.empty, "level": view.level}
+    summary = view.summary or (_count_summary(lazy.first_count, view) if lazy.whole
+                               else None)
+    page = _page(view, ctx, summary, [[table]])
+    if summary is None:
+        page["summary_after"] = lambda: clean(_count_summary(lazy.count, view))
+    # The template's pieces go into `buf` at C speed; the rows flush it at each chunk's end.
+    buf.writelines(_template().generate(**page))
+    flush()
 
 
 # ---------------------------------------------------------------- Markdown
@@ -120,7 +225,15 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~@])")
 _MD_LINE_START = re.compile(r"^([-+#=>]|\d+(?=[.)]))")  # a list, a heading, a quote
 
 
+# Text Markdown reads as itself wherever it stands (letters, digits, spaces, dates, times, ids
+# like `R-12` or `juanita-hs`): md_escape would return it unchanged, so it skips the work.
+_MD_PLAIN = re.compile(r"[A-Za-z0-9 ,:'-]*")
+
+
 def md_escape(value: Any) -> str:
+    if (type(value) is str and _MD_PLAIN.fullmatch(value)
+            and not value.startswith(("-", "+", "#", "=", ">"))):
+        return value
     text = clean(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = re.sub(r"(?i)\bwww\.", lambda m: m.group()[:-1] + "\\.", text)
@@ -131,34 +244,71 @@ def md_escape(value: Any) -> str:
                               else "\\" + m.group(), text)
 
 
+def _md_header(cols: list[str], view: View) -> list[str]:
+    return ["| " + " | ".join(md_escape(view.headers.get(c, c)) for c in cols) + " |",
+            "|" + "|".join(" ---: " if view.justify.get(c) == "right" else " --- "
+                           for c in cols) + "|"]
+
+
+def _md_row(row: dict, cols: list[str], view: View) -> str:
+    return "| " + " | ".join(md_escape(shown(row.get(c), c, view)) for c in cols) + " |"
+
+
 def _md_table(rows: list[dict], view: View) -> list[str]:
     cols = columns_of(rows, view)
-    out = ["| " + " | ".join(md_escape(view.headers.get(c, c)) for c in cols) + " |",
-           "|" + "|".join(" ---: " if view.justify.get(c) == "right" else " --- "
-                          for c in cols) + "|"]
-    for row in rows:
-        out.append("| " + " | ".join(md_escape(shown(row.get(c), c, view)) for c in cols)
-                   + " |")
-    return out
+    return _md_header(cols, view) + [_md_row(row, cols, view) for row in rows]
 
 
-def markdown(rows: list[dict], view: View, ctx: Context) -> str:
-    """`# title`, the summary (and what the report covers), then GitHub tables."""
+def _md_head(view: View, ctx: Context, summary: str | None) -> list[str]:
+    """The lines before the main table: title, district, period, summary, heading."""
     out = [f"# {md_escape(view.title or 'crotool')}", ""]
     period = view.period or ctx.period
     if ctx.district:
         out += [md_escape(ctx.district), ""]
     if period:
         out += [md_escape(period), ""]
-    out += [md_escape(_summary(rows, view)), ""]
+    if summary is not None:
+        out += [md_escape(summary), ""]
     if view.heading:
         out += [f"## {md_escape(view.heading)}", ""]
+    return out
+
+
+def _md_tail(view: View, ctx: Context) -> list[str]:
+    """The lines after the tables: the view's lists, then the footer."""
+    out: list[str] = []
+    for heading, items in view.lists:
+        out += ["", f"## {md_escape(heading)}", ""]
+        out += [f"- {md_escape(item)}" for item in items]
+    return out + ["", f"Made on {_made_on(ctx)} by crotool {__version__}."]
+
+
+def markdown(rows: list[dict], view: View, ctx: Context) -> str:
+    """`# title`, the summary (and what the report covers), then GitHub tables."""
+    out = _md_head(view, ctx, _summary(rows, view))
     out += _md_table(rows, view)
     for extra_rows, extra_view in view.extra:
         out += ["", f"{'#' * extra_view.level} {md_escape(extra_view.title or '')}", ""]
         out += _md_table(extra_rows, extra_view) if extra_rows else [md_escape(extra_view.empty)]
-    for heading, items in view.lists:
-        out += ["", f"## {md_escape(heading)}", ""]
-        out += [f"- {md_escape(item)}" for item in items]
-    out += ["", f"Made on {_made_on(ctx)} by crotool {__version__}."]
+    out += _md_tail(view, ctx)
     return "\n".join(out) + "\n"
+
+
+def stream_markdown(rows: Iterable[dict], view: View, ctx: Context,
+                    write: Callable[[str], Any]) -> None:
+    """The text `markdown` makes of a plain list (one table, `view.columns` given), written
+    STREAM_CHUNK rows at a time. The summary as in `stream_html`: the view's, else the count
+    when the rows fit in one chunk, else a line after the table."""
+    cols = list(view.columns or ())
+    it = iter(rows)
+    chunk = list(islice(it, STREAM_CHUNK))
+    summary = view.summary or (_count_summary(len(chunk), view) if len(chunk) < STREAM_CHUNK
+                               else None)
+    write("\n".join(_md_head(view, ctx, summary) + _md_header(cols, view)) + "\n")
+    count = 0
+    while chunk:
+        write("".join(_md_row(row, cols, view) + "\n" for row in chunk))
+        count += len(chunk)
+        chunk = list(islice(it, STREAM_CHUNK))
+    tail = [] if summary is not None else ["", md_escape(_count_summary(count, view))]
+    write("\n".join(tail + _md_tail(view, ctx)) + "\n")

@@ -421,8 +421,8 @@ def render(rows: Iterable[dict] | Encoded, fmt: str = "table", *, view: View | N
            context: Context | None = None, private: bool = False) -> None:
     """Write rows in `fmt` to stdout or (atomically) to `output`.
 
-    `rows` may be any iterable (a cursor's rows, read lazily): JSON, CSV and a plain list's
-    table then stream, in bounded memory, and the rest read it whole.
+    `rows` may be any iterable (a cursor's rows, read lazily): JSON, CSV, and a plain list's
+    table, Markdown and HTML then stream, in bounded memory, and the rest read it whole.
     `wrap`: for JSON only, reports that must carry more than rows write
     `{"rows": [...], **wrap}` (their --help says so). `private`: the output carries notes, so
     a file is 0600 whatever the umask.
@@ -432,8 +432,9 @@ def render(rows: Iterable[dict] | Encoded, fmt: str = "table", *, view: View | N
         raise CroError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}",
                        code=EXIT_USAGE)
     if isinstance(rows, Encoded) or not isinstance(rows, list) and view.columns and (
-            wrap is None) and (fmt in ("json", "csv") or (fmt == "table" and _streamable(view))):
-        stream_rows(rows, fmt, view=view, output=output, private=private)
+            wrap is None) and (fmt in ("json", "csv") or (fmt in ("table", "markdown") or (
+                fmt == "html" and view.chart is None)) and _streamable(view)):
+        stream_rows(rows, fmt, view=view, output=output, private=private, context=context)
         return
     assert not isinstance(rows, Encoded)
     rows = list(rows)
@@ -508,9 +509,11 @@ def _streamable(view: View) -> bool:
 
 
 def stream_rows(rows: Iterable[dict] | Encoded, fmt: str, *, view: View, output: str | None,
-           private: bool = False) -> None:
-    """JSON, CSV or a table written chunk by chunk as the rows come (a cursor's rows are
-    never all in memory); to `output` atomically (a temporary file renamed when complete)."""
+                private: bool = False, context: Context | None = None) -> None:
+    """JSON, CSV, a table, Markdown or HTML written chunk by chunk as the rows come (a
+    cursor's rows are never all in memory); to `output` atomically (a temporary file renamed
+    when complete). Markdown and HTML are the documents `document.markdown` / `html` make
+    of the same rows (see `document.stream_html` for where their summary goes)."""
     cols = list(view.columns or ())
     if isinstance(rows, Encoded):
         if rows.fmt != fmt or fmt != "json":
@@ -527,6 +530,14 @@ def stream_rows(rows: Iterable[dict] | Encoded, fmt: str, *, view: View, output:
             stream_json(it, write)
         elif fmt == "csv":
             stream_csv(it, cols, write)
+        elif fmt == "markdown":
+            from crotool import document
+
+            document.stream_markdown(it, view, context or Context(), write)
+        elif fmt == "html":
+            from crotool import document
+
+            document.stream_html(it, view, context or Context(), write)
         else:
             stream_table(it, view, write, _terminal_width(False))
 
