@@ -37,6 +37,7 @@ SECTION_RULES: dict[str, str] = {
 # is rewritten by `convert`, so goes to validate (tests/test_prescreen.py checks the list).
 WHITESPACE = (9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, 8192, 8193, 8194, 8195,
               8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288)
+_SPACES = "'" + "".join(map(chr, WHITESPACE)) + "'"  # as an SQL string (no ' among them)
 _QUOTE = 39  # a cell that starts with ' may carry crotool's formula guard (csvguard)
 # The control characters `convert` refuses (readers.CONTROL). NUL cannot stand in SQL text;
 # the CSV reader refuses it, as a byte, before any cell is made.
@@ -67,10 +68,11 @@ def _value_ok(f: Field, c: str) -> str | None:
     """SQL true when the staged, non-NULL value `c` is what `convert` stores for it; None for a
     kind checked only by validate."""
     if f.kind == "text":
-        ws = ", ".join(str(n) for n in (*WHITESPACE, _QUOTE))
-        return (f"length({c}) <= {f.max_length} AND unicode({c}) NOT IN ({ws}) AND "
-                f"unicode(substr({c}, -1)) NOT IN ({', '.join(map(str, WHITESPACE))}) AND "
-                f"{c} NOT GLOB {_literal(_CONTROL)}")
+        # Bytes at most the limit: characters too (a long text of many-byte characters goes
+        # to validate, which counts them); nothing `strip` would take off either end; no
+        # guard to undo (a first ', see csvguard); no control character.
+        return (f"length(CAST({c} AS BLOB)) <= {f.max_length} AND trim({c}, {_SPACES}) = {c} "
+                f"AND unicode({c}) <> {_QUOTE} AND {c} NOT GLOB {_literal(_CONTROL)}")
     if f.kind == "slug":
         return (f"{c} GLOB '[a-z0-9]*' AND {c} NOT GLOB '*[^a-z0-9-]*' AND {c} NOT GLOB '*--*'"
                 f" AND {c} NOT GLOB '*-'")
