@@ -567,8 +567,13 @@ def stream_csv(rows: Iterable[dict], cols: list[str], write: Callable[[str], Any
     writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180
     writer.writerow([csv_safe(c) for c in cols])
     it = iter(rows)
+    cell, trigger = _csv_cell, _GUARD_FIRST
     while chunk := list(islice(it, STREAM_CHUNK)):
-        writer.writerows([_csv_cell(row.get(c)) for c in cols] for row in chunk)
+        # The cells that need nothing (a number, no value, printable text that no spreadsheet
+        # would run) pass as they are, without a call each: csv writes None as "".
+        writer.writerows([v if v is None or v.__class__ is int or (
+            v.__class__ is str and v[:1] not in trigger and v.isprintable()) else cell(v)
+            for v in map(row.get, cols)] for row in chunk)
         write(buf.getvalue())
         buf.seek(0)
         buf.truncate()
@@ -638,6 +643,9 @@ def stream_table(rows: Iterator[dict], view: View, write: Callable[[str], Any],
 
         write("".join(line.rstrip() + "\n" for line in textwrap.wrap(
             clean(caption), max(total, 20), break_on_hyphens=False)))
+
+
+_GUARD_FIRST = frozenset("'=+-@\t\r\n")  # a text cell starting with one may need csvguard
 
 
 def _csv_cell(value: Any) -> str:
