@@ -367,11 +367,9 @@ def main() -> int:
     return 0
 
 
-def list_figures(county_db: Path, crotool: str, sqlite3: str, env: dict[str, str],
-                 repeat: int, log) -> list[Figure]:
-    """`duty list` of every duty as JSON and CSV, beside the sqlite3 shell running the same
-    SELECT (taken from SQLite's trace of crotool's own, its parameters written in) on the
-    same file; and the table of the latest 150,000 off a terminal, against a time limit."""
+def _duty_list_select(county_db: Path) -> tuple[str, str, int, str]:
+    """The first and last day of the county's years, how many duties `duty list` of them
+    shows, and its SELECT as SQLite ran it (from the trace, its parameters written in)."""
     from crotool import db, duties
 
     first, last = county.years(10)[0][1], county.years(10)[-1][2]
@@ -383,17 +381,26 @@ def list_figures(county_db: Path, crotool: str, sqlite3: str, env: dict[str, str
         found = duties.stream_duties(conn, span=span)
     conn.close()
     sql = [s for s in statements if s.lstrip().startswith("SELECT d.id")][-1] + ";"
+    return first, last, found.total, sql
+
+
+def list_figures(county_db: Path, crotool: str, sqlite3: str, env: dict[str, str],
+                 repeat: int, log) -> list[Figure]:
+    """`duty list` of every duty as JSON and CSV, beside the sqlite3 shell running the same
+    SELECT (taken from SQLite's trace of crotool's own, its parameters written in) on the
+    same file; and the table of the latest 150,000 off a terminal, against a time limit."""
+    first, last, total, sql = _duty_list_select(county_db)
     out: list[Figure] = []
     base = [crotool, "--db", str(county_db), "duty", "list", "--from", first, "--to", last]
     for fmt in ("json", "csv"):
-        log(f"duty list -f {fmt} of {found.total:,} duties")
+        log(f"duty list -f {fmt} of {total:,} duties")
         a, b = alternate(lambda f=fmt: run([*base, "-f", f], env),
                          lambda f=fmt: run([sqlite3, f"-{f}", str(county_db), sql], env),
                          repeat)
-        out.append(Figure(f"`crotool duty list -f {fmt}` ({found.total:,} duties)", a, b,
+        out.append(Figure(f"`crotool duty list -f {fmt}` ({total:,} duties)", a, b,
                           f"`sqlite3 -{fmt}`, the same SELECT", 1.5, mem_target_mb=64.0))
     log("duty list as a table of 150,000 duties")
-    rows = min(150_000, found.total)
+    rows = min(150_000, total)
     limited = sql.rstrip(";").replace(" ORDER BY d.at, d.id", " ORDER BY d.at DESC, d.id DESC"
                                       f" LIMIT {rows}") + ";"
     a, b = alternate(lambda: run([*base, "--limit", str(rows)], env),
@@ -488,25 +495,15 @@ def docs_figures(county_db: Path, crotool: str, sqlite3: str, env: dict[str, str
     shell's `-markdown` and `-html` of the same SELECT (from SQLite's trace, as in
     `list_figures`). The shell writes bare cells; crotool's documents escape every cell,
     put names beside ids and mark tones, so the ratio is that work; memory is the point."""
-    from crotool import db, duties
-
-    first, last = county.years(10)[0][1], county.years(10)[-1][2]
-    conn = db.connect(county_db)
-    statements: list[str] = []
-    conn.set_trace_callback(statements.append)
-    span = duties.resolve_range(conn, year=None, start=first, end=last)
-    with db.read(conn):
-        found = duties.stream_duties(conn, span=span)
-    conn.close()
-    sql = [s for s in statements if s.lstrip().startswith("SELECT d.id")][-1] + ";"
+    first, last, total, sql = _duty_list_select(county_db)
     base = [crotool, "--db", str(county_db), "duty", "list", "--from", first, "--to", last]
     out: list[Figure] = []
     for fmt in ("markdown", "html"):
-        log(f"duty list -f {fmt} of {found.total:,} duties")
+        log(f"duty list -f {fmt} of {total:,} duties")
         a, b = alternate(lambda f=fmt: run([*base, "-f", f], env),
                          lambda f=fmt: run([sqlite3, f"-{f}", str(county_db), sql], env),
                          repeat)
-        out.append(Figure(f"`crotool duty list -f {fmt}` ({found.total:,} duties)", a, b,
+        out.append(Figure(f"`crotool duty list -f {fmt}` ({total:,} duties)", a, b,
                           f"`sqlite3 -{fmt}`, the same SELECT", DOCS_RATIO[fmt],
                           mem_target_mb=64.0))
     return out
