@@ -422,6 +422,19 @@ def test_large_numbers_have_separators():
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def dumped_dom(page: Path, width: int, profile: Path, *, budget_ms: int = 3000,
+               timeout: float = 120) -> subprocess.CompletedProcess:
+    """The DOM headless chromium holds after laying `page` out in a window `width` px wide
+    (what a probe script wrote into it included)."""
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", f"--user-data-dir={profile}", f"--window-size={width},1000",
+         f"--virtual-time-budget={budget_ms}", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=timeout)
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it "
                     "where apt-get is available)")
 @pytest.mark.parametrize("args", [["report", "coverage"], ["gaps"], ["report", "duties"],
@@ -438,12 +451,7 @@ def test_no_horizontal_overflow_in_chromium(cli, hostile, tmp_path, args):
     text = page.read_text(encoding="utf-8").replace("</body>", probe + "</body>")
     page.write_text(text, encoding="utf-8")
     for width in (800, 1400):
-        proc = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-             f"--window-size={width},1000", "--virtual-time-budget=3000", "--dump-dom",
-             page.as_uri()], capture_output=True, text=True, timeout=120)
+        proc = dumped_dom(page, width, tmp_path / "profile")
         found = re.search(r"W=(\d+) C=(\d+)", proc.stdout)
         assert found, proc.stderr[-2000:]
         scroll, client = map(int, found.groups())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEED_DUTIES, crotool_exe
-from test_documents import CHROMIUM, parse
+from test_documents import CHROMIUM, dumped_dom, parse
 
 from crotool import __version__, document
 from crotool.render import STREAM_CHUNK, Context, View, render
@@ -375,12 +375,7 @@ def test_a_streamed_list_is_a_page_chromium_lays_out_as_before(cli, seeded: Path
     page.write_text(text.replace("</body>", probe + "</body>"), encoding="utf-8")
     rows = SEED_DUTIES + 2 * STREAM_CHUNK + 50
     for width, display in ((800, "block"), (1400, "table-cell")):
-        proc = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-             f"--window-size={width},1000", "--virtual-time-budget=5000", "--dump-dom",
-             page.as_uri()], capture_output=True, text=True, timeout=180)
+        proc = dumped_dom(page, width, tmp_path / "profile", budget_ms=5000, timeout=180)
         found = re.search(r"W=(\d+) C=(\d+) R=(\d+) D=([\w-]+)", proc.stdout)
         assert found, proc.stderr[-2000:]
         scroll, client, shown_rows = map(int, found.groups()[:3])
