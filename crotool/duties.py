@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -203,10 +203,8 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
                   category: str | None = None, limit: int | None = None,
                   include_notes: bool = False, encode: str | None = None) -> DutyList:
     """`list_duties` as a DutyList whose rows come one by one from the cursor: call it inside
-    `db.read(conn)` and read the rows before the block ends. `encode="json"` or `"csv"`:
-    SQLite writes each row as its JSON object (`render.json_sql`) or CSV line
-    (`render.csv_sql`; a row it cannot write as it stands is written by Python), and the rows
-    are a `render.Encoded`."""
+    `db.read(conn)` and read the rows before the block ends. `encode="json"`: SQLite writes
+    each row as its JSON object (`render.json_sql`), and the rows are a `render.Encoded`."""
     where = queries.Where("d.at >= ?", "d.at < ?", params=(span.lo, span.hi))
     where.ref(conn, "officers", officer, "--officer", "d.officer = ?")
     where.ref(conn, "schools", school, "--school", "d.school = ?")
@@ -249,45 +247,19 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
         sql = f"SELECT {as_json} FROM ({sql})"
         return DutyList(total, count, minutes,
                         Encoded("json", (r[0] for r in cursor.execute(sql, args))))
-    if encode == "csv":
-        from crotool.render import Encoded, csv_sql
-
-        names = [*LIST_COLUMNS, *(["notes"] if include_notes else [])]
-        as_csv = csv_sql(names, bools=("out_of_pattern",), json_lists=("open_followups",))
-        sql = f"SELECT {as_csv}, * FROM ({sql})"
-        return DutyList(total, count, minutes, Encoded("csv", _csv_lines(cursor.execute(sql,
-                                                                                       args))))
     return DutyList(total, count, minutes, _duty_rows(cursor.execute(sql, args)))
-
-
-def _csv_lines(cursor: sqlite3.Cursor) -> Iterator[str]:
-    """Each row's CSV line: SQLite's, or for a row it left to Python (NULL), `csv_line` of the
-    row as `_duty_rows` reads it."""
-    from crotool.render import csv_line
-
-    names = [d[0] for d in cursor.description][1:]
-    while batch := cursor.fetchmany(1000):
-        for r in batch:
-            if r[0] is not None:
-                yield r[0]
-                continue
-            row = _duty_row(names, r[1:])
-            yield csv_line([row[n] for n in names])
 
 
 def _duty_rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
     names = [d[0] for d in cursor.description]
+    loads = json.loads
     while batch := cursor.fetchmany(1000):
         for r in batch:
-            yield _duty_row(names, r)
-
-
-def _duty_row(names: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
-    row = dict(zip(names, values, strict=True))
-    row["out_of_pattern"] = bool(row["out_of_pattern"])
-    text = row["open_followups"]
-    row["open_followups"] = [] if text == "[]" else json.loads(text)  # most have none
-    return row
+            row = dict(zip(names, r, strict=True))
+            row["out_of_pattern"] = bool(row["out_of_pattern"])
+            text = row["open_followups"]
+            row["open_followups"] = [] if text == "[]" else loads(text)  # most have none
+            yield row
 
 
 # ---------------------------------------------------------------- assessments

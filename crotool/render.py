@@ -479,8 +479,8 @@ STREAM_CHUNK = 500  # rows formatted (and a table's widths planned) at a time
 
 @dataclass
 class Encoded:
-    """Rows SQLite already wrote as text in `fmt` (a row's JSON object, made by the expression
-    `json_sql` gives; or its CSV line, by `csv_sql`): render passes them on as they come."""
+    """Rows SQLite already wrote as text in `fmt` (one JSON object a row, made by the
+    expression `json_sql` gives): render passes them on as they come, at C speed."""
 
     fmt: str
     lines: Iterable[str]
@@ -503,46 +503,6 @@ def json_sql(columns: Sequence[str], *, bools: Sequence[str] = (),
     return f"json_object({', '.join(parts)})"
 
 
-# A text cell SQLite may write as it stands: what `_csv_cell` and csv's minimal quoting leave
-# alone. Not these first characters (the formula guard's, csvguard), no quote, comma or line
-# break (quoting), no control character (stripped), no NUL.
-_CSV_FIRST = (39, 61, 43, 45, 64, 9, 13, 10)  # ' = + - @ TAB CR LF
-_CSV_AS_IS = ("{c} NOT GLOB '*[\",\r\n]*' AND coalesce(unicode({c}), 0) NOT IN "
-              f"({', '.join(map(str, _CSV_FIRST))}) AND {{c}} NOT GLOB '*["
-              + "".join(f"{chr(a)}-{chr(b)}" for a, b in ((1, 8), (11, 12), (14, 31), (127, 159)))
-              + "]*' AND instr({c}, char(0)) = 0")
-
-
-def csv_sql(columns: Sequence[str], *, bools: Sequence[str] = (),
-            json_lists: Sequence[str] = ()) -> str:
-    """The SQL expression that writes a row of `columns` as the CSV line `stream_csv` would
-    (without its line end), or NULL when a cell needs Python: text a spreadsheet could run or
-    that must be quoted, a real number, a list with items (`json_lists`: JSON text). `bools`
-    (0/1) are true/false. Most rows of a log are plain, and are written at C speed."""
-    cells = []
-    for c in columns:
-        q = f'"{c}"'
-        if c in bools:
-            cells.append(f"CASE WHEN {q} THEN 'true' ELSE 'false' END")
-        elif c in json_lists:
-            cells.append(f"CASE WHEN {q} = '[]' THEN '' END")
-        else:
-            cells.append(f"CASE typeof({q}) WHEN 'integer' THEN CAST({q} AS TEXT) "
-                         f"WHEN 'null' THEN '' WHEN 'text' THEN CASE WHEN "
-                         f"{_CSV_AS_IS.format(c=q)} THEN {q} END END")
-    return " || ',' || ".join(cells)
-
-
-def csv_line(values: Sequence[Any]) -> str:
-    """One row's cells as `stream_csv` writes them (without the line end)."""
-    import csv
-
-    buf = io.StringIO()
-    # The line end stream_csv writes (csv quotes a cell holding a character of it), cut off.
-    csv.writer(buf, lineterminator="\r\n").writerow([_csv_cell(v) for v in values])
-    return buf.getvalue()[:-2]
-
-
 def _streamable(view: View) -> bool:
     """A plain list (one table, no custom picture, no groups) can be printed chunk by chunk."""
     return view.build is None and not view.extra and not view.group_by
@@ -556,16 +516,10 @@ def stream_rows(rows: Iterable[dict] | Encoded, fmt: str, *, view: View, output:
     of the same rows (see `document.stream_html` for where their summary goes)."""
     cols = list(view.columns or ())
     if isinstance(rows, Encoded):
-        if rows.fmt != fmt or fmt not in ("json", "csv"):
+        if rows.fmt != fmt or fmt != "json":
             raise ValueError(f"rows encoded as {rows.fmt} cannot be written as {fmt}")
         with open_output(output, private=private) as write:
-            if fmt == "json":
-                _write_json_lines(rows.lines, write)
-            else:
-                write(csv_line(cols) + "\r\n")
-                lines = iter(rows.lines)
-                while chunk := list(islice(lines, STREAM_CHUNK)):
-                    write("\r\n".join(chunk) + "\r\n")
+            _write_json_lines(rows.lines, write)
         return
     it = iter(rows)
     if fmt == "table" and (output is None or output == "-") and _colour_allowed(sys.stdout):
