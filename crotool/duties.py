@@ -204,7 +204,8 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
                   include_notes: bool = False, encode: str | None = None) -> DutyList:
     """`list_duties` as a DutyList whose rows come one by one from the cursor: call it inside
     `db.read(conn)` and read the rows before the block ends. `encode="json"`: SQLite writes
-    each row as its JSON object (`render.json_sql`), and the rows are a `render.Encoded`."""
+    each row as its JSON object (`render.json_sql`); `"csv"`: the cursor's tuples are written
+    as CSV with no dict between (`render.csv_text`); the rows are then a `render.Encoded`."""
     where = queries.Where("d.at >= ?", "d.at < ?", params=(span.lo, span.hi))
     where.ref(conn, "officers", officer, "--officer", "d.officer = ?")
     where.ref(conn, "schools", school, "--school", "d.school = ?")
@@ -247,7 +248,26 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
         sql = f"SELECT {as_json} FROM ({sql})"
         return DutyList(total, count, minutes,
                         Encoded("json", (r[0] for r in cursor.execute(sql, args))))
+    if encode == "csv":
+        from crotool.render import Encoded, csv_text
+
+        names = [*LIST_COLUMNS, *(["notes"] if include_notes else [])]
+        rows = _tuples(cursor.execute(sql, args))
+        return DutyList(total, count, minutes, Encoded("csv", csv_text(
+            rows, names, bools=("out_of_pattern",), json_lists=("open_followups",),
+            identifiers=_IDENTIFIERS)))
     return DutyList(total, count, minutes, _duty_rows(cursor.execute(sql, args)))
+
+
+# The duty fields whose kind admits only an id, a code or a date-time (schema.py): nothing in
+# them is ever quoted or guarded in a CSV.
+_IDENTIFIERS = tuple(f.name for f in SECTIONS["duties"].fields
+                     if f.kind in ("slug", "code", "date", "datetime"))
+
+
+def _tuples(cursor: sqlite3.Cursor) -> Iterator[tuple]:
+    while batch := cursor.fetchmany(1000):
+        yield from batch
 
 
 def _duty_rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:

@@ -479,8 +479,8 @@ STREAM_CHUNK = 500  # rows formatted (and a table's widths planned) at a time
 
 @dataclass
 class Encoded:
-    """Rows SQLite already wrote as text in `fmt` (one JSON object a row, made by the
-    expression `json_sql` gives): render passes them on as they come, at C speed."""
+    """Rows already written as text in `fmt`: a row's JSON object each (SQLite's, by the
+    expression `json_sql` gives), or pieces of CSV (`csv_text`). Render passes them on."""
 
     fmt: str
     lines: Iterable[str]
@@ -503,6 +503,43 @@ def json_sql(columns: Sequence[str], *, bools: Sequence[str] = (),
     return f"json_object({', '.join(parts)})"
 
 
+def csv_text(rows: Iterable[Sequence[Any]], columns: Sequence[str], *,
+             bools: Sequence[str] = (), json_lists: Sequence[str] = (),
+             identifiers: Sequence[str] = ()) -> Iterator[str]:
+    """Rows as SQLite returns them (tuples in `columns` order) as the CSV `stream_csv` writes
+    of the same rows as dicts, STREAM_CHUNK rows a piece, without a dict or a call per cell:
+    `bools` (0/1) true/false, `json_lists` (JSON text) their items, `identifiers` (what
+    validation lets into an id, a code or a date: never quoted, never guarded) as they are,
+    and any other text through the formula guard when its first character could start one."""
+    import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180
+    flags = [i for i, c in enumerate(columns) if c in bools]
+    lists = [i for i, c in enumerate(columns) if c in json_lists]
+    texts = [i for i, c in enumerate(columns) if c not in (*bools, *json_lists, *identifiers)]
+    cell, trigger = _csv_cell, _GUARD_FIRST
+    it = iter(rows)
+    while chunk := list(islice(it, STREAM_CHUNK)):
+        out = []
+        for row in chunk:
+            r = list(row)
+            for i in flags:
+                r[i] = "true" if r[i] else "false"
+            for i in lists:
+                r[i] = "" if r[i] == "[]" else cell(json.loads(r[i]))
+            for i in texts:
+                v = r[i]
+                if v is not None and v.__class__ is not int and (
+                        v.__class__ is not str or v[:1] in trigger or not v.isprintable()):
+                    r[i] = cell(v)
+            out.append(r)
+        writer.writerows(out)
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+
+
 def _streamable(view: View) -> bool:
     """A plain list (one table, no custom picture, no groups) can be printed chunk by chunk."""
     return view.build is None and not view.extra and not view.group_by
@@ -516,10 +553,15 @@ def stream_rows(rows: Iterable[dict] | Encoded, fmt: str, *, view: View, output:
     of the same rows (see `document.stream_html` for where their summary goes)."""
     cols = list(view.columns or ())
     if isinstance(rows, Encoded):
-        if rows.fmt != fmt or fmt != "json":
+        if rows.fmt != fmt or fmt not in ("json", "csv"):
             raise ValueError(f"rows encoded as {rows.fmt} cannot be written as {fmt}")
         with open_output(output, private=private) as write:
-            _write_json_lines(rows.lines, write)
+            if fmt == "json":
+                _write_json_lines(rows.lines, write)
+            else:  # pieces of CSV text (csv_text), after the header
+                write(_csv_header(cols))
+                for piece in rows.lines:
+                    write(piece)
         return
     it = iter(rows)
     if fmt == "table" and (output is None or output == "-") and _colour_allowed(sys.stdout):
@@ -560,12 +602,20 @@ def _write_json_lines(lines: Iterable[str], write: Callable[[str], Any]) -> None
     write("[]\n" if first else "\n]\n")
 
 
+def _csv_header(cols: Sequence[str]) -> str:
+    import csv
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow([csv_safe(c) for c in cols])
+    return buf.getvalue()
+
+
 def stream_csv(rows: Iterable[dict], cols: list[str], write: Callable[[str], Any]) -> None:
     import csv
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180
-    writer.writerow([csv_safe(c) for c in cols])
+    write(_csv_header(cols))
     it = iter(rows)
     cell, trigger = _csv_cell, _GUARD_FIRST
     while chunk := list(islice(it, STREAM_CHUNK)):

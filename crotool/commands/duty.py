@@ -192,8 +192,13 @@ def duty_list(
         found = duties.stream_duties(conn, span=span, officer=officer, school=school,
                                      pattern=pattern, category=category, limit=limit,
                                      include_notes=include_notes,
-                                     encode="json" if fmt_of(fmt, output) == "json" else None)
+                                     encode=_encoded(fmt_of(fmt, output)))
         _list_out(found, span, include_notes, fmt, output)
+
+
+def _encoded(fmt: str) -> str | None:
+    """The formats a duty list writes straight from the cursor (the rest read dicts)."""
+    return fmt if fmt in ("json", "csv") else None
 
 
 def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None,
