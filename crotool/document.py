@@ -15,7 +15,16 @@ from itertools import islice
 from typing import Any
 
 from crotool import __version__
-from crotool.render import NAME_COLUMNS, STREAM_CHUNK, Context, View, clean, columns_of, shown
+from crotool.render import (
+    NAME_COLUMNS,
+    STREAM_CHUNK,
+    Context,
+    View,
+    clean,
+    columns_of,
+    grouped,
+    shown,
+)
 
 MARKS = {"ok": "✓", "partial": "◐", "bad": "✕", "conflict": "!", "muted": "–"}
 
@@ -90,16 +99,9 @@ def _tables(rows: list[dict], view: View, ctx: Context, heading: str | None) -> 
     """The view's rows as template tables: one per group, names beside ids."""
     names = NAME_COLUMNS if view.names is None else view.names
     cols = [c for c in columns_of(rows, view) if c not in view.table_hide]
-    groups: list[tuple[Any, list[dict]]] = []
     if view.group_by:
         cols = [c for c in cols if c != view.group_by]
-        for row in rows:
-            key = row.get(view.group_by)
-            if not groups or groups[-1][0] != key:
-                groups.append((key, []))
-            groups[-1][1].append(row)
-    else:
-        groups.append((None, rows))
+    groups = grouped(rows, view)
     layout = _Layout(view, ctx, cols)
     out: list[dict[str, Any]] = []
     for key, members in groups:

@@ -327,6 +327,20 @@ def plan_table(rows: list[dict], view: View, width: int | None
     return cols, heads, widths, dropped
 
 
+def grouped(rows: list[dict], view: View) -> list[tuple[Any, list[dict]]]:
+    """The rows in runs of one `view.group_by` value each (in their order), or one run of
+    them all (key None) when the view has no groups."""
+    if not view.group_by:
+        return [(None, rows)]
+    groups: list[tuple[Any, list[dict]]] = []
+    for row in rows:
+        key = row.get(view.group_by)
+        if not groups or groups[-1][0] != key:
+            groups.append((key, []))
+        groups[-1][1].append(row)
+    return groups
+
+
 def _tables(rows: list[dict], view: View, cols: list[str], heads: dict[str, str],
             widths: list[int] | None, dropped: list[str], width: int | None, *,
             show_caption: bool = True) -> Any:
@@ -334,15 +348,7 @@ def _tables(rows: list[dict], view: View, cols: list[str], heads: dict[str, str]
     from rich.table import Table
     from rich.text import Text
 
-    groups: list[tuple[Any, list[dict]]] = []
-    if view.group_by:
-        for row in rows:
-            key = row.get(view.group_by)
-            if not groups or groups[-1][0] != key:
-                groups.append((key, []))
-            groups[-1][1].append(row)
-    else:
-        groups.append((None, rows))
+    groups = grouped(rows, view)
 
     caption = view.caption if show_caption else None
     if dropped and show_caption:
