@@ -172,7 +172,7 @@ def duty_bars(rows: list[dict[str, Any]], key: str, title: str, colour: bool) ->
 
     def table(with_names: bool, width: int) -> Any:
         t = Table(title=Text(title), title_justify="left", header_style="bold",
-                  caption=Text(f"{shown(total_count)} duties, {shown(total_minutes)} "
+                  caption=Text(f"{counted(total_count, 'duty', 'duties')}, {shown(total_minutes)} "
                                f"minutes{hours}"),
                   caption_justify="left")
         t.add_column(Text(key), no_wrap=True)
@@ -211,7 +211,7 @@ def duty_chart(rows: list[dict[str, Any]], key: str, title: str) -> str:
     total_minutes = sum(r["minutes"] for r in rows)
     measure = "minutes" if total_minutes else "count"
     items = [(label(r, key), r[measure],
-              f"{shown(r['count'])} duties, {shown(r['minutes'])} min") for r in rows]
+              f"{counted(r['count'], 'duty', 'duties')}, {shown(r['minutes'])} min") for r in rows]
     return charts.bars(items, title=f"{title} (bars: {measure})")
 
 
@@ -393,8 +393,9 @@ def agreement_tone(row: dict[str, Any]) -> str:
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """"1 officer", "3 officers"."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+    """"1 officer", "3 officers", "12,500 duties" (separators as `shown` writes them)."""
+    number = f"{n:,}" if abs(n) >= 10_000 else str(n)
+    return f"{number} {noun if n == 1 else plural or noun + 's'}"
 
 
 def year_of(conn: Any, day: date) -> str | None:

@@ -253,7 +253,7 @@ def test_duties_by_role_chart_has_the_no_role_row(cli, seeded, tmp_path):
     words = svg_words(cli, "report", "duties", "--by", "role")
     assert "crime-prevention · " in words
     assert "(no role)" in words and "None" not in words
-    assert "1 duties, 15 min" in words
+    assert "1 duty, 15 min" in words and "1 duties" not in words
 
 
 def test_agreements_check_names_and_tone(cli, seeded):

@@ -251,6 +251,15 @@ def test_limit_keeps_the_latest_still_oldest_first(cli, seeded):
     assert cli("duty", "list", "--limit", "0").exit_code == 1
 
 
+
+def test_the_summary_counts_in_words_one_duty_or_many(cli, seeded):
+    one = cli("duty", "list", "--from", "2023-09-12", "--to", "2023-09-12", "-f", "markdown")
+    assert "1 duty, 45 minutes, 2023-09-12 to 2023-09-12" in one.stdout
+    assert "1 duties" not in one.stdout
+    many = cli("duty", "list", "--year", "2023-24", "-f", "markdown").stdout
+    count = len(list_json(cli, "--year", "2023-24"))
+    assert count > 1 and f"{count} duties, " in many
+
 # The seed's duties up to the end of March 2024 (its end-of-year visits come later).
 @pytest.mark.parametrize(("args", "ids"), [
     (["--officer", "1182"], {"kirkland-ms", "lake-washington-hs"}),

@@ -224,7 +224,8 @@ def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None
         tone_words={"partial": "out of pattern", "bad": "follow-up open"},
         secondary=("reference", "requested_by", "notes", "out_of_pattern", "minutes",
                    "open_followups"),
-        summary=latest or f"{found.count} duties, {minutes} minutes, {span.describe()}",
+        summary=latest or (f"{views().counted(found.count, 'duty', 'duties')}, {minutes} minutes,"
+                           f" {span.describe()}"),
         period=span.describe(), empty="no duties in this range"))
 
 
@@ -285,8 +286,8 @@ def report_duties(
         justify={"count": "right", "minutes": "right"},
         names={} if "name" in reports.COLUMNS[by.value] else None,
         tone=lambda r: "muted" if r["count"] == 0 else None,
-        summary=f"{shown(count)} duties, {shown(minutes)} minutes ({minutes / 60:.1f} h), "
-                f"{span.describe()}",
+        summary=f"{views().counted(count, 'duty', 'duties')}, {shown(minutes)} minutes"
+                f" ({minutes / 60:.1f} h), {span.describe()}",
         period=span.describe(), empty="no duties in this range"))
 
 
