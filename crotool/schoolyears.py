@@ -165,6 +165,9 @@ class Rollover:
     in_force: int  # assignments of FROM in force on its last day
     copied: list[dict[str, Any]] = field(default_factory=list)
     already: list[dict[str, Any]] = field(default_factory=list)  # the same copy is stored
+    # left alone: the agency's place in that pattern and role is held on TO's first day by
+    # another officer (a hand-over after an earlier rollover); each with "holder", "holder_name"
+    taken: list[dict[str, Any]] = field(default_factory=list)
     inactive: list[dict[str, Any]] = field(default_factory=list)  # left out: officer inactive
     warnings: list[Row] = field(default_factory=list)  # conflicts a copy is part of
     gap_rows: list[dict[str, Any]] = field(default_factory=list)  # TO's gaps afterwards
@@ -193,14 +196,24 @@ def rollover(conn: sqlite3.Connection, source_id: str, target_id: str, *,
         stored = {(r[0], r[1]) for r in conn.execute(
             "SELECT officer, feeder_pattern FROM assignments WHERE school_year = ? AND start = ?",
             (target.id, target.start.isoformat()))}
+        # Who holds each agency's place (pattern, role) on TO's first day already.
+        holders: dict[tuple[str, str, str], tuple[str, str]] = {}
+        for r in conn.execute(
+                "SELECT a.feeder_pattern, o.agency, a.role, a.officer, o.name FROM assignments a"
+                " JOIN officers o ON o.badge = a.officer WHERE a.school_year = ? AND a.start <= ?"
+                " ORDER BY a.id", (target.id, target.start.isoformat())):
+            holders.setdefault((r[0], r[1], r[2]), (r[3], r[4]))
         result = Rollover(source, target, len(rows), dry_run=dry_run)
         for r in rows:
             copy = {**r, "id": None, "school_year": target.id,
                     "start": target.start.isoformat(), "end": target.end.isoformat()}
+            holder = holders.get((r["feeder_pattern"], r["agency"], r["role"]))
             if r["status"] != "active":
                 result.inactive.append(copy)
             elif (r["officer"], r["feeder_pattern"]) in stored:
                 result.already.append(copy)
+            elif holder is not None and holder[0] != r["officer"]:
+                result.taken.append({**copy, "holder": holder[0], "holder_name": holder[1]})
             elif (r["officer"], r["feeder_pattern"]) not in {
                     (c["officer"], c["feeder_pattern"]) for c in result.copied}:
                 result.copied.append(copy)

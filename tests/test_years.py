@@ -279,14 +279,45 @@ def test_rollover_leaves_out_inactive_officers_and_warns_of_conflicts(cli, seede
     assert cli("years", "add", "2024-25", "--start", "2024-09-03",
                "--end", "2025-06-18").exit_code == 0
     assert cli("officers", "update", "2291", "--status", "inactive").exit_code == 0
-    # A second CRO for juanita / kirkland-pd is already in the new year.
-    assert cli("assign", "1182", "juanita", "--year", "2024-25").exit_code == 0
+    # An officer whose agency has no school in the pattern, in force on the last day.
+    assert cli("assign", "2350", "juanita", "--year", "2023-24").exit_code == 0
     result = cli("years", "rollover", "2023-24", "2024-25")
     assert result.exit_code == 0, result.stderr
     assert "left out: officer 2291" in result.stderr and "inactive" in result.stderr
-    assert any("juanita / kirkland-pd: duplicate" in w for w in warnings(result.stderr))
+    assert any("juanita / redmond-pd: out_of_jurisdiction" in w
+               for w in warnings(result.stderr))
     assert q(seeded_copy, "SELECT count(*) FROM assignments WHERE school_year = '2024-25'"
              " AND officer = '2291'") == [(0,)]
+
+
+def test_rollover_keeps_a_place_the_new_year_already_gives_another_officer(cli, seeded_copy):
+    assert cli("years", "add", "2024-25", "--start", "2024-09-03",
+               "--end", "2025-06-18").exit_code == 0
+    assert cli("years", "rollover", "2023-24", "2024-25").exit_code == 0
+    # The hand-over of the README: eastlake back to 3045 for the new year.
+    assert cli("unassign", "3112", "eastlake", "--year", "2024-25", "--yes").exit_code == 0
+    assert cli("assign", "3045", "eastlake", "--year", "2024-25").exit_code == 0
+    held = dump(seeded_copy, data_only=True)
+    again = cli("years", "rollover", "2023-24", "2024-25", "-f", "json")
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout) == []
+    assert dump(seeded_copy, data_only=True) == held  # the same again adds nothing
+    assert ("kept: eastlake / sammamish-pd (cro) is held in 2024-25 by officer 3045 "
+            "(Morgan Placeholder-Reyes); 3112 (Riley Sampleby) was not copied") in again.stderr
+    assert "copied 0, 6 already in 2024-25, 0 left out" in again.stderr
+    assert not warnings(again.stderr)
+    # A place taken before the first rollover is kept the same way, with no second CRO.
+    assert cli("years", "add", "2025-26", "--start", "2025-09-02",
+               "--end", "2026-06-17").exit_code == 0
+    assert cli("assign", "1182", "juanita", "--year", "2025-26").exit_code == 0
+    first = cli("years", "rollover", "2024-25", "2025-26", "-f", "json")
+    assert first.exit_code == 0, first.stderr
+    assert "juanita" not in {c["feeder_pattern"] for c in json.loads(first.stdout)
+                             if c["officer"] == "0417"}
+    assert "kept: juanita / kirkland-pd (cro) is held in 2025-26 by officer 1182" in (
+        first.stderr)
+    assert q(seeded_copy, "SELECT officer FROM assignments WHERE school_year = '2025-26'"
+             " AND feeder_pattern = 'juanita' AND role = 'cro'") == [("1182",)]
 
 
 def test_rollover_of_unknown_years_writes_nothing(cli, seeded_copy):

@@ -122,8 +122,9 @@ def years_rollover(
     """Copy into TO every assignment of FROM in force on FROM's last day (any role), for the
     whole of TO. Officers now inactive are left out and named; a conflict a copy creates (a
     second CRO, an agency with no school in the pattern) is a warning, as `assign` says it.
-    The same rollover again adds nothing. Prints the copies (stdout) and TO's gaps summary,
-    as `crotool gaps --year TO` gives it (stderr).
+    A place (pattern, agency, role) that TO already gives another officer, as after a
+    hand-over, is left as it is and named. The same rollover again adds nothing. Prints the
+    copies (stdout) and TO's gaps summary, as `crotool gaps --year TO` gives it (stderr).
 
     Examples:
 
@@ -143,7 +144,8 @@ def years_rollover(
     n = len(result.copied)
     line = (f"{s.id} -> {t.id}: {result.in_force} assignment"
             f"{'s' if result.in_force != 1 else ''} in force on {s.end}; {would} {n}, "
-            f"{len(result.already)} already in {t.id}, {len(result.inactive)} left out"
+            f"{len(result.already) + len(result.taken)} already in {t.id}, "
+            f"{len(result.inactive)} left out"
             + ("; nothing was written (dry run)" if dry_run else ""))
     gaps = gaps_summary(result.gap_rows, t.id, with_days=True)
     out([{k: c[k] for k in ROLLOVER_COLUMNS} for c in result.copied], fmt, output, View(
@@ -155,10 +157,13 @@ def years_rollover(
         summary=f"{line}. Then {gaps}",
         period=f"school year {t.id} ({t.start} to {t.end}), from {s.id} ({s.start} to "
                f"{s.end})",
-        empty=f"nothing to copy into {t.id}"))
+        empty=(f"nothing to add: {t.id} already holds every copy"
+               if result.already or result.taken else f"nothing to copy into {t.id}")))
     message(line)
-    if not n and not dry_run:
-        message(f"nothing to add: {t.id} already holds every copy")
+    for c in result.taken:
+        message(f"kept: {c['feeder_pattern']} / {c['agency']} ({c['role']}) is held in {t.id} "
+                f"by officer {c['holder']} ({c['holder_name']}); {c['officer']} "
+                f"({c['officer_name']}) was not copied")
     for c in result.inactive:
         message(f"left out: officer {c['officer']} ({c['officer_name']}) is inactive "
                 f"(was {c['role']} in {c['feeder_pattern']})")
