@@ -60,7 +60,7 @@ _CONFLICT_WARNINGS = {
     "out_of_jurisdiction": "{agency} has no school in {pattern}: out of jurisdiction",
     "untrained_additional": "additional officer not school-trained on the assignment's first day",
 }
-_GAP_NOTES = ("inactive", "untrained", "on_leave", "unassigned")
+GAP_NOTES = ("inactive", "untrained", "on_leave", "unassigned")
 
 
 def _check(conn: sqlite3.Connection, section: Section, values: dict[str, Any], subject: str
@@ -367,7 +367,7 @@ def delete_assignment(conn: sqlite3.Connection, record: dict[str, Any]) -> Chang
         lo, hi = date.fromisoformat(values["start"]), date.fromisoformat(values["end"])
         change.notes = _gaps_over(conn, values["school_year"],
                                   {(values["feeder_pattern"], record["agency"])}, lo, hi,
-                                  _GAP_NOTES)
+                                  GAP_NOTES)
     return change
 
 

@@ -9,7 +9,8 @@ closures) would fall outside the new dates; leaves may run past a year, so they 
 A rollover copies into TO every assignment of FROM in force on FROM's last day (any role),
 for the whole of TO, stored with TO's dates as any assignment's defaults are stored. Officers
 who are inactive now are left out and named. Copies whose key (officer, pattern, TO, TO's
-start) is already stored are not touched, so the same rollover again adds nothing. The copies
+start) is already stored are not touched, nor a place (pattern, agency, role) that TO gives
+another officer on its first day (a hand-over), so the same rollover again adds nothing. The copies
 and their audit rows are one transaction. The conflicts a copy is part of come back as
 warnings, found by running the coverage engine on TO once (in memory for a dry run: the
 engine is pure, so a dry run sees exactly what a real run would make, and writes nothing).
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from crotool import db, years
@@ -101,10 +102,23 @@ def add_year(conn: sqlite3.Connection, year_id: str, *, start: str, end: str
     return values
 
 
+@dataclass(slots=True)
+class Moved:
+    """A year's dates moved: the year afterwards, {field: [old, new]}, the gap rows (an
+    unassigned, untrained, inactive or on-leave run) over the days it gained, cut to those
+    days, and the assignments that end on its old last day (an end to move on too)."""
+
+    values: dict[str, Any]
+    changes: dict[str, Any]
+    uncovered: list[Row] = field(default_factory=list)
+    ended_early: list[dict[str, Any]] = field(default_factory=list)
+
+
 def update_year(conn: sqlite3.Connection, year_id: str, *, start: str | None = None,
-                end: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Move a year's dates; (the year afterwards, {field: [old, new]}). Refused while an
-    assignment or closure of the year would fall outside the new dates (each named)."""
+                end: str | None = None) -> Moved:
+    """Move a year's dates. Refused while an assignment or closure of the year would fall
+    outside the new dates (each named). A year that gains days leaves its assignments as
+    they are: the gaps over the days it gained come back to be named."""
     if start is None and end is None:
         raise CroError(f"years update {year_id}: nothing to change",
                        hint="give --start, --end or both")
@@ -116,7 +130,26 @@ def update_year(conn: sqlite3.Connection, year_id: str, *, start: str | None = N
         extra = _outside(conn, year_id, *_dates_or_none(raw))
         values = _checked(conn, raw, subject, extra)
         changes = _write(conn, values)
-    return values, changes
+    moved = Moved(values, changes)
+    new_start, new_end = date.fromisoformat(values["start"]), date.fromisoformat(values["end"])
+    one = timedelta(days=1)
+    gained = [(lo, hi) for lo, hi in ((new_start, stored.start - one),
+                                      (stored.end + one, new_end)) if lo <= hi]
+    if gained:
+        from dataclasses import replace
+
+        from crotool.coverage_db import analyse_year
+        from crotool.roster import GAP_NOTES
+
+        moved.uncovered = [replace(r, start=max(r.start, lo), end=min(r.end, hi))
+                           for r in analyse_year(conn, year_id).rows if r.kind in GAP_NOTES
+                           for lo, hi in gained if r.start <= hi and r.end >= lo]
+        if new_end > stored.end:
+            moved.ended_early = [dict(r) for r in conn.execute(
+                "SELECT id, officer, feeder_pattern, school_year, start, end FROM assignments"
+                " WHERE school_year = ? AND end = ? ORDER BY feeder_pattern, officer, id",
+                (year_id, stored.end.isoformat()))]
+    return moved
 
 
 def _dates_or_none(raw: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -228,6 +228,36 @@ def test_years_update_moves_the_dates_with_an_audit_row(cli, seeded_copy):
                                                              "update")]
 
 
+def test_a_year_that_gains_days_names_the_gaps_and_how_to_close_them(cli, seeded_copy):
+    assert cli("years", "add", "2024-25", "--start", "2024-09-03",
+               "--end", "2025-06-18").exit_code == 0
+    assert cli("years", "rollover", "2023-24", "2024-25").exit_code == 0
+    before = q(seeded_copy, "SELECT * FROM assignments ORDER BY id")
+    longer = cli("years", "update", "2024-25", "--end", "2025-06-20")
+    assert longer.exit_code == 0, longer.stderr
+    assert q(seeded_copy, "SELECT * FROM assignments ORDER BY id") == before  # left as is
+    lines = longer.stderr.splitlines()
+    noted = [ln for ln in lines if ln.startswith("note: now not covered: ")]
+    # Every required pair: the seven the gaps report has, each over the two days gained only.
+    gaps = json.loads(cli("gaps", "--year", "2024-25", "-f", "json").stdout)
+    assert len(noted) == len({(g["feeder_pattern"], g["agency"]) for g in gaps}) == 7
+    assert all(ln.endswith("2025-06-19 to 2025-06-20 (2 days)") for ln in noted)
+    assert ("note: assignment 8 (3112 to eastlake) still ends on 2025-06-18; to run it to the "
+            "new end: `crotool assign 3112 eastlake --year 2024-25 --start 2024-09-03 "
+            "--end 2025-06-20`") in lines
+    # The command it gives does what it says, and that pair's note is gone next time.
+    assert cli("assign", "3112", "eastlake", "--year", "2024-25", "--start", "2024-09-03",
+               "--end", "2025-06-20").exit_code == 0
+    earlier = cli("years", "update", "2024-25", "--start", "2024-09-02")
+    assert earlier.exit_code == 0, earlier.stderr
+    noted = [ln for ln in earlier.stderr.splitlines() if ln.startswith("note: now not ")]
+    assert noted and all(ln.endswith("2024-09-02 to 2024-09-02 (1 day)") for ln in noted)
+    assert "still ends" not in earlier.stderr  # the end did not move
+    # Moving back inside the assignments: nothing gained, nothing noted.
+    inside = cli("years", "update", "2024-25", "--start", "2024-09-03")
+    assert inside.exit_code == 0 and "note:" not in inside.stderr
+
+
 # ---------------------------------------------------------------- rollover
 
 

@@ -91,6 +91,8 @@ def years_update(
 ) -> None:
     """Move a school year's dates. Refused while an assignment (or a closure) of the year
     would fall outside the new dates: their ids are listed. Leaves may run past a year.
+    Assignments stay as they are: for days the year gains, the gaps are noted, with the
+    command that runs each assignment ending on the old last day to the new one.
 
     Examples:
 
@@ -98,15 +100,24 @@ def years_update(
     """
     from crotool.commands.common import connect
     from crotool.render import message
+    from crotool.roster import describe_row
     from crotool.schoolyears import update_year
 
-    values, changes = update_year(connect(), year_id, start=start, end=end)
-    if not changes:
+    moved = update_year(connect(), year_id, start=start, end=end)
+    values = moved.values
+    if not moved.changes:
         message(f"school year {values['id']} already says so: {values['start']} to "
                 f"{values['end']}; nothing changed")
         return
-    shown = ", ".join(f"{k}: {old} -> {new}" for k, (old, new) in changes.items())
+    shown = ", ".join(f"{k}: {old} -> {new}" for k, (old, new) in moved.changes.items())
     message(f"updated school year {values['id']}: {shown}")
+    for row in moved.uncovered:
+        message(f"note: now not covered: {describe_row(row)}")
+    for a in moved.ended_early:
+        message(f"note: assignment {a['id']} ({a['officer']} to {a['feeder_pattern']}) still "
+                f"ends on {a['end']}; to run it to the new end: `crotool assign {a['officer']} "
+                f"{a['feeder_pattern']} --year {a['school_year']} --start {a['start']} "
+                f"--end {values['end']}`")
 
 
 @years_app.command("rollover")
