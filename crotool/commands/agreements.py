@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.commands.options import FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, QuietOpt, out
 
 WORDS = "agreements"
 ORDER = 87
@@ -75,8 +75,7 @@ def agreements_check(
     fail_on_problems: Annotated[bool, typer.Option(
         "--fail-on-problems", help="Exit 3 when any agency's row has a problem (after "
         "writing the output); 0 when none.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr.")
-                     ] = False,
+    quiet: QuietOpt = False,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:

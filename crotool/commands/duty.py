@@ -18,6 +18,7 @@ from crotool.commands.options import (
     FormatOpt,
     IncludeNotesOpt,
     OutputOpt,
+    QuietOpt,
     YearOpt,
     fmt_of,
     out,
@@ -163,6 +164,7 @@ def duty_list(
         help="Only the latest N (still listed oldest first).")
     ] = None,
     include_notes: IncludeNotesOpt = False,
+    quiet: QuietOpt = False,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
@@ -193,7 +195,7 @@ def duty_list(
                                      pattern=pattern, category=category, limit=limit,
                                      include_notes=include_notes,
                                      encode=_encoded(fmt_of(fmt, output)))
-        _list_out(found, span, include_notes, fmt, output)
+        _list_out(found, span, include_notes, fmt, output, quiet)
 
 
 def _encoded(fmt: str) -> str | None:
@@ -202,7 +204,7 @@ def _encoded(fmt: str) -> str | None:
 
 
 def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None,
-              output: str | None) -> None:
+              output: str | None, quiet: bool = False) -> None:
     """Render a listing whose rows are still being read (inside the command's snapshot)."""
     from crotool import duties
     from crotool.render import View, message
@@ -210,7 +212,7 @@ def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None
     columns = [*duties.LIST_COLUMNS, "notes"] if include_notes else list(duties.LIST_COLUMNS)
     latest = (f"showing the latest {found.count} of {found.total} duties ({span.describe()})"
               if found.count < found.total else None)
-    if latest:
+    if latest and not quiet:
         message(latest)
     rows, minutes = found.rows, found.minutes
     out(rows, fmt, output, private=include_notes, view=View(

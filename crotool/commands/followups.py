@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.commands.options import FormatOpt, OutputOpt, fmt_of, out
+from crotool.commands.options import FormatOpt, OutputOpt, QuietOpt, fmt_of, out
 
 WORDS = "followups"
 ORDER = 75
@@ -33,6 +33,7 @@ def followups_list(
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit 3 when any follow-up is overdue (after writing the "
         "list).")] = False,
+    quiet: QuietOpt = False,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
@@ -70,7 +71,8 @@ def followups_list(
         _list_out(rows, moment, "Overdue follow-ups" if overdue else "Open follow-ups"
                   if open_only else "Follow-ups", fmt, output)
     if fail_on_overdue and late:
-        message(f"{late} follow-up{'s' if late != 1 else ''} overdue as of {moment}")
+        if not quiet:
+            message(f"{late} follow-up{'s' if late != 1 else ''} overdue as of {moment}")
         raise typer.Exit(3)
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from crotool.commands.common import ids, views
-from crotool.commands.options import FormatOpt, OutputOpt, YearOpt, fmt_of, out
+from crotool.commands.options import FormatOpt, OutputOpt, QuietOpt, YearOpt, fmt_of, out
 from crotool.commands.report import report_app
 
 # Read by crotool.commands without importing this module (see there).
@@ -25,9 +25,6 @@ GAP_COLUMNS = ["school_year", "feeder_pattern", "agency", "kind", "start", "end"
 COVERAGE_COLUMNS = ["school_year", "feeder_pattern", "agency", "officers", "days",
                     "covered_days", "gap_days", "school_days", "covered_school_days",
                     "gap_school_days"]
-
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr "
-                                        "(for cron, which mails any output).")]
 
 
 def gaps(

@@ -55,6 +55,8 @@ IncludeNotesOpt = Annotated[
                        "assessments) in the output; a file written with them is 0600."),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr "
+                                        "(for cron, which mails any output); warnings stay.")]
 
 
 def fmt_of(fmt: Fmt | None, output: str | None) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.commands.options import FormatOpt, OutputOpt, YearOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, QuietOpt, YearOpt, out
 from crotool.commands.report import report_app
 
 WORDS = ""
@@ -31,6 +31,7 @@ def report_presence(
     fail_on_stale: Annotated[bool, typer.Option(
         "--fail-on-stale", help="Exit 3 when any school is stale (after writing the report).")
     ] = False,
+    quiet: QuietOpt = False,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
@@ -85,7 +86,8 @@ def report_presence(
                    f"{report.as_of}; stale: no duty in more than {report.stale_days} days",
             chart=chart, empty="no schools"))
     if fail_on_stale and report.stale:
-        message(report.summary())
+        if not quiet:
+            message(report.summary())
         raise typer.Exit(3)
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.commands.options import FormatOpt, OutputOpt, out
+from crotool.commands.options import FormatOpt, OutputOpt, QuietOpt, out
 
 WORDS = "training"
 ORDER = 85
@@ -22,9 +22,6 @@ training_app = typer.Typer(help="Officers' training series: record it, list it, 
 # One colour per status, by how urgent it is.
 STATUS_STYLE = {"overdue": "bold red", "due_soon": "dark_orange", "in_progress": "cyan",
                 "complete": "green"}
-
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr "
-                                        "(for cron, which mails any output).")]
 
 
 @training_app.command("record")

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from crotool.commands.common import ids
-from crotool.commands.options import DryRunOpt, FormatOpt, OutputOpt, out
+from crotool.commands.options import DryRunOpt, FormatOpt, OutputOpt, QuietOpt, out
 
 WORDS = "years"
 ORDER = 55
@@ -127,6 +127,7 @@ def years_rollover(
     target: Annotated[str, typer.Argument(metavar="TO", autocompletion=ids("school_years"),
                                           help="The year to copy into (add it first).")],
     dry_run: DryRunOpt = False,
+    quiet: QuietOpt = False,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
@@ -170,7 +171,8 @@ def years_rollover(
                f"{s.end})",
         empty=(f"nothing to add: {t.id} already holds every copy"
                if result.already or result.taken else f"nothing to copy into {t.id}")))
-    message(line)
+    if not quiet:
+        message(line)
     for c in result.taken:
         message(f"kept: {c['feeder_pattern']} / {c['agency']} ({c['role']}) is held in {t.id} "
                 f"by officer {c['holder']} ({c['holder_name']}); {c['officer']} "
@@ -180,6 +182,8 @@ def years_rollover(
                 f"(was {c['role']} in {c['feeder_pattern']})")
     for row in result.warnings:
         message(f"warning: {describe_row(row)}")
+    if quiet:
+        return
     message(gaps)
     message(f"see `crotool gaps --year {t.id}`; hand a pattern to another officer with "
             f"`crotool unassign ...` and `crotool assign BADGE PATTERN --year {t.id}`")
