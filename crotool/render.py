@@ -355,7 +355,7 @@ def _tables(rows: list[dict], view: View, cols: list[str], heads: dict[str, str]
         caption = ((caption + " ") if caption else "") + (
             f"Left out to fit: {', '.join(dropped)} (a wider terminal or -f csv shows them).")
     tables = []
-    for key, members in groups:
+    for n, (key, members) in enumerate(groups, 1):
         prefix = f"{view.title}: " if view.title else ""
         title = view.title if key is None else f"{prefix}{clean(key)}"
         heading = Text(title) if title else None
@@ -365,7 +365,7 @@ def _tables(rows: list[dict], view: View, cols: list[str], heads: dict[str, str]
         if min_width and width:
             min_width = min(min_width, width)
         table = Table(title=heading, title_justify="left",
-                      caption=Text(caption) if caption and key is None else None,
+                      caption=Text(caption) if caption and n == len(groups) else None,
                       caption_justify="left", header_style="bold", expand=False,
                       min_width=min_width)
         for i, c in enumerate(cols):

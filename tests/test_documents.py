@@ -401,6 +401,17 @@ def test_80_columns_piped(seeded, args):
         assert all(b in result.stdout for b in ("0417", "1182", "2307", "3045", "3112"))
 
 
+def test_a_grouped_table_says_what_it_left_out_to_fit(seeded):
+    wide = run_installed("gaps", env={"COLUMNS": "200"})
+    narrow = run_installed("gaps", env={"COLUMNS": "80"})
+    assert "officer" in wide.stdout.splitlines()[2] and "Left out" not in wide.stdout
+    assert "officer" not in narrow.stdout.splitlines()[2]
+    caption = " ".join(narrow.stdout.split())
+    assert "Left out to fit: schools, officer (a wider terminal or -f csv shows them)." in (
+        caption)
+    assert narrow.stdout.count("Left out to fit") == 1  # once, under the last group
+
+
 def test_legend_only_with_colour(seeded):
     piped = run_installed("report", "coverage", env={"COLUMNS": "200"})
     assert "green: covered all year" not in piped.stdout
