@@ -276,9 +276,11 @@ def report_connectors(
             if start or end else "every engagement")
     title = "Community input by phase and dimension"
     days = f"{result.stale_days} day{'' if result.stale_days == 1 else 's'}"
+    # The heat map is the main table; the stale list and the sectors follow it, in the
+    # terminal as in every document, from these two views alone.
     out(result.cells, fmt, output, View(
         title=title, build=lambda cells, colour: views().connectors_heat_map(
-            result, start, end, cells, colour),
+            start, end, cells, colour),
         chart=lambda cells: views().connectors_chart(cells, title),
         columns=["phase", "dimension", "engagements", "connectors"],
         justify={"engagements": "right", "connectors": "right"}, names={},
@@ -288,16 +290,20 @@ def report_connectors(
                 f"{len(result.stale)} connectors not engaged in the last {days}",
         period=f"{span}; as of {result.as_of}",
         extra=[(result.stale, View(
-                    title=f"Connectors not engaged in the last {days}",
+                    title=f"Connectors not engaged in the last {days} (as of {result.as_of})",
                     columns=["id", "name", "organization", "sector", "status",
                              "last_engaged", "days_since"],
                     justify={"days_since": "right"}, names={},
+                    blanks={"last_engaged": "never"},
+                    cell_style=lambda c, r: "bold red" if c == "last_engaged" and not (
+                        r["last_engaged"]) else None,
                     empty=f"Every connector was engaged in the last {days}.")),
                (result.new_by_sector, View(
                     title="Connectors by sector",
                     columns=["sector", "connectors", "new_connectors", "new_organizations"],
                     justify={"connectors": "right", "new_connectors": "right",
                              "new_organizations": "right"}, names={},
+                    blanks={"sector": "(no sector)"},
                     empty="No connectors yet."))]),
         wrap=wrap)
 
