@@ -451,3 +451,43 @@ def test_table_view_lower_tables_with_no_sector_and_nobody_stale(cli, hand):
     assert quiet.count(STALE_TITLE) == 1 and quiet.count(SECTORS_TITLE) == 1
     quiet = cli("report", "connectors", "--stale-days", "1").stdout
     assert quiet.count(f"{STALE_TITLE} 1 day (as of 2024-01-15)") == 1
+
+
+def _connectors_section() -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section:connectors -->", 1)[1].split(
+        "<!-- /section:connectors -->", 1)[0]
+    return " ".join(section.split())
+
+
+def test_markdown_has_the_cells_then_the_two_lower_tables_as_documented(cli, hand):
+    result = cli("report", "connectors", "--stale-days", "106", "-f", "markdown")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert headings == ["# Community input by phase and dimension",
+                        f"## {STALE_TITLE} 106 days \\(as of 2024-01-15\\)",
+                        f"## {SECTORS_TITLE}"]
+    assert "| d | Solo |  |  | new | never |  |" in text.splitlines()
+    assert "| \\(no sector\\) | 1 | 1 | 1 |" in text.splitlines()
+    # CSV (and JSON without --stale-days) stay the 20 cells.
+    assert len(cli("report", "connectors", "--stale-days", "106", "-f", "csv")
+               .stdout.splitlines()) == 21
+    assert len(as_json(cli, "report", "connectors")) == 20
+    # The README and --help say the same: only CSV is just the cells; Markdown and HTML
+    # carry the lower tables as the table view does.
+    help_text = " ".join(cli("report", "connectors", "--help").stdout.split())
+    for doc in (_connectors_section(), help_text):
+        assert "CSV always carries just the 20 cells" in doc
+        assert "Markdown and HTML" in doc and "the same two tables" in doc
+        assert "Markdown always carry" not in doc and "CSV and Markdown carry" not in doc
+
+
+def test_summary_counts_in_words(cli, hand):
+    one = cli("report", "connectors", "--stale-days", "106", "-f", "markdown").stdout
+    assert "4 of 20 cells have input; 1 connector not engaged in the last 106 days" in one
+    three = cli("report", "connectors", "--stale-days", "1", "-f", "markdown").stdout
+    assert "3 connectors not engaged in the last 1 day" in three
+    single = cli("report", "connectors", "--from", "2023-11-01", "--to", "2023-11-01",
+                 "-f", "markdown").stdout
+    assert "1 of 20 cells has input;" in single
