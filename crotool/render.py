@@ -29,7 +29,9 @@ out of the same rows, so JSON and CSV always carry what the table shows.
 - Markdown (`document.markdown`): `# title`, the summary, then GitHub tables, with every
   character that could make a link, an image or HTML escaped.
 - Terminal tables (`rich_tables`): `build(rows, colour)` may return a custom Rich renderable
-  (`views.py` holds the matrix, the bars and the heat map). Plain tables never break a date,
+  for the main table (`views.py` holds the matrix, the bars and the heat map); the `extra`
+  tables always come from the view, after it, as in every document, so a builder never draws
+  them. Plain tables never break a date,
   an id or a number at any width from 80 up: columns get at least their longest word, lists
   wrap between items, and `View.secondary` columns are dropped first, in order, when the table
   cannot fit (the caption says which). Off a terminal, no line ends in a space.
@@ -111,6 +113,9 @@ class View:
     level: int = 2  # an extra table's heading level: 3 = it belongs to the part before it
     # Titled lists of sentences after the tables, in documents (the annual report's warnings).
     lists: Sequence[tuple[str, Sequence[str]]] = ()
+    # What an empty cell of a column says in tables and documents ("never" for no date);
+    # JSON and CSV keep the empty value.
+    blanks: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,8 @@ def shown(value: Any, column: str = "", view: View | None = None) -> str:
     text = clean(value)
     if isinstance(value, str):
         text = _DATETIME.sub(r"\1 \2", text)
+    if not text and view is not None and view.blanks:
+        return view.blanks.get(column, "")
     return text
 
 
@@ -270,7 +277,8 @@ def _words(text: str, relax: bool = False) -> int:
 def rich_tables(rows: list[dict], view: View, *, width: int | None = None,
                 colour: bool = False, plan: Any = None, show_caption: bool = True) -> Any:
     """The Rich renderable for table output, fitted to `width` when given; the view's extra
-    tables follow the main one, each under its title."""
+    tables follow the main one (its `build`'s picture, or a plain table), each under its
+    title: this is the one place that lays out what the terminal shows."""
     from rich.console import Group
     from rich.text import Text
 

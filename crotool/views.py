@@ -295,10 +295,10 @@ def connectors_chart(cells: list[dict[str, Any]], title: str) -> str:
     return charts.heat_map(PHASES, DIMENSIONS, counts, title=title, detail=detail, unit="eng")
 
 
-def connectors_heat_map(result: Any, start: str | None, end: str | None, cells: list[dict],
+def connectors_heat_map(start: str | None, end: str | None, cells: list[dict],
                         colour: bool) -> Any:
-    """The terminal view: the matrix as a heat map, then the stale list and the sectors."""
-    from rich.console import Group
+    """The terminal view of the matrix: a heat map. The stale list and the sectors are the
+    view's extra tables, drawn after it by `render.rich_tables` (as every document has them)."""
     from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
@@ -319,7 +319,8 @@ def connectors_heat_map(result: Any, start: str | None, end: str | None, cells: 
             title_justify="left", header_style="bold", padding=(0, 0),
             caption=Text(f"{with_input} of {len(cells)} cells "
                          f"{'has' if with_input == 1 else 'have'} input; "
-                         f"{len(cells) - with_input} have none. "
+                         f"{len(cells) - with_input} "
+                         f"{'has' if len(cells) - with_input == 1 else 'have'} none. "
                          "eng = engagements, conn = distinct connectors."
                          + (" Darker green: more input." if colour else "")),
             caption_justify="left")
@@ -346,33 +347,7 @@ def connectors_heat_map(result: Any, start: str | None, end: str | None, cells: 
             table.add_row(Padding(Text(p), (0, 1)), *row)
         return table
 
-    days = f"{result.stale_days} day{'' if result.stale_days == 1 else 's'}"
-    stale = Table(title=Text(f"Connectors not engaged in the last {days} "
-                             f"(as of {result.as_of})"),
-                  title_justify="left", header_style="bold")
-    for col in ("id", "name", "organization", "sector", "status", "last engaged",
-                "days since"):
-        stale.add_column(col, justify="right" if col == "days since" else "left",
-                         no_wrap=col in ("id", "last engaged", "days since"))
-    for r in result.stale:
-        stale.add_row(*(Text(clean(r[k])) for k in ("id", "name", "organization", "sector",
-                                                     "status")),
-                      Text(r["last_engaged"] or "never",
-                           style="" if r["last_engaged"] else "bold red"),
-                      Text(clean(r["days_since"])))
-    sectors = Table(title=Text("Connectors by sector"), title_justify="left",
-                    header_style="bold")
-    for col in ("sector", "connectors", "new connectors", "new organizations"):
-        sectors.add_column(col, justify="left" if col == "sector" else "right")
-    for r in result.new_by_sector:
-        sectors.add_row(Text(clean(r["sector"]) or "(no sector)"), Text(str(r["connectors"])),
-                        Text(str(r["new_connectors"])), Text(str(r["new_organizations"])))
-    parts: list[Any] = [Fit(grid(" / "), grid("\n")), Text("")]
-    parts.append(stale if result.stale else Text(
-        f"Every connector was engaged in the last {days}.", style="dim"))
-    parts.append(Text(""))
-    parts.append(sectors if result.new_by_sector else Text("No connectors yet.", style="dim"))
-    return Group(*parts)
+    return Fit(grid(" / "), grid("\n"))
 
 
 # ---------------------------------------------------------------- tones of the lists

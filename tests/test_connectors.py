@@ -404,20 +404,90 @@ def test_installed_report_connectors_json_end_to_end(cli, seeded):
 def test_heat_map_fits_an_80_column_terminal_with_two_line_cells(hand):
     import io
 
-    from crotool import connectors, views
+    from crotool import views
     from crotool.render import make_console
 
-    conn = db.connect()
-    result = connectors.report(conn)
-    conn.close()
     rows = [{"phase": p, "dimension": d, "engagements": FILLED.get((p, d), (0, 0))[0],
              "connectors": FILLED.get((p, d), (0, 0))[1]} for p in PHASES for d in DIMENSIONS]
     buf = io.StringIO()
-    make_console(file=buf, width=80).print(views.connectors_heat_map(result, None, None, rows,
-                                                                     False))
+    make_console(file=buf, width=80).print(views.connectors_heat_map(None, None, rows, False))
     lines = buf.getvalue().splitlines()
     grid = lines[: lines.index("") if "" in lines else len(lines)]
     assert all(len(line.rstrip()) <= 80 for line in grid)
     prevention = next(i for i, line in enumerate(grid) if line.startswith("│ prevention"))
     assert "2 eng" in grid[prevention] and "3 conn" in grid[prevention + 1]
     assert "eng / " not in "".join(grid)
+
+
+# ---------------------------------------------------------------- the report's lower tables
+
+STALE_TITLE = "Connectors not engaged in the last"
+SECTORS_TITLE = "Connectors by sector"
+
+
+@pytest.mark.parametrize("extra", [(), ("--from", "2023-10-01"), ("-o", "conn.txt")],
+                         ids=["stdout", "from", "output"])
+def test_table_view_draws_each_lower_table_once(cli, seeded, tmp_path, extra):
+    args = [str(tmp_path / a) if a == "conn.txt" else a for a in extra]
+    result = cli("report", "connectors", *args)
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "conn.txt").read_text(encoding="utf-8") if "-o" in extra \
+        else result.stdout
+    assert text.count(STALE_TITLE) == 1
+    assert text.count(f"{STALE_TITLE} 180 days (as of 2024-01-15)") == 1
+    assert text.count(SECTORS_TITLE) == 1
+    # The seed's health clinic has never been engaged: its row says so, once.
+    rows = [line for line in text.splitlines() if line.startswith("│ health-clinic ")]
+    assert len(rows) == 1 and "│ never " in rows[0]
+    assert text.index("none") < text.index(STALE_TITLE) < text.index(SECTORS_TITLE)
+
+
+def test_table_view_lower_tables_with_no_sector_and_nobody_stale(cli, hand):
+    text = cli("report", "connectors", "--stale-days", "106").stdout
+    stale = [line for line in text.splitlines() if line.startswith("│ d ")]
+    assert len(stale) == 1 and "│ never " in stale[0]
+    assert any(line.startswith("│ (no sector) ") for line in text.splitlines())
+    quiet = cli("report", "connectors", "--stale-days", "200", "--to", "2023-01-01").stdout
+    assert quiet.count(STALE_TITLE) == 1 and quiet.count(SECTORS_TITLE) == 1
+    quiet = cli("report", "connectors", "--stale-days", "1").stdout
+    assert quiet.count(f"{STALE_TITLE} 1 day (as of 2024-01-15)") == 1
+
+
+def _connectors_section() -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section:connectors -->", 1)[1].split(
+        "<!-- /section:connectors -->", 1)[0]
+    return " ".join(section.split())
+
+
+def test_markdown_has_the_cells_then_the_two_lower_tables_as_documented(cli, hand):
+    result = cli("report", "connectors", "--stale-days", "106", "-f", "markdown")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert headings == ["# Community input by phase and dimension",
+                        f"## {STALE_TITLE} 106 days \\(as of 2024-01-15\\)",
+                        f"## {SECTORS_TITLE}"]
+    assert "| d | Solo |  |  | new | never |  |" in text.splitlines()
+    assert "| \\(no sector\\) | 1 | 1 | 1 |" in text.splitlines()
+    # CSV (and JSON without --stale-days) stay the 20 cells.
+    assert len(cli("report", "connectors", "--stale-days", "106", "-f", "csv")
+               .stdout.splitlines()) == 21
+    assert len(as_json(cli, "report", "connectors")) == 20
+    # The README and --help say the same: only CSV is just the cells; Markdown and HTML
+    # carry the lower tables as the table view does.
+    help_text = " ".join(cli("report", "connectors", "--help").stdout.split())
+    for doc in (_connectors_section(), help_text):
+        assert "CSV always carries just the 20 cells" in doc
+        assert "Markdown and HTML" in doc and "the same two tables" in doc
+        assert "Markdown always carry" not in doc and "CSV and Markdown carry" not in doc
+
+
+def test_summary_counts_in_words(cli, hand):
+    one = cli("report", "connectors", "--stale-days", "106", "-f", "markdown").stdout
+    assert "4 of 20 cells have input; 1 connector not engaged in the last 106 days" in one
+    three = cli("report", "connectors", "--stale-days", "1", "-f", "markdown").stdout
+    assert "3 connectors not engaged in the last 1 day" in three
+    single = cli("report", "connectors", "--from", "2023-11-01", "--to", "2023-11-01",
+                 "-f", "markdown").stdout
+    assert "1 of 20 cells has input;" in single

@@ -250,9 +250,11 @@ def report_connectors(
     counted back from today; planned engagements dated after today do not count) and, per
     sector, how many connectors and new organizations the program has brought in.
 
-    JSON, CSV and Markdown carry one row per cell, all 20, zeros included: phase, dimension,
-    engagements, connectors. Only with --stale-days does JSON wrap them as
-    {"rows": [...], "stale_connectors": [...], "new_by_sector": [...]}.
+    JSON and CSV carry one row per cell, all 20, zeros included: phase, dimension,
+    engagements, connectors. CSV always carries just the 20 cells; only with --stale-days
+    does JSON wrap them as {"rows": [...], "stale_connectors": [...], "new_by_sector": [...]}.
+    Markdown and HTML (documents for people) carry the 20 cells, then the same two tables
+    as the table view.
 
     Examples:
 
@@ -268,6 +270,7 @@ def report_connectors(
 
     result = connectors.report(connect(reads_only=True), start=start, end=end,
                                stale_days=stale_days)
+    counted = views().counted
     wrap = None
     if stale_days is not None:
         wrap = {"stale_connectors": result.stale, "new_by_sector": result.new_by_sector}
@@ -275,29 +278,36 @@ def report_connectors(
     span = (f"engagements from {start or 'the first'} to {end or 'the last'}"
             if start or end else "every engagement")
     title = "Community input by phase and dimension"
-    days = f"{result.stale_days} day{'' if result.stale_days == 1 else 's'}"
+    days = counted(result.stale_days, "day")
+    # The heat map is the main table; the stale list and the sectors follow it, in the
+    # terminal as in every document, from these two views alone.
     out(result.cells, fmt, output, View(
         title=title, build=lambda cells, colour: views().connectors_heat_map(
-            result, start, end, cells, colour),
+            start, end, cells, colour),
         chart=lambda cells: views().connectors_chart(cells, title),
         columns=["phase", "dimension", "engagements", "connectors"],
         justify={"engagements": "right", "connectors": "right"}, names={},
         tone=lambda c: "bad" if c["engagements"] == 0 else None,
         tone_words={"bad": "no input in this cell"},
-        summary=f"{with_input} of {len(result.cells)} cells have input; "
-                f"{len(result.stale)} connectors not engaged in the last {days}",
+        summary=f"{with_input} of {len(result.cells)} cells "
+                f"{'has' if with_input == 1 else 'have'} input; "
+                f"{counted(len(result.stale), 'connector')} not engaged in the last {days}",
         period=f"{span}; as of {result.as_of}",
         extra=[(result.stale, View(
-                    title=f"Connectors not engaged in the last {days}",
+                    title=f"Connectors not engaged in the last {days} (as of {result.as_of})",
                     columns=["id", "name", "organization", "sector", "status",
                              "last_engaged", "days_since"],
                     justify={"days_since": "right"}, names={},
+                    blanks={"last_engaged": "never"},
+                    cell_style=lambda c, r: "bold red" if c == "last_engaged" and not (
+                        r["last_engaged"]) else None,
                     empty=f"Every connector was engaged in the last {days}.")),
                (result.new_by_sector, View(
                     title="Connectors by sector",
                     columns=["sector", "connectors", "new_connectors", "new_organizations"],
                     justify={"connectors": "right", "new_connectors": "right",
                              "new_organizations": "right"}, names={},
+                    blanks={"sector": "(no sector)"},
                     empty="No connectors yet."))]),
         wrap=wrap)
 
