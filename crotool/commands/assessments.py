@@ -52,8 +52,9 @@ def schedule(
 
 @assessments_app.command("complete")
 def complete(
-    assessment_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_INT,
-                                                 help="The assessment's id.")],
+    assessment_id: Annotated[int, typer.Argument(
+        metavar="ID", min=1, max=MAX_INT, autocompletion=ids("assessments", column="id"),
+        help="The assessment's id (`assessments list`).")],
     duty: Annotated[int, typer.Option("--duty", metavar="DUTY_ID", min=1, max=MAX_INT,
                                       help="The logged safety-assessment duty that did it.")],
 ) -> None:
@@ -76,8 +77,9 @@ def complete(
 
 @assessments_app.command("cancel")
 def cancel(
-    assessment_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_INT,
-                                                 help="The assessment's id.")],
+    assessment_id: Annotated[int, typer.Argument(
+        metavar="ID", min=1, max=MAX_INT, autocompletion=ids("assessments", column="id"),
+        help="The assessment's id (`assessments list`).")],
 ) -> None:
     """Cancel a scheduled assessment (it is kept, as cancelled, and never counts as overdue).
 

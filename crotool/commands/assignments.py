@@ -22,8 +22,11 @@ assignments_app = typer.Typer(help="Which officer covers which feeder pattern, e
 
 
 def assign(
-    badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge.")],
-    pattern: Annotated[str, typer.Argument(metavar="PATTERN", help="Feeder pattern id.")],
+    badge: Annotated[str, typer.Argument(metavar="BADGE", autocompletion=ids("officers"),
+                                         help="The officer's badge.")],
+    pattern: Annotated[str, typer.Argument(metavar="PATTERN",
+                                           autocompletion=ids("feeder_patterns"),
+                                           help="Feeder pattern id.")],
     year: YearOpt = None,
     role: Annotated[Optional[str], typer.Option(
         "--role", "-r", autocompletion=choices("assignments", "role"), metavar="ROLE",
@@ -88,11 +91,13 @@ def assign(
 
 
 def unassign(
+    # Completed from what is assigned: the badges and patterns of stored assignments.
     target: Annotated[str, typer.Argument(
-        metavar="ID|BADGE", help="An assignment id (see `assignments list`), or a badge "
-        "followed by PATTERN.")],
+        metavar="ID|BADGE", autocompletion=ids("assignments", column="officer"),
+        help="An assignment id (see `assignments list`), or a badge followed by PATTERN.")],
     pattern: Annotated[Optional[str], typer.Argument(
-        metavar="[PATTERN]", help="With a badge: the feeder pattern.")] = None,
+        metavar="[PATTERN]", autocompletion=ids("assignments", column="feeder_pattern"),
+        help="With a badge: the feeder pattern.")] = None,
     year: YearOpt = None,
     yes: YesOpt = False,
 ) -> None:

@@ -85,7 +85,8 @@ def connectors_add(
 
 @connectors_app.command("update")
 def connectors_update(
-    connector_id: Annotated[str, typer.Argument(metavar="ID", help="The connector to change.")],
+    connector_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=ids("connectors"),
+                                                help="The connector to change.")],
     name: NameOpt = None,
     organization: OrganizationOpt = None,
     sector: SectorOpt = None,

@@ -114,7 +114,8 @@ def officers_add(
 
 @officers_app.command("update")
 def officers_update(
-    badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge.")],
+    badge: Annotated[str, typer.Argument(metavar="BADGE", autocompletion=ids("officers"),
+                                         help="The officer's badge.")],
     name: Annotated[Optional[str], typer.Option("--name", help="New full name.")
                     ] = None,
     status: Annotated[Optional[str], typer.Option(
@@ -166,7 +167,8 @@ def officers_update(
 
 @officers_app.command("leave")
 def officers_leave(
-    badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge.")],
+    badge: Annotated[str, typer.Argument(metavar="BADGE", autocompletion=ids("officers"),
+                                         help="The officer's badge.")],
     start: Annotated[str, typer.Option("--start", metavar="DATE",
                                        help="First day away (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--end", metavar="DATE",
