@@ -15,9 +15,17 @@ from crotool.schema import ASSESSMENT_STATUSES
 WORDS = "assessments"
 ORDER = 80
 
-assessments_app = typer.Typer(
-    help="Scheduled safety assessments of school facilities, and which are overdue.",
-    no_args_is_help=True)
+assessments_app = typer.Typer(help="""Scheduled safety assessments of school facilities, and which
+are overdue.
+
+Examples:
+
+\b
+  crotool assessments list --overdue
+  crotool assessments schedule --school juanita-hs --due 2024-05-20 \\
+      --requested-by "Juanita HS principal"
+  crotool assessments cancel 2
+""", no_args_is_help=True)
 
 
 @assessments_app.command("schedule")

@@ -17,8 +17,16 @@ from crotool.commands.options import FormatOpt, OutputOpt, YearOpt, YesOpt, out
 WORDS = "assign unassign assignments"
 ORDER = 50
 
-assignments_app = typer.Typer(help="Which officer covers which feeder pattern, each school "
-                              "year.", no_args_is_help=True)
+assignments_app = typer.Typer(help="""Which officer covers which feeder pattern, each school year.
+
+Examples:
+
+\b
+  crotool assignments list --year 2023-24
+  crotool assignments list --pattern eastlake --agency sammamish-pd -f json
+  crotool assign 1260 juanita --role additional
+  crotool unassign 2307 lake-washington --yes
+""", no_args_is_help=True)
 
 
 def assign(
