@@ -141,6 +141,76 @@ def test_completion_never_creates_a_database(tmp_path):
     assert not missing.exists()
 
 
+@pytest.mark.parametrize(("words", "expected"), [
+    ("crotool officers update 23", ["2307", "2350"]),
+    ("crotool officers leave 23", ["2307", "2350"]),
+    ("crotool assign 23", ["2307", "2350"]),
+    ("crotool assign 2307 lake", ["lake-washington"]),
+    ("crotool --db {db} assign 2307 e", ["eastlake"]),
+    # unassign takes what is assigned: the badges and patterns of stored assignments.
+    ("crotool unassign 23", ["2307"]),
+    ("crotool unassign 2307 lake", ["lake-washington"]),
+    ("crotool connectors update ", ["business-alliance", "evpa", "health-clinic",
+                                    "heritage-council", "interfaith-circle",
+                                    "resident-at-large", "student-voice", "youth-wellness"]),
+    ("crotool connectors update stu", ["student-voice"]),
+    ("crotool assessments complete ", ["1", "2"]),
+    ("crotool assessments cancel 2", ["2"]),
+])
+def test_tab_completes_positional_ids(seeded, tmp_path, words, expected):
+    """A positional argument that names a stored record completes from the database, as the
+    options do; --db before the command is the database read."""
+    missing = tmp_path / "none.db"
+    if "{db}" in words:
+        assert complete(words.format(db=seeded), missing) == expected
+        assert not missing.exists()
+    else:
+        assert complete(words, seeded) == expected
+
+
+@pytest.mark.parametrize("words", ["crotool officers update 23", "crotool assign 2307 lake",
+                                   "crotool unassign 23", "crotool connectors update "])
+def test_positional_completion_never_creates_a_database(tmp_path, words):
+    missing = tmp_path / "none.db"
+    assert complete(words, missing) == []
+    assert not missing.exists()
+    assert not missing.parent.joinpath("none.db-wal").exists()
+
+
+# Positional arguments that name something new or free (not a stored record): nothing to
+# complete from the database (a file argument completes as a file, by the shell).
+NOT_STORED = {
+    ("load", "files"), ("import", "file"), ("officers add", "badge"),
+    ("years add", "year_id"), ("connectors add", "connector_id"), ("engagements add", "title"),
+    ("incidents add", "reference"), ("complaints add", "reference"), ("db backup", "dest"),
+}
+
+
+def test_every_positional_argument_that_names_a_record_completes():
+    """Each positional argument of the command tree either completes (ids or choices) or is
+    listed above as taking a new value: a new argument has to say which."""
+    import typer.main
+
+    from crotool.cli import app
+
+    found, missing = set(), []
+
+    def walk(cmd, path):
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, [*path, name])
+        for param in getattr(cmd, "params", []):
+            if param.param_type_name != "argument":
+                continue
+            key = (" ".join(path), param.name)
+            found.add(key)
+            if key not in NOT_STORED and param._custom_shell_complete is None:
+                missing.append(key)
+
+    walk(typer.main.get_command(app), [])
+    assert not missing, f"positional arguments without completion: {missing}"
+    assert NOT_STORED <= found, NOT_STORED - found
+
+
 def test_every_command_module_declares_its_words():
     """A module in crotool/commands that registers commands must say which first words it
     defines (its WORDS line), or the router would never build it; and the words and reports

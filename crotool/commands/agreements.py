@@ -16,8 +16,15 @@ from crotool.commands.options import FormatOpt, OutputOpt, QuietOpt, out
 WORDS = "agreements"
 ORDER = 87
 
-agreements_app = typer.Typer(help="Yearly agreements with the agencies that supply officers.",
-                             no_args_is_help=True)
+agreements_app = typer.Typer(help="""Yearly agreements with the agencies that supply officers.
+
+Examples:
+
+\b
+  crotool agreements list --year 2023-24
+  crotool agreements check --year 2023-24
+  crotool agreements check -f json -o agreements.json
+""", no_args_is_help=True)
 
 PROBLEM_STYLE = {"no_agreement": "bold red", "not_adopted": "yellow",
                  "incomplete": "dark_orange"}

@@ -15,9 +15,17 @@ from crotool.schema import ASSESSMENT_STATUSES
 WORDS = "assessments"
 ORDER = 80
 
-assessments_app = typer.Typer(
-    help="Scheduled safety assessments of school facilities, and which are overdue.",
-    no_args_is_help=True)
+assessments_app = typer.Typer(help="""Scheduled safety assessments of school facilities, and which
+are overdue.
+
+Examples:
+
+\b
+  crotool assessments list --overdue
+  crotool assessments schedule --school juanita-hs --due 2024-05-20 \\
+      --requested-by "Juanita HS principal"
+  crotool assessments cancel 2
+""", no_args_is_help=True)
 
 
 @assessments_app.command("schedule")
@@ -52,8 +60,9 @@ def schedule(
 
 @assessments_app.command("complete")
 def complete(
-    assessment_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_INT,
-                                                 help="The assessment's id.")],
+    assessment_id: Annotated[int, typer.Argument(
+        metavar="ID", min=1, max=MAX_INT, autocompletion=ids("assessments", column="id"),
+        help="The assessment's id (`assessments list`).")],
     duty: Annotated[int, typer.Option("--duty", metavar="DUTY_ID", min=1, max=MAX_INT,
                                       help="The logged safety-assessment duty that did it.")],
 ) -> None:
@@ -76,8 +85,9 @@ def complete(
 
 @assessments_app.command("cancel")
 def cancel(
-    assessment_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_INT,
-                                                 help="The assessment's id.")],
+    assessment_id: Annotated[int, typer.Argument(
+        metavar="ID", min=1, max=MAX_INT, autocompletion=ids("assessments", column="id"),
+        help="The assessment's id (`assessments list`).")],
 ) -> None:
     """Cancel a scheduled assessment (it is kept, as cancelled, and never counts as overdue).
 

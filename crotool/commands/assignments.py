@@ -17,13 +17,24 @@ from crotool.commands.options import FormatOpt, OutputOpt, YearOpt, YesOpt, out
 WORDS = "assign unassign assignments"
 ORDER = 50
 
-assignments_app = typer.Typer(help="Which officer covers which feeder pattern, each school "
-                              "year.", no_args_is_help=True)
+assignments_app = typer.Typer(help="""Which officer covers which feeder pattern, each school year.
+
+Examples:
+
+\b
+  crotool assignments list --year 2023-24
+  crotool assignments list --pattern eastlake --agency sammamish-pd -f json
+  crotool assign 1260 juanita --role additional
+  crotool unassign 2307 lake-washington --yes
+""", no_args_is_help=True)
 
 
 def assign(
-    badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge.")],
-    pattern: Annotated[str, typer.Argument(metavar="PATTERN", help="Feeder pattern id.")],
+    badge: Annotated[str, typer.Argument(metavar="BADGE", autocompletion=ids("officers"),
+                                         help="The officer's badge.")],
+    pattern: Annotated[str, typer.Argument(metavar="PATTERN",
+                                           autocompletion=ids("feeder_patterns"),
+                                           help="Feeder pattern id.")],
     year: YearOpt = None,
     role: Annotated[Optional[str], typer.Option(
         "--role", "-r", autocompletion=choices("assignments", "role"), metavar="ROLE",
@@ -88,11 +99,13 @@ def assign(
 
 
 def unassign(
+    # Completed from what is assigned: the badges and patterns of stored assignments.
     target: Annotated[str, typer.Argument(
-        metavar="ID|BADGE", help="An assignment id (see `assignments list`), or a badge "
-        "followed by PATTERN.")],
+        metavar="ID|BADGE", autocompletion=ids("assignments", column="officer"),
+        help="An assignment id (see `assignments list`), or a badge followed by PATTERN.")],
     pattern: Annotated[Optional[str], typer.Argument(
-        metavar="[PATTERN]", help="With a badge: the feeder pattern.")] = None,
+        metavar="[PATTERN]", autocompletion=ids("assignments", column="feeder_pattern"),
+        help="With a badge: the feeder pattern.")] = None,
     year: YearOpt = None,
     yes: YesOpt = False,
 ) -> None:

@@ -14,13 +14,39 @@ from crotool.schema import LEVELS
 WORDS = "agencies patterns schools categories"
 ORDER = 30
 
-agencies_app = typer.Typer(help="The police agencies the district partners with.",
-                           no_args_is_help=True)
-patterns_app = typer.Typer(help="Feeder patterns: a comprehensive high school and the schools "
-                           "that feed it.", no_args_is_help=True)
-schools_app = typer.Typer(help="The district's schools.", no_args_is_help=True)
-categories_app = typer.Typer(help="Duty categories: the duties of the program text.",
-                             no_args_is_help=True)
+agencies_app = typer.Typer(help="""The police agencies the district partners with.
+
+Examples:
+
+\b
+  crotool agencies list
+  crotool agencies list -f json
+""", no_args_is_help=True)
+patterns_app = typer.Typer(help="""Feeder patterns: a comprehensive high school and the schools that
+feed it.
+
+Examples:
+
+\b
+  crotool patterns list
+  crotool patterns list -f csv -o patterns.csv
+""", no_args_is_help=True)
+schools_app = typer.Typer(help="""The district's schools.
+
+Examples:
+
+\b
+  crotool schools list --pattern redmond
+  crotool schools list --agency kcso --level middle -f csv
+""", no_args_is_help=True)
+categories_app = typer.Typer(help="""Duty categories: the duties of the program text.
+
+Examples:
+
+\b
+  crotool categories list
+  crotool categories list -f json
+""", no_args_is_help=True)
 
 
 @agencies_app.command("list")

@@ -77,7 +77,8 @@ def school_year(conn: sqlite3.Connection, year_id: str | None) -> dict[str, str]
 
 def ids(section: str, column: str | None = None) -> Callable[[Any, str], list[str]]:
     """Tab completion of the ids stored in `section` (feeder patterns, badges, ...); `column`
-    for a section whose key has several (a follow-up rule's `id`).
+    for a section whose key has several (a follow-up rule's `id`, an assignment's `officer`),
+    or whose id is a number (an assessment's `id`).
 
     Runs inside the shell's completion request: it must never create a database, print, or
     fail, so any problem completes nothing.
@@ -96,7 +97,7 @@ def ids(section: str, column: str | None = None) -> Callable[[Any, str], list[st
             col = column or SECTIONS[section].key[0]
             conn = db.connect(path, migrate=False)
             try:
-                return [r[0] for r in conn.execute(
+                return [str(r[0]) for r in conn.execute(
                     f"SELECT DISTINCT {col} FROM {section} WHERE substr({col}, 1, ?) = ?"
                     f" ORDER BY {col} LIMIT 200", (len(incomplete), incomplete))]
             finally:

@@ -21,12 +21,27 @@ WORDS = "connectors engagements"
 REPORTS = "connectors"
 ORDER = 90
 
-connectors_app = typer.Typer(
-    help="Community Connectors: stakeholders and partners who give input to safety planning.",
-    no_args_is_help=True)
-engagements_app = typer.Typer(
-    help="Engagements: input gathered from connectors, by planning phase and climate dimension.",
-    no_args_is_help=True)
+connectors_app = typer.Typer(help="""Community Connectors: stakeholders and partners who give input
+to safety planning.
+
+Examples:
+
+\b
+  crotool connectors list --status new
+  crotool connectors add pta-council --name "Council president" --status new
+  crotool connectors update resident-at-large --status current
+""", no_args_is_help=True)
+engagements_app = typer.Typer(help="""Engagements: input gathered from connectors, by planning phase
+and climate dimension.
+
+Examples:
+
+\b
+  crotool engagements list --phase recovery
+  crotool engagements list --from 2024-01-01 --connector evpa -f csv
+  crotool engagements add "Spring safety forum" --date 2024-03-14 \\
+      --phase mitigation --dimension academic -c evpa
+""", no_args_is_help=True)
 
 
 NameOpt = Annotated[Optional[str], typer.Option(
@@ -85,7 +100,8 @@ def connectors_add(
 
 @connectors_app.command("update")
 def connectors_update(
-    connector_id: Annotated[str, typer.Argument(metavar="ID", help="The connector to change.")],
+    connector_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=ids("connectors"),
+                                                help="The connector to change.")],
     name: NameOpt = None,
     organization: OrganizationOpt = None,
     sector: SectorOpt = None,

@@ -13,8 +13,15 @@ from crotool.commands.options import FormatOpt, OutputOpt, out
 WORDS = "db"
 ORDER = 110
 
-db_app = typer.Typer(help="The database file: check it, back it up, describe it.",
-                     no_args_is_help=True)
+db_app = typer.Typer(help="""The database file: check it, back it up, describe it.
+
+Examples:
+
+\b
+  crotool db check
+  crotool db info -f json
+  crotool db backup crotool-backup.db
+""", no_args_is_help=True)
 
 
 def _path_and_conn():

@@ -35,8 +35,16 @@ WORDS = "duty"
 REPORTS = "duties"
 ORDER = 70
 
-duty_app = typer.Typer(help="The duty log: what officers did, where, for how long.",
-                       no_args_is_help=True)
+duty_app = typer.Typer(help="""The duty log: what officers did, where, for how long.
+
+Examples:
+
+\b
+  crotool duty log --officer 0417 --school juanita-hs --category traffic-safety \\
+      --minutes 45
+  crotool duty list --officer 0417 --limit 20
+  crotool duty list --pattern redmond --from 2024-01-01 -f csv -o duties.csv
+""", no_args_is_help=True)
 
 FromOpt = Annotated[Optional[str], typer.Option(
     "--from", metavar="DATE", help="First day (YYYY-MM-DD), inclusive.")]

@@ -13,9 +13,15 @@ from crotool.commands.options import FormatOpt, OutputOpt, QuietOpt, fmt_of, out
 WORDS = "followups"
 ORDER = 75
 
-followups_app = typer.Typer(
-    help="Follow-ups: what a logged duty must be followed by, and by when.",
-    no_args_is_help=True)
+followups_app = typer.Typer(help="""Follow-ups: what a logged duty must be followed by, and by when.
+
+Examples:
+
+\b
+  crotool followups list --open --as-of 2024-03-05T12:00
+  crotool followups list --overdue --as-of 2024-03-06T12:00 -f json
+  crotool followups list -f csv -o followups.csv
+""", no_args_is_help=True)
 
 STATUS_STYLE = {"overdue": "bold red", "late": "yellow", "open": None, "done": "dim"}
 

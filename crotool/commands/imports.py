@@ -18,8 +18,14 @@ ORDER = 20
 
 MAX_WARNINGS = 20  # a large file's warnings: the first ones by line, then a count
 
-imports_app = typer.Typer(help="The history of imports and loads: file, SHA-256, counts.",
-                          no_args_is_help=True)
+imports_app = typer.Typer(help="""The history of imports and loads: file, SHA-256, counts.
+
+Examples:
+
+\b
+  crotool imports list
+  crotool imports list -f csv -o imports.csv
+""", no_args_is_help=True)
 
 # schema.py is light (data classes, no domain) and every command imports it anyway.
 _TABLES = IMPORTABLE

@@ -18,11 +18,24 @@ WORDS = "incidents complaints"
 REPORTS = "annual"
 ORDER = 95
 
-incidents_app = typer.Typer(
-    help="Incidents that involved the officers (discipline, use of force, arrest), with "
-    "their students' demographics (never a name).", no_args_is_help=True)
-complaints_app = typer.Typer(help="Complaints about the officers' job duties and their "
-                             "interactions with students.", no_args_is_help=True)
+incidents_app = typer.Typer(help="""Incidents that involved the officers (discipline, use of force,
+arrest), with their students' demographics (never a name).
+
+Examples:
+
+\b
+  crotool incidents list --year 2023-24
+  crotool incidents list --school juanita-hs -f csv -o incidents.csv
+""", no_args_is_help=True)
+complaints_app = typer.Typer(help="""Complaints about the officers' job duties and their
+interactions with students.
+
+Examples:
+
+\b
+  crotool complaints list --year 2023-24
+  crotool complaints list --status open -f json
+""", no_args_is_help=True)
 
 SchoolFilter = Annotated[Optional[str], typer.Option(  # noqa: UP045
     "--school", autocompletion=ids("schools"), metavar="SCHOOL", help="Only this school.")]

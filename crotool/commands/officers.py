@@ -18,8 +18,17 @@ from crotool.schema import OFFICER_STATUSES, SECTIONS
 WORDS = "officers"
 ORDER = 40
 
-officers_app = typer.Typer(help="Officers each agency selects, their training and leave.",
-                           no_args_is_help=True)
+officers_app = typer.Typer(help="""Officers each agency selects, their training and leave.
+
+Examples:
+
+\b
+  crotool officers list --agency kirkland-pd
+  crotool officers add 2412 --name "Sam Sample" --agency redmond-pd
+  crotool officers update 2350 --trained-on 2024-03-01
+  crotool officers leave 2307 --start 2024-04-08 --end 2024-04-21 \\
+      --reason "Scheduled leave"
+""", no_args_is_help=True)
 
 # --status is text, checked by the domain as `load` checks the field (a typo gets "did you
 # mean" and exit 1); completion and help list the choices schema.py holds.
@@ -114,7 +123,8 @@ def officers_add(
 
 @officers_app.command("update")
 def officers_update(
-    badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge.")],
+    badge: Annotated[str, typer.Argument(metavar="BADGE", autocompletion=ids("officers"),
+                                         help="The officer's badge.")],
     name: Annotated[Optional[str], typer.Option("--name", help="New full name.")
                     ] = None,
     status: Annotated[Optional[str], typer.Option(
@@ -166,7 +176,8 @@ def officers_update(
 
 @officers_app.command("leave")
 def officers_leave(
-    badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge.")],
+    badge: Annotated[str, typer.Argument(metavar="BADGE", autocompletion=ids("officers"),
+                                         help="The officer's badge.")],
     start: Annotated[str, typer.Option("--start", metavar="DATE",
                                        help="First day away (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--end", metavar="DATE",

@@ -10,11 +10,17 @@ import typer
 WORDS = "report"
 ORDER = 100
 
-report_app = typer.Typer(
-    help="Reports over the program's records, each as a table or a document; `crotool report "
-    "--help` lists them.",
-    no_args_is_help=True,
-)
+report_app = typer.Typer(help="""Reports over the program's records, each as a table or a document;
+`crotool report --help` lists them.
+
+Examples:
+
+\b
+  crotool report coverage
+  crotool report duties --by month --year 2023-24
+  crotool report connectors --stale-days 90
+  crotool report annual --year 2023-24 -f html -o annual-2023-24.html
+""", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -16,8 +16,16 @@ from crotool.commands.options import FormatOpt, OutputOpt, QuietOpt, out
 WORDS = "training"
 ORDER = 85
 
-training_app = typer.Typer(help="Officers' training series: record it, list it, and see "
-                           "who is due.", no_args_is_help=True)
+training_app = typer.Typer(help="""Officers' training series: record it, list it, and see who is
+due.
+
+Examples:
+
+\b
+  crotool training due --as-of 2024-03-15
+  crotool training list --officer 2350
+  crotool training record 1260 on-the-job --on 2024-03-14
+""", no_args_is_help=True)
 
 # One colour per status, by how urgent it is.
 STATUS_STYLE = {"overdue": "bold red", "due_soon": "dark_orange", "in_progress": "cyan",

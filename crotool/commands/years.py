@@ -16,8 +16,16 @@ from crotool.commands.options import DryRunOpt, FormatOpt, OutputOpt, QuietOpt, 
 WORDS = "years"
 ORDER = 55
 
-years_app = typer.Typer(help="School years: list them, add the next one, move its dates, and "
-                        "roll one year's assignments into the next.", no_args_is_help=True)
+years_app = typer.Typer(help="""School years: list them, add the next one, move its dates, and roll
+one year's assignments into the next.
+
+Examples:
+
+\b
+  crotool years list
+  crotool years list -f json
+  crotool years add 2024-25 --start 2024-09-03 --end 2025-06-18
+""", no_args_is_help=True)
 
 StartOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
     "--start", metavar="DATE", help="First day of the year (YYYY-MM-DD), inclusive.")]
