@@ -272,25 +272,22 @@ def parse_since(text: str) -> str:
     """--since: a date or an ISO 8601 date-time, in UTC like the audit times (an offset is
     converted); the text that audit times compare against."""
     from crotool.errors import CroError
+    from crotool.queries import option_date
     from crotool.schema import DATE_MAX, DATE_MIN
 
     raw = text.strip()
+    day = option_date(raw, "--since") if len(raw) == 10 else None  # as every date option
+    if day is not None:
+        return day.isoformat()
     try:
-        if len(raw) == 10:
-            day = datetime.fromisoformat(raw).date().isoformat()
-            value = None
-        else:
-            value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            day = value.date().isoformat()
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise CroError(f"--since: {text!r} is not a date or date-time",
                        hint="write YYYY-MM-DD or YYYY-MM-DDTHH:MM, in UTC") from None
-    if not DATE_MIN <= day <= DATE_MAX:
+    if not DATE_MIN <= value.date().isoformat() <= DATE_MAX:
         # (converting 0001-01-01T00:00+01:00 to UTC overflowed: an internal error)
         raise CroError(f"--since: {text!r} is outside the dates crotool accepts ({DATE_MIN} "
                        f"to {DATE_MAX})")
-    if value is None:
-        return day
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(timespec="seconds")

@@ -229,7 +229,10 @@ def test_audit_table_and_csv_show_changes_as_compact_json(cli, seeded: Path) -> 
 @pytest.mark.parametrize("args, message", [
     (["--table", "offcers"], "--table: unknown table 'offcers' (did you mean 'officers'?)"),
     (["--since", "last tuesday"], "--since: 'last tuesday' is not a date or date-time"),
-    (["--since", "2024-02-30"], "--since: '2024-02-30' is not a date or date-time"),
+    # A date that has the form but not a day: the words every date option uses.
+    (["--since", "2024-02-30"], "--since: '2024-02-30' is not a real date (no such day)"),
+    (["--since", "2023-02-29"], "--since: '2023-02-29' is not a real date (no such day)"),
+    (["--since", "2024-02-30T10:00"], "--since: '2024-02-30T10:00' is not a date or date-time"),
 ])
 def test_audit_refuses_bad_options(cli, seeded: Path, args: list[str], message: str) -> None:
     result = cli("audit", *args)
