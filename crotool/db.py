@@ -198,6 +198,9 @@ def connect(path: Path | str | None = None, *, migrate: bool = True) -> sqlite3.
         except OSError as exc:  # a symlink loop, a path through a file, a name too long
             raise CroError(f"cannot create the database at {target}: {exc.strerror or exc}",
                            hint="choose another place with --db PATH or $CROTOOL_DB") from None
+        if exists and target.is_dir():
+            raise CroError(f"{target} is a folder, not a database file",
+                           hint=f"name a file in it, e.g. --db {target / 'crotool.db'}")
     readonly = exists and not _writable(target)
     if not memory and not readonly:
         try:

@@ -79,6 +79,16 @@ def test_a_folder_that_cannot_be_made_is_a_clean_error(tmp_path):
     assert "--db PATH" in exc.value.hint
 
 
+def test_a_folder_named_as_the_database_says_so(cli, tmp_path):
+    for args in (("--db", str(tmp_path), "schools", "list"), ("--db", str(tmp_path), "load")):
+        result = cli(*args)
+        assert result.exit_code == 1
+        assert result.stderr.strip() == (f"crotool: {tmp_path} is a folder, not a database "
+                                         f"file (name a file in it, e.g. --db "
+                                         f"{tmp_path / 'crotool.db'})")
+    assert list(tmp_path.iterdir()) == []  # nothing was created in it
+
+
 def test_garbage_file_is_not_a_crotool_database(tmp_path):
     path = tmp_path / "garbage.db"
     path.write_bytes(os.urandom(4096))
