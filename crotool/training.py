@@ -160,11 +160,13 @@ def record(conn: sqlite3.Connection, badge: str, topic: str, *, on: str,
     """Record one training, checked by the rules `load` and `import` apply to `trainings`.
 
     The same officer, topic and day again updates its provider and hours. A day before the
-    officer's first day on campus is a warning (the series may precede placement).
+    officer's first day on campus is a warning (the series may precede placement), and so is
+    a day after today.
     """
     from crotool.audit import Auditor
     from crotool.store import upsert
     from crotool.validate import check_options
+    from crotool.years import today
 
     raw = {"officer": badge, "topic": topic, "completed_on": on, "provider": provider,
            "hours": hours}
@@ -177,6 +179,12 @@ def record(conn: sqlite3.Connection, badge: str, topic: str, *, on: str,
         # Options not given keep a stored training's values (as an import row would).
         values = {k: v for k, v in values.items()
                   if k in TRAININGS.key or raw.get(k) is not None}
+        if str(values["completed_on"]) > today().isoformat():
+            # Typed at the terminal, a day to come is most likely a slip (a file may well
+            # hold a planned series, so load and import do not say this).
+            warnings.append(Problem("--on", f"{values['completed_on']} is after today "
+                                    f"({today()}); recorded, and it counts from that day: "
+                                    "check the date"))
         counts = upsert(conn, TRAININGS, [values], Auditor(conn), changes_out=changes)
         stored = conn.execute(
             "SELECT officer, topic, completed_on, provider, hours FROM trainings"

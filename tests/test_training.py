@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -241,6 +242,23 @@ def test_a_training_before_first_on_campus_is_a_warning_and_is_recorded(cli, see
     assert ("warning: --on: 2023-08-01 is before officer 2350's first day on campus "
             "(2023-08-31)") in result.stderr
     assert "recorded training ferpa of officer 2350 on 2023-08-01" in result.stderr
+
+
+def test_a_training_recorded_for_a_day_to_come_is_a_warning_and_is_recorded(cli, seeded):
+    # CROTOOL_TODAY is pinned by the fixtures; the day after it is "to come".
+    from crotool.years import today
+
+    later = (today() + timedelta(days=5)).isoformat()
+    result = cli("training", "record", "2350", "ferpa", "--on", later)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (f"warning: --on: {later} is after today "
+                                             f"({today()}); recorded, and it counts from that "
+                                             "day: check the date")
+    with sqlite3.connect(seeded) as conn:
+        assert conn.execute("SELECT count(*) FROM trainings WHERE officer = '2350' AND topic"
+                            " = 'ferpa' AND completed_on = ?", (later,)).fetchone() == (1,)
+    on_the_day = cli("training", "record", "2350", "ferpa", "--on", today().isoformat())
+    assert on_the_day.exit_code == 0 and "warning" not in on_the_day.stderr
 
 
 def test_load_warns_about_a_training_before_first_on_campus(cli, seeded, tmp_path):

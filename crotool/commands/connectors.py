@@ -240,7 +240,7 @@ def engagements_list(
     out(rows, fmt, output, View(
         title="Engagements", columns=["id", "date", "title", "phase", "dimension", "connectors",
                                       "summary"],
-        secondary=("summary",), empty="no engagements match"))
+        justify={"id": "right"}, secondary=("summary",), empty="no engagements match"))
 
 
 # ---------------------------------------------------------------- the report

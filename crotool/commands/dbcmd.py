@@ -115,8 +115,8 @@ def info(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     from crotool.render import View
 
     path, conn = _path_and_conn()
-    out(checks.info(conn, path), fmt, output, View(title="Database", columns=["item", "value"],
-                                                justify={"value": "right"}))
+    # Left-aligned: the values are a path and words as well as numbers.
+    out(checks.info(conn, path), fmt, output, View(title="Database", columns=["item", "value"]))
 
 
 def register(app: typer.Typer) -> None:
