@@ -316,11 +316,21 @@ def _convert(f: Field, raw: Any, private: bool, date_format: str | None, date_hi
             for choice in f.choices:
                 if choice.casefold() == folded:
                     return choice
-            close = did_you_mean(text, f.choices)
-            hint = f" (did you mean '{close}'?)" if close else ""
+            hint = f" (did you mean '{close}'?)" if (close := _closest_choice(text, f.choices)
+                                                      ) else ""
             raise BadValue(f"{_show(text)} is not allowed; use one of {', '.join(f.choices)}{hint}")
         return text
     raise AssertionError(f"unknown field kind {f.kind}")
+
+
+def _closest_choice(text: str, choices: tuple[str, ...]) -> str | None:
+    """The choice a misspelt value meant. A number is not a misspelling: difflib offers '3'
+    for grade 13 (a digit in common), so a number gets only the choice that writes the same
+    number ('09' -> '9'), and none when it is simply not one of them (the message lists them)."""
+    if _INT.match(text):
+        same = str(int(text))
+        return same if same in choices else None
+    return did_you_mean(text, choices)
 
 
 def _some(keys: Iterable[str], shown: int = 8) -> str:

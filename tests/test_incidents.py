@@ -497,3 +497,38 @@ def test_no_table_has_a_column_for_a_students_name_or_identifier(seeded):
     assert [r[1] for r in conn.execute("PRAGMA table_info(incident_students)")] == [
         "id", "incident", "seq", "race", "ethnicity", "gender", "grade", "iep", "plan_504"]
     conn.close()
+
+
+# ---------------------------------------------------------------- every problem at once
+
+_PRIVATE = "Student told the officer about a private family matter at home"
+_GRADES = "pk, k, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, unknown"
+_RACES = ("american-indian-alaska-native, asian, black-african-american, hispanic-latino, "
+          "native-hawaiian-pacific-islander, two-or-more, white, unknown")
+_GENDERS = "female, gender-x, male, unknown"
+
+
+def _add_refused(cli, path: Path, *args: str) -> list[str]:
+    """`incidents add` on the seeded district, refused: its stderr lines; nothing written, and
+    the private note quoted nowhere."""
+    before = dump(path)
+    result = cli("incidents", "add", *args, "--notes", _PRIVATE)
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout == ""
+    assert "Student told" not in result.stderr and "private family" not in result.stderr
+    assert dump(path) == before
+    return result.stderr.splitlines()
+
+
+def test_incidents_add_out_of_range_grade_lists_the_grades(cli, seeded):
+    # difflib offered '3' for 13 (two characters in common): a number out of range is not a
+    # misspelling. A zero-padded grade still points at the grade it writes.
+    lines = _add_refused(cli, seeded, "KPD-24-0199", "--school", "juanita-hs",
+                         "--at", "2024-02-07T11:20", "--student", "grade=13",
+                         "--student", "grade=09", "--student", "gender=femal")
+    assert lines == [
+        f"crotool: --student 1: '13' is not allowed; use one of {_GRADES}",
+        f"crotool: --student 2: '09' is not allowed; use one of {_GRADES} (did you mean '9'?)",
+        f"crotool: --student 3: 'femal' is not a gender of student_categories; use one of "
+        f"{_GENDERS} (did you mean 'female'?)",
+        "crotool: incidents add: 3 problems found; nothing was written"]
