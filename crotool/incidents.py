@@ -10,7 +10,8 @@ alike (`validate.Checker` calls `section_rules`):
   would silently be in no report);
 - an incident with discipline, use of force or arrest has at least one student row, given in
   the same input (load, `incidents add --student ...`) or stored; an import of incidents
-  alone can only satisfy it for incidents whose students are stored already;
+  alone can only satisfy it for incidents whose students are stored already (a student row
+  given but refused is reported for its own values, not as no row);
 - a student's race, ethnicity and gender are ids of `student_categories` of that kind, or
   `unknown`;
 - a complaint is not closed before it was received, and `closed_on` goes with status closed.
@@ -38,8 +39,10 @@ COMPLAINT_OPTIONS = {"reference": "REFERENCE"}
 STUDENT_FIELDS = ("race", "ethnicity", "gender", "grade", "iep", "plan_504")
 
 
-def section_rules(checker: Checker, name: str, record: Record, values: dict[str, Any],
-                  label: Any) -> None:
+def value_rules(checker: Checker, name: str, record: Record, values: dict[str, Any],
+                label: Any) -> None:
+    """The rules of one value each (`Checker.check_values`): they also run on the good values
+    of a record whose other values failed, so that a bad grade does not hide a bad race."""
     add = checker.problems.append
     if name == "incidents":
         at = values.get("at")
@@ -48,15 +51,6 @@ def section_rules(checker: Checker, name: str, record: Record, values: dict[str,
                 checker.years().items())) or "none stored"
             add(Problem(record.where("at"), f"{label}.at: {at} is in no school year (known: "
                         f"{known}); add the year first, or check the date"))
-        flagged = [f for f in INCIDENT_FLAGS if values.get(f)]
-        ref = values.get("reference")
-        if flagged and ref not in checker.incoming_students and not checker.conn.execute(
-                "SELECT 1 FROM incident_students WHERE incident = ? LIMIT 1", (ref,)).fetchone():
-            add(Problem(record.where(flagged[0]), f"{label}: an incident with "
-                        f"{' and '.join(flagged)} needs at least one student row (race, "
-                        "ethnicity, gender, grade, iep, plan_504; never a name): give "
-                        "incident_students for it in the same seed document, or use "
-                        "`crotool incidents add ... --student race=...,gender=...`"))
     elif name == "incident_students":
         categories = checker.categories()
         for kind in STUDENT_CATEGORY_KINDS:
@@ -68,6 +62,24 @@ def section_rules(checker: Checker, name: str, record: Record, values: dict[str,
             hint = f" (did you mean '{close}'?)" if close else ""
             add(Problem(record.where(kind), f"{label}.{kind}: '{value}' is not a {kind} of "
                         f"student_categories; use one of {', '.join(allowed)}{hint}"))
+
+
+def section_rules(checker: Checker, name: str, record: Record, values: dict[str, Any],
+                  label: Any) -> None:
+    """The rules of a whole record (after `value_rules`, which ran on its values)."""
+    add = checker.problems.append
+    if name == "incidents":
+        flagged = [f for f in INCIDENT_FLAGS if values.get(f)]
+        ref = values.get("reference")
+        # A student row given for it counts even when it is refused: its own problems are
+        # reported, and "needs at least one student row" would say that none was given.
+        if flagged and ref not in checker.incoming_students and not checker.conn.execute(
+                "SELECT 1 FROM incident_students WHERE incident = ? LIMIT 1", (ref,)).fetchone():
+            add(Problem(record.where(flagged[0]), f"{label}: an incident with "
+                        f"{' and '.join(flagged)} needs at least one student row (race, "
+                        "ethnicity, gender, grade, iep, plan_504; never a name): give "
+                        "incident_students for it in the same seed document, or use "
+                        "`crotool incidents add ... --student race=...,gender=...`"))
     elif name == "complaints":
         received, closed = values.get("received_on"), values.get("closed_on")
         if received and closed and closed < received:

@@ -31,6 +31,8 @@ _TRUE = frozenset({"true", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "off"})
 # A school year longer than this is a typo in a date, not a year.
 MAX_YEAR_DAYS = 400
+# Sections that a field of another section refers to (by their single key).
+_REFERRED_TO = frozenset(f.ref for s in SECTIONS.values() for f in s.fields if f.ref)
 
 
 # Free text that is part of a natural key (an engagement's title) is stored in one normal form
@@ -60,6 +62,15 @@ def folded_key(section: Section, values: dict[str, Any]) -> tuple:
 
 class BadValue(ValueError):
     """A value that cannot be read as its field's type; the message says what is allowed."""
+
+
+class BadItems(BadValue):
+    """A list with bad items: one message for each (`messages`), and the items that did
+    convert (`good`), whose references are still checked."""
+
+    def __init__(self, messages: list[str], good: list[Any]):
+        super().__init__("; ".join(messages))
+        self.messages, self.good = messages, good
 
 
 def _show(value: Any) -> str:
@@ -215,11 +226,17 @@ def convert(f: Field, raw: Any, *, private: bool = False, date_format: str | Non
             return []
         items = raw if isinstance(raw, list) else raw.split(";")  # never ",": "Kirkland, WA"
         out = []
+        bad: list[str] = []  # every bad item, not the first one only
         for item in items:
             if item is None or not str(item).strip():
                 continue
-            out.append(convert(Field(f.name, f.item_kind, choices=f.choices), str(item).strip(),
-                               careful=careful))
+            try:
+                out.append(convert(Field(f.name, f.item_kind, choices=f.choices),
+                                   str(item).strip(), careful=careful))
+            except BadValue as exc:
+                bad.append(str(exc))
+        if bad:
+            raise BadItems(bad, out)
         return out
     try:
         return _convert(f, raw, private, date_format, date_hint)
@@ -316,11 +333,21 @@ def _convert(f: Field, raw: Any, private: bool, date_format: str | None, date_hi
             for choice in f.choices:
                 if choice.casefold() == folded:
                     return choice
-            close = did_you_mean(text, f.choices)
-            hint = f" (did you mean '{close}'?)" if close else ""
+            hint = f" (did you mean '{close}'?)" if (close := _closest_choice(text, f.choices)
+                                                      ) else ""
             raise BadValue(f"{_show(text)} is not allowed; use one of {', '.join(f.choices)}{hint}")
         return text
     raise AssertionError(f"unknown field kind {f.kind}")
+
+
+def _closest_choice(text: str, choices: tuple[str, ...]) -> str | None:
+    """The choice a misspelt value meant. A number is not a misspelling: difflib offers '3'
+    for grade 13 (a digit in common), so a number gets only the choice that writes the same
+    number ('09' -> '9'), and none when it is simply not one of them (the message lists them)."""
+    if _INT.match(text):
+        same = str(int(text))
+        return same if same in choices else None
+    return did_you_mean(text, choices)
 
 
 def _some(keys: Iterable[str], shown: int = 8) -> str:
@@ -399,7 +426,10 @@ def convert_record(section: Section, record: Record, problems: list[Problem],
                 # the stored value kept on update. Stored as NULL it broke a NOT NULL column.
                 del values[name]
         except BadValue as exc:
-            problems.append(Problem(record.where(name), f"{label}.{name}: {exc}"))
+            for what in exc.messages if isinstance(exc, BadItems) else [str(exc)]:
+                problems.append(Problem(record.where(name), f"{label}.{name}: {what}"))
+            if isinstance(exc, BadItems) and exc.good:
+                values[name] = exc.good  # the partial values: their references are checked
             failed.add(name)
             bad = True
     for name in section.required_names:
@@ -471,6 +501,10 @@ class Checker:
         self._first_on_campus: dict[str, str | None] | None = None
         self._stored_keys: dict[str, set[str]] = {}
         self.incoming_keys: dict[str, set[str]] = {}
+        # Keys of records this input brings that were refused for a bad value (reported):
+        # a reference to one is not "unknown" (the incident an `incidents add` with a bad
+        # --school adds, which its --student rows name).
+        self.refused_keys: dict[str, set[str]] = {}
         self._years: dict[str, tuple[str, str]] | None = None
         self._requires_request: dict[str, bool] | None = None
         # Spans seen so far, for the overlap rules: stored ones first, then each incoming record
@@ -478,7 +512,9 @@ class Checker:
         self._year_spans: dict[str, tuple[str, str]] | None = None
         self._closure_spans: dict[str, dict[str, str]] | None = None
         self._categories: dict[str, set[str]] | None = None
-        self.incoming_students: set[str] = set()  # incidents that the input gives students for
+        # Incidents that the input gives student rows for, those rows valid or not (a bad row
+        # is reported as such, not as no row).
+        self.incoming_students: set[str] = set()
         # Follow-ups name composite keys: the incoming duties and rules they may refer to.
         self.incoming_duties: set[tuple] = set()
         self.incoming_rules: dict[str, set[str]] = {}
@@ -494,9 +530,9 @@ class Checker:
         return self._stored_keys[section_name]
 
     def exists(self, section_name: str, key: str) -> bool:
-        return key in self.incoming_keys.get(section_name, ()) or key in self.stored_keys(
-            section_name
-        )
+        return (key in self.incoming_keys.get(section_name, ())
+                or key in self.refused_keys.get(section_name, ())
+                or key in self.stored_keys(section_name))
 
     def known(self, section_name: str) -> set[str]:
         return self.stored_keys(section_name) | self.incoming_keys.get(section_name, set())
@@ -545,6 +581,18 @@ class Checker:
             }
         return self._first_on_campus
 
+    def note_refused(self, section: Section, partial: dict[str, Any]) -> None:
+        """Register what a refused record (its values reported) still brings to the input:
+        its key, when that was read, for the references to it; and, for a student row, that
+        its incident was given one. Only for what other records can refer to: an import of
+        many bad duties keeps nothing."""
+        if len(section.key) == 1 and section.name in _REFERRED_TO:
+            key = partial.get(section.key[0])
+            if key is not None:
+                self.refused_keys.setdefault(section.name, set()).add(key)
+        if section.name == "incident_students" and partial.get("incident") is not None:
+            self.incoming_students.add(partial["incident"])
+
     def note_incoming(self, section: Section, records: Iterable[dict]) -> None:
         """Register the keys an input brings, and the years and categories it defines."""
         if len(section.key) == 1:
@@ -581,8 +629,10 @@ class Checker:
     def convert_all(self, section: Section, records: Iterable[Record]) -> list[tuple[Record, dict]]:
         """Convert every record, then fill defaults that the key needs and drop duplicates.
 
-        A record that fails conversion still has the references of its good fields checked,
-        so that one pass lists every problem (a bad officer and bad minutes, both). With
+        A record that fails conversion still has its good values checked, each on its own
+        (`check_values`: references, a student's race), so that one pass lists every problem
+        (a bad officer and bad minutes, both); its key still counts as given (`note_refused`),
+        so that what refers to it is not told it is unknown. With
         `reading.updates`, a record that leaves out required fields must name a stored key.
         """
         out: list[tuple[Record, dict]] = []
@@ -591,7 +641,8 @@ class Checker:
             partial: dict[str, Any] = {}
             values = convert_record(section, record, self.problems, self.reading, partial)
             if values is None:
-                self.check_references(section, record, partial, _LazyLabel(section, partial))
+                self.check_values(section, record, partial, _LazyLabel(section, partial))
+                self.note_refused(section, partial)
                 continue
             if section.name == "assignments":
                 self._assignment_dates(values)
@@ -647,11 +698,23 @@ class Checker:
                 self._spell_as_stored(section, spelled, values)
             label = _LazyLabel(section, values)
             before = len(self.problems)
-            self.check_references(section, record, values, label)
+            self.check_values(section, record, values, label)
             self._section_rules(section, record, values, label)
             if len(self.problems) == before:
                 good.append(values)
         return good
+
+    def check_values(self, section: Section, record: Record, values: dict, label: Any
+                     ) -> None:
+        """The checks of one value each, against what is stored or in the input: references,
+        and the value rules of a section (a student's race is a race of student_categories,
+        an incident's `at` lies in a school year). They need no other field of the record, so
+        they also run on the values that converted of a record whose other values did not."""
+        self.check_references(section, record, values, label)
+        if section.name in ("incidents", "incident_students"):
+            from crotool.incidents import value_rules
+
+            value_rules(self, section.name, record, values, label)
 
     def check_references(self, section: Section, record: Record, values: dict,
                          label: Any) -> None:
@@ -705,7 +768,7 @@ class Checker:
                 add(Problem(record.where("status"), f"{label}.status: safety assessment "
                             f"{done[0]} was completed by duty {done[1]}; it cannot be set back to "
                             f"'{values['status']}' (leave status out, or write done)"))
-        if name in ("incidents", "incident_students", "complaints"):
+        if name in ("incidents", "complaints"):
             from crotool.incidents import section_rules
 
             section_rules(self, name, record, values, label)

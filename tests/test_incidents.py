@@ -497,3 +497,119 @@ def test_no_table_has_a_column_for_a_students_name_or_identifier(seeded):
     assert [r[1] for r in conn.execute("PRAGMA table_info(incident_students)")] == [
         "id", "incident", "seq", "race", "ethnicity", "gender", "grade", "iep", "plan_504"]
     conn.close()
+
+
+# ---------------------------------------------------------------- every problem at once
+
+_PRIVATE = "Student told the officer about a private family matter at home"
+_GRADES = "pk, k, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, unknown"
+_RACES = ("american-indian-alaska-native, asian, black-african-american, hispanic-latino, "
+          "native-hawaiian-pacific-islander, two-or-more, white, unknown")
+_GENDERS = "female, gender-x, male, unknown"
+
+
+def _add_refused(cli, path: Path, *args: str) -> list[str]:
+    """`incidents add` on the seeded district, refused: its stderr lines; nothing written, and
+    the private note quoted nowhere."""
+    before = dump(path)
+    result = cli("incidents", "add", *args, "--notes", _PRIVATE)
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout == ""
+    assert "Student told" not in result.stderr and "private family" not in result.stderr
+    assert dump(path) == before
+    return result.stderr.splitlines()
+
+
+def test_incidents_add_reports_every_bad_value_of_a_student_row(cli, seeded):
+    # A bad grade stopped the row's other checks: its race and gender went unreported.
+    lines = _add_refused(cli, seeded, "KPD-24-0197", "--school", "juanita-hs",
+                         "--at", "2024-02-07T11:20", "--officer", "0417",
+                         "--student", "race=whit,gender=mal,grade=13,iep=maybe")
+    assert lines == [
+        f"crotool: --student 1: '13' is not allowed; use one of {_GRADES}",
+        "crotool: --student 1: 'maybe' is not a boolean; write true or false (yes/no also read)",
+        f"crotool: --student 1: 'whit' is not a race of student_categories; use one of {_RACES}"
+        " (did you mean 'white'?)",
+        f"crotool: --student 1: 'mal' is not a gender of student_categories; use one of "
+        f"{_GENDERS} (did you mean 'male'?)",
+        "crotool: incidents add: 4 problems found; nothing was written"]
+
+
+def test_incidents_add_bad_student_row_is_not_called_missing(cli, seeded):
+    # The row was given (and is reported); the discipline rule must not say none was.
+    lines = _add_refused(cli, seeded, "KPD-24-0197", "--school", "juanita-hs",
+                         "--at", "2024-02-07T11:20", "--officer", "0417", "--discipline",
+                         "--student", "race=white,gender=male,iep=maybe")
+    assert lines == [
+        "crotool: --student 1: 'maybe' is not a boolean; write true or false (yes/no also read)",
+        "crotool: incidents add: 1 problem found; nothing was written"]
+
+
+@pytest.mark.parametrize(("option", "value", "line"), [
+    ("--school", "Juanita HS", "crotool: --school: 'Juanita HS' is not a valid id; use "
+     "lowercase letters, digits and single hyphens (e.g. 'juanita-hs')"),
+    ("--officer", "04 17", "crotool: --officer: '04 17' is not a valid code; use letters, "
+     "digits, '.', '_' or '-'"),
+])
+def test_incidents_add_student_rows_name_the_incident_being_added(cli, seeded, option, value,
+                                                                  line):
+    # The incident itself is refused for its bad value; its student rows still refer to it,
+    # and must not be told that it is unknown.
+    given = {"--school": "juanita-hs", "--officer": "0417", option: value}
+    lines = _add_refused(cli, seeded, "KPD-24-0198", "--school", given["--school"],
+                         "--at", "2024-02-07T11:20", "--officer", given["--officer"],
+                         "--discipline", "--student", "race=white,gender=male,grade=10")
+    assert lines == [line, "crotool: incidents add: 1 problem found; nothing was written"]
+
+
+def test_incidents_add_out_of_range_grade_lists_the_grades(cli, seeded):
+    # difflib offered '3' for 13 (two characters in common): a number out of range is not a
+    # misspelling. A zero-padded grade still points at the grade it writes.
+    lines = _add_refused(cli, seeded, "KPD-24-0199", "--school", "juanita-hs",
+                         "--at", "2024-02-07T11:20", "--student", "grade=13",
+                         "--student", "grade=09", "--student", "gender=femal")
+    assert lines == [
+        f"crotool: --student 1: '13' is not allowed; use one of {_GRADES}",
+        f"crotool: --student 2: '09' is not allowed; use one of {_GRADES} (did you mean '9'?)",
+        f"crotool: --student 3: 'femal' is not a gender of student_categories; use one of "
+        f"{_GENDERS} (did you mean 'female'?)",
+        "crotool: incidents add: 3 problems found; nothing was written"]
+
+
+def test_load_checks_a_refused_incident_and_its_students_in_full(cli, district, tmp_path):
+    # The same mechanism in a load: a bad incident's student rows refer to it without being
+    # told it is unknown, and a student row with a bad grade still has its race checked.
+    path = tmp_path / "more.yaml"
+    path.write_text("incidents:\n"
+                    "  - {reference: I9, school: Beta HS, at: 2024-01-20T10:00,"
+                    " discipline: true}\n"
+                    "incident_students:\n"
+                    "  - {incident: I9, seq: 1, race: whit, grade: '13'}\n")
+    before = dump(district)
+    result = cli("load", path)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"crotool: {path}:2: incidents[I9].school: 'Beta HS' is not a valid id; use lowercase "
+        "letters, digits and single hyphens (e.g. 'beta-hs')",
+        f"crotool: {path}:4: incident_students[I9/1].grade: '13' is not allowed; use one of "
+        f"{_GRADES}",
+        f"crotool: {path}:4: incident_students[I9/1].race: 'whit' is not a race of "
+        "student_categories; use one of asian, hispanic-latino, white, unknown "
+        "(did you mean 'white'?)",
+        f"crotool: {path}: 3 problems found; nothing was written"]
+    assert dump(district) == before
+
+
+def test_incidents_add_reports_every_bad_officer(cli, seeded):
+    # A list stopped at its first bad item: the second went unreported, and the good items'
+    # references went unchecked.
+    lines = _add_refused(cli, seeded, "KPD-24-0198", "--school", "juanita-hs",
+                         "--at", "2024-02-07T11:20", "--officer", "04 17", "--officer", "9999",
+                         "--officer", "x y", "--officer", "0417")
+    code = "is not a valid code; use letters, digits, '.', '_' or '-'"
+    assert lines == [
+        f"crotool: --officer: '04 17' {code}",
+        f"crotool: --officer: 'x y' {code}",
+        "crotool: --officer: unknown officer '9999'; known: 0417, 0923, 1182, 1260, 2291, "
+        "2307, 2350, 3045 ... (9 in all)",
+        "crotool: incidents add: 3 problems found; nothing was written"]
