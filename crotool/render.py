@@ -31,10 +31,10 @@ out of the same rows, so JSON and CSV always carry what the table shows.
 - Terminal tables (`rich_tables`): `build(rows, colour)` may return a custom Rich renderable
   for the main table (`views.py` holds the matrix, the bars and the heat map); the `extra`
   tables always come from the view, after it, as in every document, so a builder never draws
-  them. Plain tables never break a date,
-  an id or a number at any width from 80 up: columns get at least their longest word, lists
-  wrap between items, and `View.secondary` columns are dropped first, in order, when the table
-  cannot fit (the caption says which). Off a terminal, no line ends in a space.
+  them. Plain tables never break a date, an id or a number at any width from 80 up: columns
+  get at least their longest word, lists wrap between items, and `View.secondary` columns are
+  dropped first, in order, when the table cannot fit (the caption says which, under the last
+  group of a grouped table). Off a terminal, no line ends in a space.
 
 Rich is imported only for table output and Jinja2 only for HTML: JSON and CSV for cron never
 pay for either. Data is never read as Rich markup (cells are `Text`), and control characters,
