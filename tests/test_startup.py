@@ -239,3 +239,16 @@ def test_every_command_module_declares_its_words():
         assert set(module.WORDS.split()) == words, (name, words)
         reports = set(getattr(module, "REPORTS", "").split())
         assert reports == {r for r, m in commands.REPORTS.items() if m == name}
+
+
+def test_followups_done_completes_open_duties_from_the_typed_db(cli, seeded, tmp_path):
+    logged = cli("duty", "log", "--officer", "0417", "--school", "kamiakin-ms", "--category",
+                 "cps-investigation", "--at", "2024-03-01T10:00", "--requested-by",
+                 "Kamiakin MS counselor")
+    assert logged.exit_code == 0, logged.stderr
+    duty = logged.stderr.split("logged duty ")[1].split(":")[0]
+    missing = tmp_path / "none.db"
+    open_ones = complete("crotool followups done ", seeded)
+    assert duty in open_ones
+    assert complete(f"crotool --db {seeded} followups done ", missing) == open_ones
+    assert complete("crotool followups done ", missing) == [] and not missing.exists()

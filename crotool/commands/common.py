@@ -78,34 +78,38 @@ def school_year(conn: sqlite3.Connection, year_id: str | None) -> dict[str, str]
 def ids(section: str, column: str | None = None) -> Callable[[Any, str], list[str]]:
     """Tab completion of the ids stored in `section` (feeder patterns, badges, ...); `column`
     for a section whose key has several (a follow-up rule's `id`, an assignment's `officer`),
-    or whose id is a number (an assessment's `id`).
-
-    Runs inside the shell's completion request: it must never create a database, print, or
-    fail, so any problem completes nothing.
-    """
+    or whose id is a number (an assessment's `id`)."""
 
     def complete(ctx: typer.Context, incomplete: str) -> list[str]:
-        try:
-            from crotool import db
-            from crotool.schema import SECTIONS
+        from crotool.schema import SECTIONS
 
-            # The root callback (which remembers --db) does not run during completion: the
-            # typed --db is read from the parsed command line instead.
-            path = db.resolve_path(_typed_db(ctx))
-            if not path.exists():
-                return []
-            col = column or SECTIONS[section].key[0]
-            conn = db.connect(path, migrate=False)
-            try:
-                return [str(r[0]) for r in conn.execute(
-                    f"SELECT DISTINCT {col} FROM {section} WHERE substr({col}, 1, ?) = ?"
-                    f" ORDER BY {col} LIMIT 200", (len(incomplete), incomplete))]
-            finally:
-                conn.close()
-        except Exception:  # noqa: BLE001 - completion must stay silent
-            return []
+        col = column or SECTIONS[section].key[0]
+        return completed(ctx, lambda conn: [str(r[0]) for r in conn.execute(
+            f"SELECT DISTINCT {col} FROM {section} WHERE substr({col}, 1, ?) = ?"
+            f" ORDER BY {col} LIMIT 200", (len(incomplete), incomplete))])
 
     return complete
+
+
+def completed(ctx: Any, read: Callable[[sqlite3.Connection], list[str]]) -> list[str]:
+    """What `read` finds in the database being completed against (a typed --db, else the
+    usual one). Runs inside the shell's completion request: it must never create a database,
+    print, or fail, so any problem completes nothing."""
+    try:
+        from crotool import db
+
+        # The root callback (which remembers --db) does not run during completion: the
+        # typed --db is read from the parsed command line instead.
+        path = db.resolve_path(_typed_db(ctx))
+        if not path.exists():
+            return []
+        conn = db.connect(path, migrate=False)
+        try:
+            return read(conn)
+        finally:
+            conn.close()
+    except Exception:  # noqa: BLE001 - completion must stay silent
+        return []
 
 
 def _typed_db(ctx: Any) -> str | None:

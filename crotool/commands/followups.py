@@ -105,23 +105,12 @@ def _list_out(rows: list[dict], moment: str, which: str, fmt: FormatOpt,
         empty="no follow-ups"))
 
 
-def _duty_ids(incomplete: str) -> list[str]:
-    """The ids of duties with a follow-up not done (the only ones `done` can take); silent on
-    any problem, like every completion."""
-    try:
-        from crotool import db
-        from crotool.followups import open_duty_ids
+def _duty_ids(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The ids of duties with a follow-up not done (the only ones `done` can take)."""
+    from crotool.commands.common import completed
+    from crotool.followups import open_duty_ids
 
-        path = db.resolve_path()
-        if not path.exists():
-            return []
-        conn = db.connect(path, migrate=False)
-        try:
-            return open_duty_ids(conn, incomplete)
-        finally:
-            conn.close()
-    except Exception:  # noqa: BLE001 - completion must stay silent
-        return []
+    return completed(ctx, lambda conn: open_duty_ids(conn, incomplete))
 
 
 @followups_app.command("done")
