@@ -164,9 +164,20 @@ def _page(view: View, ctx: Context, summary: str | None, sections: list[list[dic
         title=clean(view.title or "crotool"), district=clean(ctx.district or ""),
         period=clean(view.period or ""),
         # A report over another span (engagements, a date range) still names the year.
-        year=clean(ctx.period or "") if "school year" not in (view.period or "") else "",
+        year=_year_line(view.period or "", clean(ctx.period or "")),
         summary=clean(summary or ""), chart=chart, sections=sections, lists=lists,
         made_on=_made_on(ctx), version=__version__)
+
+
+def _year_line(period: str, year: str) -> str:
+    """The current year's line under a document's own period: none when the period names a
+    school year already (that one, by its id), and without its "as of DAY: " when the period
+    says as of that day."""
+    named = re.search(r"school year (\S+) \(", year)
+    if "school year" in period or (named and named.group(1) in period):
+        return ""
+    head, sep, rest = year.partition(": ")
+    return rest if sep and head.startswith("as of ") and head in period else year
 
 
 def html(rows: list[dict], view: View, ctx: Context) -> str:

@@ -412,6 +412,21 @@ def test_a_grouped_table_says_what_it_left_out_to_fit(seeded):
     assert narrow.stdout.count("Left out to fit") == 1  # once, under the last group
 
 
+@pytest.mark.parametrize(("args", "lines"), [
+    (["report", "connectors"], ["every engagement; as of 2024-01-15",
+                                "school year 2023-24 (2023-09-05 to 2024-06-21)"]),
+    (["report", "duties"], ["2023-24, 2023-09-05 to 2024-06-21"]),
+    (["report", "duties", "--from", "2024-01-01", "--to", "2024-01-31"],
+     ["2024-01-01 to 2024-01-31",
+      "as of 2024-01-15: school year 2023-24 (2023-09-05 to 2024-06-21)"]),
+    (["officers", "list"], ["as of 2024-01-15: school year 2023-24 (2023-09-05 to 2024-06-21)"]),
+], ids=" ".join)
+def test_a_documents_period_lines_say_each_thing_once(seeded, args, lines):
+    result = run_installed(*args, "-f", "html")
+    assert result.returncode == 0, result.stderr
+    assert re.findall(r'<p class="period">([^<]*)</p>', result.stdout) == lines
+
+
 def test_legend_only_with_colour(seeded):
     piped = run_installed("report", "coverage", env={"COLUMNS": "200"})
     assert "green: covered all year" not in piped.stdout
