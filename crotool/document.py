@@ -46,6 +46,9 @@ def _count_summary(count: int, view: View) -> str:
     return view.empty if not count else f"{count:,} record{'s' if count != 1 else ''}"
 
 
+_SHOWN_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?")  # as `shown` writes one
+
+
 class _Cell:
     """One cell for the template. Objects with slots, not dicts: Jinja2 tries an attribute
     before an item, and a dict's miss (an exception) cost a third of a long page's time."""
@@ -88,9 +91,12 @@ class _Layout:
                 ids = value if isinstance(value, (list, tuple)) else [value]
                 items = [(clean(i), clean(lookup.get(str(i), ""))) for i in ids]
             text = shown(value, c, view)
-            # A date, an id or a number never breaks inside (a browser would, at will).
+            # A date, a date-time, an id or a number never breaks inside (a browser would,
+            # at will: after each hyphen of a date).
             cells.append(_Cell(self.labels[c], c in self.num, items, text,
-                               items is None and " " not in text and len(text) <= 32))
+                               items is None and len(text) <= 32 and (
+                                   " " not in text or _SHOWN_DATETIME.fullmatch(text)
+                                   is not None)))
         tone = view.tone(row) if view.tone else None
         return _Row(cells, tone, MARKS.get(tone or ""))
 
