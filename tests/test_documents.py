@@ -482,3 +482,31 @@ def test_no_horizontal_overflow_in_chromium(cli, hostile, tmp_path, args):
         assert found, proc.stderr[-2000:]
         scroll, client = map(int, found.groups())
         assert scroll <= client, f"{args} at {width}px: scrollWidth {scroll} > {client}"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it "
+                    "where apt-get is available)")
+def test_a_wide_table_keeps_its_words_whole_in_chromium(cli, seeded, tmp_path):
+    """The duty list has ten columns: none is squeezed below its longest word (a header such
+    as "requested by" broke a letter a line; a hyphen may still end a line), and a date-time
+    stays on one line."""
+    page = tmp_path / "duties.html"
+    assert cli("duty", "list", "--year", "2023-24", "-o", page).exit_code == 0
+    # The probe counts the lines each header word and each date-time cell takes.
+    probe = ("<script>window.addEventListener('load',function(){function lines(el){var r="
+             "document.createRange();r.selectNodeContents(el);var t={};Array.prototype."
+             "forEach.call(r.getClientRects(),function(x){t[Math.round(x.top)]=1;});return "
+             "Object.keys(t).length;}var h=0,d=0;document.querySelectorAll('th').forEach("
+             "function(th){th.textContent.split(/[ -]/).forEach(function(w){var s=document."
+             "createElement('span');s.textContent=w;th.textContent='';th.appendChild(s);h="
+             "Math.max(h,lines(s));});});document.querySelectorAll('td[data-label=at]')."
+             "forEach(function(td){d=Math.max(d,lines(td));});var p=document.createElement("
+             "'p');p.id='probe';p.textContent='H='+h+' D='+d;document.body.appendChild(p);"
+             "});</script>")
+    text = page.read_text(encoding="utf-8").replace("</body>", probe + "</body>")
+    page.write_text(text, encoding="utf-8")
+    proc = dumped_dom(page, 1400, tmp_path / "profile")
+    found = re.search(r"H=(\d+) D=(\d+)", proc.stdout)
+    assert found, proc.stderr[-2000:]
+    assert found.group(1) == "1", "a header word broke over lines"
+    assert found.group(2) == "1", "a date-time broke over lines"
