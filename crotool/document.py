@@ -119,7 +119,7 @@ def _tables(rows: list[dict], view: View, ctx: Context, heading: str | None) -> 
             if group_names.get(str(key)):
                 title += f" ({clean(group_names[str(key)])})"
         out.append({"heading": title, "headers": layout.headers(),
-                    "rows": body, "caption": view.caption if key is None else None,
+                    "rows": body, "caption": _caption(view) if key is None else None,
                     "legend": layout.legend if body and (key is None or not out) else [],
                     "empty": view.empty, "level": view.level})
     return out
@@ -175,15 +175,23 @@ def _page(view: View, ctx: Context, summary: str | None, sections: list[list[dic
         made_on=_made_on(ctx), version=__version__)
 
 
+def _caption(view: View) -> str | None:
+    """A table's caption, unless it is the summary the page opens with (a terminal table,
+    which has no summary box, says it under the table)."""
+    if view.caption and view.summary and view.caption.rstrip(".") == view.summary.rstrip("."):
+        return None
+    return view.caption
+
+
 def _year_line(period: str, year: str) -> str:
     """The current year's line under a document's own period: none when the period names a
     school year already (that one, by its id), and without its "as of DAY: " when the period
-    says as of that day."""
+    says as of a day itself (a report as of another moment names its own)."""
     named = re.search(r"school year (\S+) \(", year)
     if "school year" in period or (named and named.group(1) in period):
         return ""
     head, sep, rest = year.partition(": ")
-    return rest if sep and head.startswith("as of ") and head in period else year
+    return rest if sep and head.startswith("as of ") and "as of " in period else year
 
 
 def html(rows: list[dict], view: View, ctx: Context) -> str:
@@ -223,7 +231,7 @@ def stream_html(rows: Iterable[dict], view: View, ctx: Context,
 
     lazy = _Rows(iter(rows), layout, flush)
     table = {"heading": view.heading or "Details", "headers": layout.headers(), "rows": lazy,
-             "caption": view.caption, "legend": layout.legend if lazy else [],
+             "caption": _caption(view), "legend": layout.legend if lazy else [],
              "empty": view.empty, "level": view.level}
     summary = view.summary or (_count_summary(lazy.first_count, view) if lazy.whole
                                else None)

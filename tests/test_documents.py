@@ -420,11 +420,21 @@ def test_a_grouped_table_says_what_it_left_out_to_fit(seeded):
      ["2024-01-01 to 2024-01-31",
       "as of 2024-01-15: school year 2023-24 (2023-09-05 to 2024-06-21)"]),
     (["officers", "list"], ["as of 2024-01-15: school year 2023-24 (2023-09-05 to 2024-06-21)"]),
+    # As of another moment: that one, and the year without a second, different "as of".
+    (["followups", "list", "--as-of", "2024-03-06T12:00"],
+     ["as of 2024-03-06T12:00:00", "school year 2023-24 (2023-09-05 to 2024-06-21)"]),
 ], ids=" ".join)
 def test_a_documents_period_lines_say_each_thing_once(seeded, args, lines):
     result = run_installed(*args, "-f", "html")
     assert result.returncode == 0, result.stderr
     assert re.findall(r'<p class="period">([^<]*)</p>', result.stdout) == lines
+
+
+@pytest.mark.parametrize("args", [["report", "presence"], ["followups", "list"]], ids=" ".join)
+def test_a_document_says_its_summary_once(seeded, args):
+    html = run_installed(*args, "-f", "html").stdout
+    summary = re.search(r"<strong>Summary:</strong> ([^<]*)</p>", html)
+    assert summary and html.count(summary.group(1).rstrip(".")) == 1
 
 
 def test_legend_only_with_colour(seeded):
