@@ -244,25 +244,26 @@ class Progress:
     """One subject of a progress chart (an officer): tracks of done of required, a word."""
 
     label: str
-    tracks: Sequence[tuple[str, int, int]]  # (what, done, required)
+    tracks: Sequence[tuple[str, int, int, str | None]]  # (what, done, required, its tone)
     word: str  # the status, in words
     tone: str | None = None
 
 
 def progress(items: Sequence[Progress], *, title: str, width: int = 800) -> str:
     """Per subject, a heading with its status word, then one track per part: a grey rail as
-    long as what is required, filled as far as what is done, "done of required" after it."""
+    long as what is required, filled as far as what is done in the part's own tone (a part
+    done is green though the other is overdue), "done of required" after it."""
     left, track_h, gap = 8, 12, 8
     name_w = 150
     plot = width - 2 * left - name_w - 150
     out = [f'<text x="{left}" y="16" font-size="15" font-weight="600">{_e(title)}</text>']
     y = 30
     for item in items:
-        fill = TONE_FILL.get(item.tone, TONE_FILL[None])
         out.append(f'<text x="{left}" y="{y + 13}" font-weight="600">{_e(item.label)}'
                    f'<tspan font-weight="400"> · {_e(item.word)}</tspan></text>')
         y += 20
-        for what, done, required in item.tracks:
+        for what, done, required, tone in item.tracks:
+            fill = TONE_FILL.get(tone, TONE_FILL[None])
             share = min(done / required, 1.0) if required else 1.0
             note = f"{done} of {required}"
             out.append(f'<text x="{left + 12}" y="{y + 10}" font-size="12">{_e(what)}</text>'

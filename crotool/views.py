@@ -270,15 +270,26 @@ TRAINING_WORDS = {"bad": "overdue: a deadline passed with its part not done",
                   "partial": "due soon: a deadline within the warning days", "ok": "complete"}
 
 
-def training_chart(rows: list[dict[str, Any]], title: str) -> str:
+def training_chart(rows: list[dict[str, Any]], title: str, as_of: str) -> str:
     """Per officer: classroom topics done of required and on-the-job days done of required,
-    with the status as a word."""
+    with the status as a word, each part in its own tone: done, past its deadline at `as_of`
+    (overdue), or not done yet (due soon when the officer's status says so)."""
     from crotool import charts
+
+    def tone(done: int, required: int, due: str | None, status: str) -> str | None:
+        if done >= required:
+            return TRAINING_TONES["complete"]
+        if due and due < as_of:
+            return TRAINING_TONES["overdue"]
+        return TRAINING_TONES.get(status) if status == "due_soon" else None
 
     items = [charts.Progress(
         f"{r['officer']} {r['officer_name'] or ''}".strip(),
-        [("classroom topics", r["classroom_done"], r["classroom_required"]),
-         ("on-the-job days", r["on_the_job_days"], r["on_the_job_required"])],
+        [("classroom topics", r["classroom_done"], r["classroom_required"],
+          tone(r["classroom_done"], r["classroom_required"], r["classroom_due"], r["status"])),
+         ("on-the-job days", r["on_the_job_days"], r["on_the_job_required"],
+          tone(r["on_the_job_days"], r["on_the_job_required"], r["on_the_job_due"],
+               r["status"]))],
         str(r["status"]).replace("_", " "), TRAINING_TONES.get(r["status"])) for r in rows]
     return charts.progress(items, title=title)
 

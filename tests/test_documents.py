@@ -243,6 +243,20 @@ def test_training_due_chart_is_done_of_required_with_the_status_in_words(cli, se
     assert "school year 2023-24 (2023-09-05 to 2024-06-21), as of 2024-03-15" in html
 
 
+def test_training_chart_colours_each_part_by_its_own_state(cli, seeded):
+    from crotool.charts import TONE_FILL
+
+    svg = cli("training", "due", "--as-of", "2024-03-15", "-f", "svg").stdout
+    fills = dict((title.split(" (")[0], fill) for fill, title in re.findall(
+        r'<rect[^>]*fill="([^"]+)"><title>([^<]*)</title>', svg))
+    # Overdue as a whole: the classroom part is past its deadline, the other part is not.
+    assert fills["2350 Avery Samplewood, classroom topics: 9 of 13"] == TONE_FILL["bad"]
+    assert fills["2350 Avery Samplewood, on-the-job days: 1 of 2"] == TONE_FILL[None]
+    # In progress as a whole: the part that is done is green.
+    assert fills["1260 Jamie Testwood, classroom topics: 13 of 13"] == TONE_FILL["ok"]
+    assert fills["1260 Jamie Testwood, on-the-job days: 1 of 2"] == TONE_FILL[None]
+
+
 def test_duties_by_role_chart_has_the_no_role_row(cli, seeded, tmp_path):
     extra = tmp_path / "category.yaml"
     extra.write_text("duty_categories:\n  - {id: errand, name: Errand, description: Other, "

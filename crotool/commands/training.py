@@ -189,7 +189,8 @@ def training_due(
                    "officer_name", "classroom_done", "on_the_job_days"),
         summary=_summary(rows, day.isoformat()),
         period=period,
-        chart=lambda r: views.training_chart(r, f"Training done of required, as of {day}"),
+        chart=lambda r: views.training_chart(r, f"Training done of required, as of {day}",
+                                             str(day)),
         empty=f"no active officer has a first_on_campus (as of {day})"))
     if not quiet:
         message(_summary(rows, day.isoformat()))
