@@ -156,13 +156,15 @@ def _warnings(conn: sqlite3.Connection, p: dict[str, str], staff: list[dict[str,
         out.append(f"buildings with assigned officers but no schedule in {year} (days per week "
                    f"unknown): {', '.join(unscheduled)}")
     assigned = {(r["school"], b) for r in staff for b in r["officers"]}
-    for officer, school in conn.execute(
-            "SELECT officer, school FROM schedules WHERE school_year = :year "
-            "ORDER BY officer, school", p):
+    for officer, name, school in conn.execute(
+            "SELECT s.officer, o.name, s.school FROM schedules s"
+            " LEFT JOIN officers o ON o.badge = s.officer WHERE s.school_year = :year"
+            " ORDER BY s.officer, s.school", p):
         if (school, officer) in assigned:
             continue
-        out.append(f"officer {officer} has a schedule at {school} in {year} but no assignment "
-                   "to its feeder patterns")
+        who = f"officer {officer} ({name})" if name else f"officer {officer}"
+        out.append(f"{who} has a schedule at {school} in {year} but no assignment to its "
+                   "feeder patterns")
     for ref, received, status, closed in conn.execute(
             """SELECT reference, received_on, status, closed_on FROM complaints
                WHERE received_on BETWEEN :start AND :end
@@ -176,9 +178,20 @@ def _warnings(conn: sqlite3.Connection, p: dict[str, str], staff: list[dict[str,
         if row["school"] not in served:
             out.append(f"incident {row['reference']} is at {row['school']}, a school no "
                        f"officer assigned in {year} serves")
+    from crotool.agreements import check
+
+    # The requirements `agreements check` holds an agreement to (one source of them).
+    assessed = {r["agency"]: r for r in check(conn, year=year)[1]}
     for row in agencies:
         if row["agreement_adopted_on"] is None:
             out.append(f"agency {row['agency']} has no adopted agreement on record for {year}")
+        elif (a := assessed.get(row["agency"])) is not None and a["problem"] == "incomplete":
+            gaps = ([f"elements missing: {', '.join(a['missing_elements'])}"]
+                    if a["missing_elements"] else []) + (
+                [f"no input from: {', '.join(a['missing_input'])}"] if a["missing_input"]
+                else [])
+            out.append(f"agency {row['agency']}'s agreement for {year} is incomplete "
+                       f"({'; '.join(gaps)}); see `crotool agreements check --year {year}`")
     return out
 
 

@@ -193,3 +193,13 @@ def test_assign_warns_when_no_training_deadline_can_run(cli, seeded):
     again = cli("assign", "2350", "redmond", "--year", "2023-24", "--role", "additional",
                 "--end", "2024-06-01")
     assert "neither school_trained_on" not in again.stderr
+
+
+def test_the_annual_report_warns_of_an_incomplete_agreement_as_check_finds_it(cli, seeded):
+    checked = json.loads(cli("agreements", "check", "--year", "2023-24", "-f", "json").stdout)
+    incomplete = [r for r in checked if r["problem"] == "incomplete"]
+    assert [r["agency"] for r in incomplete] == ["sammamish-pd"]
+    report = json.loads(cli("report", "annual", "--year", "2023-24", "-f", "json").stdout)
+    assert ("agency sammamish-pd's agreement for 2023-24 is incomplete (no input from: "
+            "students); see `crotool agreements check --year 2023-24`") in report["warnings"]
+    assert not any("kirkland-pd's agreement" in w for w in report["warnings"])

@@ -121,8 +121,8 @@ EXPECTED = {
     "warnings": [
         "buildings with assigned officers but no schedule in 2023-24 (days per week "
         "unknown): beta-hs",
-        "officer B2 has a schedule at gamma-es in 2023-24 but no assignment to its feeder "
-        "patterns",
+        "officer B2 (Bo Two) has a schedule at gamma-es in 2023-24 but no assignment to its "
+        "feeder patterns",
         "complaint C2 (received 2024-02-01) was not closed by the end of 2023-24 "
         "(2024-06-30): still open",
         "complaint C3 (received 2024-06-20) was not closed by the end of 2023-24 "
