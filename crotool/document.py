@@ -49,6 +49,14 @@ def _count_summary(count: int, view: View) -> str:
 _SHOWN_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?")  # as `shown` writes one
 
 
+def said(value: Any, column: str, view: View) -> str:
+    """A cell as a document says it to people: as `shown`, and a yes/no as the word (JSON
+    and CSV keep true and false, for programs)."""
+    if value is True or value is False:
+        return "yes" if value else "no"
+    return shown(value, column, view)
+
+
 class _Cell:
     """One cell for the template. Objects with slots, not dicts: Jinja2 tries an attribute
     before an item, and a dict's miss (an exception) cost a third of a long page's time."""
@@ -90,7 +98,7 @@ class _Layout:
                 lookup = self.ctx.names.get(section, {})
                 ids = value if isinstance(value, (list, tuple)) else [value]
                 items = [(clean(i), clean(lookup.get(str(i), ""))) for i in ids]
-            text = shown(value, c, view)
+            text = said(value, c, view)
             # A date, a date-time, an id or a number never breaks inside (a browser would,
             # at will: after each hyphen of a date).
             cells.append(_Cell(self.labels[c], c in self.num, items, text,
@@ -272,13 +280,14 @@ def md_escape(value: Any) -> str:
 
 
 def _md_header(cols: list[str], view: View) -> list[str]:
-    return ["| " + " | ".join(md_escape(view.headers.get(c, c)) for c in cols) + " |",
+    heads = (view.headers.get(c, c.replace("_", " ")) for c in cols)  # as the HTML's labels
+    return ["| " + " | ".join(md_escape(h) for h in heads) + " |",
             "|" + "|".join(" ---: " if view.justify.get(c) == "right" else " --- "
                            for c in cols) + "|"]
 
 
 def _md_row(row: dict, cols: list[str], view: View) -> str:
-    return "| " + " | ".join(md_escape(shown(row.get(c), c, view)) for c in cols) + " |"
+    return "| " + " | ".join(md_escape(said(row.get(c), c, view)) for c in cols) + " |"
 
 
 def _md_table(rows: list[dict], view: View) -> list[str]:

@@ -313,7 +313,9 @@ def test_markdown_has_title_summary_and_table(cli, seeded):
     lines = text.splitlines()
     assert lines[0] == "# Gaps and conflicts, 2023-24"
     assert any(ln.startswith("2023-24: 5 gaps") for ln in lines)
-    assert any(ln.startswith("| school\\_year | feeder\\_pattern |") for ln in lines)
+    # Headers as the HTML and the terminal write them; a yes/no cell is the word.
+    assert any(ln.startswith("| school year | feeder pattern |") for ln in lines)
+    assert "\\_" not in lines[lines.index(next(ln for ln in lines if ln.startswith("| ")))]
 
 
 # ---------------------------------------------------------------- -o
@@ -534,3 +536,15 @@ def test_a_wide_table_keeps_its_words_whole_in_chromium(cli, seeded, tmp_path):
     assert found, proc.stderr[-2000:]
     assert found.group(1) == "1", "a header word broke over lines"
     assert found.group(2) == "1", "a date-time broke over lines"
+
+
+def test_documents_say_yes_and_no_where_programs_get_true_and_false(cli, seeded):
+    args = ("report", "presence", "--as-of", "2024-03-15")
+    markdown = cli(*args, "-f", "markdown").stdout
+    html = cli(*args, "-f", "html").stdout
+    csv_text = cli(*args, "-f", "csv").stdout
+    rows = json.loads(cli(*args, "-f", "json").stdout)
+    assert {r["stale"] for r in rows} == {True, False}
+    assert "| yes |" in markdown and "| no |" in markdown and "true" not in markdown
+    assert 'data-label="stale" class="nw">yes</td>' in html
+    assert ",true" in csv_text and ",yes" not in csv_text
