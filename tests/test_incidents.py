@@ -613,3 +613,14 @@ def test_incidents_add_reports_every_bad_officer(cli, seeded):
         "crotool: --officer: unknown officer '9999'; known: 0417, 0923, 1182, 1260, 2291, "
         "2307, 2350, 3045 ... (9 in all)",
         "crotool: incidents add: 3 problems found; nothing was written"]
+
+
+def test_the_incidents_summary_counts_each_flag_over_all_incidents(cli, seeded):
+    rows = json.loads(cli("incidents", "list", "--year", "2023-24", "-f", "json").stdout)
+    flagged = {f: sum(1 for r in rows if r[f]) for f in ("discipline", "use_of_force", "arrest")}
+    none = sum(1 for r in rows if not any(r[f] for f in flagged))
+    assert sum(flagged.values()) + none != len(rows)  # the seed's flags overlap
+    text = cli("incidents", "list", "--year", "2023-24", "-f", "markdown").stdout
+    assert (f"{len(rows)} incidents: discipline in {flagged['discipline']}, use of force in "
+            f"{flagged['use_of_force']}, arrest in {flagged['arrest']}; {none} with none of "
+            "them") in text

@@ -129,14 +129,17 @@ def incidents_list(
     from crotool.schema import INCIDENT_FLAGS
     from crotool.views import counted
 
-    flags = ", ".join(f"{sum(1 for r in rows if r[f])} {f.replace('_', ' ')}"
+    # Flags overlap (an arrest after discipline): each is counted over all the incidents.
+    flags = ", ".join(f"{f.replace('_', ' ')} in {sum(1 for r in rows if r[f])}"
                       for f in INCIDENT_FLAGS)
+    none = sum(1 for r in rows if not any(r[f] for f in INCIDENT_FLAGS))
     out(rows, fmt, output, View(
         title=f"Incidents, {y['id']}" + (f", {school}" if school else ""), columns=columns,
         headers={"school_name": "school name", "use_of_force": "use of force"},
         justify={"students": "right"}, names={"officers": "officers"},
         secondary=("notes", "summary", "school_name", "officers", "students"),
-        summary=f"{counted(len(rows), 'incident')} ({flags})", period=period_of(y),
+        summary=f"{counted(len(rows), 'incident')}: {flags}; {none} with none of them",
+        period=period_of(y),
         empty="no incidents this year"))
 
 
