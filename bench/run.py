@@ -400,15 +400,9 @@ def list_figures(county_db: Path, crotool: str, sqlite3: str, env: dict[str, str
     SELECT (taken from SQLite's trace of crotool's own, its parameters written in) on the
     same file; and the table of the latest 150,000 off a terminal, against a time limit."""
     first, last, total, sql = _duty_list_select(county_db)
-    out: list[Figure] = []
     base = [crotool, "--db", str(county_db), "duty", "list", "--from", first, "--to", last]
-    for fmt in ("json", "csv"):
-        log(f"duty list -f {fmt} of {total:,} duties")
-        a, b = alternate(lambda f=fmt: run([*base, "-f", f], env),
-                         lambda f=fmt: run([sqlite3, f"-{f}", str(county_db), sql], env),
-                         repeat)
-        out.append(Figure(f"`crotool duty list -f {fmt}` ({total:,} duties)", a, b,
-                          f"`sqlite3 -{fmt}`, the same SELECT", 1.5, mem_target_mb=64.0))
+    out = _duty_list_formats(base, county_db, sqlite3, sql, total, env, repeat, log,
+                             {"json": 1.5, "csv": 1.5})
     log("duty list as a table of 150,000 duties")
     rows = min(150_000, total)
     limited = sql.rstrip(";").replace(" ORDER BY d.at, d.id", " ORDER BY d.at DESC, d.id DESC"
@@ -507,15 +501,23 @@ def docs_figures(county_db: Path, crotool: str, sqlite3: str, env: dict[str, str
     put names beside ids and mark tones, so the ratio is that work; memory is the point."""
     first, last, total, sql = _duty_list_select(county_db)
     base = [crotool, "--db", str(county_db), "duty", "list", "--from", first, "--to", last]
+    return _duty_list_formats(base, county_db, sqlite3, sql, total, env, repeat, log,
+                              DOCS_RATIO)
+
+
+def _duty_list_formats(base: list[str], county_db: Path, sqlite3: str, sql: str, total: int,
+                       env: dict[str, str], repeat: int, log,
+                       ratios: dict[str, float]) -> list[Figure]:
+    """`base -f FMT` beside the shell's `-FMT` of the same SELECT, for each format of
+    `ratios` (its largest acceptable ratio), peak memory under 64 MB."""
     out: list[Figure] = []
-    for fmt in ("markdown", "html"):
+    for fmt, ratio in ratios.items():
         log(f"duty list -f {fmt} of {total:,} duties")
         a, b = alternate(lambda f=fmt: run([*base, "-f", f], env),
                          lambda f=fmt: run([sqlite3, f"-{f}", str(county_db), sql], env),
                          repeat)
         out.append(Figure(f"`crotool duty list -f {fmt}` ({total:,} duties)", a, b,
-                          f"`sqlite3 -{fmt}`, the same SELECT", DOCS_RATIO[fmt],
-                          mem_target_mb=64.0))
+                          f"`sqlite3 -{fmt}`, the same SELECT", ratio, mem_target_mb=64.0))
     return out
 
 
