@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from crotool.render import clean
+from crotool.render import clean, shown
 
 # One colour per kind: gaps by how bad they are (nobody assigned is worst), conflicts apart.
 KIND_STYLE = {
@@ -160,8 +160,6 @@ def duty_bars(rows: list[dict[str, Any]], key: str, title: str, colour: bool) ->
     from rich.table import Table
     from rich.text import Text
 
-    from crotool.render import shown
-
     if not rows:
         return Text("no duties in this range", style="dim")
     total_count = sum(r["count"] for r in rows)
@@ -206,7 +204,6 @@ def _bar(value: int, top: int, width: int) -> str:
 
 def duty_chart(rows: list[dict[str, Any]], key: str, title: str) -> str:
     from crotool import charts
-    from crotool.render import shown
 
     total_minutes = sum(r["minutes"] for r in rows)
     measure = "minutes" if total_minutes else "count"
@@ -379,9 +376,8 @@ def agreement_tone(row: dict[str, Any]) -> str:
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """"1 officer", "3 officers", "12,500 duties" (separators as `shown` writes them)."""
-    number = f"{n:,}" if abs(n) >= 10_000 else str(n)
-    return f"{number} {noun if n == 1 else plural or noun + 's'}"
+    """"1 officer", "3 officers", "12,500 duties" (the number as `shown` writes it)."""
+    return f"{shown(n)} {noun if n == 1 else plural or noun + 's'}"
 
 
 def year_of(conn: Any, day: date) -> str | None:
