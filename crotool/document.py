@@ -178,7 +178,7 @@ def _page(view: View, ctx: Context, summary: str | None, sections: list[list[dic
         title=clean(view.title or "crotool"), district=clean(ctx.district or ""),
         period=clean(view.period or ""),
         # A report over another span (engagements, a date range) still names the year.
-        year=_year_line(view.period or "", clean(ctx.period or "")),
+        year=_year_line(view.period or "", ctx),
         summary=clean(summary or ""), chart=chart, sections=sections, lists=lists,
         made_on=_made_on(ctx), version=__version__)
 
@@ -191,15 +191,15 @@ def _caption(view: View) -> str | None:
     return view.caption
 
 
-def _year_line(period: str, year: str) -> str:
+def _year_line(period: str, ctx: Context) -> str:
     """The current year's line under a document's own period: none when the period names a
-    school year already (that one, by its id), and without its "as of DAY: " when the period
-    says as of a day itself (a report as of another moment names its own)."""
-    named = re.search(r"school year (\S+) \(", year)
-    if "school year" in period or (named and named.group(1) in period):
+    school year already (the current one, by its id), and the year alone when the period
+    says "as of" a day itself (a report as of another moment names its own)."""
+    if "school year" in period or (ctx.year and ctx.year in period):
         return ""
-    head, sep, rest = year.partition(": ")
-    return rest if sep and head.startswith("as of ") and "as of " in period else year
+    if "as of " in period and ctx.year_span:
+        return clean(ctx.year_span)
+    return clean(ctx.period or "")
 
 
 def html(rows: list[dict], view: View, ctx: Context) -> str:

@@ -124,6 +124,8 @@ class Context:
 
     district: str | None = None
     period: str | None = None  # used when the view has none (lists: the current year)
+    year: str | None = None  # the current school year's id, and its dates in words
+    year_span: str | None = None  # ("school year 2023-24 (2023-09-05 to 2024-06-21)")
     made_on: date | None = None
     names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # section -> id -> name
 

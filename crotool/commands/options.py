@@ -122,10 +122,12 @@ def _context(view: Any) -> Any:
         district = queries.district_name(conn)
         names = queries.names(conn, render.name_sections(view))
         try:
-            period = queries.period_of(years.current_year(conn).year)
+            year = years.current_year(conn).year
         except CroError:
-            period = None
+            year = None
     except (CroError, sqlite3.Error):
         return render.Context(made_on=years.today())
-    return render.Context(district=district, period=period and f"as of {years.today()}: "
-                          f"{period}", made_on=years.today(), names=names)
+    span = queries.period_of(year) if year else None
+    return render.Context(district=district, period=span and f"as of {years.today()}: {span}",
+                          year=year.id if year else None, year_span=span,
+                          made_on=years.today(), names=names)
