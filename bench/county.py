@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crotool import db  # noqa: E402
+from crotool.store import db
 
 CATEGORIES = (
     "threat-assessment", "threat-management", "emergency-response", "safety-assessment",

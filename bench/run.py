@@ -257,7 +257,7 @@ def main() -> int:
         figures.append(Figure(f"`crotool report annual -f json` (county, {args.incidents:,} "
                               "incidents)", a, b, "`sqlite-utils query DB 'select 1'`", 2.0))
     if wanted("followups") or wanted("presence"):
-        from crotool import followups, presence
+        from crotool.program import followups, presence
 
         last_id, last_start, last_end = county.years(10)[-1]
     if wanted("followups"):
@@ -380,7 +380,8 @@ def main() -> int:
 def _duty_list_select(county_db: Path) -> tuple[str, str, int, str]:
     """The first and last day of the county's years, how many duties `duty list` of them
     shows, and its SELECT as SQLite ran it (from the trace, its parameters written in)."""
-    from crotool import db, duties
+    from crotool.store import db
+    from crotool.program import duties
 
     first, last = county.years(10)[0][1], county.years(10)[-1][2]
     conn = db.connect(county_db)

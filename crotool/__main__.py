@@ -1,6 +1,6 @@
 """`python -m crotool` is the same as the `crotool` console script."""
 
-from crotool.entry import main
+from crotool.cli.entry import main
 
 if __name__ == "__main__":
     main()

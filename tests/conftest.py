@@ -16,7 +16,7 @@ import typer.core
 import typer.main
 from typer.testing import CliRunner, Result
 
-from crotool.cli import app
+from crotool.cli.app import app
 
 # The audit trail's keys live under $XDG_DATA_HOME/crotool/audit-keys: one folder for the
 # whole session (the seeded template's key must be found by every copy), never the real home.
@@ -29,7 +29,7 @@ TODAY = "2024-01-15"
 
 
 def _seed_sections() -> dict:
-    from crotool.readers import decode_text, parse_yaml
+    from crotool.intake.readers import decode_text, parse_yaml
 
     [doc] = parse_yaml(decode_text(SEED.read_bytes(), "seed"), "seed")
     return doc
@@ -102,7 +102,7 @@ def dump(path: Path, *, data_only: bool = False) -> str:
     """Every table's schema and rows, as SQL text: a snapshot to compare before and after a
     command that must change nothing. data_only leaves out the audit trail and import history,
     which record even a load that changed nothing."""
-    from crotool import db
+    from crotool.store import db
 
     conn = db.connect(path)
     try:
@@ -139,7 +139,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert result.exit_code == 0, result.stderr
     import gc
 
-    from crotool import db
+    from crotool.store import db
 
     gc.collect()  # the command's own connection
     conn = db.connect(path)

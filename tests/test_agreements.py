@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from conftest import dump
 
-from crotool.agreements import Requirements, assess, groups_reached, review_window
+from crotool.program.agreements import Requirements, assess, groups_reached, review_window
 
 REQ = Requirements(("a", "b"), {"parents": frozenset({"parents"}),
                                 "students": frozenset({"students"}),
@@ -163,7 +163,7 @@ def test_import_agreements_csv_with_list_cells(cli, seeded, tmp_path):
 
 
 def test_db_check_finds_an_unknown_element_behind_the_tools_back(cli, seeded):
-    from crotool import db
+    from crotool.store import db
 
     conn = db.connect(seeded)
     with db.transaction(conn):

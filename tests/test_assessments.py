@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crotool import db
-from crotool.duties import assessment_categories
+from crotool.store import db
+from crotool.program.duties import assessment_categories
 
 
 def assessments(cli, *args: str, env: dict | None = None) -> list[dict]:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from crotool import db
-from crotool.audit import GENESIS, verify_chain
+from crotool.store import db
+from crotool.store.audit import GENESIS, verify_chain
 
 SECRET = "CPS-case-detail-do-not-leak"
 

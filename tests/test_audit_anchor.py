@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crotool import audit
+from crotool.store import audit
 
 
 def raw(path: Path) -> sqlite3.Connection:
@@ -170,13 +170,13 @@ def test_a_write_killed_before_commit_leaves_trail_and_head_together(cli, seeded
                                                                     monkeypatch) -> None:
     """The head is written in the audit rows' transaction: a failure after the audit rows
     (here: the provenance insert) rolls both back, so the check never cries wolf."""
-    from crotool import store
+    from crotool.store import writes
 
     def boom(*args, **kwargs):
         raise RuntimeError("killed")
 
     monkeypatch.setattr(store, "record_import", boom)
-    monkeypatch.setattr("crotool.importer.record_import", boom)
+    monkeypatch.setattr("crotool.intake.importer.record_import", boom)
     csv = seeded.parent / "o.csv"
     csv.write_text("badge,phone\n0417,425-555-0199\n")
     result = cli("import", "officers", str(csv))

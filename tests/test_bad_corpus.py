@@ -235,7 +235,7 @@ def test_every_problem_of_a_file_is_listed(cli, seeded: Path, tmp_path: Path) ->
 
 
 def test_a_huge_file_is_refused_before_it_is_read(cli, seeded: Path, tmp_path: Path) -> None:
-    from crotool import readers
+    from crotool.intake import readers
 
     huge = tmp_path / "huge.yaml"
     with open(huge, "wb") as fh:  # sparse: no disk or time spent on the 64 MiB

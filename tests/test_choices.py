@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crotool.schema import SECTIONS
+from crotool.store.schema import SECTIONS
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -46,7 +46,7 @@ def _choice_options():
     """(command path, option) of every option that completes a schema field's choices."""
     import typer.main
 
-    from crotool.cli import app
+    from crotool.cli.app import app
 
     def walk(cmd, path):
         subs = getattr(cmd, "commands", None)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import run_installed
 
-from crotool import __version__, db, migrations
+from crotool import __version__
+from crotool.store import db, migrations
 
 
 def no_traceback(result) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import crotool_exe, run_installed
 
-from crotool import db
+from crotool.store import db
 
 pytestmark = pytest.mark.slow
 

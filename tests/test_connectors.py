@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crotool import db
-from crotool.schema import DIMENSIONS, PHASES
+from crotool.store import db
+from crotool.store.schema import DIMENSIONS, PHASES
 from tests.conftest import run_installed
 
 # Hand-worked set. Cells with input (phase/dimension: engagements, distinct connectors):
@@ -129,7 +129,7 @@ def test_load_refuses_an_engagement_with_an_unknown_connector_and_writes_nothing
     assert counts() == (0, 0, 0)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("crotool.commands.imports") is None,
+@pytest.mark.skipif(importlib.util.find_spec("crotool.cli.imports") is None,
                     reason="`crotool import` is not built yet")
 def test_import_connectors_csv_and_engagements_json(cli, tmp_path):
     people = tmp_path / "connectors.csv"
@@ -404,13 +404,13 @@ def test_installed_report_connectors_json_end_to_end(cli, seeded):
 def test_heat_map_fits_an_80_column_terminal_with_two_line_cells(hand):
     import io
 
-    from crotool import views
-    from crotool.render import make_console
+    from crotool.output import pictures
+    from crotool.output.render import make_console
 
     rows = [{"phase": p, "dimension": d, "engagements": FILLED.get((p, d), (0, 0))[0],
              "connectors": FILLED.get((p, d), (0, 0))[1]} for p in PHASES for d in DIMENSIONS]
     buf = io.StringIO()
-    make_console(file=buf, width=80).print(views.connectors_heat_map(None, None, rows, False))
+    make_console(file=buf, width=80).print(pictures.connectors_heat_map(None, None, rows, False))
     lines = buf.getvalue().splitlines()
     grid = lines[: lines.index("") if "" in lines else len(lines)]
     assert all(len(line.rstrip()) <= 80 for line in grid)

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from crotool.coverage import (
+from crotool.program.coverage_rule import (
     CONFLICT_KINDS,
     GAP_KINDS,
     Assignment,

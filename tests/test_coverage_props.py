@@ -16,7 +16,7 @@ from typing import TypeVar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crotool.coverage import (
+from crotool.program.coverage_rule import (
     CONFLICT_KINDS,
     GAP_KINDS,
     Assignment,

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import crotool_exe, run_installed
 
-from crotool import db
-from crotool.audit import verify_chain
+from crotool.store import db
+from crotool.store.audit import verify_chain
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crotool import db, duties, render
-from crotool.years import Range
+from crotool.store import db
+from crotool.program import duties
+from crotool.output import render
+from crotool.program.years import Range
 
 TEXTS = st.one_of(
     st.none(),

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crotool import db, migrations
-from crotool.audit import Auditor, verify_chain
+from crotool.store import db, migrations
+from crotool.store.audit import Auditor, verify_chain
 from crotool.errors import EXIT_BUSY, BusyError, CroError
 
 

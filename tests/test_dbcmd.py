@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from crotool import db
-from crotool.migrations import SCHEMA_VERSION
+from crotool.store import db
+from crotool.store.migrations import SCHEMA_VERSION
 
 
 def raw(path: Path) -> sqlite3.Connection:

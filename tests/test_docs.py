@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from crotool.cli import app
+from crotool.cli.app import app
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -192,7 +192,7 @@ def test_svg_of_a_list_is_its_rows_as_text_not_a_terminal_picture(cli, hostile):
 
 
 def test_timeline_shades_closures_when_given():
-    from crotool import charts
+    from crotool.output import charts
 
     bar = charts.Bar("p · a", [(date(2023, 9, 5), date(2023, 12, 31), "covered"),
                                (date(2024, 1, 1), date(2024, 1, 31), "unassigned")])
@@ -205,7 +205,7 @@ def test_timeline_shades_closures_when_given():
 
 
 def test_chart_values_are_escaped():
-    from crotool import charts
+    from crotool.output import charts
 
     svg = charts.bars([("<b>x</b> & y", 3, "3 <i>")], title="<script>")
     root = ET.fromstring(svg)
@@ -244,7 +244,7 @@ def test_training_due_chart_is_done_of_required_with_the_status_in_words(cli, se
 
 
 def test_training_chart_colours_each_part_by_its_own_state(cli, seeded):
-    from crotool.charts import TONE_FILL
+    from crotool.output.charts import TONE_FILL
 
     svg = cli("training", "due", "--as-of", "2024-03-15", "-f", "svg").stdout
     fills = dict((title.split(" (")[0], fill) for fill, title in re.findall(
@@ -460,7 +460,7 @@ def test_legend_only_with_colour(seeded):
 
 
 def test_large_numbers_have_separators():
-    from crotool.render import View, shown
+    from crotool.output.render import View, shown
 
     assert shown(9365061, "minutes") == "9,365,061"
     assert shown(1440, "minutes") == "1440"

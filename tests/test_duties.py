@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import SEED_DUTIES
 
-from crotool import db
-from crotool.queries import categories
+from crotool.store import db
+from crotool.store.reads import categories
 
 SECRET = "Student disclosed a threat; CPS case pending"
 FORMULA = '=HYPERLINK("http://evil.example","x")'

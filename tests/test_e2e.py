@@ -17,7 +17,7 @@ import zipfile
 
 from conftest import ROOT, crotool_exe, run_installed
 
-from crotool import db
+from crotool.store import db
 
 
 def test_load_then_list_on_a_fresh_database_from_another_folder(tmp_path):
@@ -114,7 +114,7 @@ def test_the_bundled_seed_ships_inside_the_wheel(tmp_path):
     work.mkdir()
     code = ("import sys; sys.path.insert(0, sys.argv[1]); import crotool; "
             "assert crotool.__file__.startswith(sys.argv[1]), crotool.__file__; "
-            "from crotool.cli import main; sys.argv = ['crotool', 'load']; main()")
+            "from crotool.cli.app import main; sys.argv = ['crotool', 'load']; main()")
     proc = subprocess.run([sys.executable, "-c", code, str(site)], cwd=work, capture_output=True,
                           text=True, timeout=60, env={**os.environ, "PYTHONSAFEPATH": "1"})
     assert proc.returncode == 0, proc.stderr

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import dump
 
-from crotool import db, followups
+from crotool.store import db
+from crotool.program import followups
 
 CPS = ("duty", "log", "--officer", "0417", "--school", "juanita-hs", "--category",
        "cps-investigation", "--minutes", "30")

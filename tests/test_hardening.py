@@ -395,7 +395,7 @@ def test_ctrl_c_inside_the_write_rolls_back_and_says_so(cli, seeded: Path, tmp_p
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import signal
 
-    from crotool import importer
+    from crotool.intake import importer
 
     real = importer.record_import
 
@@ -416,7 +416,7 @@ def test_ctrl_c_after_the_commit_says_the_import_completed(cli, seeded: Path, tm
                                                            ) -> None:
     import signal
 
-    from crotool import importer
+    from crotool.intake import importer
 
     real = importer.import_file
 
@@ -458,7 +458,7 @@ def peak_rss_of_import(path: Path) -> int:
     import sys
 
     code = ("import resource, sys\n"
-            "from crotool.cli import main\n"
+            "from crotool.cli.app import main\n"
             f"sys.argv = ['crotool', 'import', 'duties', {str(path)!r}, '--dry-run']\n"
             "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
             "print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")

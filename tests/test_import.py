@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import dump
 
-from crotool import db
-from crotool.schema import IMPORTABLE
+from crotool.store import db
+from crotool.store.schema import IMPORTABLE
 
 DATA = Path(__file__).resolve().parent / "data" / "import"
 FORMATS = ("csv", "json", "yaml")

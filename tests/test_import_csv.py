@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import dump
 
-from crotool import db
+from crotool.store import db
 
 
 def badges(path: Path) -> list[str]:
@@ -180,7 +180,7 @@ def test_no_progress_output_when_stderr_is_not_a_terminal(cli, seeded_copy, tmp_
 
 def test_the_progress_bar_runs_on_a_terminal(monkeypatch, capsys):
     """The Rich bar itself (tests run without a terminal, so it is driven directly)."""
-    from crotool.commands import imports
+    from crotool.cli import imports
 
     monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import dump
 
-from crotool import db
+from crotool.store import db
 
 
 def refused(cli, db_path: Path, path: Path, text: str, *expected: str, table: str = "officers"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import dump
 
-from crotool import db
-from crotool.schema import SECTIONS
+from crotool.store import db
+from crotool.store.schema import SECTIONS
 
 SECTIONS_ADDED = ("school_years", "agencies", "feeder_patterns", "duty_categories",
                   "assessments")

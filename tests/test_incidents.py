@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import dump
 
-from crotool import db
+from crotool.store import db
 
 DISTRICT = """\
 district: {name: Testville School District}

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from crotool import db, readers
-from crotool.readers import decode_text, parse_yaml
-from crotool.schema import MAPPINGS
+from crotool.store import db
+from crotool.intake import readers
+from crotool.intake.readers import decode_text, parse_yaml
+from crotool.store.schema import MAPPINGS
 
 DATA = Path(__file__).resolve().parent / "data" / "seed"
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed.yaml"

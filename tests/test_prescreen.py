@@ -21,9 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crotool import db, importer, prescreen, store
-from crotool.schema import SECTIONS, Field
-from crotool.validate import BadValue, convert
+from crotool.store import db, writes
+from crotool.intake import importer, prescreen
+from crotool.store.schema import SECTIONS, Field
+from crotool.intake.validate import BadValue, convert
 
 DUTIES = SECTIONS["duties"]
 KINDS = {
@@ -248,7 +249,7 @@ def test_a_key_repeated_in_a_good_file_is_named_by_the_write(seeded_template: Pa
     line = f"{known['officer'][0]},{known['school'][0]},{known['category'][-1]}"
     start = datetime(2024, 1, 1, 10)
     rows = [f"{line},{(start + timedelta(minutes=m)).isoformat()},30,Principal,R"
-            for m in range(store.REBUILD_MIN_ROWS + 1000)]  # large: indexes rebuilt
+            for m in range(writes.REBUILD_MIN_ROWS + 1000)]  # large: indexes rebuilt
     rows.insert(2500, rows[7])  # line 2502 repeats line 9
     csv_path = tmp_path / "d.csv"
     csv_path.write_text("officer,school,category,at,minutes,requested_by,reference\n"

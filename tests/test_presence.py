@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crotool import db, presence
+from crotool.store import db
+from crotool.program import presence
 
 STORY = ("--year", "2023-24", "--as-of", "2024-06-14")
 

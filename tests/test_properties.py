@@ -20,7 +20,8 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from crotool import readers, render
+from crotool.intake import readers
+from crotool.output import render
 from crotool.csvguard import unguard
 from crotool.errors import ValidationFailed
 

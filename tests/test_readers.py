@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crotool import readers
+from crotool.intake import readers
 from crotool.errors import CroError, ValidationFailed
-from crotool.readers import (
+from crotool.intake.readers import (
     decode_text,
     iter_csv,
     json_records,

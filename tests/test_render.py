@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from crotool import render
+from crotool.output import render
 from crotool.errors import CroError
-from crotool.render import View, csv_safe, write_atomic
+from crotool.output.render import View, csv_safe, write_atomic
 
 MARKUP = "[link=http://x]click[/link] [/] [bold red]boom"
 ESC = "\x1b[31mred\x1b[0m"
@@ -187,7 +187,7 @@ def test_html_is_a_complete_well_formed_document(capsys):
 
 
 def test_svg_is_the_chart_alone_and_parses_as_xml(capsys):
-    from crotool import charts
+    from crotool.output import charts
 
     def chart(rows):
         return charts.bars([(r["name"], r["n"] if r["n"] > 0 else 1, "x") for r in rows],
@@ -221,7 +221,7 @@ def umask_022():
 
 
 def _chart(rows):
-    from crotool import charts
+    from crotool.output import charts
 
     return charts.bars([("a", 1, "one")], title="Things")
 

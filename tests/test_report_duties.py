@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from crotool import db, migrations, reports
-from crotool.duties import Range, resolve_range
-from crotool.seed import bundled_seed, load_files
+from crotool.store import db, migrations
+from crotool.program import duty_report
+from crotool.program.duties import Range, resolve_range
+from crotool.intake.seed import bundled_seed, load_files
 
 YEAR_START, YEAR_END = "2023-09-05", "2024-06-21"
 
@@ -116,7 +117,7 @@ def trimmed(rows: list[dict], by: str) -> list[dict]:
     return [{by: r[by], "count": r["count"], "minutes": r["minutes"]} for r in rows]
 
 
-@pytest.mark.parametrize("by", reports.BY)
+@pytest.mark.parametrize("by", duty_report.BY)
 def test_counts_and_minutes_equal_the_duties_logged(cli, logged, by):
     rows = report(cli, "--by", by)
     assert trimmed(rows, by) == expected(logged, by)
@@ -125,7 +126,7 @@ def test_counts_and_minutes_equal_the_duties_logged(cli, logged, by):
     assert sum(r["minutes"] for r in rows) == 455 + 15 + 25 + 1440 + 40 + 35
 
 
-@pytest.mark.parametrize("by", reports.BY)
+@pytest.mark.parametrize("by", duty_report.BY)
 def test_a_narrower_range(cli, logged, by):
     rows = report(cli, "--by", by, "--from", "2023-12-15", "--to", "2024-02-10")
     assert trimmed(rows, by) == expected(logged, by, "2023-12-15", "2024-02-10")
@@ -223,10 +224,10 @@ def test_bad_options(cli, logged, args, code, message):
     assert message in result.stderr
 
 
-@pytest.mark.parametrize("by", reports.BY)
+@pytest.mark.parametrize("by", duty_report.BY)
 def test_every_report_reads_duties_through_a_covering_index(logged, by):
     conn = db.connect(logged)
-    plan = reports.explain(conn, by, resolve_range(conn))
+    plan = duty_report.explain(conn, by, resolve_range(conn))
     conn.close()
     duty_steps = [step for step in plan if " d " in f" {step} " or step.startswith(("SCAN d",
                                                                                   "SEARCH d"))]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crotool import db
+from crotool.store import db
 
 DISTRICT = """\
 district: {name: Small District, short_name: SD}

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import run_installed
 
-from crotool import db
-from crotool.schema import SECTIONS
-from crotool.validate import convert
+from crotool.store import db
+from crotool.store.schema import SECTIONS
+from crotool.intake.validate import convert
 
 
 def complete(*words: str, env: dict | None = None) -> list[str]:
@@ -185,7 +185,7 @@ def test_assignment_ids_are_never_reused(cli, seeded: Path) -> None:
 
 
 def test_the_migration_keeps_ids_and_starts_past_deleted_ones(tmp_path: Path) -> None:
-    from crotool import migrations
+    from crotool.store import migrations
 
     path = tmp_path / "old.db"
     conn = db.connect(path, migrate=False)

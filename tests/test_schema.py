@@ -10,8 +10,8 @@ import sqlite3
 
 import pytest
 
-from crotool import db
-from crotool.schema import IMPORTABLE, MAPPINGS, SECTIONS, Section
+from crotool.store import db
+from crotool.store.schema import IMPORTABLE, MAPPINGS, SECTIONS, Section
 
 ALL = [*MAPPINGS.values(), *SECTIONS.values()]
 
@@ -100,7 +100,7 @@ def test_every_reference_names_a_section_and_a_single_key(section: Section):
 
 
 def test_importable_tables_are_the_sections_that_say_so():
-    from crotool.commands import imports
+    from crotool.cli import imports
 
     assert imports._TABLES == IMPORTABLE
     assert IMPORTABLE == tuple(n for n, s in SECTIONS.items() if s.importable)
@@ -110,7 +110,7 @@ def test_every_list_reference_has_a_db_check_rule():
     """A list field's references live inside JSON, where no foreign key reaches: `db check`
     has a rule, derived from schema.py, that reads that column with json_each and joins the
     referenced table."""
-    from crotool.checks import _list_reference_rules
+    from crotool.store.health import _list_reference_rules
 
     rules = [sql for _, _, sql in _list_reference_rules()]
     for section in SECTIONS.values():

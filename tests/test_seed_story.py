@@ -12,7 +12,7 @@ import re
 
 from conftest import SEED
 
-from crotool.coverage import CONFLICT_KINDS
+from crotool.program.coverage_rule import CONFLICT_KINDS
 
 LAKE_WASHINGTON_REDMOND = ["audubon-es", "rose-hill-ms", "rush-es", "stella-schola"]
 EASTLAKE_KCSO = ["alcott-es", "evergreen-ms", "tesla-stem-hs", "timberline-ms"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import run_installed
 
-from crotool import db
+from crotool.store import db
 
 N = 50_000  # duties per import
 IMPORTS = (("0417", "juanita-hs", "traffic-safety"),
@@ -76,7 +76,7 @@ def test_every_select_of_a_read_command_is_inside_one_transaction(
         cli, seeded: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """Traced: the command's own SELECTs all run between one BEGIN and its COMMIT (the
     document context's name look-ups are a separate, single read)."""
-    from crotool.commands import common
+    from crotool.cli import common
 
     statements: list[str] = []
     real = common.connect
@@ -164,7 +164,7 @@ def _many_duties(cli, tmp_path: Path, n: int = 1_234) -> None:
 
 def test_a_long_list_streams_the_same_rows_in_every_format(cli, seeded: Path,
                                                           tmp_path: Path) -> None:
-    from crotool import duties
+    from crotool.program import duties
 
     _many_duties(cli, tmp_path)
     conn = db.connect(seeded)

@@ -616,7 +616,7 @@ def test_exit_3_end_to_end(seeded_copy):
 ])
 def test_exit_75_when_busy(seeded_copy, args):
     """75 when the database stays busy past the timeout; one clear line."""
-    from crotool import db
+    from crotool.store import db
 
     conn = db.connect(seeded_copy)
     conn.execute("BEGIN IMMEDIATE")
@@ -634,7 +634,7 @@ def test_exit_75_when_busy(seeded_copy, args):
 
 def test_reads_not_blocked_by_writer(seeded_copy):
     """A cron report running while someone writes never fails with 'locked'."""
-    from crotool import db
+    from crotool.store import db
 
     conn = db.connect(seeded_copy)
     conn.execute("BEGIN IMMEDIATE")

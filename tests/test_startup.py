@@ -15,7 +15,7 @@ import pytest
 PROBE = """
 import json, sys
 sys.argv = ["crotool", *json.loads(sys.argv[1])]
-from crotool.entry import main
+from crotool.cli.entry import main
 code = 0
 try:
     main()
@@ -96,8 +96,8 @@ def test_every_command_is_routed_to_the_module_that_defines_it():
     whole app must be reachable that way, with the same subcommands."""
     import typer.main
 
-    from crotool.cli import app, make_app
-    from crotool.commands import modules_for
+    from crotool.cli.app import app, make_app
+    from crotool.cli.commands import modules_for
 
     full = typer.main.get_command(app)
     for name, command in full.commands.items():
@@ -110,7 +110,7 @@ def test_every_command_is_routed_to_the_module_that_defines_it():
 
 
 def test_global_db_option_before_the_command_is_skipped_by_routing():
-    from crotool.commands import modules_for
+    from crotool.cli.commands import modules_for
 
     assert modules_for(["--db", "x.db", "gaps"]) == ("gaps",)
     assert modules_for(["--db=x.db", "report", "duties"]) == ("report", "duty")
@@ -191,7 +191,7 @@ def test_every_positional_argument_that_names_a_record_completes():
     listed above as taking a new value: a new argument has to say which."""
     import typer.main
 
-    from crotool.cli import app
+    from crotool.cli.app import app
 
     found, missing = set(), []
 
@@ -221,13 +221,13 @@ def test_every_command_module_declares_its_words():
     import typer
     import typer.main
 
-    import crotool.commands as commands
+    import crotool.cli.commands as commands
 
     for entry in sorted(os.listdir(os.path.dirname(commands.__file__))):
         name, ext = os.path.splitext(entry)
         if ext != ".py" or name.startswith("_"):
             continue
-        module = importlib.import_module(f"crotool.commands.{name}")
+        module = importlib.import_module(f"crotool.cli.{name}")
         if not hasattr(module, "register"):
             continue
         assert name in commands.MODULES, f"{name}.py has register() but no WORDS line"

@@ -17,8 +17,9 @@ import pytest
 from conftest import SEED_DUTIES, crotool_exe
 from test_documents import CHROMIUM, dumped_dom, parse
 
-from crotool import __version__, document
-from crotool.render import STREAM_CHUNK, Context, View, render
+from crotool import __version__
+from crotool.output import document
+from crotool.output.render import STREAM_CHUNK, Context, View, render
 
 ROWS = [
     {"id": 1, "at": "2023-09-06T07:30:00", "officer": "0417", "school": "juanita-hs",
@@ -267,7 +268,7 @@ PEAK_MB = 80
 @pytest.fixture
 def big_log(seeded: Path) -> Path:
     """The seed with 100,000 more duties of 2023-24, written straight into the file."""
-    from crotool import db
+    from crotool.store import db
 
     conn = db.connect(seeded)
     badges = [r[0] for r in conn.execute("SELECT badge FROM officers ORDER BY badge")]
@@ -330,7 +331,7 @@ def test_a_streamed_list_is_a_page_chromium_lays_out_as_before(cli, seeded: Path
                                                                tmp_path: Path) -> None:
     """duty list past several chunks, -o page.html: no horizontal overflow at 800 or 1400
     px, its rows stacked into cards on the narrow screen and a table on the wide one."""
-    from crotool import db
+    from crotool.store import db
 
     conn = db.connect(seeded)
     with db.transaction(conn):

@@ -13,7 +13,7 @@ from conftest import dump, run_installed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crotool.training import Policy, Rule, add_months, deadline_row
+from crotool.program.training import Policy, Rule, add_months, deadline_row
 
 WA = Policy(classroom_within_months=6, on_the_job_days=2, on_the_job_within_months=12)
 RULE = Rule(WA, ("a", "b", "c"), frozenset({"job", "ride-along"}))
@@ -246,7 +246,7 @@ def test_a_training_before_first_on_campus_is_a_warning_and_is_recorded(cli, see
 
 def test_a_training_recorded_for_a_day_to_come_is_a_warning_and_is_recorded(cli, seeded):
     # CROTOOL_TODAY is pinned by the fixtures; the day after it is "to come".
-    from crotool.years import today
+    from crotool.program.years import today
 
     later = (today() + timedelta(days=5)).isoformat()
     result = cli("training", "record", "2350", "ferpa", "--on", later)

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from crotool import db
+from crotool.store import db
 from crotool.errors import Problem, ValidationFailed
-from crotool.readers import Record
-from crotool.schema import SECTIONS, Field
-from crotool.seed import bundled_seed, load_files
-from crotool.validate import BadValue, convert, convert_record, parse_datetime
+from crotool.intake.readers import Record
+from crotool.store.schema import SECTIONS, Field
+from crotool.intake.seed import bundled_seed, load_files
+from crotool.intake.validate import BadValue, convert, convert_record, parse_datetime
 
 
 def bad(f: Field, raw) -> str:
@@ -356,7 +356,7 @@ def test_unknown_field_with_did_you_mean(conn, tmp_path):
 def test_unknown_section_with_did_you_mean(conn, tmp_path):
     [msg] = load_problems(conn, tmp_path, "district: {name: X}\nofficer:\n  - {badge: '1'}\n")
     assert msg.startswith("t.yaml:2: unknown section 'officer'; allowed: district, school_years,")
-    from crotool.schema import SECTION_ORDER
+    from crotool.store.schema import SECTION_ORDER
 
     assert msg.endswith(f"{SECTION_ORDER[-1]}; did you mean 'officers'?")
 

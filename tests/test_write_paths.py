@@ -16,10 +16,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crotool import db
-from crotool.audit import Auditor
-from crotool.schema import SECTIONS, Field, Section
-from crotool.store import Counts, Staging, bulk_changes, bulk_counts, bulk_upsert, upsert
+from crotool.store import db
+from crotool.store.audit import Auditor
+from crotool.store.schema import SECTIONS, Field, Section
+from crotool.store.writes import Counts, Staging, bulk_changes, bulk_counts, bulk_upsert, upsert
 
 # Few values per kind, so that an update often gives the stored value again (unchanged).
 VALUES: dict[str, list[Any]] = {

@@ -1,0 +1,66 @@
+"""`crotool load`: seed documents in, validated in full, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from crotool.cli.options import DryRunOpt, FormatOpt, OutputOpt, out
+
+# Read by crotool.cli.commands without importing this module (see there).
+WORDS = "load"
+ORDER = 10
+
+
+def load(
+    files: Annotated[Optional[list[Path]], typer.Argument(
+        metavar="[FILE]...", help="Seed documents (YAML). None: the bundled district seed.",
+        dir_okay=False)] = None,
+    dry_run: DryRunOpt = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                          help="List every record that changes.")] = False,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Load seed documents: every section validated first, then written in one transaction.
+
+    Re-loading the same files changes nothing and says so. Records are matched by their
+    natural key (an officer by badge, an assignment by officer, pattern, year and start).
+
+    Examples:
+
+      crotool load                          # the bundled district seed
+
+      crotool load roster-2024.yaml --dry-run
+
+      crotool load district.yaml officers.yaml   # one transaction for both
+    """
+    from crotool.cli.common import connect
+    from crotool.output.render import View, message
+    from crotool.intake.seed import bundled_seed, load_files
+
+    paths = [(p, str(p)) for p in files] if files else [(bundled_seed(), "bundled seed")]
+    conn = connect()
+    result = load_files(conn, paths, dry_run=dry_run)
+    total = result.total
+    names = ", ".join(name for name, _ in result.files)
+    for warning in result.warnings:
+        message(f"warning: {warning}")
+    if verbose:
+        for table, what, changes in result.changes:
+            message(f"  {table}: {what} {changes}")
+    verb = "would load" if dry_run else "loaded"
+    tail = " (dry run: nothing written)" if dry_run else ""
+    if not dry_run and total.inserted + total.updated == 0:
+        tail = " (nothing changed)"
+    message(f"{verb} {names}: {total.total} records, {total.describe()}{tail}")
+    out(result.rows(), fmt, output, View(title="Load", columns=["section", "inserted",
+                                                                "updated", "unchanged"],
+                                         justify={"inserted": "right", "updated": "right",
+                                                  "unchanged": "right"}))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("load")(load)

@@ -1,0 +1,217 @@
+"""`crotool officers ...`: the roster (list, add, update, leave).
+
+The commands parse options and print; `crotool.program.roster` checks each change with the rules that
+`load` and `import` use and writes it, with its audit row, in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from crotool.cli.common import choices, ids
+from crotool.cli.options import FormatOpt, OutputOpt, out
+from crotool.store.schema import OFFICER_STATUSES, SECTIONS
+
+# Read by crotool.cli.commands without importing this module (see there).
+WORDS = "officers"
+ORDER = 40
+
+officers_app = typer.Typer(help="""Officers each agency selects, their training and leave.
+
+Examples:
+
+\b
+  crotool officers list --agency kirkland-pd
+  crotool officers add 2412 --name "Sam Sample" --agency redmond-pd
+  crotool officers update 2350 --trained-on 2024-03-01
+  crotool officers leave 2307 --start 2024-04-08 --end 2024-04-21 \\
+      --reason "Scheduled leave"
+""", no_args_is_help=True)
+
+# --status is text, checked by the domain as `load` checks the field (a typo gets "did you
+# mean" and exit 1); completion and help list the choices schema.py holds.
+_STATUSES = " or ".join(OFFICER_STATUSES)
+_DEFAULT_STATUS = SECTIONS["officers"].field("status").default_from
+
+
+@officers_app.command("list")
+def officers_list(
+    agency: Annotated[Optional[str], typer.Option(
+        "--agency", "-a",
+        autocompletion=ids("agencies"), help="Only this agency's officers.")] = None,
+    status: Annotated[Optional[str], typer.Option(
+        "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
+        help=f"Only officers of this status: {_STATUSES}.")] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Officers, by agency and badge.
+
+    Examples:
+
+      crotool officers list --agency kirkland-pd
+
+      crotool officers list --status inactive -f json
+    """
+    from crotool.cli.common import connect
+    from crotool.store.reads import officers
+    from crotool.output.render import View
+
+    rows = officers(connect(reads_only=True), agency=agency, status=status)
+    out(rows, fmt, output, View(
+        title="Officers", columns=["badge", "name", "rank", "agency", "status",
+                                   "school_trained_on", "first_on_campus", "phone", "email"],
+        row_style=lambda r: "dim" if r["status"] == "inactive" else None,
+        tone=lambda r: "muted" if r["status"] == "inactive" else None,
+        headers={"school_trained_on": "trained on", "first_on_campus": "first on campus"},
+        secondary=("email", "phone", "rank", "first_on_campus")))
+
+
+@officers_app.command("add")
+def officers_add(
+    badge: Annotated[str, typer.Argument(metavar="BADGE", help="The officer's badge number "
+                                         "(text: a leading zero is kept).")],
+    name: Annotated[str, typer.Option("--name", metavar="NAME", help="Full name.")],
+    agency: Annotated[str, typer.Option("--agency", "-a",
+                                        autocompletion=ids("agencies"), metavar="AGENCY",
+                                        help="The officer's agency (agency id).")],
+    status: Annotated[Optional[str], typer.Option(
+        "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
+        help=f"{_STATUSES} (default: {_DEFAULT_STATUS}).")] = None,
+    trained_on: Annotated[Optional[str], typer.Option(
+        "--trained-on", metavar="DATE", help="The day the officer was school-trained "
+        "(YYYY-MM-DD); leave out while not trained yet.")] = None,
+    rank: Annotated[Optional[str], typer.Option("--rank", help="e.g. Officer, Deputy.")
+                    ] = None,
+    phone: Annotated[Optional[str], typer.Option("--phone", help="Work phone.")
+                     ] = None,
+    email: Annotated[Optional[str], typer.Option("--email", help="Work e-mail.")
+                     ] = None,
+    first_on_campus: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--first-on-campus", metavar="DATE", help="First day on school property "
+        "(YYYY-MM-DD): the training deadlines run from it.")] = None,
+) -> None:
+    """Add an officer to the roster. A badge that exists is refused: use `officers update`.
+
+    An officer covers a feeder pattern only once school-trained (--trained-on) and while
+    active; see `crotool gaps`.
+
+    Examples:
+
+    \b
+      crotool officers add 2412 --name "Sam Sample" --agency redmond-pd \\
+          --trained-on 2024-01-08 --rank Officer --phone 425-555-0124
+
+    \b
+      crotool officers add 0977 --name "Lee Example" --agency kcso --status inactive
+    """
+    from crotool.cli.common import connect
+    from crotool.output.render import message
+    from crotool.program.roster import add_officer
+
+    change = add_officer(connect(), badge=badge, name=name, agency=agency,
+                         status=status, trained_on=trained_on,
+                         rank=rank, phone=phone, email=email, first_on_campus=first_on_campus)
+    r = change.record
+    trained = (f"school-trained on {r['school_trained_on']}" if r["school_trained_on"]
+               else "not school-trained yet")
+    message(f"added officer {r['badge']} ({r['name']}, {r['agency']}, {r['status']}, {trained})")
+    message(f"next: crotool assign {r['badge']} PATTERN")
+
+
+@officers_app.command("update")
+def officers_update(
+    badge: Annotated[str, typer.Argument(metavar="BADGE", autocompletion=ids("officers"),
+                                         help="The officer's badge.")],
+    name: Annotated[Optional[str], typer.Option("--name", help="New full name.")
+                    ] = None,
+    status: Annotated[Optional[str], typer.Option(
+        "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
+        help=f"{_STATUSES}.")] = None,
+    trained_on: Annotated[Optional[str], typer.Option(
+        "--trained-on", metavar="DATE", help="The day the officer was school-trained "
+        "(YYYY-MM-DD); 'none' clears it (not trained).")] = None,
+    rank: Annotated[Optional[str], typer.Option(
+        "--rank", help="Rank; 'none' clears it.")] = None,
+    phone: Annotated[Optional[str], typer.Option(
+        "--phone", help="Work phone; 'none' clears it.")] = None,
+    email: Annotated[Optional[str], typer.Option(
+        "--email", help="Work e-mail; 'none' clears it.")] = None,
+    first_on_campus: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--first-on-campus", metavar="DATE", help="First day on school property "
+        "(YYYY-MM-DD), from which the training deadlines run; 'none' clears it.")] = None,
+) -> None:
+    """Change an officer's status, training date, rank or contact; other fields are kept.
+
+    `none` (also `null` or `-`) clears --trained-on, --rank, --phone, --email or
+    --first-on-campus.
+
+    Examples:
+
+      crotool officers update 2307 --trained-on 2023-10-16
+
+      crotool officers update 0923 --status active --phone 206-555-0199
+
+      crotool officers update 2350 --trained-on none
+
+      crotool officers update 2412 --first-on-campus 2024-01-29
+    """
+    from crotool.cli.common import connect
+    from crotool.output.render import message
+    from crotool.program.roster import update_officer
+
+    change = update_officer(connect(), badge, name=name, status=status,
+                            trained_on=trained_on, rank=rank, phone=phone, email=email,
+                            first_on_campus=first_on_campus)
+    if change.action == "unchanged":
+        message(f"officer {badge} already says so; nothing changed")
+        return
+    shown = ", ".join(f"{'trained_on' if k == 'school_trained_on' else k}: "
+                      f"{_text(old)} -> {_text(new)}" for k, (old, new) in change.changes.items())
+    message(f"updated officer {badge}: {shown}")
+    message("see what it changes: crotool gaps")
+
+
+@officers_app.command("leave")
+def officers_leave(
+    badge: Annotated[str, typer.Argument(metavar="BADGE", autocompletion=ids("officers"),
+                                         help="The officer's badge.")],
+    start: Annotated[str, typer.Option("--start", metavar="DATE",
+                                       help="First day away (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--end", metavar="DATE",
+                                     help="Last day away, inclusive (YYYY-MM-DD).")],
+    reason: Annotated[Optional[str], typer.Option(
+        "--reason", metavar="TEXT", help="Why, in general words (e.g. 'Scheduled leave'); "
+        "it is stored and shown, so keep medical or personal detail out.")] = None,
+) -> None:
+    """Record a leave: the officer is unavailable every day from --start to --end inclusive.
+
+    The same officer and --start again changes that leave's end and reason. Prints the
+    coverage gaps the leave opens (feeder patterns the officer is the CRO of).
+
+    Examples:
+
+      crotool officers leave 2307 --start 2024-04-08 --end 2024-04-21 --reason "Scheduled leave"
+    """
+    from crotool.cli.common import connect
+    from crotool.output.render import message
+    from crotool.program.roster import add_leave, describe_row
+
+    change = add_leave(connect(), badge, start=start, end=end, reason=reason)
+    r = change.record
+    verb = {"insert": "recorded", "update": "updated", "unchanged": "already recorded:"}[
+        change.action]
+    message(f"{verb} leave of officer {r['officer']}, {r['start']} to {r['end']}"
+            + (" (nothing changed)" if change.action == "unchanged" else ""))
+    for row in change.notes:
+        message(f"gap: {describe_row(row)}")
+
+
+def _text(value: object) -> str:
+    return "none" if value is None else str(value)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(officers_app, name="officers")

@@ -1,0 +1,211 @@
+"""`crotool training record|list|due`: the training series and its deadlines.
+
+Thin: `crotool.program.training` checks a training with the rules `load` and `import` use, writes it
+with its audit row, and computes the deadline rows; this module parses and prints.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from crotool.cli.common import ids
+from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, out
+
+WORDS = "training"
+ORDER = 85
+
+training_app = typer.Typer(help="""Officers' training series: record it, list it, and see who is
+due.
+
+Examples:
+
+\b
+  crotool training due --as-of 2024-03-15
+  crotool training list --officer 2350
+  crotool training record 1260 on-the-job --on 2024-03-14
+""", no_args_is_help=True)
+
+# One colour per status, by how urgent it is.
+STATUS_STYLE = {"overdue": "bold red", "due_soon": "dark_orange", "in_progress": "cyan",
+                "complete": "green"}
+
+
+@training_app.command("record")
+def training_record(
+    badge: Annotated[str, typer.Argument(metavar="BADGE", autocompletion=ids("officers"),
+                                         help="The officer's badge.")],
+    topic: Annotated[str, typer.Argument(metavar="TOPIC", autocompletion=ids("training_topics"),
+                                         help="Training topic id (see `training list`, or "
+                                         "the seed's training_topics).")],
+    on: Annotated[str, typer.Option("--on", metavar="DATE",
+                                    help="The day it was completed (YYYY-MM-DD).")],
+    provider: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--provider", metavar="TEXT", help="Who gave it (e.g. an educational service "
+        "district).")] = None,
+    hours: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--hours", metavar="H", help="How long, in hours: 0.25 to 80 (e.g. 1.5).")] = None,
+) -> None:
+    """Record that an officer completed a training topic on a day.
+
+    Checked by the same rules as a `trainings` record in `load` or `import`: the officer and
+    topic must exist (did-you-mean hints), hours 0.25 to 80. The same officer, topic and day
+    again updates provider and hours. A day before the officer's first day on campus is
+    recorded with a warning: the series may precede placement.
+
+    Examples:
+
+      crotool training record 2350 de-escalation --on 2024-03-20 --provider "Region 5" \\
+          --hours 2
+
+      crotool training record 1260 on-the-job --on 2024-04-02
+    """
+    from crotool.cli.common import connect
+    from crotool.output.render import message
+    from crotool.program.training import record
+
+    done = record(connect(), badge, topic, on=on, provider=provider, hours=hours)
+    for warning in done.warnings:
+        message(f"warning: {warning}")
+    r = done.record
+    what = f"training {r['topic']} of officer {r['officer']} on {r['completed_on']}"
+    if done.action == "insert":
+        message(f"recorded {what}")
+    elif done.action == "update":
+        shown = ", ".join(f"{k}: {old} -> {new}" for k, (old, new) in done.changes.items())
+        message(f"updated {what}: {shown}")
+    else:
+        message(f"{what} is already recorded; nothing changed")
+    message(f"see the deadlines: crotool training due --as-of {r['completed_on']}")
+
+
+@training_app.command("list")
+def training_list(
+    officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--officer", metavar="BADGE", autocompletion=ids("officers"),
+        help="Only this officer's trainings.")] = None,
+    topic: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--topic", metavar="TOPIC", autocompletion=ids("training_topics"),
+        help="Only this topic.")] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Recorded trainings, by officer and date: every one unless a filter narrows it.
+
+    Columns: officer, officer_name, topic, topic_name, kind (classroom, on_the_job),
+    completed_on, provider, hours.
+
+    Examples:
+
+      crotool training list --officer 2350
+
+      crotool training list --topic de-escalation -f csv -o de-escalation.csv
+    """
+    from crotool.cli.common import connect
+    from crotool.output.render import View
+    from crotool.program.training import LIST_COLUMNS, list_trainings
+    from crotool.output.pictures import counted
+
+    rows = list_trainings(connect(reads_only=True), officer=officer, topic=topic)
+    narrowed = "".join(f", {label} {value}" for label, value in (
+        ("officer", officer), ("topic", topic)) if value)
+    people = len({r["officer"] for r in rows})
+    out(rows, fmt, output, View(
+        title=f"Trainings{narrowed}", columns=LIST_COLUMNS, justify={"hours": "right"},
+        headers={"officer_name": "name", "topic_name": "topic name", "completed_on": "done on"},
+        names={},  # the rows carry the officer's and the topic's names
+        secondary=("topic_name", "provider", "officer_name"),
+        summary=f"{counted(len(rows), 'training')} of {counted(people, 'officer')}",
+        empty="no trainings recorded"))
+
+
+@training_app.command("due")
+def training_due(
+    as_of: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--as-of", metavar="DATE", help="The day to judge on (default: today).")] = None,
+    warn_days: Annotated[int, typer.Option(
+        "--warn-days", metavar="N", min=0,
+        help="A part not done whose deadline is within N days of --as-of is due_soon.")] = 30,
+    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--agency", "-a", metavar="AGENCY", autocompletion=ids("agencies"),
+        help="Only this agency's officers.")] = None,
+    fail_on_overdue: Annotated[bool, typer.Option(
+        "--fail-on-overdue", help="Exit 3 when any officer is overdue (after writing the "
+        "output); 0 when none.")] = False,
+    quiet: QuietOpt = False,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Each active officer's training deadlines, counted from their first day on campus.
+
+    Classroom topics are due classroom_within_months after first_on_campus, on-the-job days
+    on_the_job_within_months after it (calendar months, clamped to the month's end: 2023-08-31
+    + 6 months = 2024-02-29); the months and topics come from the stored training_policy and
+    training_topics. Only trainings on or before --as-of count; a topic done twice counts once,
+    on-the-job training by distinct day. Status: complete (all done), overdue (a deadline
+    before --as-of with its part not done), due_soon (one within --warn-days), else
+    in_progress. Officers who are inactive or have no first_on_campus are left out.
+
+    JSON rows: officer, officer_name, agency, first_on_campus, classroom_due, classroom_done,
+    classroom_required, missing (topic ids), on_the_job_due, on_the_job_days,
+    on_the_job_required, status.
+
+    Examples:
+
+      crotool training due --as-of 2024-03-15
+
+      crotool training due --fail-on-overdue -q -f json -o training-due.json
+    """
+    from crotool.output import pictures
+    from crotool.cli.common import connect
+    from crotool.store.reads import option_date
+    from crotool.output.render import View, message
+    from crotool.program.training import DUE_COLUMNS, due
+    from crotool.program.years import today
+
+    day = option_date(as_of, "--as-of") or today()
+    conn = connect(reads_only=True)
+    rows = due(conn, as_of=day, warn_days=warn_days, agency=agency)
+    title = f"Training deadlines as of {day}"
+    period = f"as of {day}; a part due within {warn_days} days is due soon"
+    year = pictures.year_of(conn, day)
+    if year:
+        period = f"{year}, {period}"
+    out(rows, fmt, output, View(
+        title=title, columns=DUE_COLUMNS,
+        justify={c: "right" for c in ("classroom_done", "classroom_required", "on_the_job_days",
+                                      "on_the_job_required")},
+        headers={"officer_name": "name", "first_on_campus": "first day",
+                 "classroom_due": "classroom due", "classroom_done": "topics done",
+                 "classroom_required": "topics required", "missing": "topics missing",
+                 "on_the_job_due": "on-the-job due", "on_the_job_days": "days done",
+                 "on_the_job_required": "days required"},
+        cell_style=lambda c, r: STATUS_STYLE.get(r["status"]) if c == "status" else None,
+        tone=lambda r: pictures.TRAINING_TONES.get(r["status"]), tone_words=pictures.TRAINING_WORDS,
+        names={"agency": "agencies"},
+        # A narrow terminal keeps who, the deadlines, what is missing and the status.
+        secondary=("agency", "first_on_campus", "classroom_required", "on_the_job_required",
+                   "officer_name", "classroom_done", "on_the_job_days"),
+        summary=_summary(rows, day.isoformat()),
+        period=period,
+        chart=lambda r: pictures.training_chart(r, f"Training done of required, as of {day}",
+                                             str(day)),
+        empty=f"no active officer has a first_on_campus (as of {day})"))
+    if not quiet:
+        message(_summary(rows, day.isoformat()))
+    if fail_on_overdue and any(r["status"] == "overdue" for r in rows):
+        raise typer.Exit(3)
+
+
+def _summary(rows: list[dict[str, Any]], day: str) -> str:
+    from crotool.store.schema import TRAINING_STATUSES
+
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in TRAINING_STATUSES}
+    shown = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n)
+    n = len(rows)
+    return f"as of {day}: {n} officer{'s' if n != 1 else ''}" + (f": {shown}" if shown else "")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(training_app, name="training")

@@ -1,0 +1,207 @@
+"""How `report annual` looks in each format (the report itself is `annual.annual_report`).
+
+- json: the report object as it is.
+- csv: one row per value, columns `part, key, field, value`, in the object's order:
+  `school_year` (key empty), `staff` (key: school id; fields name, officers (badges joined by
+  ';'), staff_count, and `days_per_week.BADGE` for each assigned officer, empty = no
+  schedule), `staff_total`, `agencies` (key: agency id; name, agreement_adopted_on),
+  `incidents` (key: reference; school, at, discipline, use_of_force, arrest, summary, and
+  `students.SEQ.FIELD` for each student row) or, suppressed, `incident_counts` (key: group;
+  field: value; value: the count), `complaints` (key: about; field count), `warnings` (key:
+  1, 2, ...; field text). One long table keeps every part in one file a spreadsheet opens.
+- table, markdown, html, svg: a title, the district and year, then each part (a) to (d) as
+  its own titled table with names beside ids, then the warnings (`render.render_document`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+CSV_COLUMNS = ("part", "key", "field", "value")
+
+
+def csv_rows(report: dict[str, Any], suppressed: bool) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+
+    def add(part: str, key: Any, field: str, value: Any) -> None:
+        rows.append({"part": part, "key": key, "field": field, "value": value})
+
+    add("school_year", "", "school_year", report["school_year"])
+    for r in report["staff"]:
+        add("staff", r["school"], "name", r["name"])
+        add("staff", r["school"], "officers", r["officers"])
+        add("staff", r["school"], "staff_count", r["staff_count"])
+        for badge, days in r["days_per_week"].items():
+            add("staff", r["school"], f"days_per_week.{badge}", _days(days))
+    add("staff_total", "", "staff_total", report["staff_total"])
+    for r in report["agencies"]:
+        add("agencies", r["agency"], "name", r["name"])
+        add("agencies", r["agency"], "agreement_adopted_on", r["agreement_adopted_on"])
+    if suppressed:
+        for r in report["incidents"]:
+            add("incident_counts", r["group"], r["value"], r["count"])
+    else:
+        for r in report["incidents"]:
+            for f in ("school", "at", "discipline", "use_of_force", "arrest", "summary"):
+                add("incidents", r["reference"], f, r[f])
+            for s in r["students"]:
+                for f, v in s.items():
+                    if f != "seq":
+                        add("incidents", r["reference"], f"students.{s['seq']}.{f}", v)
+    for about, n in report["complaints"].items():
+        add("complaints", about, "count", n)
+    for i, text in enumerate(report["warnings"], start=1):
+        add("warnings", i, "text", text)
+    return rows
+
+
+def _days(days: float | None) -> str | None:
+    return None if days is None else f"{days:g}"
+
+
+def heading(titles: dict[str, Any], part: str) -> str:
+    """A part's heading: its letter (when the data gives one) and its title."""
+    letter = titles.get(f"{part}_letter")
+    return f"{letter} {titles[f'{part}_title']}" if letter else str(titles[f"{part}_title"])
+
+
+def parts(report: dict[str, Any], names: dict[str, dict[str, str]], suppressed: bool,
+          titles: dict[str, Any] | None = None, *, compact: bool = False
+          ) -> list[tuple[list[dict[str, Any]], Any]]:
+    """The titled tables of the human formats, each (rows, View); `names` maps
+    school/officer/agency ids to names, `titles` the parts to their letters and titles
+    (annual.titles). A table that belongs to the part before it has `level` 3. `compact`
+    (a terminal): a student's fields as one list, which wraps between its items."""
+    from crotool.program.annual import TITLES
+    from crotool.output.render import View
+
+    titles = titles or TITLES
+    schools, officers = names["schools"], names["officers"]
+    staff = [{
+        "school": r["school"], "name": r["name"],
+        "officers": [f"{b} {officers.get(b, '')}".strip() for b in r["officers"]],
+        "staff_count": r["staff_count"],
+        "days_per_week": "; ".join(f"{b}: {_days(d) or 'no schedule'}"
+                                   for b, d in r["days_per_week"].items()),
+    } for r in report["staff"]]
+    total = report["staff_total"]
+
+    def view(title: str, columns: tuple[str, ...], **kw: Any) -> Any:
+        return View(title=title, columns=columns, names={}, empty=kw.pop("empty", "none"),
+                    **kw)
+
+    out: list[tuple[list[dict[str, Any]], Any]] = [
+        (staff, view(heading(titles, "staff"),
+                     ("school", "name", "officers", "staff_count", "days_per_week"),
+                     headers={"staff_count": "staff", "days_per_week": "days per week"},
+                     justify={"staff_count": "right"},
+                     caption=f"In the district: {total} distinct officers.",
+                     secondary=("name", "days_per_week"))),
+        (report["agencies"], view(heading(titles, "agencies"),
+                                  ("agency", "name", "agreement_adopted_on"),
+                                  headers={"agreement_adopted_on": "agreement adopted on"})),
+    ]
+    if suppressed:
+        out.append((report["incidents"], view(
+            f"{heading(titles, 'incidents')} (counts only)", ("group", "value", "count"),
+            justify={"count": "right"})))
+    else:
+        incidents = [{**r, "school_name": schools.get(r["school"], ""),
+                      "students": len(r["students"])} for r in report["incidents"]]
+        out.append((incidents, view(
+            heading(titles, "incidents"),
+            ("reference", "school", "school_name", "at", "discipline", "use_of_force", "arrest",
+             "students", "summary"),
+            headers={"school_name": "school name", "use_of_force": "use of force"},
+            justify={"students": "right"}, secondary=("school_name", "summary", "students"),
+            empty="no such incidents in this year")))
+        students = [{"reference": r["reference"], **s} for r in report["incidents"]
+                    for s in r["students"]]
+        fields: tuple[str, ...] = ("race", "ethnicity", "gender", "grade", "iep", "plan_504")
+        if compact:
+            students = [{"reference": s["reference"], "seq": s["seq"],
+                         "student": [_student_item(f, s[f]) for f in fields]}
+                        for s in students]
+            fields = ("student",)
+        out.append((students, view(
+            "Students in those incidents (no names or identifiers)",
+            ("reference", "seq", *fields), headers={"plan_504": "504 plan"}, level=3)))
+    out.append(([{"about": k.replace("_", " "), "count": v}
+                 for k, v in report["complaints"].items()],
+                view(heading(titles, "complaints"), ("about", "count"),
+                     justify={"count": "right"})))
+    return out
+
+
+def _student_item(field: str, value: Any) -> str:
+    label = {"grade": "grade", "iep": "IEP", "plan_504": "504 plan"}.get(field)
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    shown = "unknown" if value is None else str(value)
+    return f"{label} {shown}" if label else shown
+
+
+def flag_chart(report: dict[str, Any], title: str) -> str:
+    """Bars of the year's incidents by flag (an incident may carry several)."""
+    from crotool.output import charts
+    from crotool.store.schema import INCIDENT_FLAGS
+
+    items = []
+    for flag in INCIDENT_FLAGS:
+        n = sum(1 for r in report["incidents"] if r[flag])
+        items.append((flag.replace("_", " "), n, f"{n} incident{'s' if n != 1 else ''}"))
+    return charts.bars(items, title=title)
+
+
+WARNINGS = "Data-quality warnings"
+
+
+def render_annual(report: dict[str, Any], fmt: str, output: str | None, *,
+                  meta: dict[str, Any], suppressed: bool) -> None:
+    """The one entry point: every format of `report annual`."""
+    from crotool.output import render
+
+    if fmt == "json":
+        render.emit(render.to_json(report), output)
+        return
+    if fmt == "csv":
+        render.emit(render.to_csv(csv_rows(report, suppressed), list(CSV_COLUMNS)), output)
+        return
+    if fmt not in render.FORMATS:
+        raise render.CroError(f"unknown format '{fmt}'", code=2)
+    year = meta["year"]
+    titles = meta.get("titles")
+    counted = "" if suppressed else f", {len(report['incidents'])} reportable incidents"
+    n = len(report["warnings"])
+    summary = (f"{len(report['staff'])} buildings, {report['staff_total']} staff{counted}, "
+               f"{n} data-quality warning{'s' if n != 1 else ''}")
+    if suppressed:
+        summary += (f". Public version: counts below {meta['suppress_under']} are shown as "
+                    f"<{meta['suppress_under']}, and incidents only as counts.")
+    period = f"school year {year['id']} ({year['start']} to {year['end']})"
+    context = render.Context(district=meta["district"],
+                             made_on=date.fromisoformat(meta["today"]))
+    tables = parts(report, meta["names"], suppressed, titles, compact=fmt == "table")
+    warnings = [{"warning": w} for w in report["warnings"]]
+    warnings_view = render.View(title=WARNINGS, columns=("warning",), names={},
+                                empty="none: every part is complete")
+    (first_rows, first), rest = tables[0], tables[1:]
+    chart_title = f"Incidents by flag, {year['id']}"
+    chart = (None if suppressed
+             else lambda _rows: flag_chart(report, chart_title))
+    extra = list(rest)
+    lists: list[tuple[str, list[str]]] = []
+    if fmt in ("html", "markdown"):
+        # A document lists the warnings; a terminal shows them as one more table.
+        lists = [(WARNINGS, list(report["warnings"]) or [warnings_view.empty])]
+    else:
+        extra.append((warnings, warnings_view))
+    from dataclasses import replace
+
+    title = meta["title"] if fmt != "table" else f"{meta['title']}: {first.title}"
+    main = replace(first, title=title, heading=first.title, summary=summary,
+                   period=period, chart=chart, extra=extra, lists=lists,
+                   caption=" · ".join(x for x in (meta["district"], period, summary, first.caption)
+                                      if x) if fmt == "table" else first.caption)
+    render.render(first_rows, fmt, view=main, output=output, context=context)

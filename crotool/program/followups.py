@@ -1,0 +1,195 @@
+"""Follow-ups: the clocks a logged duty starts.
+
+A `followup_rules` row (category, id, within_hours) gives every duty of that category one
+follow-up, due `within_hours` after the duty's `at`. Only DONE follow-ups are stored (the
+`followups` table, keyed by the duty's natural key and the rule); an open one is a duty x rule
+pair without such a row, found by an anti-join, so logging or importing a million duties
+writes nothing extra and `followups list --open` reads one range of duties_category_at per
+rule plus one probe of followups_category_at per duty, both in (category, at) order and from
+the indexes alone (migration 10).
+
+A follow-up's status is taken at a moment, `as_of` (default: now):
+- a duty after `as_of` has no follow-ups yet (it had not happened);
+- a follow-up done after `as_of` was not done then;
+- not done: `overdue` when its due time is before `as_of`, else `open`;
+- done: `late` when done after its due time, else `done` (done exactly at due is on time).
+
+Times are the school's wall clock, as duties store them (no time zones), so "48 hours after
+16:30 on the 15th" is 16:30 on the 17th whatever the calendar does in between.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from crotool.store import db
+from crotool.errors import CroError
+from crotool.store.schema import SECTIONS
+
+FOLLOWUPS = SECTIONS["followups"]
+COLUMNS = ("duty", "at", "officer", "school", "category", "rule", "name", "due", "done_at",
+           "status")
+DUTY_KEY = ("officer", "school", "category", "at")
+
+# A rule r's due time for a duty d, in the stored date-time form (strftime, not datetime(),
+# which writes a space where duties write 'T').
+DUE_SQL = "strftime('%Y-%m-%dT%H:%M:%S', d.at, '+' || r.within_hours || ' hours')"
+# The done follow-up of duty d under rule r, as it stood at ?1 (as_of).
+_DONE_JOIN = """LEFT JOIN followups f
+       ON f.officer = d.officer AND f.school = d.school AND f.category = d.category
+      AND f.at = d.at AND f.rule = r.id AND f.done_at <= ?1"""
+
+# ?1 = as_of. One range scan of duties_category_at(category, at, ...) per rule; `overdue` narrows
+# the range to the duties whose due time is already past (at < as_of - within_hours).
+# CROSS JOIN keeps the few rules as the outer loop: left to itself, the planner scanned
+# duties_at_minutes over every duty up to as_of and looked each one's rules up.
+_LIST_SQL = f"""
+SELECT d.id AS duty, d.at AS at, d.officer AS officer, d.school AS school,
+       d.category AS category, r.id AS rule, r.name AS name, {DUE_SQL} AS due,
+       f.done_at AS done_at,
+       CASE WHEN f.done_at IS NULL
+            THEN CASE WHEN {DUE_SQL} < ?1 THEN 'overdue' ELSE 'open' END
+            WHEN f.done_at > {DUE_SQL} THEN 'late' ELSE 'done' END AS status
+FROM followup_rules r
+CROSS JOIN duties d ON d.category = r.category AND d.at <= ?1 {{range}}
+{_DONE_JOIN}
+{{where}}
+ORDER BY due, d.id, r.id"""
+
+_OVERDUE_RANGE = ("AND d.at < strftime('%Y-%m-%dT%H:%M:%S', ?1, '-' || r.within_hours "
+                  "|| ' hours')")
+
+
+def list_sql(*, open_only: bool = False, overdue_only: bool = False) -> str:
+    """The one SELECT behind `followups list` (bench/run.py hands it to the sqlite3 shell)."""
+    return _LIST_SQL.format(range=_OVERDUE_RANGE if overdue_only else "",
+                            where="WHERE f.done_at IS NULL" if open_only or overdue_only
+                            else "")
+
+
+def as_of_moment(text: str | None, option: str = "--as-of") -> str:
+    """An --as-of DATETIME (a date alone is its midnight) as stored text; default now."""
+    if text is None:
+        from crotool.program.years import now
+
+        return now().isoformat(timespec="seconds")
+    # Only for a given moment: validate imports the readers (and hashlib), ~9 ms that the
+    # cron line (`followups list --overdue --fail-on-overdue`, no --as-of) need not pay.
+    from crotool.intake.validate import BadValue, parse_datetime
+
+    try:
+        return parse_datetime(text.strip()).isoformat(timespec="seconds")
+    except BadValue as exc:
+        raise CroError(f"{option}: {exc}") from None
+
+
+def list_followups(conn: sqlite3.Connection, *, as_of: str, open_only: bool = False,
+                   overdue_only: bool = False) -> list[dict[str, Any]]:
+    """Every follow-up of every duty up to `as_of`, by due time; `open_only`: not done by
+    then (open or overdue); `overdue_only`: not done and past due."""
+    sql = list_sql(open_only=open_only, overdue_only=overdue_only)
+    return [dict(r) for r in conn.execute(sql, (as_of,))]
+
+
+class Stream:
+    """`followups list -f json`'s rows as SQLite writes them (one JSON object each, a
+    `render.Encoded`), with their statuses tallied in `counts` as they pass: read the rows
+    first, then the counts (for --fail-on-overdue), and no second query is needed."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        from collections import Counter
+
+        from crotool.output.render import Encoded
+
+        self.counts: Counter[str] = Counter()
+        self.rows = Encoded("json", self._lines(cursor))
+
+    def _lines(self, cursor: sqlite3.Cursor) -> Iterator[str]:
+        counts = self.counts
+        for line, status in cursor:
+            counts[status] += 1
+            yield line
+
+
+def stream_json(conn: sqlite3.Connection, *, as_of: str, open_only: bool = False,
+                overdue_only: bool = False) -> Stream:
+    """`list_followups` with each row written as JSON by SQLite (`render.json_sql`): the same
+    SELECT, the same order, no Python dict or encoder per row."""
+    from crotool.output.render import json_sql
+
+    sql = (f"SELECT {json_sql(COLUMNS)}, status FROM"
+           f" ({list_sql(open_only=open_only, overdue_only=overdue_only)})"
+           " ORDER BY due, duty, rule")
+    cursor = conn.cursor()
+    cursor.row_factory = None  # (json, status) tuples
+    return Stream(cursor.execute(sql, (as_of,)))
+
+
+def opened_by(conn: sqlite3.Connection, duty_id: int) -> list[dict[str, Any]]:
+    """The follow-ups a duty opens: each rule of its category with its due time."""
+    return [dict(r) for r in conn.execute(
+        f"SELECT r.id AS rule, r.name AS name, r.within_hours AS within_hours,"
+        f" r.source AS source, {DUE_SQL} AS due FROM duties d"
+        " JOIN followup_rules r ON r.category = d.category WHERE d.id = ? ORDER BY due, r.id",
+        (duty_id,))]
+
+
+# For `duty list`: the rule ids of duty d's follow-ups not done yet, as a JSON array.
+OPEN_FOR_DUTY_SQL = """(SELECT json_group_array(r.id) FROM followup_rules r
+    WHERE r.category = d.category AND NOT EXISTS (
+        SELECT 1 FROM followups f WHERE f.officer = d.officer AND f.school = d.school
+           AND f.category = d.category AND f.at = d.at AND f.rule = r.id))"""
+
+
+def mark_done(conn: sqlite3.Connection, duty_id: int, rule: str, at: str | None
+              ) -> dict[str, Any]:
+    """Record that duty `duty_id`'s follow-up `rule` was done at `at` (default now).
+
+    Refused, with nothing written: an unknown duty; a rule its category does not have; a
+    follow-up already done; a done time before the duty. The record goes through the same
+    Checker as a `followups` row of a seed document or an import.
+    """
+    from crotool.store.audit import Auditor
+    from crotool.store.writes import upsert
+    from crotool.intake.validate import check_options
+
+    done_at = as_of_moment(at, "--at")
+    with db.transaction(conn):
+        duty = conn.execute("SELECT id, officer, school, category, at FROM duties WHERE id = ?",
+                            (duty_id,)).fetchone()
+        if duty is None:
+            raise CroError(f"no duty {duty_id}", hint="see the ids with `crotool duty list`")
+        rules = [r[0] for r in conn.execute(
+            "SELECT id FROM followup_rules WHERE category = ? ORDER BY id", (duty["category"],))]
+        if rule not in rules:
+            known = (f"its rules: {', '.join(rules)}" if rules else "it has no follow-up rules")
+            raise CroError(f"RULE: duty {duty_id} is of category {duty['category']}, which has "
+                           f"no follow-up rule '{rule}'; {known}; nothing was written",
+                           hint="see `crotool followups list --open`")
+        raw = {**{k: duty[k] for k in DUTY_KEY}, "rule": rule, "done_at": done_at}
+        values = check_options(conn, FOLLOWUPS, raw, "followups done",
+                               options={"done_at": "--at", "rule": "RULE", "at": "DUTY"})
+        done = conn.execute(
+            "SELECT done_at FROM followups WHERE officer = ? AND school = ? AND category = ?"
+            " AND at = ? AND rule = ?", tuple(values[k] for k in FOLLOWUPS.key)).fetchone()
+        if done is not None:
+            raise CroError(f"follow-up {rule} of duty {duty_id} is already done "
+                           f"({done['done_at']}); nothing was written")
+        upsert(conn, FOLLOWUPS, [values], Auditor(conn))
+        row = conn.execute(
+            f"SELECT r.name AS name, {DUE_SQL} AS due FROM duties d JOIN followup_rules r"
+            " ON r.category = d.category AND r.id = ? WHERE d.id = ?", (rule, duty_id)).fetchone()
+    status = "late" if done_at > row["due"] else "done"
+    return {"duty": duty_id, "rule": rule, "name": row["name"], "due": row["due"],
+            "done_at": done_at, "status": status}
+
+
+def open_duty_ids(conn: sqlite3.Connection, prefix: str, limit: int = 200) -> list[str]:
+    """Ids (as text, newest first) of duties with a follow-up not done, for tab completion."""
+    return [str(r[0]) for r in conn.execute(
+        f"SELECT d.id FROM followup_rules r CROSS JOIN duties d ON d.category = r.category"
+        f" {_DONE_JOIN.replace('AND f.done_at <= ?1', '')} WHERE f.id IS NULL"
+        " AND substr(CAST(d.id AS TEXT), 1, ?) = ? GROUP BY d.id ORDER BY d.id DESC LIMIT ?",
+        (len(prefix), prefix, limit))]

@@ -1,0 +1,244 @@
+"""Incidents (with their students' demographic rows) and complaints: entry, rules, lists.
+
+RCW 28A.320.1241 asks a district for each incident in which its safety staff were involved
+that led to student discipline, use of force against a student, or arrest, with each
+student's demographics (never a name or identifier: no such field exists), and for the number
+of complaints about the staff. The rules here run for `load`, `import` and the `add` commands
+alike (`validate.Checker` calls `section_rules`):
+
+- an incident's `at` lies inside a school year (a report is by year: one outside every year
+  would silently be in no report);
+- an incident with discipline, use of force or arrest has at least one student row, given in
+  the same input (load, `incidents add --student ...`) or stored; an import of incidents
+  alone can only satisfy it for incidents whose students are stored already (a student row
+  given but refused is reported for its own values, not as no row);
+- a student's race, ethnicity and gender are ids of `student_categories` of that kind, or
+  `unknown`;
+- a complaint is not closed before it was received, and `closed_on` goes with status closed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from crotool.store import db
+from crotool.store.audit import Auditor
+from crotool.errors import CroError, Problem, ValidationFailed, did_you_mean
+from crotool.store.reads import Where, dicts
+from crotool.store.schema import INCIDENT_FLAGS, SECTIONS, STUDENT_CATEGORY_KINDS, UNKNOWN_CATEGORY
+from crotool.store.writes import upsert
+
+if TYPE_CHECKING:
+    from crotool.intake.readers import Record
+    from crotool.intake.validate import Checker
+
+INCIDENT_OPTIONS = {"reference": "REFERENCE", "officers": "--officer",
+                    "use_of_force": "--use-of-force"}
+COMPLAINT_OPTIONS = {"reference": "REFERENCE"}
+STUDENT_FIELDS = ("race", "ethnicity", "gender", "grade", "iep", "plan_504")
+
+
+def value_rules(checker: Checker, name: str, record: Record, values: dict[str, Any],
+                label: Any) -> None:
+    """The rules of one value each (`Checker.check_values`): they also run on the good values
+    of a record whose other values failed, so that a bad grade does not hide a bad race."""
+    add = checker.problems.append
+    if name == "incidents":
+        at = values.get("at")
+        if at and not any(lo <= at[:10] <= hi for lo, hi in checker.years().values()):
+            known = "; ".join(f"{y} {lo} to {hi}" for y, (lo, hi) in sorted(
+                checker.years().items())) or "none stored"
+            add(Problem(record.where("at"), f"{label}.at: {at} is in no school year (known: "
+                        f"{known}); add the year first, or check the date"))
+    elif name == "incident_students":
+        categories = checker.categories()
+        for kind in STUDENT_CATEGORY_KINDS:
+            value = values.get(kind)
+            if value is None or value == UNKNOWN_CATEGORY or value in categories.get(kind, ()):
+                continue
+            allowed = sorted(categories.get(kind, set())) + [UNKNOWN_CATEGORY]
+            close = did_you_mean(value, allowed)
+            hint = f" (did you mean '{close}'?)" if close else ""
+            add(Problem(record.where(kind), f"{label}.{kind}: '{value}' is not a {kind} of "
+                        f"student_categories; use one of {', '.join(allowed)}{hint}"))
+
+
+def section_rules(checker: Checker, name: str, record: Record, values: dict[str, Any],
+                  label: Any) -> None:
+    """The rules of a whole record (after `value_rules`, which ran on its values)."""
+    add = checker.problems.append
+    if name == "incidents":
+        flagged = [f for f in INCIDENT_FLAGS if values.get(f)]
+        ref = values.get("reference")
+        # A student row given for it counts even when it is refused: its own problems are
+        # reported, and "needs at least one student row" would say that none was given.
+        if flagged and ref not in checker.incoming_students and not checker.conn.execute(
+                "SELECT 1 FROM incident_students WHERE incident = ? LIMIT 1", (ref,)).fetchone():
+            add(Problem(record.where(flagged[0]), f"{label}: an incident with "
+                        f"{' and '.join(flagged)} needs at least one student row (race, "
+                        "ethnicity, gender, grade, iep, plan_504; never a name): give "
+                        "incident_students for it in the same seed document, or use "
+                        "`crotool incidents add ... --student race=...,gender=...`"))
+    elif name == "complaints":
+        received, closed = values.get("received_on"), values.get("closed_on")
+        if received and closed and closed < received:
+            add(Problem(record.where("closed_on"), f"{label}.closed_on: {closed} is before it "
+                        f"was received ({received})"))
+        if closed and values.get("status") != "closed":
+            add(Problem(record.where("status"), f"{label}: closed_on is given, so status must "
+                        "be closed (write status closed too)"))
+        if values.get("status") == "closed" and not closed:
+            add(Problem(record.where("closed_on"), f"{label}: a closed complaint needs "
+                        "closed_on (the day it was closed)"))
+
+
+class _OptionRecord:
+    """Built lazily: validate imports readers, which the command line need not load."""
+
+    @staticmethod
+    def make(subject: str, values: dict[str, Any], options: dict[str, str]) -> Record:
+        from crotool.intake.validate import OptionRecord
+
+        record = OptionRecord(subject, 0, values, {})
+        record.options = options
+        return record
+
+
+def parse_student(text: str, n: int) -> tuple[dict[str, Any], list[Problem]]:
+    """`race=white,gender=female,grade=9,iep=yes` -> raw field values (text)."""
+    where = f"--student {n}"
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        field, sep, value = part.partition("=")
+        field = field.strip().replace("-", "_")
+        if not sep:
+            problems.append(Problem(where, f"'{part}' is not FIELD=VALUE; write e.g. "
+                                    "race=white,ethnicity=not-hispanic,gender=female,grade=9,"
+                                    "iep=no,plan_504=no"))
+        elif field not in STUDENT_FIELDS:
+            close = did_you_mean(field, STUDENT_FIELDS)
+            hint = f"; did you mean '{close}'?" if close else ""
+            problems.append(Problem(where, f"unknown field '{field}'; allowed: "
+                                    f"{', '.join(STUDENT_FIELDS)} (no name or student id is "
+                                    f"ever recorded){hint}"))
+        elif field in values:
+            problems.append(Problem(where, f"{field} is given twice"))
+        else:
+            values[field] = value.strip()
+    return values, problems
+
+
+def add_incident(conn: sqlite3.Connection, values: dict[str, Any], students: list[str]
+                 ) -> dict[str, Any]:
+    """A new incident and its student rows (seq 1, 2, ... in the order given), validated
+    together with load's rules; refused when the reference exists."""
+    from crotool.intake.validate import Checker, _option_problem
+
+    inc, stu = SECTIONS["incidents"], SECTIONS["incident_students"]
+    problems: list[Problem] = []
+    raw_students = []
+    for n, text in enumerate(students, start=1):
+        fields, bad = parse_student(text, n)
+        problems += bad
+        raw_students.append(_OptionRecord.make(
+            f"--student {n}", {**fields, "incident": values.get("reference"), "seq": str(n)},
+            {f: f"--student {n}" for f in stu.field_names}))
+    checker = Checker(conn)
+    inc_pairs = checker.convert_all(inc, [_OptionRecord.make("incidents add", values,
+                                                             INCIDENT_OPTIONS)])
+    checker.note_incoming(inc, [v for _, v in inc_pairs])
+    stu_pairs = checker.convert_all(stu, raw_students)
+    checker.note_incoming(stu, [v for _, v in stu_pairs])
+    good_inc = checker.check_rules(inc, inc_pairs)
+    good_stu = checker.check_rules(stu, stu_pairs)
+    problems += [_option_problem(stu if p.where.startswith("--student") else inc, p)
+                 for p in checker.problems]
+    if problems or not good_inc or len(good_stu) != len(students):
+        raise ValidationFailed(problems, subject="incidents add")
+    record = good_inc[0]
+    with db.transaction(conn):
+        if conn.execute("SELECT 1 FROM incidents WHERE reference = ?",
+                        (record["reference"],)).fetchone():
+            raise CroError(f"incident '{record['reference']}' already exists",
+                           hint="to change it, load or import a file with that reference")
+        auditor = Auditor(conn)
+        upsert(conn, inc, [record], auditor)
+        upsert(conn, stu, good_stu, auditor)
+    return list_incidents(conn, reference=record["reference"])[0]
+
+
+_LIST_SQL = """
+    SELECT i.reference, i.school, s.name AS school_name, i.at, i.officers, i.discipline,
+           i.use_of_force, i.arrest,
+           (SELECT count(*) FROM incident_students t WHERE t.incident = i.reference) AS students,
+           i.summary{notes}
+    FROM incidents i JOIN schools s ON s.id = i.school"""
+INCIDENT_COLUMNS = ("reference", "school", "school_name", "at", "officers", "discipline",
+                    "use_of_force", "arrest", "students", "summary")
+
+
+def list_incidents(conn: sqlite3.Connection, *, year: dict | None = None,
+                   school: str | None = None, reference: str | None = None,
+                   include_notes: bool = False) -> list[dict[str, Any]]:
+    """Incidents, oldest first; `notes` only when asked for (private)."""
+    where = Where()
+    if year is not None:
+        where.add("i.at >= ? AND i.at < date(?, '+1 day')", year["start"], year["end"])
+    where.ref(conn, "schools", school, "--school", "i.school = ?")
+    if reference is not None:
+        where.add("i.reference = ?", reference)
+    sql = _LIST_SQL.format(notes=", i.notes" if include_notes else "")
+    rows = dicts(conn.execute(sql + where.sql + " ORDER BY i.at, i.reference", where.params))
+    import json
+
+    for r in rows:
+        r["officers"] = json.loads(r["officers"])
+        for f in INCIDENT_FLAGS:
+            r[f] = bool(r[f])
+    return rows
+
+
+def add_complaint(conn: sqlite3.Connection, values: dict[str, Any]) -> dict[str, Any]:
+    from crotool.intake.validate import check_options
+
+    values = {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in values.items()}
+    record = check_options(conn, SECTIONS["complaints"], values, "complaints add",
+                           options=COMPLAINT_OPTIONS)
+    with db.transaction(conn):
+        if conn.execute("SELECT 1 FROM complaints WHERE reference = ?",
+                        (record["reference"],)).fetchone():
+            raise CroError(f"complaint '{record['reference']}' already exists",
+                           hint="to change it, load or import a file with that reference")
+        upsert(conn, SECTIONS["complaints"], [record], Auditor(conn))
+    return list_complaints(conn, reference=record["reference"])[0]
+
+
+COMPLAINT_COLUMNS = ("reference", "received_on", "agency", "officer", "school", "about",
+                     "filed_with", "status", "closed_on")
+
+
+def list_complaints(conn: sqlite3.Connection, *, year: dict | None = None,
+                    status: str | None = None, agency: str | None = None,
+                    reference: str | None = None) -> list[dict[str, Any]]:
+    """Complaints by the day received."""
+    where = Where()
+    if year is not None:
+        where.add("received_on BETWEEN ? AND ?", year["start"], year["end"])
+    if status is not None:
+        from crotool.intake.validate import BadValue, convert
+
+        try:
+            where.add("status = ?", convert(SECTIONS["complaints"].field("status"), status))
+        except BadValue as exc:
+            raise CroError(f"--status: {exc}") from None
+    where.ref(conn, "agencies", agency, "--agency", "agency = ?")
+    if reference is not None:
+        where.add("reference = ?", reference)
+    return dicts(conn.execute(
+        f"SELECT {', '.join(COMPLAINT_COLUMNS)} FROM complaints{where.sql}"
+        " ORDER BY received_on, reference", where.params))
+

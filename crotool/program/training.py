@@ -1,0 +1,194 @@
+"""Training: the deadline rule, and the trainings an officer has recorded.
+
+The rule is data: the topics (`training_topics`, each `classroom` or `on_the_job`) and the
+`training_policy` mapping (how many months from an officer's `first_on_campus` the classroom
+topics are due, how many on-the-job days are needed and by when). The bundled seed carries
+Washington's (RCW 28A.400.345, topics of RCW 28A.310.515(2)); nothing here knows them.
+
+`deadline_row` is a pure function of one officer, the rule and that officer's trainings; the
+functions below it read those from SQL and write a training with its audit row. Nothing here
+prints.
+"""
+
+from __future__ import annotations
+
+import calendar
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from crotool.store import db, reads
+from crotool.errors import CroError, Problem
+from crotool.store.schema import SECTIONS
+
+TRAININGS = SECTIONS["trainings"]
+DUE_COLUMNS = ("officer", "officer_name", "agency", "first_on_campus", "classroom_due",
+               "classroom_done", "classroom_required", "missing", "on_the_job_due",
+               "on_the_job_days", "on_the_job_required", "status")
+LIST_COLUMNS = ("officer", "officer_name", "topic", "topic_name", "kind", "completed_on",
+                "provider", "hours")
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months, clamped to the month's last day: 2023-08-31 + 6 = 2024-02-29."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    classroom_within_months: int
+    on_the_job_days: int
+    on_the_job_within_months: int
+
+
+@dataclass(slots=True)
+class Rule:
+    """The policy and the topics: what every officer must complete."""
+
+    policy: Policy
+    classroom: tuple[str, ...]  # classroom topic ids, sorted
+    on_the_job: frozenset[str] = field(default_factory=frozenset)  # on-the-job topic ids
+
+
+def deadline_row(officer: dict[str, Any], rule: Rule, trainings: Iterable[tuple[str, date]],
+                 as_of: date, warn_days: int) -> dict[str, Any]:
+    """One `training due` row for an officer with a `first_on_campus`.
+
+    `trainings` are (topic, completed_on) pairs of this officer; only those on or before
+    `as_of` count. A classroom topic done twice counts once; on-the-job training counts by
+    distinct day, whichever on-the-job topic it was.
+    """
+    first = date.fromisoformat(officer["first_on_campus"])
+    done_topics: set[str] = set()
+    job_days: set[date] = set()
+    for topic, day in trainings:
+        if day > as_of:
+            continue  # later than the day asked about: not done yet as of then
+        if topic in rule.on_the_job:
+            job_days.add(day)
+        else:
+            done_topics.add(topic)
+    missing = [t for t in rule.classroom if t not in done_topics]
+    classroom_due = add_months(first, rule.policy.classroom_within_months)
+    job_due = add_months(first, rule.policy.on_the_job_within_months)
+    parts = [(classroom_due, not missing),
+             (job_due, len(job_days) >= rule.policy.on_the_job_days)]
+    if all(done for _, done in parts):
+        status = "complete"
+    elif any(due < as_of and not done for due, done in parts):
+        status = "overdue"
+    elif any(due <= as_of + timedelta(days=warn_days) and not done for due, done in parts):
+        status = "due_soon"
+    else:
+        status = "in_progress"
+    return {
+        "officer": officer["badge"],
+        "officer_name": officer.get("name"),
+        "agency": officer["agency"],
+        "first_on_campus": first.isoformat(),
+        "classroom_due": classroom_due.isoformat(),
+        "classroom_done": len(rule.classroom) - len(missing),
+        "classroom_required": len(rule.classroom),
+        "missing": missing,
+        "on_the_job_due": job_due.isoformat(),
+        "on_the_job_days": len(job_days),
+        "on_the_job_required": rule.policy.on_the_job_days,
+        "status": status,
+    }
+
+
+# ---------------------------------------------------------------- from the database
+
+
+def load_rule(conn: sqlite3.Connection) -> Rule:
+    row = conn.execute("SELECT classroom_within_months, on_the_job_days,"
+                       " on_the_job_within_months FROM training_policy WHERE id = 1").fetchone()
+    if row is None:
+        raise CroError("no training policy is stored (section training_policy: "
+                       "classroom_within_months, on_the_job_days, on_the_job_within_months)",
+                       hint="load one, e.g. `crotool load` for the bundled seed's")
+    topics = conn.execute("SELECT id, kind FROM training_topics ORDER BY id").fetchall()
+    return Rule(Policy(*row), tuple(t[0] for t in topics if t[1] == "classroom"),
+                frozenset(t[0] for t in topics if t[1] == "on_the_job"))
+
+
+def due(conn: sqlite3.Connection, *, as_of: date, warn_days: int,
+        agency: str | None = None) -> list[dict[str, Any]]:
+    """One row per active officer with a first_on_campus, by agency and badge."""
+    rule = load_rule(conn)
+    where = reads.Where("o.status = 'active'", "o.first_on_campus IS NOT NULL")
+    where.ref(conn, "agencies", agency, "--agency", "o.agency = ?")
+    officers = [dict(r) for r in conn.execute(
+        "SELECT o.badge, o.name, o.agency, o.first_on_campus FROM officers o" + where.sql
+        + " ORDER BY o.agency, o.badge", where.params)]
+    done: dict[str, list[tuple[str, date]]] = {}
+    for badge, topic, day in conn.execute(
+            "SELECT t.officer, t.topic, t.completed_on FROM trainings t"
+            " JOIN officers o ON o.badge = t.officer" + where.sql
+            + " AND t.completed_on <= ?", (*where.params, as_of.isoformat())):
+        done.setdefault(badge, []).append((topic, date.fromisoformat(day)))
+    return [deadline_row(o, rule, done.get(o["badge"], ()), as_of, warn_days) for o in officers]
+
+
+def list_trainings(conn: sqlite3.Connection, *, officer: str | None = None,
+                   topic: str | None = None) -> list[dict[str, Any]]:
+    """Every recorded training unless a filter narrows it; by officer, date, topic."""
+    where = reads.Where()
+    where.ref(conn, "officers", officer, "--officer", "t.officer = ?")
+    where.ref(conn, "training_topics", topic, "--topic", "t.topic = ?")
+    return [dict(r) for r in conn.execute(
+        "SELECT t.officer, o.name AS officer_name, t.topic, p.name AS topic_name, p.kind,"
+        " t.completed_on, t.provider, t.hours FROM trainings t"
+        " JOIN officers o ON o.badge = t.officer JOIN training_topics p ON p.id = t.topic"
+        + where.sql + " ORDER BY t.officer, t.completed_on, t.topic", where.params)]
+
+
+@dataclass(slots=True)
+class Recorded:
+    action: str  # insert, update or unchanged
+    record: dict[str, Any]
+    changes: dict[str, Any]
+    warnings: list[Problem]
+
+
+def record(conn: sqlite3.Connection, badge: str, topic: str, *, on: str,
+           provider: str | None = None, hours: str | None = None) -> Recorded:
+    """Record one training, checked by the rules `load` and `import` apply to `trainings`.
+
+    The same officer, topic and day again updates its provider and hours. A day before the
+    officer's first day on campus is a warning (the series may precede placement), and so is
+    a day after today.
+    """
+    from crotool.store.audit import Auditor
+    from crotool.store.writes import upsert
+    from crotool.intake.validate import check_options
+    from crotool.program.years import today
+
+    raw = {"officer": badge, "topic": topic, "completed_on": on, "provider": provider,
+           "hours": hours}
+    warnings: list[Problem] = []
+    changes: list[tuple[str, str, dict[str, Any]]] = []
+    with db.transaction(conn):
+        values = check_options(conn, TRAININGS, raw, f"training record {badge} {topic}",
+                               options={"officer": "BADGE", "topic": "TOPIC",
+                                        "completed_on": "--on"}, warnings=warnings)
+        # Options not given keep a stored training's values (as an import row would).
+        values = {k: v for k, v in values.items()
+                  if k in TRAININGS.key or raw.get(k) is not None}
+        if str(values["completed_on"]) > today().isoformat():
+            # Typed at the terminal, a day to come is most likely a slip (a file may well
+            # hold a planned series, so load and import do not say this).
+            warnings.append(Problem("--on", f"{values['completed_on']} is after today "
+                                    f"({today()}); recorded, and it counts from that day: "
+                                    "check the date"))
+        counts = upsert(conn, TRAININGS, [values], Auditor(conn), changes_out=changes)
+        stored = conn.execute(
+            "SELECT officer, topic, completed_on, provider, hours FROM trainings"
+            " WHERE officer = ? AND topic = ? AND completed_on = ?",
+            tuple(values[k] for k in TRAININGS.key)).fetchone()
+    action = "insert" if counts.inserted else "update" if counts.updated else "unchanged"
+    return Recorded(action, dict(stored), changes[0][2] if changes else {}, warnings)
