@@ -380,8 +380,8 @@ def main() -> int:
 def _duty_list_select(county_db: Path) -> tuple[str, str, int, str]:
     """The first and last day of the county's years, how many duties `duty list` of them
     shows, and its SELECT as SQLite ran it (from the trace, its parameters written in)."""
-    from crotool.store import db
     from crotool.program import duties
+    from crotool.store import db
 
     first, last = county.years(10)[0][1], county.years(10)[-1][2]
     conn = db.connect(county_db)

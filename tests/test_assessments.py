@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crotool.store import db
 from crotool.program.duties import assessment_categories
+from crotool.store import db
 
 
 def assessments(cli, *args: str, env: dict | None = None) -> list[dict]:

@@ -175,7 +175,7 @@ def test_a_write_killed_before_commit_leaves_trail_and_head_together(cli, seeded
     def boom(*args, **kwargs):
         raise RuntimeError("killed")
 
-    monkeypatch.setattr(store, "record_import", boom)
+    monkeypatch.setattr(writes, "record_import", boom)
     monkeypatch.setattr("crotool.intake.importer.record_import", boom)
     csv = seeded.parent / "o.csv"
     csv.write_text("badge,phone\n0417,425-555-0199\n")

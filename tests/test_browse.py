@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crotool.store import db
 from crotool.intake.readers import decode_text, parse_yaml
+from crotool.store import db
 
 SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "seed.yaml"
 HOSTILE = Path(__file__).resolve().parent / "data" / "seed" / "hostile.yaml"

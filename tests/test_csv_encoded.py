@@ -13,10 +13,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crotool.store import db
-from crotool.program import duties
 from crotool.output import render
+from crotool.program import duties
 from crotool.program.years import Range
+from crotool.store import db
 
 TEXTS = st.one_of(
     st.none(),

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from crotool.errors import EXIT_BUSY, BusyError, CroError
 from crotool.store import db, migrations
 from crotool.store.audit import Auditor, verify_chain
-from crotool.errors import EXIT_BUSY, BusyError, CroError
 
 
 @pytest.fixture

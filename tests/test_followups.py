@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import dump
 
-from crotool.store import db
 from crotool.program import followups
+from crotool.store import db
 
 CPS = ("duty", "log", "--officer", "0417", "--school", "juanita-hs", "--category",
        "cps-investigation", "--minutes", "30")

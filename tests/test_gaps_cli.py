@@ -25,8 +25,8 @@ import pytest
 from conftest import run_installed
 from typer.testing import CliRunner
 
-from crotool.store import db
 from crotool.cli.app import app
+from crotool.store import db
 
 DISTRICT = """\
 district: {name: Small District, short_name: SD}

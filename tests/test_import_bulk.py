@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import crotool_exe, dump
 
-from crotool.store import db
 from crotool.intake import importer
+from crotool.store import db
 
 SECRET = "Student disclosed a threat; CPS case pending"
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from crotool.store import db
 from crotool.intake import readers
 from crotool.intake.readers import decode_text, parse_yaml
+from crotool.store import db
 from crotool.store.schema import MAPPINGS
 
 DATA = Path(__file__).resolve().parent / "data" / "seed"

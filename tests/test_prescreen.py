@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crotool.store import db, writes
 from crotool.intake import importer, prescreen
-from crotool.store.schema import SECTIONS, Field
 from crotool.intake.validate import BadValue, convert
+from crotool.store import db, writes
+from crotool.store.schema import SECTIONS, Field
 
 DUTIES = SECTIONS["duties"]
 KINDS = {

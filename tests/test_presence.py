@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crotool.store import db
 from crotool.program import presence
+from crotool.store import db
 
 STORY = ("--year", "2023-24", "--as-of", "2024-06-14")
 

@@ -20,10 +20,10 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from crotool.intake import readers
-from crotool.output import render
 from crotool.csvguard import unguard
 from crotool.errors import ValidationFailed
+from crotool.intake import readers
+from crotool.output import render
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

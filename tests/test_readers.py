@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crotool.intake import readers
 from crotool.errors import CroError, ValidationFailed
+from crotool.intake import readers
 from crotool.intake.readers import (
     decode_text,
     iter_csv,

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from crotool.output import render
 from crotool.errors import CroError
+from crotool.output import render
 from crotool.output.render import View, csv_safe, write_atomic
 
 MARKUP = "[link=http://x]click[/link] [/] [bold red]boom"

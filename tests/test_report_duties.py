@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from crotool.store import db, migrations
+from crotool.intake.seed import bundled_seed, load_files
 from crotool.program import duty_report
 from crotool.program.duties import Range, resolve_range
-from crotool.intake.seed import bundled_seed, load_files
+from crotool.store import db, migrations
 
 YEAR_START, YEAR_END = "2023-09-05", "2024-06-21"
 

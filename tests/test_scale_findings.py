@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import run_installed
 
+from crotool.intake.validate import convert
 from crotool.store import db
 from crotool.store.schema import SECTIONS
-from crotool.intake.validate import convert
 
 
 def complete(*words: str, env: dict | None = None) -> list[str]:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from crotool.store import db
 from crotool.errors import Problem, ValidationFailed
 from crotool.intake.readers import Record
-from crotool.store.schema import SECTIONS, Field
 from crotool.intake.seed import bundled_seed, load_files
 from crotool.intake.validate import BadValue, convert, convert_record, parse_datetime
+from crotool.store import db
+from crotool.store.schema import SECTIONS, Field
 
 
 def bad(f: Field, raw) -> str:

@@ -12,8 +12,8 @@ from conftest import SEED, dump, run_installed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crotool.store import db
 from crotool.program.years import SchoolYear
+from crotool.store import db
 
 STALE = "2026-12-01"
 

@@ -54,10 +54,10 @@ def agreements_list(
 
       crotool agreements list --agency kirkland-pd -f json
     """
-    from crotool.program.agreements import LIST_COLUMNS, list_agreements
     from crotool.cli.common import connect
-    from crotool.output.render import View
     from crotool.output.pictures import counted
+    from crotool.output.render import View
+    from crotool.program.agreements import LIST_COLUMNS, list_agreements
 
     rows = list_agreements(connect(reads_only=True), year=year, agency=agency)
     adopted = sum(1 for r in rows if r["adopted_on"])
@@ -105,11 +105,11 @@ def agreements_check(
 
       crotool agreements check --fail-on-problems -f json -o agreements.json
     """
-    from crotool.output import pictures
-    from crotool.program.agreements import CHECK_COLUMNS, check
     from crotool.cli.common import connect, school_year
-    from crotool.store.reads import period_of
+    from crotool.output import pictures
     from crotool.output.render import View, message
+    from crotool.program.agreements import CHECK_COLUMNS, check
+    from crotool.store.reads import period_of
 
     conn = connect(reads_only=True)
     y, rows = check(conn, year=school_year(conn, year)["id"])

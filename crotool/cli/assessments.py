@@ -47,8 +47,8 @@ def schedule(
           --requested-by "District Safety and Security"
     """
     from crotool.cli.common import connect
-    from crotool.program.duties import SAFETY_CATEGORY, assessment_categories, schedule_assessment
     from crotool.output.render import message
+    from crotool.program.duties import SAFETY_CATEGORY, assessment_categories, schedule_assessment
 
     conn = connect()
     new_id = schedule_assessment(conn, school=school, due=due, requested_by=requested_by)
@@ -75,8 +75,8 @@ def complete(
       crotool assessments complete 2 --duty 41
     """
     from crotool.cli.common import connect
-    from crotool.program.duties import complete_assessment
     from crotool.output.render import message
+    from crotool.program.duties import complete_assessment
 
     done = complete_assessment(connect(), assessment_id, duty)
     message(f"safety assessment {assessment_id} ({done['school']}, due {done['due']}) is done "
@@ -96,8 +96,8 @@ def cancel(
       crotool assessments cancel 2
     """
     from crotool.cli.common import connect
-    from crotool.program.duties import cancel_assessment
     from crotool.output.render import message
+    from crotool.program.duties import cancel_assessment
 
     if cancel_assessment(connect(), assessment_id):
         message(f"cancelled safety assessment {assessment_id}")
@@ -128,8 +128,8 @@ def list_(
       crotool assessments list --overdue -f json
     """
     from crotool.cli.common import connect
-    from crotool.program.duties import list_assessments
     from crotool.output.render import View
+    from crotool.program.duties import list_assessments
 
     rows = list_assessments(connect(reads_only=True), overdue=overdue, status=status,
                             school=school)

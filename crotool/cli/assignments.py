@@ -64,9 +64,9 @@ def assign(
 
       crotool assign 1260 lake-washington --role additional
     """
-    from crotool.program import roster
     from crotool.cli.common import connect, year_warning
     from crotool.output.render import message
+    from crotool.program import roster
     from crotool.program.roster import describe_row
     from crotool.program.years import resolve_year
 
@@ -174,9 +174,9 @@ def assignments_list(
 
       crotool assignments list --pattern eastlake --agency sammamish-pd -f json
     """
-    from crotool.program import roster
     from crotool.cli.common import connect
     from crotool.output.render import View
+    from crotool.program import roster
 
     rows = roster.list_assignments(connect(reads_only=True), year=year, pattern=pattern,
                                    agency=agency, officer=officer)

@@ -41,9 +41,9 @@ def audit(
 
       crotool audit -f json -o audit.json
     """
-    from crotool.store.audit import entries
     from crotool.cli.common import connect
     from crotool.output.render import View
+    from crotool.store.audit import entries
 
     chosen = fmt_of(fmt, output)
     rows = entries(connect(reads_only=True), since=since, table=table, limit=limit,

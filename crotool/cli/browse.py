@@ -56,8 +56,8 @@ def agencies_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     Example:  crotool agencies list -f json
     """
     from crotool.cli.common import connect
-    from crotool.store.reads import agencies
     from crotool.output.render import View
+    from crotool.store.reads import agencies
 
     out(agencies(connect(reads_only=True)), fmt, output, View(title="Agencies",
                                                columns=["id", "name", "kind", "jurisdiction",
@@ -72,8 +72,8 @@ def patterns_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     Example:  crotool patterns list
     """
     from crotool.cli.common import connect
-    from crotool.store.reads import patterns
     from crotool.output.render import View
+    from crotool.store.reads import patterns
 
     out(patterns(connect(reads_only=True)), fmt, output, View(title="Feeder patterns",
                                                columns=["id", "name", "high_school", "schools",
@@ -106,8 +106,8 @@ def schools_list(
       crotool schools list --agency kcso --level middle -f csv
     """
     from crotool.cli.common import connect
-    from crotool.store.reads import schools
     from crotool.output.render import View
+    from crotool.store.reads import schools
 
     rows = schools(connect(reads_only=True), pattern=pattern, agency=agency,
                    level=level)
@@ -123,8 +123,8 @@ def categories_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     Example:  crotool categories list
     """
     from crotool.cli.common import connect
-    from crotool.store.reads import categories
     from crotool.output.render import View
+    from crotool.store.reads import categories
 
     out(categories(connect(reads_only=True)), fmt, output, View(title="Duty categories",
                                                  columns=["id", "name", "requires_request",

@@ -89,8 +89,8 @@ def connectors_add(
       crotool connectors add youth-wellness --name "Program director" --status new
     """
     from crotool.cli.common import connect
-    from crotool.program.connectors import add_connector
     from crotool.output.render import message
+    from crotool.program.connectors import add_connector
 
     row = add_connector(connect(), _given(id=connector_id, name=name, organization=organization,
                                           sector=sector, status=status))
@@ -116,8 +116,8 @@ def connectors_update(
       crotool connectors update resident-at-large --sector neighborhood --organization ""
     """
     from crotool.cli.common import connect
-    from crotool.program.connectors import update_connector
     from crotool.output.render import message
+    from crotool.program.connectors import update_connector
 
     row, diff = update_connector(connect(), connector_id, _given(
         name=name, organization=organization, sector=sector, status=status))
@@ -149,8 +149,8 @@ def connectors_list(
       crotool connectors list --status new -f json
     """
     from crotool.cli.common import connect
-    from crotool.program.connectors import connectors
     from crotool.output.render import View
+    from crotool.program.connectors import connectors
 
     rows = connectors(connect(reads_only=True), status=status, sector=sector)
     out(rows, fmt, output, View(
@@ -193,8 +193,8 @@ def engagements_add(
           --summary "Parents asked for clearer drop-off routes."
     """
     from crotool.cli.common import connect
-    from crotool.program.connectors import add_engagement
     from crotool.output.render import message
+    from crotool.program.connectors import add_engagement
     from crotool.program.years import today
 
     row = add_engagement(connect(), _given(
@@ -232,8 +232,8 @@ def engagements_list(
       crotool engagements list --from 2024-01-01 --connector evpa -f csv
     """
     from crotool.cli.common import connect
-    from crotool.program.connectors import engagements
     from crotool.output.render import View
+    from crotool.program.connectors import engagements
 
     rows = engagements(connect(reads_only=True), start=start, end=end, phase=phase,
                        dimension=dimension, connector=connector)
@@ -280,9 +280,9 @@ def report_connectors(
 
       crotool report connectors --stale-days 90 -f json -o connectors.json
     """
-    from crotool.program import connectors
     from crotool.cli.common import connect
     from crotool.output.render import View
+    from crotool.program import connectors
 
     result = connectors.report(connect(reads_only=True), start=start, end=end,
                                stale_days=stale_days)

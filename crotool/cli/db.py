@@ -25,8 +25,8 @@ Examples:
 
 
 def _path_and_conn():
-    from crotool.store import db
     from crotool.errors import CroError
+    from crotool.store import db
 
     absent = db.absent_named_file()
     if absent is not None:  # nothing to check, copy or describe: and nothing is created
@@ -55,10 +55,10 @@ def check(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
       crotool db check -f json -o check.json    # for cron: exit 1 on any problem
     """
-    from crotool.store import health
-    from crotool.store.health import FAIL, failures
     from crotool.errors import CroError
     from crotool.output.render import View
+    from crotool.store import health
+    from crotool.store.health import FAIL, failures
 
     path, conn = _path_and_conn()
     rows = health.check(conn, path)
@@ -91,8 +91,8 @@ def backup(
 
       crotool --db /srv/cro.db db backup /mnt/usb/cro-$(date +%F).db
     """
-    from crotool.store import health
     from crotool.output.render import message
+    from crotool.store import health
 
     path, conn = _path_and_conn()
     result = health.backup(conn, dest)
@@ -111,8 +111,8 @@ def info(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
       crotool db info -f json | jq '.[] | select(.item == "rows.duties") | .value'
     """
-    from crotool.store import health
     from crotool.output.render import View
+    from crotool.store import health
 
     path, conn = _path_and_conn()
     # Left-aligned: the values are a path and words as well as numbers.

@@ -114,9 +114,9 @@ def duty_log(
       crotool duty log --officer 1182 --school kirkland-ms --category threat-assessment \\
           --minutes 60 --requested-by "Kirkland MS principal" --notes-file - < note.txt
     """
-    from crotool.program import duties
     from crotool.cli.common import connect, year_warning
     from crotool.output.render import message
+    from crotool.program import duties
 
     if notes_file is not None:
         if notes is not None:
@@ -192,9 +192,9 @@ def duty_list(
 
       crotool duty list --officer 0417 --limit 20
     """
-    from crotool.store import db
-    from crotool.program import duties
     from crotool.cli.common import connect, year_warning
+    from crotool.program import duties
+    from crotool.store import db
 
     conn = connect(reads_only=True)
     with db.read(conn):  # one snapshot: the counts and the rows of the same database
@@ -215,8 +215,8 @@ def _encoded(fmt: str) -> str | None:
 def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None,
               output: str | None, quiet: bool = False) -> None:
     """Render a listing whose rows are still being read (inside the command's snapshot)."""
-    from crotool.program import duties
     from crotool.output.render import View, message
+    from crotool.program import duties
 
     columns = [*duties.LIST_COLUMNS, "notes"] if include_notes else list(duties.LIST_COLUMNS)
     latest = (f"showing the latest {found.count} of {found.total} duties ({span.describe()})"
@@ -277,10 +277,10 @@ def report_duties(
 
       crotool report duties --by officer --from 2024-01-01 -f json
     """
-    from crotool.store import db
-    from crotool.program import duties, duty_report
     from crotool.cli.common import connect, year_warning
     from crotool.output.render import View, shown
+    from crotool.program import duties, duty_report
+    from crotool.store import db
 
     conn = connect(reads_only=True)
     with db.read(conn):  # the year and the counts from one snapshot

@@ -60,8 +60,8 @@ def followups_list(
       crotool followups list --overdue --fail-on-overdue -f csv -o overdue.csv
     """
     from crotool.cli.common import connect
-    from crotool.program.followups import COLUMNS, as_of_moment, list_followups, stream_json
     from crotool.output.render import View, message
+    from crotool.program.followups import COLUMNS, as_of_moment, list_followups, stream_json
 
     conn = connect(reads_only=True)
     moment = as_of_moment(as_of)
@@ -86,8 +86,8 @@ def _list_out(rows: list[dict], moment: str, which: str, fmt: FormatOpt,
               output: OutputOpt) -> None:
     """A table or a document of the follow-ups, with their counts by status."""
     from crotool.output import pictures
-    from crotool.program.followups import COLUMNS
     from crotool.output.render import View
+    from crotool.program.followups import COLUMNS
 
     counts = {s: sum(1 for r in rows if r["status"] == s)
               for s in ("open", "overdue", "done", "late")}
@@ -132,8 +132,8 @@ def followups_done(
       crotool followups done 8 cps-report --at 2024-01-16T09:00
     """
     from crotool.cli.common import connect
-    from crotool.program.followups import mark_done
     from crotool.output.render import message
+    from crotool.program.followups import mark_done
 
     done = mark_done(connect(), duty, rule, at)
     verdict = "late: due" if done["status"] == "late" else "on time: due"

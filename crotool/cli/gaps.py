@@ -69,10 +69,10 @@ def gaps(
 
       crotool gaps --year 2023-24 --fail-on-gaps -f json -o gaps.json
     """
-    from crotool.program import coverage
-    from crotool.store import reads
     from crotool.cli.common import connect, year_warning
     from crotool.output.render import View, message
+    from crotool.program import coverage
+    from crotool.store import reads
 
     day = reads.option_date(on, "--on")
     result = coverage.gaps(connect(reads_only=True), year=year, on=day, pattern=pattern,
@@ -143,10 +143,10 @@ def report_coverage(
 
       crotool report coverage --year 2023-24 -f html -o /srv/reports/coverage.html
     """
-    from crotool.program import coverage
-    from crotool.store import reads
     from crotool.cli.common import connect, year_warning
     from crotool.output.render import View, message
+    from crotool.program import coverage
+    from crotool.store import reads
 
     result = coverage.coverage(connect(reads_only=True), year=year)
     year_warning(result.warning)

@@ -62,8 +62,8 @@ def _formats(file: str, fmt: SummaryFormat | None, input_format: InputFormat | N
     """
     from pathlib import Path
 
-    from crotool.intake import importer
     from crotool.errors import EXIT_USAGE, CroError
+    from crotool.intake import importer
 
     telling = file != "-" and Path(file).suffix.lower() in (".csv", ".json", ".yaml", ".yml",
                                                             ".xlsx", ".xlsm")

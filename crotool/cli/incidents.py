@@ -87,8 +87,8 @@ def incidents_add(
           --officer 2291 --summary "Officer helped staff with a lost child"
     """
     from crotool.cli.common import connect
-    from crotool.program.incidents import add_incident
     from crotool.output.render import message
+    from crotool.program.incidents import add_incident
 
     values = _given(reference=reference, school=school, at=at, officers=officer or [],
                     discipline=str(discipline).lower(), use_of_force=str(use_of_force).lower(),
@@ -118,16 +118,16 @@ def incidents_list(
       crotool incidents list --school juanita-hs -f csv -o incidents.csv
     """
     from crotool.cli.common import connect, school_year
-    from crotool.program.incidents import INCIDENT_COLUMNS, list_incidents
     from crotool.output.render import View
+    from crotool.program.incidents import INCIDENT_COLUMNS, list_incidents
 
     conn = connect(reads_only=True)
     y = school_year(conn, year)
     rows = list_incidents(conn, year=y, school=school, include_notes=include_notes)
     columns = [*INCIDENT_COLUMNS, "notes"] if include_notes else list(INCIDENT_COLUMNS)
+    from crotool.output.pictures import counted
     from crotool.store.reads import period_of
     from crotool.store.schema import INCIDENT_FLAGS
-    from crotool.output.pictures import counted
 
     # Flags overlap (an arrest after discipline): each is counted over all the incidents.
     flags = ", ".join(f"{f.replace('_', ' ')} in {sum(1 for r in rows if r[f])}"
@@ -178,8 +178,8 @@ def complaints_add(
           --about job_duties --filed-with agency --status closed --closed-on 2024-04-20
     """
     from crotool.cli.common import connect
-    from crotool.program.incidents import add_complaint
     from crotool.output.render import message
+    from crotool.program.incidents import add_complaint
 
     row = add_complaint(connect(), _given(
         reference=reference, received_on=received_on, agency=agency, officer=officer,
@@ -207,14 +207,14 @@ def complaints_list(
       crotool complaints list --status open -f json
     """
     from crotool.cli.common import connect, school_year
-    from crotool.program.incidents import COMPLAINT_COLUMNS, list_complaints
     from crotool.output.render import View
+    from crotool.program.incidents import COMPLAINT_COLUMNS, list_complaints
 
     conn = connect(reads_only=True)
     y = school_year(conn, year)
     rows = list_complaints(conn, year=y, status=status, agency=agency)
-    from crotool.store.reads import period_of
     from crotool.output.pictures import COMPLAINT_WORDS, counted
+    from crotool.store.reads import period_of
 
     still = sum(1 for r in rows if r["status"] == "open")
     out(rows, fmt, output, View(
@@ -261,9 +261,9 @@ def report_annual(
       crotool report annual --year 2023-24 --suppress-under 10 -f json
     """
     from crotool import __version__
-    from crotool.program.annual import annual_report, suppress, titles
-    from crotool.output.annual_report import render_annual
     from crotool.cli.common import connect, school_year
+    from crotool.output.annual_report import render_annual
+    from crotool.program.annual import annual_report, suppress, titles
     from crotool.program.years import today
 
     conn = connect(reads_only=True)

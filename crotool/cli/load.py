@@ -38,8 +38,8 @@ def load(
       crotool load district.yaml officers.yaml   # one transaction for both
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View, message
     from crotool.intake.seed import bundled_seed, load_files
+    from crotool.output.render import View, message
 
     paths = [(p, str(p)) for p in files] if files else [(bundled_seed(), "bundled seed")]
     conn = connect()

@@ -56,8 +56,8 @@ def officers_list(
       crotool officers list --status inactive -f json
     """
     from crotool.cli.common import connect
-    from crotool.store.reads import officers
     from crotool.output.render import View
+    from crotool.store.reads import officers
 
     rows = officers(connect(reads_only=True), agency=agency, status=status)
     out(rows, fmt, output, View(

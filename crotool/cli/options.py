@@ -87,8 +87,8 @@ def _refuse_database(output: str) -> None:
     """`-o` onto the database (or its -wal/-shm/-journal) would replace it with a report."""
     import os
 
-    from crotool.store import db
     from crotool.errors import CroError
+    from crotool.store import db
 
     database = db.resolve_path()
     target = os.path.realpath(output)
@@ -112,10 +112,10 @@ def _context(view: Any) -> Any:
     that cannot say them (none loaded yet) gives a document without them, not an error."""
     import sqlite3
 
-    from crotool.store import db, reads
+    from crotool.errors import CroError
     from crotool.output import render
     from crotool.program import years
-    from crotool.errors import CroError
+    from crotool.store import db, reads
 
     if db.absent_named_file() is not None:  # the command itself said so
         return render.Context(made_on=years.today())

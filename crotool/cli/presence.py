@@ -52,11 +52,11 @@ def report_presence(
 
       crotool report presence --stale-days 14 --fail-on-stale -f csv -o stale.csv
     """
-    from crotool.store import db, reads
-    from crotool.output import pictures
     from crotool.cli.common import connect, year_warning
-    from crotool.program.presence import COLUMNS, presence
+    from crotool.output import pictures
     from crotool.output.render import View, message
+    from crotool.program.presence import COLUMNS, presence
+    from crotool.store import db, reads
 
     conn = connect(reads_only=True)
     with db.read(conn):  # one snapshot: the year, the rows and (for a chart) the names

@@ -103,9 +103,9 @@ def training_list(
       crotool training list --topic de-escalation -f csv -o de-escalation.csv
     """
     from crotool.cli.common import connect
+    from crotool.output.pictures import counted
     from crotool.output.render import View
     from crotool.program.training import LIST_COLUMNS, list_trainings
-    from crotool.output.pictures import counted
 
     rows = list_trainings(connect(reads_only=True), officer=officer, topic=topic)
     narrowed = "".join(f", {label} {value}" for label, value in (
@@ -157,12 +157,12 @@ def training_due(
 
       crotool training due --fail-on-overdue -q -f json -o training-due.json
     """
-    from crotool.output import pictures
     from crotool.cli.common import connect
-    from crotool.store.reads import option_date
+    from crotool.output import pictures
     from crotool.output.render import View, message
     from crotool.program.training import DUE_COLUMNS, due
     from crotool.program.years import today
+    from crotool.store.reads import option_date
 
     day = option_date(as_of, "--as-of") or today()
     conn = connect(reads_only=True)

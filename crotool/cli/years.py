@@ -44,8 +44,8 @@ def years_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
       crotool years list -f json
     """
-    from crotool.output import pictures
     from crotool.cli.common import connect
+    from crotool.output import pictures
     from crotool.output.render import View
     from crotool.program.year_changes import LIST_COLUMNS, list_years
 
@@ -153,8 +153,8 @@ def years_rollover(
       crotool years rollover 2023-24 2024-25
     """
     from crotool.cli.common import connect
-    from crotool.program.coverage import gaps_summary
     from crotool.output.render import View, message
+    from crotool.program.coverage import gaps_summary
     from crotool.program.roster import describe_row
     from crotool.program.year_changes import ROLLOVER_COLUMNS, rollover
 

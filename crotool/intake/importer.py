@@ -47,10 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from crotool.store import db
-from crotool.intake import prescreen
-from crotool.store.audit import Auditor
 from crotool.errors import EXIT_USAGE, CroError, Problem, ValidationFailed, did_you_mean
+from crotool.intake import prescreen
 from crotool.intake.readers import (
     MAX_JSON_BYTES,
     MAX_YAML_BYTES,
@@ -67,6 +65,18 @@ from crotool.intake.readers import (
     record_of,
     yaml_record,
 )
+from crotool.intake.validate import (
+    BadValue,
+    Checker,
+    Reading,
+    canonical_keys,
+    convert,
+    normal_text,
+    record_label,
+    shown_name,
+)
+from crotool.store import db
+from crotool.store.audit import Auditor
 from crotool.store.schema import IMPORTABLE, SECTIONS, Field, Section
 from crotool.store.writes import (
     STAGING,
@@ -77,16 +87,6 @@ from crotool.store.writes import (
     bulk_counts,
     bulk_upsert,
     record_import,
-)
-from crotool.intake.validate import (
-    BadValue,
-    Checker,
-    Reading,
-    canonical_keys,
-    convert,
-    normal_text,
-    record_label,
-    shown_name,
 )
 
 FORMATS = ("csv", "json", "yaml", "xlsx")

@@ -73,8 +73,8 @@ def parts(report: dict[str, Any], names: dict[str, dict[str, str]], suppressed: 
     school/officer/agency ids to names, `titles` the parts to their letters and titles
     (annual.titles). A table that belongs to the part before it has `level` 3. `compact`
     (a terminal): a student's fields as one list, which wraps between its items."""
-    from crotool.program.annual import TITLES
     from crotool.output.render import View
+    from crotool.program.annual import TITLES
 
     titles = titles or TITLES
     schools, officers = names["schools"], names["officers"]

@@ -383,9 +383,9 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
 def year_of(conn: Any, day: date) -> str | None:
     """"school year 2023-24 (2023-09-05 to 2024-06-21)" for the year holding `day`, or None
     when no stored year holds it."""
-    from crotool.store import reads
-    from crotool.program import years
     from crotool.errors import CroError
+    from crotool.program import years
+    from crotool.store import reads
 
     try:
         resolution = years.current_year(conn, on=day)

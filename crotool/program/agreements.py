@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from crotool.store import reads
 from crotool.program import years
 from crotool.program.training import add_months
+from crotool.store import reads
 
 CHECK_COLUMNS = ("agency", "agency_name", "school_year", "adopted_on", "reviewed_on",
                  "missing_elements", "missing_input", "input_from_engagements", "problem")

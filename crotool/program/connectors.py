@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from crotool.errors import CroError, Problem, ValidationFailed
+from crotool.intake.validate import check_options
+from crotool.program.years import today
 from crotool.store import db
 from crotool.store.audit import Auditor
-from crotool.errors import CroError, Problem, ValidationFailed
 from crotool.store.reads import Where, dicts, option_date, require
 from crotool.store.schema import DIMENSIONS, PHASES, SECTIONS
 from crotool.store.writes import upsert
-from crotool.intake.validate import check_options
-from crotool.program.years import today
 
 # The report's default look-back: a school year is ~190 school days over ~9.5 months, so 180
 # calendar days means "not heard from this school year (or the last half of it)".

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crotool.store import db, reads
+from crotool.errors import CroError
 from crotool.program import years
 from crotool.program.coverage_rule import (
     CONFLICT_KINDS,
@@ -40,8 +40,8 @@ from crotool.program.coverage_rule import (
     analyse,
     rows_on,
 )
-from crotool.errors import CroError
 from crotool.program.years import SchoolYear
+from crotool.store import db, reads
 
 __all__ = [
     "Analysis",

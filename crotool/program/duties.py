@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from crotool.store import db, reads
-from crotool.program import years
 from crotool.errors import CroError
-from crotool.store.schema import SECTIONS, Section
+from crotool.program import years
 from crotool.program.years import Range, resolve_range
+from crotool.store import db, reads
+from crotool.store.schema import SECTIONS, Section
 
 __all__ = ["Range", "resolve_range"]  # the date ranges of `duty list` live in years.py
 

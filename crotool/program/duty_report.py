@@ -37,9 +37,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from crotool.program.years import Range
 from crotool.store import reads
 from crotool.store.schema import DATE_MAX, DATE_MIN
-from crotool.program.years import Range
 
 BY = ("category", "pattern", "school", "officer", "month", "role")
 NO_ROLE = "(no role)"  # the name of the row of duties whose category has no role

@@ -24,8 +24,8 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from crotool.store import db
 from crotool.errors import CroError
+from crotool.store import db
 from crotool.store.schema import SECTIONS
 
 FOLLOWUPS = SECTIONS["followups"]
@@ -151,9 +151,9 @@ def mark_done(conn: sqlite3.Connection, duty_id: int, rule: str, at: str | None
     follow-up already done; a done time before the duty. The record goes through the same
     Checker as a `followups` row of a seed document or an import.
     """
+    from crotool.intake.validate import check_options
     from crotool.store.audit import Auditor
     from crotool.store.writes import upsert
-    from crotool.intake.validate import check_options
 
     done_at = as_of_moment(at, "--at")
     with db.transaction(conn):

@@ -22,9 +22,9 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from crotool.errors import CroError, Problem, ValidationFailed, did_you_mean
 from crotool.store import db
 from crotool.store.audit import Auditor
-from crotool.errors import CroError, Problem, ValidationFailed, did_you_mean
 from crotool.store.reads import Where, dicts
 from crotool.store.schema import INCIDENT_FLAGS, SECTIONS, STUDENT_CATEGORY_KINDS, UNKNOWN_CATEGORY
 from crotool.store.writes import upsert

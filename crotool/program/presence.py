@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from crotool.store import reads
-from crotool.program import years
 from crotool.errors import CroError
+from crotool.program import years
+from crotool.store import reads
 
 DEFAULT_STALE_DAYS = 30
 COLUMNS = ("school", "name", "feeder_pattern", "duties", "last_duty_at", "days_since", "stale")

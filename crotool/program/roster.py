@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crotool.store import db, reads
+from crotool.errors import CroError
 from crotool.program import years
 from crotool.program.coverage_rule import Row
-from crotool.errors import CroError
+from crotool.store import db, reads
 from crotool.store.schema import SECTIONS, Section
 
 OFFICERS = SECTIONS["officers"]

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from crotool.store import db, reads
 from crotool.errors import CroError, Problem
+from crotool.store import db, reads
 from crotool.store.schema import SECTIONS
 
 TRAININGS = SECTIONS["trainings"]
@@ -163,10 +163,10 @@ def record(conn: sqlite3.Connection, badge: str, topic: str, *, on: str,
     officer's first day on campus is a warning (the series may precede placement), and so is
     a day after today.
     """
-    from crotool.store.audit import Auditor
-    from crotool.store.writes import upsert
     from crotool.intake.validate import check_options
     from crotool.program.years import today
+    from crotool.store.audit import Auditor
+    from crotool.store.writes import upsert
 
     raw = {"officer": badge, "topic": topic, "completed_on": on, "provider": provider,
            "hours": hours}

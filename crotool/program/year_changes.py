@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from crotool.store import db
+from crotool.errors import CroError, Problem, ValidationFailed
 from crotool.program import years
 from crotool.program.coverage_rule import Assignment, Officer, Row
-from crotool.errors import CroError, Problem, ValidationFailed
+from crotool.store import db
 from crotool.store.reads import option_date
 from crotool.store.schema import SECTIONS
 

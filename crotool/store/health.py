@@ -26,8 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crotool.store import db
 from crotool.errors import CroError
+from crotool.store import db
 from crotool.store.schema import SECTIONS
 
 OK = "ok"
