@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from crotool.errors import Problem
 from crotool.intake.importer import _datetime_converter, _RowConverter, for_updates
-from crotool.intake.readers import Record
-from crotool.intake.validate import BadValue, convert, convert_record
+from crotool.store.fields import BadValue, Record, convert, convert_record
 from crotool.store.schema import SECTIONS, Field
 
 # Raw values by field kind: good ones, near misses, blanks and the odd list.

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crotool.intake import importer, prescreen
-from crotool.intake.validate import BadValue, convert
 from crotool.store import db, writes
+from crotool.store.fields import BadValue, convert
 from crotool.store.schema import SECTIONS, Field
 
 DUTIES = SECTIONS["duties"]

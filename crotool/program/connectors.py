@@ -25,11 +25,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from crotool.errors import CroError, Problem, ValidationFailed
-from crotool.intake.validate import check_options
+from crotool.program.checker import check_options
 from crotool.program.years import today
 from crotool.store import db
 from crotool.store.audit import Auditor
-from crotool.store.reads import Where, dicts, option_date, require
+from crotool.store.fields import option_date
+from crotool.store.reads import Where, dicts, require
 from crotool.store.schema import DIMENSIONS, PHASES, SECTIONS
 from crotool.store.writes import upsert
 
