@@ -1,8 +1,8 @@
-"""The import's fast conversion path is validate's rules, not a second set of them.
+"""The import's fast conversion path is the fields' rules, not a second set of them.
 
-`importer._RowConverter` converts a row with `validate.convert`, memoised, and accepts a
+`importer._RowConverter` converts a row with `fields.convert`, memoised, and accepts a
 canonical date-time after checking its parts with `convert`; whenever it accepts a row, its
-values must be exactly what `validate.convert_record` returns, and whenever convert_record
+values must be exactly what `fields.convert_record` returns, and whenever convert_record
 accepts a row (no required field left empty), the fast path must accept it too.
 """
 

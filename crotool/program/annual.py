@@ -38,7 +38,7 @@ from crotool.store.schema import (
 
 # A student row as the report shows it: every field but the incident it belongs to.
 STUDENT_COLUMNS = tuple(n for n in SECTIONS["incident_students"].field_names if n != "incident")
-_FLAGGED = "(i.discipline = 1 OR i.use_of_force = 1 OR i.arrest = 1)"
+_FLAGGED = "(" + " OR ".join(f"i.{flag} = 1" for flag in INCIDENT_FLAGS) + ")"
 _IN_YEAR = "i.at >= :start AND i.at < date(:end, '+1 day')"
 
 # Which officers serve which school in the year: assigned to one of its patterns. The

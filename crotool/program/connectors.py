@@ -7,7 +7,7 @@ phase and one dimension, so the 4 x 5 matrix of engagements shows where planning
 community input at all: that is what `report connectors` is for.
 
 Writes (`add_connector`, `update_connector`, `add_engagement`) take the same path as a seed
-load: the command's options become one `Record`, `validate.Checker` converts and checks it by
+load: the command's options become one `Record`, `checker.Checker` converts and checks it by
 `schema.SECTIONS[...]` (so an option is read exactly as a seed field would be), then
 `store.upsert` writes it with its audit row inside one `db.transaction`. Problems name the
 option (`--phase`, `--connector`) where a load would name `file:line`.

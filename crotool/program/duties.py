@@ -1,6 +1,6 @@
 """Duties and scheduled safety assessments: log, list, schedule, complete, cancel.
 
-A duty logged at the command line goes through the same `validate.Checker` as a duty in a
+A duty logged at the command line goes through the same `checker.Checker` as a duty in a
 seed document or an import (fields converted by `schema.SECTIONS['duties']`, references with
 did-you-mean hints, `requires_request`), and is written by `store.upsert` with its audit row, so
 `duty log`, `load` and `import` apply one set of rules. What only a single logged duty needs (a

@@ -51,6 +51,8 @@ ASSIGNMENTS = SECTIONS["assignments"]
 
 # Words that clear an optional field in `officers update` (e.g. `--trained-on none`).
 CLEAR_WORDS = frozenset({"none", "null", "-"})
+# The officer's fields that can be cleared: neither required nor with a default.
+_CLEARABLE = tuple(f.name for f in OFFICERS.fields if not f.required and not f.default_from)
 
 # How a field is spelt at the command line, for messages (a problem names the option the user
 # typed, not a file and line).
@@ -154,7 +156,7 @@ def update_officer(conn: sqlite3.Connection, badge: str, *, name: str | None = N
         raise CroError(f"officers update {badge}: nothing to change",
                        hint="give one or more of --name, --status, --trained-on, --rank, "
                        "--phone, --email, --first-on-campus")
-    for clearable in ("school_trained_on", "rank", "phone", "email", "first_on_campus"):
+    for clearable in _CLEARABLE:
         if clearable in given:
             given[clearable] = _clear(given[clearable])
     with db.transaction(conn):
@@ -179,7 +181,7 @@ def add_leave(conn: sqlite3.Connection, badge: str, *, start: str, end: str,
     with db.transaction(conn):
         values = _check(conn, LEAVES, raw, f"officers leave {badge}")
         action, changes = _write(conn, LEAVES, values)
-        row = conn.execute("SELECT id, officer, start, end, reason FROM leaves"
+        row = conn.execute(f"SELECT id, {', '.join(LEAVES.field_names)} FROM leaves"
                            " WHERE officer = ? AND start = ?",
                            (values["officer"], values["start"])).fetchone()
     record = dict(row)
@@ -351,8 +353,8 @@ def delete_assignment(conn: sqlite3.Connection, record: dict[str, Any]) -> Chang
     that keeps every value it held. Notes: the gaps its pair has over its span afterwards."""
     with db.transaction(conn):
         stored = conn.execute(
-            "SELECT officer, feeder_pattern, school_year, role, start, end FROM assignments"
-            " WHERE id = ?", (record["id"],)).fetchone()
+            f"SELECT {', '.join(ASSIGNMENTS.field_names)} FROM assignments WHERE id = ?",
+            (record["id"],)).fetchone()
         if stored is None:
             raise CroError(f"assignment {record['id']} was removed meanwhile; nothing to do")
         values = dict(stored)

@@ -189,7 +189,7 @@ def record(conn: sqlite3.Connection, badge: str, topic: str, *, on: str,
                                     "check the date"))
         counts = upsert(conn, TRAININGS, [values], Auditor(conn), changes_out=changes)
         stored = conn.execute(
-            "SELECT officer, topic, completed_on, provider, hours FROM trainings"
+            f"SELECT {', '.join(TRAININGS.field_names)} FROM trainings"
             " WHERE officer = ? AND topic = ? AND completed_on = ?",
             tuple(values[k] for k in TRAININGS.key)).fetchone()
     action = "insert" if counts.inserted else "update" if counts.updated else "unchanged"

@@ -71,7 +71,7 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int = 2000
-    default_from: str | None = None  # documented default (filled by validate)
+    default_from: str | None = None  # documented default (the column DEFAULT, or the rules)
     step: float | None = None  # for kind "number": the value is a whole multiple of it
 
 
