@@ -1,8 +1,8 @@
-"""The import's fast conversion path is validate's rules, not a second set of them.
+"""The import's fast conversion path is the fields' rules, not a second set of them.
 
-`importer._RowConverter` converts a row with `validate.convert`, memoised, and accepts a
+`importer._RowConverter` converts a row with `fields.convert`, memoised, and accepts a
 canonical date-time after checking its parts with `convert`; whenever it accepts a row, its
-values must be exactly what `validate.convert_record` returns, and whenever convert_record
+values must be exactly what `fields.convert_record` returns, and whenever convert_record
 accepts a row (no required field left empty), the fast path must accept it too.
 """
 
@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from crotool.errors import Problem
 from crotool.intake.importer import _datetime_converter, _RowConverter, for_updates
-from crotool.intake.readers import Record
-from crotool.intake.validate import BadValue, convert, convert_record
+from crotool.store.fields import BadValue, Record, convert, convert_record
 from crotool.store.schema import SECTIONS, Field
 
 # Raw values by field kind: good ones, near misses, blanks and the odd list.

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import run_installed
 
-from crotool.intake.validate import convert
 from crotool.store import db
+from crotool.store.fields import convert
 from crotool.store.schema import SECTIONS
 
 

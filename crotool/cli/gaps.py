@@ -73,8 +73,9 @@ def gaps(
     from crotool.output.render import View, message
     from crotool.program import coverage
     from crotool.store import reads
+    from crotool.store.fields import option_date
 
-    day = reads.option_date(on, "--on")
+    day = option_date(on, "--on")
     result = coverage.gaps(connect(reads_only=True), year=year, on=day, pattern=pattern,
                               agency=agency)
     year_warning(result.warning)

@@ -162,7 +162,7 @@ def training_due(
     from crotool.output.render import View, message
     from crotool.program.training import DUE_COLUMNS, due
     from crotool.program.years import today
-    from crotool.store.reads import option_date
+    from crotool.store.fields import option_date
 
     day = option_date(as_of, "--as-of") or today()
     conn = connect(reads_only=True)

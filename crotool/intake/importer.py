@@ -65,9 +65,11 @@ from crotool.intake.readers import (
     record_of,
     yaml_record,
 )
-from crotool.intake.validate import (
+from crotool.program.checker import Checker
+from crotool.store import db
+from crotool.store.audit import Auditor
+from crotool.store.fields import (
     BadValue,
-    Checker,
     Reading,
     canonical_keys,
     convert,
@@ -75,8 +77,6 @@ from crotool.intake.validate import (
     record_label,
     shown_name,
 )
-from crotool.store import db
-from crotool.store.audit import Auditor
 from crotool.store.schema import IMPORTABLE, SECTIONS, Field, Section
 from crotool.store.writes import (
     STAGING,

@@ -17,36 +17,18 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from crotool.csvguard import unguard
 from crotool.errors import CroError, Problem, ValidationFailed
+from crotool.store.fields import CONTROL, Record
 
 MAX_YAML_BYTES = 64 * 1024 * 1024
 MAX_JSON_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 6
 MAX_CSV_FIELD = 64 * 1024
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-# C0 controls but tab, LF and CR, DEL, and the C1 controls U+0080..U+009F (U+009B is a
-# terminal's CSI, as ESC [ is): never legitimate in a record. `validate.convert` applies the
-# same set to every value, whichever way it came in (a CSV's cells, JSON, YAML, an option).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-@dataclass(slots=True)
-class Record:
-    """One record as read: field -> text, None, or a list of those (YAML/JSON lists)."""
-
-    source: str  # file name as the user gave it
-    line: int  # line the record starts on (JSON: its position in the array, from 1)
-    values: dict[str, Any]
-    lines: dict[str, int] = field(default_factory=dict)  # field -> line
-
-    def where(self, field_name: str | None = None) -> str:
-        line = self.lines.get(field_name, self.line) if field_name else self.line
-        return f"{self.source}:{line}"
 
 
 class YMap(dict):

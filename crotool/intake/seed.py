@@ -15,9 +15,10 @@ from pathlib import Path
 from crotool.errors import CroError, Problem, ValidationFailed
 from crotool.intake import readers
 from crotool.intake.readers import Record, YMap, decode_text, parse_yaml, read_bytes, yaml_records
-from crotool.intake.validate import Checker, Reading, canonical_keys, convert_record
+from crotool.program.checker import Checker
 from crotool.store import db
 from crotool.store.audit import Auditor
+from crotool.store.fields import Reading, canonical_keys, convert_record
 from crotool.store.schema import MAPPINGS, SECTION_ORDER, section
 from crotool.store.writes import Counts, record_import, upsert
 
