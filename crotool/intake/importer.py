@@ -65,6 +65,7 @@ from crotool.intake.readers import (
     record_of,
     yaml_record,
 )
+from crotool.intake.rule_load import import_rules
 from crotool.program.checker import Checker
 from crotool.store import db
 from crotool.store.audit import Auditor
@@ -77,6 +78,7 @@ from crotool.store.fields import (
     record_label,
     shown_name,
 )
+from crotool.store.rule_schema import RULE_SECTIONS
 from crotool.store.schema import IMPORTABLE, SECTIONS, Field, Section
 from crotool.store.writes import (
     STAGING,
@@ -249,6 +251,10 @@ def import_file(conn: sqlite3.Connection, table: str, file: str, *, fmt: str | N
             progress.phase("dry run: counting" if dry_run else "writing")
         result = ImportResult(table, source, sha256, Counts(), dry_run,
                               [*warnings, *sorted(validator.checker.warnings, key=_line_of)])
+        if table in RULE_SECTIONS:  # into the rule pack `local` (rule_load.py)
+            result.counts = import_rules(conn, staging, source, sha256, dry_run=dry_run,
+                                         on_change=on_change)
+            return result
         if dry_run:
             _report_changes(conn, staging, on_change)
             result.counts = bulk_counts(conn, staging)
