@@ -56,7 +56,7 @@ def agreements_list(
     """
     from crotool.cli.common import connect
     from crotool.output.pictures import counted
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.program.agreements import LIST_COLUMNS, list_agreements
 
     rows = list_agreements(connect(reads_only=True), year=year, agency=agency)
@@ -107,7 +107,8 @@ def agreements_check(
     """
     from crotool.cli.common import connect, school_year
     from crotool.output import pictures
-    from crotool.output.render import View, message
+    from crotool.output.messages import message
+    from crotool.output.view import View
     from crotool.program.agreements import CHECK_COLUMNS, check
     from crotool.store.reads import period_of
 

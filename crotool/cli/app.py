@@ -155,7 +155,7 @@ _command = "crotool"
 
 
 def _err(line: str) -> None:
-    from crotool.output.render import clean
+    from crotool.output.view import clean
 
     sys.stderr.write(f"crotool: {clean(line)}\n")
 

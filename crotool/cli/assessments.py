@@ -47,7 +47,7 @@ def schedule(
           --requested-by "District Safety and Security"
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.duties import SAFETY_CATEGORY, assessment_categories, schedule_assessment
 
     conn = connect()
@@ -75,7 +75,7 @@ def complete(
       crotool assessments complete 2 --duty 41
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.duties import complete_assessment
 
     done = complete_assessment(connect(), assessment_id, duty)
@@ -96,7 +96,7 @@ def cancel(
       crotool assessments cancel 2
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.duties import cancel_assessment
 
     if cancel_assessment(connect(), assessment_id):
@@ -128,7 +128,7 @@ def list_(
       crotool assessments list --overdue -f json
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.program.duties import list_assessments
 
     rows = list_assessments(connect(reads_only=True), overdue=overdue, status=status,

@@ -65,7 +65,7 @@ def assign(
       crotool assign 1260 lake-washington --role additional
     """
     from crotool.cli.common import connect, year_warning
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program import roster
     from crotool.program.roster import describe_row
     from crotool.program.years import resolve_year
@@ -124,7 +124,7 @@ def unassign(
       crotool unassign 2307 lake-washington --year 2023-24 --yes
     """
     from crotool.cli.common import confirm, connect, year_warning
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.roster import delete_assignment, describe_row, find_assignment
     from crotool.program.years import resolve_year
 
@@ -175,7 +175,7 @@ def assignments_list(
       crotool assignments list --pattern eastlake --agency sammamish-pd -f json
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.program import roster
 
     rows = roster.list_assignments(connect(reads_only=True), year=year, pattern=pattern,

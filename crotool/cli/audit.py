@@ -42,7 +42,7 @@ def audit(
       crotool audit -f json -o audit.json
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.store.audit import entries
 
     chosen = fmt_of(fmt, output)

@@ -56,7 +56,7 @@ def agencies_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     Example:  crotool agencies list -f json
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.store.reads import agencies
 
     out(agencies(connect(reads_only=True)), fmt, output, View(title="Agencies",
@@ -72,7 +72,7 @@ def patterns_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     Example:  crotool patterns list
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.store.reads import patterns
 
     out(patterns(connect(reads_only=True)), fmt, output, View(title="Feeder patterns",
@@ -106,7 +106,7 @@ def schools_list(
       crotool schools list --agency kcso --level middle -f csv
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.store.reads import schools
 
     rows = schools(connect(reads_only=True), pattern=pattern, agency=agency,
@@ -123,7 +123,7 @@ def categories_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     Example:  crotool categories list
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.store.reads import categories
 
     out(categories(connect(reads_only=True)), fmt, output, View(title="Duty categories",

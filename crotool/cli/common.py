@@ -28,7 +28,7 @@ def connect(*, reads_only: bool = False) -> sqlite3.Connection:
 
     absent = db.absent_named_file() if reads_only else None
     if absent is not None:
-        from crotool.output.render import message
+        from crotool.output.messages import message
 
         path, by = absent
         message(f"warning: {path} (named by {by}) does not exist: nothing is stored there, and "
@@ -60,7 +60,7 @@ def year_warning(warning: str | None) -> None:
     contain today: one `warning:` line on stderr, also under --quiet (a cron job must hear it);
     the exit code stays what it was. `years.resolve_year` writes the text; this shows it."""
     if warning:
-        from crotool.output.render import message
+        from crotool.output.messages import message
 
         message(f"warning: {warning}")
 

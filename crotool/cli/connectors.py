@@ -89,7 +89,7 @@ def connectors_add(
       crotool connectors add youth-wellness --name "Program director" --status new
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.connectors import add_connector
 
     row = add_connector(connect(), _given(id=connector_id, name=name, organization=organization,
@@ -116,7 +116,7 @@ def connectors_update(
       crotool connectors update resident-at-large --sector neighborhood --organization ""
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.connectors import update_connector
 
     row, diff = update_connector(connect(), connector_id, _given(
@@ -149,7 +149,7 @@ def connectors_list(
       crotool connectors list --status new -f json
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.program.connectors import connectors
 
     rows = connectors(connect(reads_only=True), status=status, sector=sector)
@@ -193,7 +193,7 @@ def engagements_add(
           --summary "Parents asked for clearer drop-off routes."
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.connectors import add_engagement
     from crotool.program.years import today
 
@@ -232,7 +232,7 @@ def engagements_list(
       crotool engagements list --from 2024-01-01 --connector evpa -f csv
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.program.connectors import engagements
 
     rows = engagements(connect(reads_only=True), start=start, end=end, phase=phase,
@@ -281,7 +281,7 @@ def report_connectors(
       crotool report connectors --stale-days 90 -f json -o connectors.json
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.program import connectors
 
     result = connectors.report(connect(reads_only=True), start=start, end=end,

@@ -56,7 +56,7 @@ def check(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
       crotool db check -f json -o check.json    # for cron: exit 1 on any problem
     """
     from crotool.errors import CroError
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.store import health
     from crotool.store.health import FAIL, failures
 
@@ -91,7 +91,7 @@ def backup(
 
       crotool --db /srv/cro.db db backup /mnt/usb/cro-$(date +%F).db
     """
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.store import health
 
     path, conn = _path_and_conn()
@@ -111,7 +111,7 @@ def info(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
       crotool db info -f json | jq '.[] | select(.item == "rows.duties") | .value'
     """
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.store import health
 
     path, conn = _path_and_conn()

@@ -8,7 +8,7 @@ on as the text the user typed, so the domain converts them with the same field r
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
@@ -115,7 +115,7 @@ def duty_log(
           --minutes 60 --requested-by "Kirkland MS principal" --notes-file - < note.txt
     """
     from crotool.cli.common import connect, year_warning
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program import duties
 
     if notes_file is not None:
@@ -203,19 +203,21 @@ def duty_list(
         found = duties.stream_duties(conn, span=span, officer=officer, school=school,
                                      pattern=pattern, category=category, limit=limit,
                                      include_notes=include_notes,
-                                     encode=_encoded(fmt_of(fmt, output)))
+                                     shape=_SHAPES.get(fmt_of(fmt, output), "dicts"))
         _list_out(found, span, include_notes, fmt, output, quiet)
 
 
-def _encoded(fmt: str) -> str | None:
-    """The formats a duty list writes straight from the cursor (the rest read dicts)."""
-    return fmt if fmt in ("json", "csv") else None
+# The formats a duty list writes straight from the cursor (the rest read dicts): SQLite
+# writes each row's JSON; CSV is written from the cursor's tuples by their column spec.
+_SHAPES: dict[str, Literal["json", "tuples"]] = {"json": "json", "csv": "tuples"}
 
 
 def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None,
               output: str | None, quiet: bool = False) -> None:
     """Render a listing whose rows are still being read (inside the command's snapshot)."""
-    from crotool.output.render import View, message
+    from crotool.output.encode import JsonObjects, Tuples
+    from crotool.output.messages import message
+    from crotool.output.view import View
     from crotool.program import duties
 
     columns = [*duties.LIST_COLUMNS, "notes"] if include_notes else list(duties.LIST_COLUMNS)
@@ -223,7 +225,9 @@ def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None
               if found.count < found.total else None)
     if latest and not quiet:
         message(latest)
-    rows, minutes = found.rows, found.minutes
+    minutes, shape = found.minutes, _SHAPES.get(fmt_of(fmt, output))
+    rows = (JsonObjects(found.rows) if shape == "json" else Tuples(found.rows, found.columns)
+            if shape == "tuples" else found.rows)
     out(rows, fmt, output, private=include_notes, view=View(
         title=f"Duties, {span.describe()}", columns=columns,
         justify={"id": "right", "minutes": "right"},
@@ -278,7 +282,7 @@ def report_duties(
       crotool report duties --by officer --from 2024-01-01 -f json
     """
     from crotool.cli.common import connect, year_warning
-    from crotool.output.render import View, shown
+    from crotool.output.view import View, shown
     from crotool.program import duties, duty_report
     from crotool.store import db
 

@@ -60,7 +60,9 @@ def followups_list(
       crotool followups list --overdue --fail-on-overdue -f csv -o overdue.csv
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View, message
+    from crotool.output.encode import JsonObjects
+    from crotool.output.messages import message
+    from crotool.output.view import View
     from crotool.program.followups import COLUMNS, as_of_moment, list_followups, stream_json
 
     conn = connect(reads_only=True)
@@ -69,7 +71,7 @@ def followups_list(
         # For cron and scripts: SQLite writes each row's JSON, and the statuses are counted
         # as the rows pass (a million duties' open follow-ups, no dict per row).
         stream = stream_json(conn, as_of=moment, open_only=open_only, overdue_only=overdue)
-        out(stream.rows, fmt, output, View(columns=list(COLUMNS)))
+        out(JsonObjects(stream.rows), fmt, output, View(columns=list(COLUMNS)))
         late = stream.counts["overdue"]
     else:
         rows = list_followups(conn, as_of=moment, open_only=open_only, overdue_only=overdue)
@@ -86,7 +88,7 @@ def _list_out(rows: list[dict], moment: str, which: str, fmt: FormatOpt,
               output: OutputOpt) -> None:
     """A table or a document of the follow-ups, with their counts by status."""
     from crotool.output import pictures
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.program.followups import COLUMNS
 
     counts = {s: sum(1 for r in rows if r["status"] == s)
@@ -132,7 +134,7 @@ def followups_done(
       crotool followups done 8 cps-report --at 2024-01-16T09:00
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.followups import mark_done
 
     done = mark_done(connect(), duty, rule, at)

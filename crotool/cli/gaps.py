@@ -70,8 +70,10 @@ def gaps(
       crotool gaps --year 2023-24 --fail-on-gaps -f json -o gaps.json
     """
     from crotool.cli.common import connect, year_warning
-    from crotool.output.render import View, message
+    from crotool.output.messages import message
+    from crotool.output.view import View
     from crotool.program import coverage
+    from crotool.program.coverage_rule import GAP_KINDS
     from crotool.store import reads
 
     day = reads.option_date(on, "--on")
@@ -101,7 +103,8 @@ def gaps(
         summary=summary, period=reads.period_of(result.year),
         chart=lambda shown: views().coverage_chart(
             pairs, shown, result.year, result.handovers, result.names,
-            title=f"Coverage timeline, {result.year.id}", closures=result.year.closures),
+            title=f"Coverage timeline, {result.year.id}", gap_kinds=GAP_KINDS,
+            closures=result.year.closures),
         empty=f"no gaps or conflicts in {scope}"))
     # An empty table already says "no gaps or conflicts" on stdout: no need to say it twice.
     if not quiet and (rows or chosen != "table" or output is not None):
@@ -144,8 +147,10 @@ def report_coverage(
       crotool report coverage --year 2023-24 -f html -o /srv/reports/coverage.html
     """
     from crotool.cli.common import connect, year_warning
-    from crotool.output.render import View, message
+    from crotool.output.messages import message
+    from crotool.output.view import View
     from crotool.program import coverage
+    from crotool.program.coverage_rule import GAP_KINDS
     from crotool.store import reads
 
     result = coverage.coverage(connect(reads_only=True), year=year)
@@ -173,7 +178,7 @@ def report_coverage(
         chart=lambda flat: views().coverage_chart(flat, gap_rows, y, result.handovers,
                                                 result.names,
                                                 title=f"Coverage timeline, {y.id}",
-                                                closures=y.closures)))
+                                                gap_kinds=GAP_KINDS, closures=y.closures)))
     if not quiet:
         message(summary)
 

@@ -159,7 +159,8 @@ def import_cmd(
     """
     from crotool.cli.common import connect
     from crotool.intake.importer import import_file
-    from crotool.output.render import View, message
+    from crotool.output.messages import message
+    from crotool.output.view import View
 
     def show(change: tuple[str, str, dict[str, Any]]) -> None:
         table_name, what, changes = change
@@ -216,7 +217,7 @@ def imports_list(
     """
     from crotool.cli.common import connect
     from crotool.intake.importer import history
-    from crotool.output.render import View
+    from crotool.output.view import View
 
     rows = history(connect(reads_only=True), table=table, limit=limit)
     out(rows, fmt, output, View(

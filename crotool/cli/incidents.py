@@ -87,7 +87,7 @@ def incidents_add(
           --officer 2291 --summary "Officer helped staff with a lost child"
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.incidents import add_incident
 
     values = _given(reference=reference, school=school, at=at, officers=officer or [],
@@ -118,7 +118,7 @@ def incidents_list(
       crotool incidents list --school juanita-hs -f csv -o incidents.csv
     """
     from crotool.cli.common import connect, school_year
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.program.incidents import INCIDENT_COLUMNS, list_incidents
 
     conn = connect(reads_only=True)
@@ -178,7 +178,7 @@ def complaints_add(
           --about job_duties --filed-with agency --status closed --closed-on 2024-04-20
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.incidents import add_complaint
 
     row = add_complaint(connect(), _given(
@@ -207,7 +207,7 @@ def complaints_list(
       crotool complaints list --status open -f json
     """
     from crotool.cli.common import connect, school_year
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.program.incidents import COMPLAINT_COLUMNS, list_complaints
 
     conn = connect(reads_only=True)
@@ -265,6 +265,7 @@ def report_annual(
     from crotool.output.annual_report import render_annual
     from crotool.program.annual import annual_report, suppress, titles
     from crotool.program.years import today
+    from crotool.store.schema import INCIDENT_FLAGS
 
     conn = connect(reads_only=True)
     y = school_year(conn, year)
@@ -279,7 +280,7 @@ def report_annual(
     meta = {"title": f"{named['title']}, {y['id']}{source}", "titles": named,
             "district": district[0] if district else "(no district name stored)",
             "year": y, "today": today().isoformat(), "version": __version__,
-            "names": names, "suppress_under": suppress_under}
+            "names": names, "suppress_under": suppress_under, "flags": INCIDENT_FLAGS}
     render_annual(report, fmt_of(fmt, output), output, meta=meta,
                   suppressed=suppress_under is not None)
 

@@ -39,7 +39,8 @@ def load(
     """
     from crotool.cli.common import connect
     from crotool.intake.seed import bundled_seed, load_files
-    from crotool.output.render import View, message
+    from crotool.output.messages import message
+    from crotool.output.view import View
 
     paths = [(p, str(p)) for p in files] if files else [(bundled_seed(), "bundled seed")]
     conn = connect()

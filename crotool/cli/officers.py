@@ -56,7 +56,7 @@ def officers_list(
       crotool officers list --status inactive -f json
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.store.reads import officers
 
     rows = officers(connect(reads_only=True), agency=agency, status=status)
@@ -108,7 +108,7 @@ def officers_add(
       crotool officers add 0977 --name "Lee Example" --agency kcso --status inactive
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.roster import add_officer
 
     change = add_officer(connect(), badge=badge, name=name, agency=agency,
@@ -159,7 +159,7 @@ def officers_update(
       crotool officers update 2412 --first-on-campus 2024-01-29
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.roster import update_officer
 
     change = update_officer(connect(), badge, name=name, status=status,
@@ -196,7 +196,7 @@ def officers_leave(
       crotool officers leave 2307 --start 2024-04-08 --end 2024-04-21 --reason "Scheduled leave"
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.roster import add_leave, describe_row
 
     change = add_leave(connect(), badge, start=start, end=end, reason=reason)

@@ -73,11 +73,12 @@ def out(rows: Iterable[dict] | Any, fmt: Fmt | str | None, output: str | None, v
     (html, markdown), look up what they say around the rows: the district, the current school
     year, the names beside ids."""
     from crotool.output import render
+    from crotool.output.view import View
 
     chosen = fmt if isinstance(fmt, str) else fmt_of(fmt, output)
     if output not in (None, "-"):
         _refuse_database(output)
-    view = view or render.View()
+    view = view or View()
     context = _context(view) if chosen in ("html", "markdown") else None
     render.render(rows, chosen, view=view, output=output, wrap=wrap, context=context,
                   private=private)
@@ -113,23 +114,23 @@ def _context(view: Any) -> Any:
     import sqlite3
 
     from crotool.errors import CroError
-    from crotool.output import render
+    from crotool.output.view import Context, name_sections
     from crotool.program import years
     from crotool.store import db, reads
 
     if db.absent_named_file() is not None:  # the command itself said so
-        return render.Context(made_on=years.today())
+        return Context(made_on=years.today())
     try:
         conn = db.connect()
         district = reads.district_name(conn)
-        names = reads.names(conn, render.name_sections(view))
+        names = reads.names(conn, name_sections(view))
         try:
             year = years.current_year(conn).year
         except CroError:
             year = None
     except (CroError, sqlite3.Error):
-        return render.Context(made_on=years.today())
+        return Context(made_on=years.today())
     span = reads.period_of(year) if year else None
-    return render.Context(district=district, period=span and f"as of {years.today()}: {span}",
+    return Context(district=district, period=span and f"as of {years.today()}: {span}",
                           year=year.id if year else None, year_span=span,
                           made_on=years.today(), names=names)

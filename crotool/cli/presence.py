@@ -54,7 +54,8 @@ def report_presence(
     """
     from crotool.cli.common import connect, year_warning
     from crotool.output import pictures
-    from crotool.output.render import View, message
+    from crotool.output.messages import message
+    from crotool.output.view import View
     from crotool.program.presence import COLUMNS, presence
     from crotool.store import db, reads
 

@@ -62,7 +62,7 @@ def training_record(
       crotool training record 1260 on-the-job --on 2024-04-02
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.training import record
 
     done = record(connect(), badge, topic, on=on, provider=provider, hours=hours)
@@ -104,7 +104,7 @@ def training_list(
     """
     from crotool.cli.common import connect
     from crotool.output.pictures import counted
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.program.training import LIST_COLUMNS, list_trainings
 
     rows = list_trainings(connect(reads_only=True), officer=officer, topic=topic)
@@ -159,7 +159,9 @@ def training_due(
     """
     from crotool.cli.common import connect
     from crotool.output import pictures
-    from crotool.output.render import View, message
+    from crotool.output.messages import message
+    from crotool.output.view import View
+    from crotool.program import years
     from crotool.program.training import DUE_COLUMNS, due
     from crotool.program.years import today
     from crotool.store.reads import option_date
@@ -169,9 +171,9 @@ def training_due(
     rows = due(conn, as_of=day, warn_days=warn_days, agency=agency)
     title = f"Training deadlines as of {day}"
     period = f"as of {day}; a part due within {warn_days} days is due soon"
-    year = pictures.year_of(conn, day)
+    year = years.year_of(conn, day)
     if year:
-        period = f"{year}, {period}"
+        period = f"school year {year.describe()}, {period}"
     out(rows, fmt, output, View(
         title=title, columns=DUE_COLUMNS,
         justify={c: "right" for c in ("classroom_done", "classroom_required", "on_the_job_days",

@@ -46,7 +46,7 @@ def years_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     """
     from crotool.cli.common import connect
     from crotool.output import pictures
-    from crotool.output.render import View
+    from crotool.output.view import View
     from crotool.program.year_changes import LIST_COLUMNS, list_years
 
     rows = list_years(connect(reads_only=True))
@@ -79,7 +79,7 @@ def years_add(
       crotool years add 2024-25 --start 2024-09-03 --end 2025-06-18
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.year_changes import add_year
     from crotool.program.years import get
 
@@ -107,7 +107,7 @@ def years_update(
       crotool years update 2024-25 --end 2025-06-20
     """
     from crotool.cli.common import connect
-    from crotool.output.render import message
+    from crotool.output.messages import message
     from crotool.program.roster import describe_row
     from crotool.program.year_changes import update_year
 
@@ -153,7 +153,8 @@ def years_rollover(
       crotool years rollover 2023-24 2024-25
     """
     from crotool.cli.common import connect
-    from crotool.output.render import View, message
+    from crotool.output.messages import message
+    from crotool.output.view import View
     from crotool.program.coverage import gaps_summary
     from crotool.program.roster import describe_row
     from crotool.program.year_changes import ROLLOVER_COLUMNS, rollover

@@ -1,0 +1,39 @@
+"""A query's column spec, and the SQL that has SQLite write each of its rows as a JSON object.
+
+A listing of a million rows (`duty list`, `followups list`) is not turned into a million
+dicts for JSON or CSV: the program hands the cursor's tuples, or each row's JSON text made by
+SQLite, with a `Columns` spec that says what the stored values mean, and output writes them
+(output/encode.py reads a spec by these attribute names, without importing this module).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The columns of a query's rows, in the order of its tuples, and what their values are."""
+
+    names: tuple[str, ...]
+    bools: tuple[str, ...] = ()  # stored 0/1, meaning false/true
+    json_lists: tuple[str, ...] = ()  # a JSON array's text (json_group_array)
+    # Columns whose kind admits only an id, a code or a date-time (schema.py): nothing in
+    # them is ever quoted or guarded in a CSV.
+    identifiers: tuple[str, ...] = ()
+
+
+def json_object_sql(columns: Columns) -> str:
+    """The SQL expression that writes a row of `columns` (names of the query's columns, never
+    user input) as the JSON object output's `to_json` would: the booleans as true/false, the
+    JSON lists as their JSON, the rest as values. Keys keep the order of `names`; output
+    escapes DEL and C1 characters as it writes the objects."""
+    parts = []
+    for c in columns.names:
+        value = f'"{c}"'
+        if c in columns.bools:
+            value = f"json(CASE WHEN {value} THEN 'true' ELSE 'false' END)"
+        elif c in columns.json_lists:
+            value = f"json({value})"
+        parts.append(f"'{c}', {value}")
+    return f"json_object({', '.join(parts)})"
