@@ -20,10 +20,9 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from crotool.csvguard import guard
 from crotool.output.view import STREAM_CHUNK, cell_text
@@ -35,34 +34,40 @@ _C1 = re.compile(r"[\x7f-\x9f]")  # only ever inside JSON strings: the rest is A
 _GUARD_FIRST = frozenset("'=+-@\t\r\n")  # a text cell starting with one may need csvguard
 
 
-class ColumnSpec(Protocol):
-    """What output reads of a query's column spec (the program hands one with its cursor):
-    the columns' names in the tuples' order, and which of them hold what."""
+if TYPE_CHECKING:  # a Protocol for the type checker only: nothing checks it at run time
+    class ColumnSpec(Protocol):
+        """What output reads of a query's column spec (the program hands one with its
+        cursor): the columns' names in the tuples' order, and which of them hold what."""
 
-    @property
-    def names(self) -> Sequence[str]: ...
-    @property
-    def bools(self) -> Sequence[str]: ...  # 0/1 stored: false/true
-    @property
-    def json_lists(self) -> Sequence[str]: ...  # a JSON array's text: its items
-    # What validation lets into an id, a code or a date: never quoted, never guarded.
-    @property
-    def identifiers(self) -> Sequence[str]: ...
+        @property
+        def names(self) -> Sequence[str]: ...
+        @property
+        def bools(self) -> Sequence[str]: ...  # 0/1 stored: false/true
+        @property
+        def json_lists(self) -> Sequence[str]: ...  # a JSON array's text: its items
+        # What validation lets into an id, a code or a date: never quoted, never guarded.
+        @property
+        def identifiers(self) -> Sequence[str]: ...
 
 
-@dataclass
+# Plain classes, not dataclasses: every command imports this module, and a dataclass costs
+# each start-up a fraction of a millisecond to build.
 class Tuples:
     """A cursor's rows as tuples in `columns.names` order, written as CSV cell by cell."""
 
-    rows: Iterable[Sequence[Any]]
-    columns: ColumnSpec
+    __slots__ = ("rows", "columns")
+
+    def __init__(self, rows: Iterable[Sequence[Any]], columns: ColumnSpec) -> None:
+        self.rows, self.columns = rows, columns
 
 
-@dataclass
 class JsonObjects:
     """Rows already written as JSON objects, one text each, in the order `to_json` keeps."""
 
-    lines: Iterable[str]
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.lines = lines
 
 
 # ---------------------------------------------------------------- JSON

@@ -8,19 +8,21 @@ SQLite, with a `Columns` spec that says what the stored values mean, and output 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
 class Columns:
-    """The columns of a query's rows, in the order of its tuples, and what their values are."""
+    """The columns of a query's rows, in the order of its tuples, and what their values are.
+    (A plain class: a dataclass would cost the start-up of every command that lists duties.)"""
 
-    names: tuple[str, ...]
-    bools: tuple[str, ...] = ()  # stored 0/1, meaning false/true
-    json_lists: tuple[str, ...] = ()  # a JSON array's text (json_group_array)
-    # Columns whose kind admits only an id, a code or a date-time (schema.py): nothing in
-    # them is ever quoted or guarded in a CSV.
-    identifiers: tuple[str, ...] = ()
+    __slots__ = ("names", "bools", "json_lists", "identifiers")
+
+    def __init__(self, names: tuple[str, ...], *, bools: tuple[str, ...] = (),
+                 json_lists: tuple[str, ...] = (), identifiers: tuple[str, ...] = ()) -> None:
+        self.names = names
+        self.bools = bools  # stored 0/1, meaning false/true
+        self.json_lists = json_lists  # a JSON array's text (json_group_array)
+        # Columns whose kind admits only an id, a code or a date-time (schema.py): nothing in
+        # them is ever quoted or guarded in a CSV.
+        self.identifiers = identifiers
 
 
 def json_object_sql(columns: Columns) -> str:
