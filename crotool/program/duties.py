@@ -207,8 +207,8 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
                   shape: Literal["dicts", "tuples", "json"] = "dicts") -> DutyList:
     """`list_duties` as a DutyList whose rows come one by one from the cursor: call it inside
     `db.read(conn)` and read the rows before the block ends. For a million rows without a
-    dict each: `shape="tuples"`, the cursor's tuples (the CSV output writes them as they are,
-    by the column spec); `"json"`, each row's JSON object as SQLite writes it
+    dict each: `shape="tuples"`, the cursor's tuples as stored (in `columns` order, which says
+    what their values are); `"json"`, each row's JSON object as SQLite writes it
     (`columns.json_object_sql`)."""
     where = reads.Where("d.at >= ?", "d.at < ?", params=(span.lo, span.hi))
     where.ref(conn, "officers", officer, "--officer", "d.officer = ?")
