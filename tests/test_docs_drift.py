@@ -5,6 +5,7 @@
   (`crotool/store/db.py`; a package as `crotool/store/`), and no module that does not exist.
 - No page (README.md, docs/*.md) mentions a module file that is gone, such as the flat layout's
   crotool/render.py.
+- The columns docs/formats.md gives for each list and report are the ones it writes.
 """
 
 from __future__ import annotations
@@ -134,3 +135,22 @@ def test_a_stale_module_path_is_found():
     assert stale_paths("see crotool/render.py and views.py") == ["crotool/render.py", "views.py"]
     assert stale_paths("tests/test_nothing_here.py") == ["tests/test_nothing_here.py"]
     assert stale_paths("store/db.py, crotool/store/db.py, db.py, bench/run.py") == []
+
+
+def documented_columns() -> list[tuple[str, str]]:
+    """(command, columns) of docs/formats.md's table of JSON and CSV shapes."""
+    text = (DOCS / "formats.md").read_text(encoding="utf-8")
+    return re.findall(r"^\| `crotool ([^`]+)` \| ([^|]+?) \|$", text, re.M)
+
+
+COLUMNS = documented_columns()
+
+
+def test_formats_documents_the_columns_of_the_lists_and_reports():
+    assert len(COLUMNS) >= 30
+
+
+@pytest.mark.parametrize("command,columns", COLUMNS, ids=[c for c, _ in COLUMNS])
+def test_the_documented_columns_are_what_the_command_writes(cli, seeded, command, columns):
+    result = cli(*command.split(), "-f", "csv")
+    assert result.stdout.splitlines()[0] == columns.replace(", ", ","), result.stderr
