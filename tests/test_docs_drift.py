@@ -6,13 +6,17 @@
 - No page (README.md, docs/*.md) mentions a module file that is gone, such as the flat layout's
   crotool/render.py.
 - The columns docs/formats.md gives for each list and report are the ones it writes.
+- The README's tour prints what it shows, run step by step on a fresh database.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib.util
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -154,3 +158,32 @@ def test_formats_documents_the_columns_of_the_lists_and_reports():
 def test_the_documented_columns_are_what_the_command_writes(cli, seeded, command, columns):
     result = cli(*command.split(), "-f", "csv")
     assert result.stdout.splitlines()[0] == columns.replace(", ", ","), result.stderr
+
+
+def test_the_readme_tour_is_real_output(tmp_path):
+    """Each `$ command` of the README's console blocks, in order, in one shell folder and on one
+    fresh database, prints every line shown under it (on stdout or stderr; `...` stands for
+    what differs from run to run) and exits 0."""
+    shim = tmp_path / "bin" / "crotool"  # the console script, as this interpreter runs it
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m crotool "$@"\n')
+    shim.chmod(0o755)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}",
+           "CROTOOL_DB": str(work / "crotool.db"), "CROTOOL_TODAY": "2024-01-15",
+           "COLUMNS": "100"}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ran = 0
+    for block in re.findall(r"```console\n(.*?)```", readme, re.S):
+        for step in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, *shown = step.rstrip("\n").split("\n")
+            result = subprocess.run(["bash", "-c", command], cwd=work, env=env,
+                                    capture_output=True, text=True, timeout=120)
+            assert result.returncode == 0, (command, result.stderr)
+            lines = result.stdout.splitlines() + result.stderr.splitlines()
+            for line in shown:
+                pattern = ".*".join(map(re.escape, line.split("...")))
+                assert any(re.fullmatch(pattern, out) for out in lines), (command, line, lines)
+            ran += 1
+    assert ran >= 10
