@@ -187,3 +187,37 @@ def test_the_readme_tour_is_real_output(tmp_path):
                 assert any(re.fullmatch(pattern, out) for out in lines), (command, line, lines)
             ran += 1
     assert ran >= 10
+
+
+def anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a page's headings: lowercase, punctuation dropped (hyphens and
+    underscores kept), spaces as hyphens."""
+    found = set()
+    in_code = False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and (heading := re.match(r"#{1,6} (.*)", line)):
+            text = re.sub(r"[^\w\- ]", "", heading.group(1).lower())
+            found.add(text.replace(" ", "-"))
+    return found
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(ROOT).as_posix() for p in PAGES])
+def test_every_link_between_the_pages_leads_somewhere(page):
+    """A relative link names a file that exists, and an anchor a heading of that page."""
+    broken = []
+    for target in LINK.findall(page.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", target):
+            continue  # https://...: not ours to check
+        path, _, anchor = target.partition("#")
+        file = (page.parent / path).resolve() if path else page
+        if not file.exists():
+            broken.append(target)
+        elif anchor and file.suffix == ".md" and anchor not in anchors(
+                file.read_text(encoding="utf-8")):
+            broken.append(target)
+    assert not broken, f"{page.name}: links to nothing: {broken}"
