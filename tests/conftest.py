@@ -29,7 +29,8 @@ TODAY = "2024-01-15"
 
 
 def _seed_sections() -> dict:
-    from crotool.intake.readers import decode_text, parse_yaml
+    from crotool.intake.readers import decode_text
+    from crotool.intake.yaml_reader import parse_yaml
 
     [doc] = parse_yaml(decode_text(SEED.read_bytes(), "seed"), "seed")
     return doc
