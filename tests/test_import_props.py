@@ -8,6 +8,7 @@ accepts a row (no required field left empty), the fast path must accept it too.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -55,6 +56,7 @@ def rows(draw: st.DrawFn) -> tuple[str, dict]:
     return name, values
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None)
 @given(rows())
 def test_fast_path_agrees_with_convert_record(row):
@@ -81,6 +83,7 @@ TEXTS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(TEXTS)
 def test_fast_datetime_is_convert(text):

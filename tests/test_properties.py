@@ -16,6 +16,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,8 @@ from crotool.csvguard import unguard
 from crotool.errors import ValidationFailed
 from crotool.intake import readers, yaml_reader
 from crotool.output import render
+
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
