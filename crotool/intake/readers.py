@@ -3,9 +3,10 @@
 Every scalar arrives as text (or None for "no value") and keeps the line it came from, so that
 validation converts it by the field's declared type and names `file:line` in every message.
 
-Here too is what every reader shares: the `Record`, the limits (YAML's among them), a file's
-bytes opened and read with a cap, strict UTF-8 with no control characters (`decode_text`), and
-the one-line `failure`. YAML is read by `yaml_reader`, an Excel sheet by `workbooks`.
+Here too is what every reader shares: the limits (YAML's among them), a file's bytes opened
+and read with a cap, strict UTF-8 with no control characters (`decode_text`), and the one-line
+`failure`. Records are `store.fields.Record`s; YAML is read by `yaml_reader`, an Excel sheet by
+`workbooks`.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ records to. A row is converted by the fast path (`converters.RowConverter`) or, 
 cannot, by `fields.convert_record`, whose messages name every bad field; references and
 cross-field rules are `program.checker.Checker.check_rules`, a batch at a time. Good rows wait
 in the TEMP table (`store.writes.Staging`), where duplicate keys across the file are found
-with one sort.
-Every problem is counted and the 50 with the lowest lines are kept for `ImportFailed`.
+with one sort. Every problem is counted and the 50 with the lowest lines are kept for
+`ImportFailed`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ class ImportFailed(ValidationFailed):
         if self.total > len(shown):
             shown.append(f"... and {self.total - len(shown)} more")
         return [*shown, self.message]
-
 
 
 class Validator:
@@ -175,7 +174,6 @@ class Validator:
     def fail(self) -> None:
         shown = [p for _, _, p in sorted(self.kept, reverse=True)]
         raise ImportFailed(shown, self.total, subject=self.source)
-
 
 
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
