@@ -126,7 +126,9 @@ class CheckedInput(io.RawIOBase):
     def __init__(self, raw: BinaryIO, source: str):
         self.raw = raw
         self.source = source
-        import hashlib  # only a CSV being read needs it (not an option's date)
+        # Only a CSV being read needs hashlib (OpenSSL): the duty commands import this module
+        # for --notes-file, and their reads to stdout must not load it (tests/test_startup.py).
+        import hashlib
 
         self.sha = hashlib.sha256()
         self.done = 0  # bytes passed on
