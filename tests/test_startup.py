@@ -38,11 +38,13 @@ def imported(args: list[str]) -> set[str]:
     return set(mods)
 
 
+@pytest.mark.slow
 def test_version_imports_neither_typer_nor_anything_heavy():
     mods = imported(["--version"])
     assert not mods & (HEAVY | {"typer", "sqlite3"})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [
     ["schools", "list", "--format", "json"],
     ["gaps", "--format", "json"],
@@ -65,6 +67,7 @@ def test_machine_formats_import_no_rich_yaml_or_sqlite_utils(seeded, args):
 ONLY_WHEN_NEEDED = {"hashlib", "tempfile", "random"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [
     ["schools", "list", "--format", "json"],
     ["gaps", "--format", "json"],
@@ -79,12 +82,14 @@ def test_reads_to_stdout_import_no_hashing_nor_temporary_files(seeded, args):
     assert not mods & ONLY_WHEN_NEEDED, sorted(mods & ONLY_WHEN_NEEDED)
 
 
+@pytest.mark.slow
 def test_table_output_imports_rich_but_not_yaml(seeded):
     mods = imported(["schools", "list"])
     assert "rich" in mods
     assert not mods & {"yaml", "sqlite_utils", "pydantic"}
 
 
+@pytest.mark.slow
 def test_load_is_the_path_that_imports_yaml():
     mods = imported(["load", "--dry-run", "--format", "json"])
     assert "yaml" in mods
@@ -128,6 +133,7 @@ def complete(words: str, env_db) -> list[str]:
     return proc.stdout.split()
 
 
+@pytest.mark.slow
 def test_tab_completes_stored_ids(seeded):
     assert complete("crotool gaps --pattern red", seeded) == ["redmond"]
     assert complete("crotool duty list --officer 04", seeded) == ["0417"]
@@ -135,12 +141,14 @@ def test_tab_completes_stored_ids(seeded):
     assert "report" in complete("crotool rep", seeded)
 
 
+@pytest.mark.slow
 def test_completion_never_creates_a_database(tmp_path):
     missing = tmp_path / "none.db"
     assert complete("crotool gaps --pattern r", missing) == []
     assert not missing.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("words", "expected"), [
     ("crotool officers update 23", ["2307", "2350"]),
     ("crotool officers leave 23", ["2307", "2350"]),
@@ -168,6 +176,7 @@ def test_tab_completes_positional_ids(seeded, tmp_path, words, expected):
         assert complete(words, seeded) == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("words", ["crotool officers update 23", "crotool assign 2307 lake",
                                    "crotool unassign 23", "crotool connectors update "])
 def test_positional_completion_never_creates_a_database(tmp_path, words):
@@ -241,6 +250,7 @@ def test_every_command_module_declares_its_words():
         assert reports == {r for r, m in commands.REPORTS.items() if m == name}
 
 
+@pytest.mark.slow
 def test_followups_done_completes_open_duties_from_the_typed_db(cli, seeded, tmp_path):
     logged = cli("duty", "log", "--officer", "0417", "--school", "kamiakin-ms", "--category",
                  "cps-investigation", "--at", "2024-03-01T10:00", "--requested-by",

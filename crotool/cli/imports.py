@@ -215,7 +215,7 @@ def imports_list(
       crotool imports list --table duties -f json
     """
     from crotool.cli.common import connect
-    from crotool.intake.importer import history
+    from crotool.intake.history import history
     from crotool.output.render import View
 
     rows = history(connect(reads_only=True), table=table, limit=limit)
