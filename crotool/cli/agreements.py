@@ -6,7 +6,7 @@ parses and prints.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -29,7 +29,7 @@ Examples:
 PROBLEM_STYLE = {"no_agreement": "bold red", "not_adopted": "yellow",
                  "incomplete": "dark_orange"}
 
-YearFilter = Annotated[Optional[str], typer.Option(  # noqa: UP045
+YearFilter = Annotated[str | None, typer.Option(
     "--year", autocompletion=ids("school_years"), metavar="YEAR",
     help="Only this school year, e.g. 2023-24.")]
 
@@ -37,7 +37,7 @@ YearFilter = Annotated[Optional[str], typer.Option(  # noqa: UP045
 @agreements_app.command("list")
 def agreements_list(
     year: YearFilter = None,
-    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    agency: Annotated[str | None, typer.Option(
         "--agency", "-a", metavar="AGENCY", autocompletion=ids("agencies"),
         help="Only this agency's agreements.")] = None,
     fmt: FormatOpt = None,
@@ -76,7 +76,7 @@ def agreements_list(
 
 @agreements_app.command("check")
 def agreements_check(
-    year: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    year: Annotated[str | None, typer.Option(
         "--year", autocompletion=ids("school_years"), metavar="YEAR",
         help="School year id, e.g. 2023-24 (default: the current one).")] = None,
     fail_on_problems: Annotated[bool, typer.Option(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -184,7 +184,7 @@ def make_app(modules: tuple[str, ...] | None = None) -> typer.Typer:
 
 
 def root(
-    db: Annotated[Optional[str], typer.Option(
+    db: Annotated[str | None, typer.Option(
         "--db", metavar="PATH", help="The database file (default: $CROTOOL_DB, else "
         "$XDG_DATA_HOME/crotool/crotool.db).")] = None,
     version: Annotated[bool, typer.Option(

@@ -3,7 +3,7 @@ facilities, "at the request of district administration"."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -109,10 +109,10 @@ def cancel(
 def list_(
     overdue: Annotated[bool, typer.Option(
         "--overdue", help="Only those due before today and not done (nor cancelled).")] = False,
-    status: Annotated[Optional[str], typer.Option(
+    status: Annotated[str | None, typer.Option(
         "--status", "-s", autocompletion=choices("assessments", "status"), metavar="STATUS",
         help=f"Only this status: {', '.join(ASSESSMENT_STATUSES)}.")] = None,
-    school: Annotated[Optional[str], typer.Option(
+    school: Annotated[str | None, typer.Option(
         "--school",
         autocompletion=ids("schools"), metavar="SCHOOL",
         help="Only this school's assessments.")] = None,

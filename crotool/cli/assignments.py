@@ -6,7 +6,7 @@ and runs the coverage engine for the warnings `assign` prints; this module parse
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -36,13 +36,13 @@ def assign(
                                            autocompletion=ids("feeder_patterns"),
                                            help="Feeder pattern id.")],
     year: YearOpt = None,
-    role: Annotated[Optional[str], typer.Option(
+    role: Annotated[str | None, typer.Option(
         "--role", "-r", autocompletion=choices("assignments", "role"), metavar="ROLE",
         help="cro (default): the one officer the agency selects for the "
         "pattern; additional: extra help, never counted as coverage.")] = None,
-    start: Annotated[Optional[str], typer.Option(
+    start: Annotated[str | None, typer.Option(
         "--start", metavar="DATE", help="First day (default: the school year's start).")] = None,
-    end: Annotated[Optional[str], typer.Option(
+    end: Annotated[str | None, typer.Option(
         "--end", metavar="DATE", help="Last day, inclusive (default: the school year's end)."
     )] = None,
 ) -> None:
@@ -103,7 +103,7 @@ def unassign(
     target: Annotated[str, typer.Argument(
         metavar="ID|BADGE", autocompletion=ids("assignments", column="officer"),
         help="An assignment id (see `assignments list`), or a badge followed by PATTERN.")],
-    pattern: Annotated[Optional[str], typer.Argument(
+    pattern: Annotated[str | None, typer.Argument(
         metavar="[PATTERN]", autocompletion=ids("assignments", column="feeder_pattern"),
         help="With a badge: the feeder pattern.")] = None,
     year: YearOpt = None,
@@ -146,20 +146,20 @@ def unassign(
 
 @assignments_app.command("list")
 def assignments_list(
-    year: Annotated[Optional[str], typer.Option(
+    year: Annotated[str | None, typer.Option(
         "--year",
         autocompletion=ids("school_years"), metavar="YEAR",
         help="Only this school year (default: every year).")
     ] = None,
-    pattern: Annotated[Optional[str], typer.Option(
+    pattern: Annotated[str | None, typer.Option(
         "--pattern", "-p",
         autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only this feeder pattern.")] = None,
-    agency: Annotated[Optional[str], typer.Option(
+    agency: Annotated[str | None, typer.Option(
         "--agency", "-a",
         autocompletion=ids("agencies"), metavar="AGENCY",
         help="Only officers of this agency.")] = None,
-    officer: Annotated[Optional[str], typer.Option(
+    officer: Annotated[str | None, typer.Option(
         "--officer",
         autocompletion=ids("officers"), metavar="BADGE", help="Only this officer.")] = None,
     fmt: FormatOpt = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,13 +14,13 @@ ORDER = 120
 
 
 def audit(
-    since: Annotated[Optional[str], typer.Option(
+    since: Annotated[str | None, typer.Option(
         "--since", "-s", metavar="DATE", help="Only changes at or after DATE (YYYY-MM-DD or "
         "YYYY-MM-DDTHH:MM, UTC like the audit times).")] = None,
-    table: Annotated[Optional[str], typer.Option(
+    table: Annotated[str | None, typer.Option(
         "--table", "-t", metavar="TABLE", help="Only changes to this table (e.g. officers, "
         "duties, assignments).")] = None,
-    limit: Annotated[Optional[int], typer.Option(
+    limit: Annotated[int | None, typer.Option(
         "--limit", "-n", min=1, max=MAX_INT, metavar="N",
         help="Only the N most recent changes.")] = None,
     fmt: FormatOpt = None,

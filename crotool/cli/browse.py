@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -83,15 +83,15 @@ def patterns_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
 @schools_app.command("list")
 def schools_list(
-    pattern: Annotated[Optional[str], typer.Option(
+    pattern: Annotated[str | None, typer.Option(
         "--pattern", "-p",
         autocompletion=ids("feeder_patterns"),
         help="Only schools of this feeder pattern (split feeders included).")
     ] = None,
-    agency: Annotated[Optional[str], typer.Option(
+    agency: Annotated[str | None, typer.Option(
         "--agency", "-a",
         autocompletion=ids("agencies"), help="Only schools in this agency's jurisdiction.")] = None,
-    level: Annotated[Optional[str], typer.Option(
+    level: Annotated[str | None, typer.Option(
         "--level", "-l", autocompletion=choices("schools", "level"), metavar="LEVEL",
         help=f"Only schools of this level: {', '.join(LEVELS)}.")] = None,
     fmt: FormatOpt = None,

@@ -8,7 +8,7 @@ gets "did you mean" and the list of what is allowed; tab completion offers the c
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -44,18 +44,18 @@ Examples:
 """, no_args_is_help=True)
 
 
-NameOpt = Annotated[Optional[str], typer.Option(
+NameOpt = Annotated[str | None, typer.Option(
     "--name", help="Who the connector is (a person's role or the group's name).")]
-OrganizationOpt = Annotated[Optional[str], typer.Option(
+OrganizationOpt = Annotated[str | None, typer.Option(
     "--organization", help="The organization they come from.")]
-SectorOpt = Annotated[Optional[str], typer.Option(
+SectorOpt = Annotated[str | None, typer.Option(
     "--sector", help="Free text, e.g. parents, nonprofit, faith, business, students.")]
-StatusOpt = Annotated[Optional[str], typer.Option(
+StatusOpt = Annotated[str | None, typer.Option(
     "--status", autocompletion=choices("connectors", "status"),
     help="current, or new: an organization the district did not work with before.")]
-FromOpt = Annotated[Optional[str], typer.Option(
+FromOpt = Annotated[str | None, typer.Option(
     "--from", metavar="DATE", help="Only engagements on or after DATE (YYYY-MM-DD).")]
-ToOpt = Annotated[Optional[str], typer.Option(
+ToOpt = Annotated[str | None, typer.Option(
     "--to", metavar="DATE", help="Only engagements on or before DATE (YYYY-MM-DD).")]
 
 
@@ -134,7 +134,7 @@ def connectors_update(
 @connectors_app.command("list")
 def connectors_list(
     status: StatusOpt = None,
-    sector: Annotated[Optional[str], typer.Option(
+    sector: Annotated[str | None, typer.Option(
         "--sector", help="Only this sector (any case).")] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -174,12 +174,12 @@ def engagements_add(
     dimension: Annotated[str, typer.Option(
         "--dimension", "-d", autocompletion=choices("engagements", "dimension"),
         help="Climate dimension: physical, emotional, social, behavioral or academic.")],
-    connector: Annotated[Optional[list[str]], typer.Option(
+    connector: Annotated[list[str] | None, typer.Option(
         "--connector", "-c", autocompletion=ids("connectors"), metavar="ID",
         help="A connector who took part (repeat the option for each).")] = None,
-    on: Annotated[Optional[str], typer.Option(
+    on: Annotated[str | None, typer.Option(
         "--date", metavar="DATE", help="When (YYYY-MM-DD; default: today).")] = None,
-    summary: Annotated[Optional[str], typer.Option(
+    summary: Annotated[str | None, typer.Option(
         "--summary", "-s", help="What was heard.")] = None,
 ) -> None:
     """Record an engagement: input gathered from connectors for one planning phase and one
@@ -209,13 +209,13 @@ def engagements_add(
 def engagements_list(
     start: FromOpt = None,
     end: ToOpt = None,
-    phase: Annotated[Optional[str], typer.Option(
+    phase: Annotated[str | None, typer.Option(
         "--phase", "-p", autocompletion=choices("engagements", "phase"),
         help="Only this planning phase.")] = None,
-    dimension: Annotated[Optional[str], typer.Option(
+    dimension: Annotated[str | None, typer.Option(
         "--dimension", "-d", autocompletion=choices("engagements", "dimension"),
         help="Only this climate dimension.")] = None,
-    connector: Annotated[Optional[str], typer.Option(
+    connector: Annotated[str | None, typer.Option(
         "--connector", "-c",
         autocompletion=ids("connectors"), metavar="ID",
         help="Only engagements this connector took part in."
@@ -250,7 +250,7 @@ def engagements_list(
 def report_connectors(
     start: FromOpt = None,
     end: ToOpt = None,
-    stale_days: Annotated[Optional[int], typer.Option(
+    stale_days: Annotated[int | None, typer.Option(
         "--stale-days", metavar="N", min=0, max=MAX_DAYS,
         help="List connectors not engaged in the N days up to today (default 180 in the "
         "table view). With -f json, the output becomes {\"rows\": [...], "

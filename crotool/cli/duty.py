@@ -8,7 +8,7 @@ on as the text the user typed, so the domain converts them with the same field r
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -46,9 +46,9 @@ Examples:
   crotool duty list --pattern redmond --from 2024-01-01 -f csv -o duties.csv
 """, no_args_is_help=True)
 
-FromOpt = Annotated[Optional[str], typer.Option(
+FromOpt = Annotated[str | None, typer.Option(
     "--from", metavar="DATE", help="First day (YYYY-MM-DD), inclusive.")]
-ToOpt = Annotated[Optional[str], typer.Option(
+ToOpt = Annotated[str | None, typer.Option(
     "--to", metavar="DATE", help="Last day (YYYY-MM-DD), inclusive.")]
 
 
@@ -72,25 +72,25 @@ def duty_log(
         "--category",
         autocompletion=ids("duty_categories"), metavar="CAT",
         help="What (category id, see `crotool categories list`).")],
-    at: Annotated[Optional[str], typer.Option(
+    at: Annotated[str | None, typer.Option(
         "--at", metavar="DATETIME", help="When, ISO 8601 (e.g. 2024-01-15T09:30); "
         "default: now.")] = None,
-    minutes: Annotated[Optional[str], typer.Option(
+    minutes: Annotated[str | None, typer.Option(
         "--minutes", metavar="N", help="How long, 1 to 1440 minutes.")] = None,
-    requested_by: Annotated[Optional[str], typer.Option(
+    requested_by: Annotated[str | None, typer.Option(
         "--requested-by", metavar="WHO", help="Who asked for it (a role, e.g. 'Juanita HS "
         "principal'); required for categories done only on request.")] = None,
-    reference: Annotated[Optional[str], typer.Option(
+    reference: Annotated[str | None, typer.Option(
         "--reference", metavar="REF", help="Case or incident number.")] = None,
-    notes: Annotated[Optional[str], typer.Option(
+    notes: Annotated[str | None, typer.Option(
         "--notes", metavar="TEXT", help="Private notes: never echoed, audited or exported "
         "(unless --include-notes). Prefer --notes-file: while crotool runs (or waits for "
         "another writer), every user of the machine can read its arguments in the process "
         "list (ps).")] = None,
-    notes_file: Annotated[Optional[str], typer.Option(
+    notes_file: Annotated[str | None, typer.Option(
         "--notes-file", metavar="PATH", help="Read the private notes from PATH ('-' for "
         "stdin): unlike --notes, they never appear in the process list.")] = None,
-    assessment: Annotated[Optional[int], typer.Option(
+    assessment: Annotated[int | None, typer.Option(
         "--assessment", metavar="ID", min=1, max=MAX_INT,
         help="Complete this scheduled safety assessment with "
         "the duty (same transaction).")] = None,
@@ -152,22 +152,22 @@ def duty_list(
     start: FromOpt = None,
     end: ToOpt = None,
     year: YearOpt = None,
-    officer: Annotated[Optional[str], typer.Option(
+    officer: Annotated[str | None, typer.Option(
         "--officer",
         autocompletion=ids("officers"), metavar="BADGE",
         help="Only this officer's duties.")] = None,
-    school: Annotated[Optional[str], typer.Option(
+    school: Annotated[str | None, typer.Option(
         "--school",
         autocompletion=ids("schools"), metavar="SCHOOL",
         help="Only duties at this school.")] = None,
-    pattern: Annotated[Optional[str], typer.Option(
+    pattern: Annotated[str | None, typer.Option(
         "--pattern", "-p", autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only duties at schools of this feeder pattern (split feeders included).")] = None,
-    category: Annotated[Optional[str], typer.Option(
+    category: Annotated[str | None, typer.Option(
         "--category",
         autocompletion=ids("duty_categories"), metavar="CAT",
         help="Only duties of this category.")] = None,
-    limit: Annotated[Optional[int], typer.Option(
+    limit: Annotated[int | None, typer.Option(
         "--limit", metavar="N", max=MAX_INT,
         help="Only the latest N (still listed oldest first).")
     ] = None,
@@ -247,10 +247,10 @@ def report_duties(
     start: FromOpt = None,
     end: ToOpt = None,
     year: YearOpt = None,
-    officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    officer: Annotated[str | None, typer.Option(
         "--officer", autocompletion=ids("officers"), metavar="BADGE",
         help="Only this officer's duties.")] = None,
-    pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    pattern: Annotated[str | None, typer.Option(
         "--pattern", "-p", autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only duties at schools of this feeder pattern (split feeders included).")] = None,
     fmt: FormatOpt = None,

@@ -3,7 +3,7 @@ hours, ...). Thin: options in, `crotool.program.followups` called, rows rendered
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -32,7 +32,7 @@ def followups_list(
         "--open", help="Only follow-ups not done (open or overdue).")] = False,
     overdue: Annotated[bool, typer.Option(
         "--overdue", help="Only follow-ups not done and past their due time.")] = False,
-    as_of: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="DATETIME", help="The moment to take statuses at, ISO 8601 (a date "
         "alone is its 00:00); default: now. Later duties and completions are left out.")
     ] = None,
@@ -119,7 +119,7 @@ def followups_done(
                                         autocompletion=_duty_ids)],
     rule: Annotated[str, typer.Argument(metavar="RULE", help="The follow-up rule's id.",
                                         autocompletion=ids("followup_rules", column="id"))],
-    at: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    at: Annotated[str | None, typer.Option(
         "--at", metavar="DATETIME", help="When it was done, ISO 8601; default: now.")] = None,
 ) -> None:
     """Record that a duty's follow-up was done; says whether it was on time or late.

@@ -7,7 +7,7 @@ are imported only for table and HTML output, so the cron path (`--format json`) 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -29,14 +29,14 @@ COVERAGE_COLUMNS = ["school_year", "feeder_pattern", "agency", "officers", "days
 
 def gaps(
     year: YearOpt = None,
-    on: Annotated[Optional[str], typer.Option(
+    on: Annotated[str | None, typer.Option(
         "--on", metavar="DATE", help="Only the gaps and conflicts on this day (and, without "
         "--year, in the school year that contains it).")] = None,
-    pattern: Annotated[Optional[str], typer.Option(
+    pattern: Annotated[str | None, typer.Option(
         "--pattern", "-p",
         autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only this feeder pattern.")] = None,
-    agency: Annotated[Optional[str], typer.Option(
+    agency: Annotated[str | None, typer.Option(
         "--agency", "-a",
         autocompletion=ids("agencies"), metavar="AGENCY", help="Only this agency.")] = None,
     fail_on_gaps: Annotated[bool, typer.Option(

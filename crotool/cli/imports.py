@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from enum import StrEnum
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -92,18 +92,18 @@ def import_cmd(
     file: Annotated[str, typer.Argument(
         metavar="FILE", help="A .csv, .xlsx (an Excel workbook), .json (an array of objects) or "
         ".yaml/.yml (a list) file; - reads stdin (give --format).")],
-    fmt: Annotated[Optional[SummaryFormat], typer.Option(
+    fmt: Annotated[SummaryFormat | None, typer.Option(
         "--format", "-f", case_sensitive=False,
         help="Format of the summary on stdout, as for every command. For - (stdin) or a file "
         "without a telling extension, csv, json or yaml names the input instead (or give "
         "--input-format).")] = None,
-    input_format: Annotated[Optional[InputFormat], typer.Option(
+    input_format: Annotated[InputFormat | None, typer.Option(
         "--input-format", case_sensitive=False,
         help="The input's format, for - (stdin) or a file without a telling extension.")] = None,
-    sheet: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    sheet: Annotated[str | None, typer.Option(
         "--sheet", metavar="NAME", help="The workbook's sheet to read (.xlsx; default: the "
         "first).")] = None,
-    date_format: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    date_format: Annotated[str | None, typer.Option(
         "--date-format", metavar="FMT", help="How the file writes dates (strftime), e.g. "
         "%m/%d/%Y for 9/5/2023; read for every date and date-time field (a date-time as the "
         "date then HH:MM[:SS]). ISO dates (2023-09-05) are read either way.")] = None,
@@ -112,7 +112,7 @@ def import_cmd(
         "nothing.")] = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="List every record that changes (or would).")] = False,
-    output_format: Annotated[Optional[Fmt], typer.Option(
+    output_format: Annotated[Fmt | None, typer.Option(
         "--output-format", case_sensitive=False,
         help="Format of the summary, whatever --format says (e.g. with stdin).")] = None,
     output: OutputOpt = None,
@@ -196,10 +196,10 @@ def import_cmd(
 
 @imports_app.command("list")
 def imports_list(
-    table: Annotated[Optional[str], typer.Option(
+    table: Annotated[str | None, typer.Option(
         "--table", "-t", autocompletion=_complete_table,
         help="Only imports into this table ('*' for seed loads).")] = None,
-    limit: Annotated[Optional[int], typer.Option(
+    limit: Annotated[int | None, typer.Option(
         "--limit", min=1, max=MAX_INT, help="Only the newest N.")] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,

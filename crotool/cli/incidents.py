@@ -6,7 +6,7 @@ domain (`crotool.program.incidents`, `crotool.program.annual`) called, rows rend
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -37,7 +37,7 @@ Examples:
   crotool complaints list --status open -f json
 """, no_args_is_help=True)
 
-SchoolFilter = Annotated[Optional[str], typer.Option(  # noqa: UP045
+SchoolFilter = Annotated[str | None, typer.Option(
     "--school", autocompletion=ids("schools"), metavar="SCHOOL", help="Only this school.")]
 
 
@@ -53,7 +53,7 @@ def incidents_add(
                                         metavar="SCHOOL", help="Where (school id).")],
     at: Annotated[str, typer.Option("--at", metavar="DATETIME",
                                     help="When, ISO 8601 (e.g. 2024-01-15T09:30).")],
-    officer: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+    officer: Annotated[list[str] | None, typer.Option(
         "--officer", autocompletion=ids("officers"), metavar="BADGE",
         help="An officer involved (repeat for each).")] = None,
     discipline: Annotated[bool, typer.Option("--discipline",
@@ -61,14 +61,14 @@ def incidents_add(
     use_of_force: Annotated[bool, typer.Option(
         "--use-of-force", help="Force was used against a student.")] = False,
     arrest: Annotated[bool, typer.Option("--arrest", help="A student was arrested.")] = False,
-    student: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+    student: Annotated[list[str] | None, typer.Option(
         "--student", metavar="FIELD=VALUE,...",
         help="One student's demographic row (repeat for each): race, ethnicity, gender "
         "(ids of `student_categories`, or unknown), grade (pk, k, 1-12, unknown), iep, "
         "plan_504 (yes/no). Never a name or student id.")] = None,
-    summary: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    summary: Annotated[str | None, typer.Option(
         "--summary", help="What happened, for the annual report (exported).")] = None,
-    notes: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    notes: Annotated[str | None, typer.Option(
         "--notes", metavar="TEXT", help="Private notes: never echoed, audited or exported "
         "(unless --include-notes).")] = None,
 ) -> None:
@@ -155,15 +155,15 @@ def complaints_add(
                                        help="job_duties or student_interaction.")],
     filed_with: Annotated[str, typer.Option("--filed-with", metavar="WHERE",
                                             help="school or agency.")],
-    officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    officer: Annotated[str | None, typer.Option(
         "--officer", autocompletion=ids("officers"), metavar="BADGE",
         help="The officer it is about, if known.")] = None,
-    school: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    school: Annotated[str | None, typer.Option(
         "--school", autocompletion=ids("schools"), metavar="SCHOOL",
         help="The school it concerns, if any.")] = None,
-    status: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    status: Annotated[str | None, typer.Option(
         "--status", metavar="STATUS", help="open (default) or closed.")] = None,
-    closed_on: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    closed_on: Annotated[str | None, typer.Option(
         "--closed-on", metavar="DATE", help="The day it was closed (with --status closed).")
     ] = None,
 ) -> None:
@@ -190,9 +190,9 @@ def complaints_add(
 @complaints_app.command("list")
 def complaints_list(
     year: YearOpt = None,
-    status: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    status: Annotated[str | None, typer.Option(
         "--status", metavar="STATUS", help="Only open or only closed complaints.")] = None,
-    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    agency: Annotated[str | None, typer.Option(
         "--agency", autocompletion=ids("agencies"), metavar="AGENCY",
         help="Only this agency's.")] = None,
     fmt: FormatOpt = None,
@@ -229,7 +229,7 @@ def complaints_list(
 @report_app.command("annual")
 def report_annual(
     year: YearOpt = None,
-    suppress_under: Annotated[Optional[int], typer.Option(  # noqa: UP045
+    suppress_under: Annotated[int | None, typer.Option(
         "--suppress-under", metavar="N", min=1,
         help="Public version: every count below N is shown as <N, and incidents only as "
         "counts (no incident rows).")] = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,7 +15,7 @@ ORDER = 10
 
 
 def load(
-    files: Annotated[Optional[list[Path]], typer.Argument(
+    files: Annotated[list[Path] | None, typer.Argument(
         metavar="[FILE]...", help="Seed documents (YAML). None: the bundled district seed.",
         dir_okay=False)] = None,
     dry_run: DryRunOpt = False,

@@ -6,7 +6,7 @@ The commands parse options and print; `crotool.program.roster` checks each chang
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -38,10 +38,10 @@ _DEFAULT_STATUS = SECTIONS["officers"].field("status").default_from
 
 @officers_app.command("list")
 def officers_list(
-    agency: Annotated[Optional[str], typer.Option(
+    agency: Annotated[str | None, typer.Option(
         "--agency", "-a",
         autocompletion=ids("agencies"), help="Only this agency's officers.")] = None,
-    status: Annotated[Optional[str], typer.Option(
+    status: Annotated[str | None, typer.Option(
         "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
         help=f"Only officers of this status: {_STATUSES}.")] = None,
     fmt: FormatOpt = None,
@@ -77,19 +77,19 @@ def officers_add(
     agency: Annotated[str, typer.Option("--agency", "-a",
                                         autocompletion=ids("agencies"), metavar="AGENCY",
                                         help="The officer's agency (agency id).")],
-    status: Annotated[Optional[str], typer.Option(
+    status: Annotated[str | None, typer.Option(
         "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
         help=f"{_STATUSES} (default: {_DEFAULT_STATUS}).")] = None,
-    trained_on: Annotated[Optional[str], typer.Option(
+    trained_on: Annotated[str | None, typer.Option(
         "--trained-on", metavar="DATE", help="The day the officer was school-trained "
         "(YYYY-MM-DD); leave out while not trained yet.")] = None,
-    rank: Annotated[Optional[str], typer.Option("--rank", help="e.g. Officer, Deputy.")
+    rank: Annotated[str | None, typer.Option("--rank", help="e.g. Officer, Deputy.")
                     ] = None,
-    phone: Annotated[Optional[str], typer.Option("--phone", help="Work phone.")
+    phone: Annotated[str | None, typer.Option("--phone", help="Work phone.")
                      ] = None,
-    email: Annotated[Optional[str], typer.Option("--email", help="Work e-mail.")
+    email: Annotated[str | None, typer.Option("--email", help="Work e-mail.")
                      ] = None,
-    first_on_campus: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    first_on_campus: Annotated[str | None, typer.Option(
         "--first-on-campus", metavar="DATE", help="First day on school property "
         "(YYYY-MM-DD): the training deadlines run from it.")] = None,
 ) -> None:
@@ -125,21 +125,21 @@ def officers_add(
 def officers_update(
     badge: Annotated[str, typer.Argument(metavar="BADGE", autocompletion=ids("officers"),
                                          help="The officer's badge.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="New full name.")
+    name: Annotated[str | None, typer.Option("--name", help="New full name.")
                     ] = None,
-    status: Annotated[Optional[str], typer.Option(
+    status: Annotated[str | None, typer.Option(
         "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
         help=f"{_STATUSES}.")] = None,
-    trained_on: Annotated[Optional[str], typer.Option(
+    trained_on: Annotated[str | None, typer.Option(
         "--trained-on", metavar="DATE", help="The day the officer was school-trained "
         "(YYYY-MM-DD); 'none' clears it (not trained).")] = None,
-    rank: Annotated[Optional[str], typer.Option(
+    rank: Annotated[str | None, typer.Option(
         "--rank", help="Rank; 'none' clears it.")] = None,
-    phone: Annotated[Optional[str], typer.Option(
+    phone: Annotated[str | None, typer.Option(
         "--phone", help="Work phone; 'none' clears it.")] = None,
-    email: Annotated[Optional[str], typer.Option(
+    email: Annotated[str | None, typer.Option(
         "--email", help="Work e-mail; 'none' clears it.")] = None,
-    first_on_campus: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    first_on_campus: Annotated[str | None, typer.Option(
         "--first-on-campus", metavar="DATE", help="First day on school property "
         "(YYYY-MM-DD), from which the training deadlines run; 'none' clears it.")] = None,
 ) -> None:
@@ -182,7 +182,7 @@ def officers_leave(
                                        help="First day away (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--end", metavar="DATE",
                                      help="Last day away, inclusive (YYYY-MM-DD).")],
-    reason: Annotated[Optional[str], typer.Option(
+    reason: Annotated[str | None, typer.Option(
         "--reason", metavar="TEXT", help="Why, in general words (e.g. 'Scheduled leave'); "
         "it is stored and shown, so keep medical or personal detail out.")] = None,
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -28,14 +28,14 @@ class Fmt(StrEnum):
 
 
 FormatOpt = Annotated[
-    Optional[Fmt],  # noqa: UP045 - Typer needs the Optional spelling on 3.11
+    Fmt | None,
     typer.Option("--format", "-f", help="Output format: table for people; json and csv for "
                  "scripts; html (a page with its chart), markdown, svg (the chart alone). "
                  "Default: from -o FILE's extension, else table.", case_sensitive=False,
                  show_default=False),
 ]
 OutputOpt = Annotated[
-    Optional[str],  # noqa: UP045 - Typer needs the Optional spelling on 3.11
+    str | None,
     typer.Option("--output", "-o", metavar="FILE",
                  help="Write to FILE (atomically; mode from your umask, 0600 with notes) "
                  "instead of stdout. Its extension (.html .htm .svg .md .csv .json) picks the "
@@ -46,7 +46,7 @@ DryRunOpt = Annotated[
                        help="Validate and report what would change; write nothing."),
 ]
 YearOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    str | None,
     typer.Option("--year", autocompletion=ids("school_years"), metavar="YEAR",
                  help="School year id, e.g. 2023-24 (default: the current one)."),
 ]

@@ -3,7 +3,7 @@ Thin: options in, `crotool.program.presence` called, rows rendered."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -19,13 +19,13 @@ ORDER = 105
 @report_app.command("presence")
 def report_presence(
     year: YearOpt = None,
-    as_of: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="DATE", help="The day to count to and from (YYYY-MM-DD); "
         "default: today.")] = None,
     stale_days: Annotated[int, typer.Option(
         "--stale-days", metavar="N", help="A school is stale after more than N days without a "
         "duty (or with none in the year).")] = 30,
-    pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    pattern: Annotated[str | None, typer.Option(
         "--pattern", "-p", autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only the schools of this feeder pattern (split feeders included).")] = None,
     fail_on_stale: Annotated[bool, typer.Option(

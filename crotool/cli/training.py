@@ -6,7 +6,7 @@ with its audit row, and computes the deadline rows; this module parses and print
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -41,10 +41,10 @@ def training_record(
                                          "the seed's training_topics).")],
     on: Annotated[str, typer.Option("--on", metavar="DATE",
                                     help="The day it was completed (YYYY-MM-DD).")],
-    provider: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    provider: Annotated[str | None, typer.Option(
         "--provider", metavar="TEXT", help="Who gave it (e.g. an educational service "
         "district).")] = None,
-    hours: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    hours: Annotated[str | None, typer.Option(
         "--hours", metavar="H", help="How long, in hours: 0.25 to 80 (e.g. 1.5).")] = None,
 ) -> None:
     """Record that an officer completed a training topic on a day.
@@ -82,10 +82,10 @@ def training_record(
 
 @training_app.command("list")
 def training_list(
-    officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    officer: Annotated[str | None, typer.Option(
         "--officer", metavar="BADGE", autocompletion=ids("officers"),
         help="Only this officer's trainings.")] = None,
-    topic: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    topic: Annotated[str | None, typer.Option(
         "--topic", metavar="TOPIC", autocompletion=ids("training_topics"),
         help="Only this topic.")] = None,
     fmt: FormatOpt = None,
@@ -122,12 +122,12 @@ def training_list(
 
 @training_app.command("due")
 def training_due(
-    as_of: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="DATE", help="The day to judge on (default: today).")] = None,
     warn_days: Annotated[int, typer.Option(
         "--warn-days", metavar="N", min=0,
         help="A part not done whose deadline is within N days of --as-of is due_soon.")] = 30,
-    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    agency: Annotated[str | None, typer.Option(
         "--agency", "-a", metavar="AGENCY", autocompletion=ids("agencies"),
         help="Only this agency's officers.")] = None,
     fail_on_overdue: Annotated[bool, typer.Option(

@@ -6,7 +6,7 @@ audit rows and rolls assignments over; this module parses and prints.
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,9 +27,9 @@ Examples:
   crotool years add 2024-25 --start 2024-09-03 --end 2025-06-18
 """, no_args_is_help=True)
 
-StartOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+StartOpt = Annotated[str | None, typer.Option(
     "--start", metavar="DATE", help="First day of the year (YYYY-MM-DD), inclusive.")]
-EndOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+EndOpt = Annotated[str | None, typer.Option(
     "--end", metavar="DATE", help="Last day of the year (YYYY-MM-DD), inclusive.")]
 
 
