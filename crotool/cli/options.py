@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any
@@ -10,6 +12,10 @@ from typing import Annotated, Any
 import typer
 
 from crotool.cli.common import ids
+from crotool.errors import CroError
+from crotool.output import render
+from crotool.program import years
+from crotool.store import db, reads
 
 # SQLite's largest integer: a bigger id or --limit cannot be bound to a query (it was an
 # internal error); Click refuses it as a usage error with the allowed range.
@@ -57,13 +63,21 @@ IncludeNotesOpt = Annotated[
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary line on stderr "
                                         "(for cron, which mails any output); warnings stay.")]
+# A range of days: the duty log and its report (engagements say theirs in their own words).
+FromOpt = Annotated[str | None, typer.Option(
+    "--from", metavar="DATE", help="First day (YYYY-MM-DD), inclusive.")]
+ToOpt = Annotated[str | None, typer.Option(
+    "--to", metavar="DATE", help="Last day (YYYY-MM-DD), inclusive.")]
+# The days of engagements: Community Connectors' list and report.
+EngagedFromOpt = Annotated[str | None, typer.Option(
+    "--from", metavar="DATE", help="Only engagements on or after DATE (YYYY-MM-DD).")]
+EngagedToOpt = Annotated[str | None, typer.Option(
+    "--to", metavar="DATE", help="Only engagements on or before DATE (YYYY-MM-DD).")]
 
 
 def fmt_of(fmt: Fmt | None, output: str | None) -> str:
     """The format a command line asks for: --format, else -o FILE's extension, else table."""
-    from crotool.output.render import format_for
-
-    return format_for(fmt.value if fmt is not None else None, output)
+    return render.format_for(fmt.value if fmt is not None else None, output)
 
 
 def out(rows: Iterable[dict] | Any, fmt: Fmt | str | None, output: str | None, view: Any = None,
@@ -72,8 +86,6 @@ def out(rows: Iterable[dict] | Any, fmt: Fmt | str | None, output: str | None, v
     (a cursor's) stream in JSON, CSV and a list's table. For documents
     (html, markdown), look up what they say around the rows: the district, the current school
     year, the names beside ids."""
-    from crotool.output import render
-
     chosen = fmt if isinstance(fmt, str) else fmt_of(fmt, output)
     if output not in (None, "-"):
         _refuse_database(output)
@@ -85,11 +97,6 @@ def out(rows: Iterable[dict] | Any, fmt: Fmt | str | None, output: str | None, v
 
 def _refuse_database(output: str) -> None:
     """`-o` onto the database (or its -wal/-shm/-journal) would replace it with a report."""
-    import os
-
-    from crotool.errors import CroError
-    from crotool.store import db
-
     database = db.resolve_path()
     target = os.path.realpath(output)
     for suffix in ("", "-wal", "-shm", "-journal"):
@@ -110,13 +117,6 @@ def _refuse_database(output: str) -> None:
 def _context(view: Any) -> Any:
     """District name, the current school year and the names a document shows. A database
     that cannot say them (none loaded yet) gives a document without them, not an error."""
-    import sqlite3
-
-    from crotool.errors import CroError
-    from crotool.output import render
-    from crotool.program import years
-    from crotool.store import db, reads
-
     if db.absent_named_file() is not None:  # the command itself said so
         return render.Context(made_on=years.today())
     try:
