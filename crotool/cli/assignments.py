@@ -1,7 +1,8 @@
 """`crotool assign`, `crotool unassign` and `crotool assignments list`.
 
-Thin: `crotool.program.roster` validates (the rules `load` and `import` use), writes with audit rows,
-and runs the coverage engine for the warnings `assign` prints; this module parses and prints.
+Thin: `crotool.program.roster` validates (the rules `load` and `import` use), writes with
+audit rows, and runs the coverage engine for the warnings `assign` prints; this module parses
+and prints.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from typing import Annotated
 
 import typer
 
-from crotool.cli.common import choices, ids
+from crotool.cli import common
+from crotool.cli.common import choices, confirm, ids, year_warning
 from crotool.cli.options import FormatOpt, OutputOpt, YearOpt, YesOpt, out
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "assign unassign assignments"
-ORDER = 50
+from crotool.output.render import View, message
+from crotool.program import roster
+from crotool.program.roster import describe_row
+from crotool.program.years import resolve_year
 
 assignments_app = typer.Typer(help="""Which officer covers which feeder pattern, each school year.
 
@@ -64,13 +66,7 @@ def assign(
 
       crotool assign 1260 lake-washington --role additional
     """
-    from crotool.cli.common import connect, year_warning
-    from crotool.output.render import message
-    from crotool.program import roster
-    from crotool.program.roster import describe_row
-    from crotool.program.years import resolve_year
-
-    conn = connect()
+    conn = common.connect()
     if year is None:
         resolution = resolve_year(conn)
         year_warning(resolution.warning)
@@ -123,22 +119,17 @@ def unassign(
 
       crotool unassign 2307 lake-washington --year 2023-24 --yes
     """
-    from crotool.cli.common import confirm, connect, year_warning
-    from crotool.output.render import message
-    from crotool.program.roster import delete_assignment, describe_row, find_assignment
-    from crotool.program.years import resolve_year
-
-    conn = connect()
+    conn = common.connect()
     if pattern is not None and year is None:
         resolution = resolve_year(conn)
         year_warning(resolution.warning)
         year = resolution.year.id
-    record = find_assignment(conn, target, pattern, year)
+    record = roster.find_assignment(conn, target, pattern, year)
     what = (f"assignment {record['id']}: officer {record['officer']} ({record['officer_name']}) "
             f"to {record['feeder_pattern']}, {record['school_year']}, {record['role']}, "
             f"{record['start']} to {record['end']}")
     confirm(f"delete {what}?", yes)
-    change = delete_assignment(conn, record)
+    change = roster.delete_assignment(conn, record)
     message(f"deleted {what}")
     for row in change.notes:
         message(f"note: now not covered: {describe_row(row)}")
@@ -174,11 +165,7 @@ def assignments_list(
 
       crotool assignments list --pattern eastlake --agency sammamish-pd -f json
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.program import roster
-
-    rows = roster.list_assignments(connect(reads_only=True), year=year, pattern=pattern,
+    rows = roster.list_assignments(common.connect(reads_only=True), year=year, pattern=pattern,
                                    agency=agency, officer=officer)
     out(rows, fmt, output, View(
         title="Assignments", columns=list(roster.LIST_COLUMNS),

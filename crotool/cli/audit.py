@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.options import MAX_INT, FormatOpt, OutputOpt, fmt_of, out
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "audit"
-ORDER = 120
+from crotool.output.render import View
+from crotool.store.audit import entries
 
 
 def audit(
@@ -41,12 +40,8 @@ def audit(
 
       crotool audit -f json -o audit.json
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.audit import entries
-
     chosen = fmt_of(fmt, output)
-    rows = entries(connect(reads_only=True), since=since, table=table, limit=limit,
+    rows = entries(common.connect(reads_only=True), since=since, table=table, limit=limit,
                    changes_as_text=chosen != "json", spaced=chosen != "csv")
     out(rows, chosen, output, View(
         title="Audit trail",

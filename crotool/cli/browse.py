@@ -6,13 +6,12 @@ from typing import Annotated
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.common import choices, ids
 from crotool.cli.options import FormatOpt, OutputOpt, out
+from crotool.output.render import View
+from crotool.store import reads
 from crotool.store.schema import LEVELS
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "agencies patterns schools categories"
-ORDER = 30
 
 agencies_app = typer.Typer(help="""The police agencies the district partners with.
 
@@ -55,14 +54,9 @@ def agencies_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
     Example:  crotool agencies list -f json
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.reads import agencies
-
-    out(agencies(connect(reads_only=True)), fmt, output, View(title="Agencies",
-                                               columns=["id", "name", "kind", "jurisdiction",
-                                                        "schools", "officers"],
-                                               justify={"schools": "right", "officers": "right"}))
+    out(reads.agencies(common.connect(reads_only=True)), fmt, output, View(
+        title="Agencies", columns=["id", "name", "kind", "jurisdiction", "schools", "officers"],
+        justify={"schools": "right", "officers": "right"}))
 
 
 @patterns_app.command("list")
@@ -71,14 +65,9 @@ def patterns_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
     Example:  crotool patterns list
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.reads import patterns
-
-    out(patterns(connect(reads_only=True)), fmt, output, View(title="Feeder patterns",
-                                               columns=["id", "name", "high_school", "schools",
-                                                        "agencies"],
-                                               justify={"schools": "right"}))
+    out(reads.patterns(common.connect(reads_only=True)), fmt, output, View(
+        title="Feeder patterns", columns=["id", "name", "high_school", "schools", "agencies"],
+        justify={"schools": "right"}))
 
 
 @schools_app.command("list")
@@ -105,12 +94,8 @@ def schools_list(
 
       crotool schools list --agency kcso --level middle -f csv
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.reads import schools
-
-    rows = schools(connect(reads_only=True), pattern=pattern, agency=agency,
-                   level=level)
+    rows = reads.schools(common.connect(reads_only=True), pattern=pattern, agency=agency,
+                         level=level)
     out(rows, fmt, output, View(title="Schools", group_by="feeder_pattern",
                                 columns=["id", "name", "level", "feeder_pattern", "also_feeds",
                                          "agency", "city", "address"]))
@@ -122,13 +107,8 @@ def categories_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
     Example:  crotool categories list
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.reads import categories
-
-    out(categories(connect(reads_only=True)), fmt, output, View(title="Duty categories",
-                                                 columns=["id", "name", "requires_request",
-                                                          "description"]))
+    out(reads.categories(common.connect(reads_only=True)), fmt, output, View(
+        title="Duty categories", columns=["id", "name", "requires_request", "description"]))
 
 
 def register(app: typer.Typer) -> None:

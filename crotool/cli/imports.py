@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.options import MAX_INT, Fmt, FormatOpt, OutputOpt, out
+from crotool.errors import EXIT_USAGE, CroError
+from crotool.intake import importer
+from crotool.output.render import View, message
 from crotool.store.schema import IMPORTABLE
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "import imports"
-ORDER = 20
 
 MAX_WARNINGS = 20  # a large file's warnings: the first ones by line, then a count
 
@@ -27,7 +28,7 @@ Examples:
   crotool imports list -f csv -o imports.csv
 """, no_args_is_help=True)
 
-# schema.py is light (data classes, no domain) and every command imports it anyway.
+# The tables `import` takes: its help and its completion list them.
 _TABLES = IMPORTABLE
 
 
@@ -60,11 +61,6 @@ def _formats(file: str, fmt: SummaryFormat | None, input_format: InputFormat | N
     cannot come from the file name (stdin, an odd extension) and --input-format is not given,
     --format csv|json|yaml names the input instead: `crotool import officers - --format csv`.
     """
-    from pathlib import Path
-
-    from crotool.errors import EXIT_USAGE, CroError
-    from crotool.intake import importer
-
     telling = file != "-" and Path(file).suffix.lower() in (".csv", ".json", ".yaml", ".yml",
                                                             ".xlsx", ".xlsm")
     source = input_format.value if input_format else None
@@ -157,20 +153,16 @@ def import_cmd(
 
       crotool import duties duties.csv --format json      # the summary as JSON
     """
-    from crotool.cli.common import connect
-    from crotool.intake.importer import import_file
-    from crotool.output.render import View, message
-
     def show(change: tuple[str, str, dict[str, Any]]) -> None:
         table_name, what, changes = change
         message(f"  {table_name}: {what} {changes}")
 
     source_format, summary_format = _formats(file, fmt, input_format, output_format)
-    conn = connect()
+    conn = common.connect()
     if file == "-" and sys.stdin.isatty():
         message(f"reading {table} from the terminal: end with Ctrl-D")
     with _progress_bar() as progress:
-        result = import_file(
+        result = importer.import_file(
             conn, table, file, fmt=source_format,
             dry_run=dry_run, stdin=sys.stdin.buffer if file == "-" else None,
             on_change=show if verbose else None, progress=progress, sheet=sheet,
@@ -214,11 +206,7 @@ def imports_list(
 
       crotool imports list --table duties -f json
     """
-    from crotool.cli.common import connect
-    from crotool.intake.importer import history
-    from crotool.output.render import View
-
-    rows = history(connect(reads_only=True), table=table, limit=limit)
+    rows = importer.history(common.connect(reads_only=True), table=table, limit=limit)
     out(rows, fmt, output, View(
         title="Imports", empty="no imports yet",
         columns=["id", "at", "user", "table", "file", "rows", "inserted", "updated",

@@ -1,7 +1,7 @@
 """`crotool officers ...`: the roster (list, add, update, leave).
 
-The commands parse options and print; `crotool.program.roster` checks each change with the rules that
-`load` and `import` use and writes it, with its audit row, in one transaction.
+The commands parse options and print; `crotool.program.roster` checks each change with the
+rules that `load` and `import` use and writes it, with its audit row, in one transaction.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from typing import Annotated
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.common import choices, ids
 from crotool.cli.options import FormatOpt, OutputOpt, out
+from crotool.output.render import View, message
+from crotool.program import roster
+from crotool.store import reads
 from crotool.store.schema import OFFICER_STATUSES, SECTIONS
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "officers"
-ORDER = 40
 
 officers_app = typer.Typer(help="""Officers each agency selects, their training and leave.
 
@@ -55,11 +55,7 @@ def officers_list(
 
       crotool officers list --status inactive -f json
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.reads import officers
-
-    rows = officers(connect(reads_only=True), agency=agency, status=status)
+    rows = reads.officers(common.connect(reads_only=True), agency=agency, status=status)
     out(rows, fmt, output, View(
         title="Officers", columns=["badge", "name", "rank", "agency", "status",
                                    "school_trained_on", "first_on_campus", "phone", "email"],
@@ -107,13 +103,9 @@ def officers_add(
     \b
       crotool officers add 0977 --name "Lee Example" --agency kcso --status inactive
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.roster import add_officer
-
-    change = add_officer(connect(), badge=badge, name=name, agency=agency,
-                         status=status, trained_on=trained_on,
-                         rank=rank, phone=phone, email=email, first_on_campus=first_on_campus)
+    change = roster.add_officer(common.connect(), badge=badge, name=name, agency=agency,
+                                status=status, trained_on=trained_on, rank=rank, phone=phone,
+                                email=email, first_on_campus=first_on_campus)
     r = change.record
     trained = (f"school-trained on {r['school_trained_on']}" if r["school_trained_on"]
                else "not school-trained yet")
@@ -158,13 +150,9 @@ def officers_update(
 
       crotool officers update 2412 --first-on-campus 2024-01-29
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.roster import update_officer
-
-    change = update_officer(connect(), badge, name=name, status=status,
-                            trained_on=trained_on, rank=rank, phone=phone, email=email,
-                            first_on_campus=first_on_campus)
+    change = roster.update_officer(common.connect(), badge, name=name, status=status,
+                                   trained_on=trained_on, rank=rank, phone=phone, email=email,
+                                   first_on_campus=first_on_campus)
     if change.action == "unchanged":
         message(f"officer {badge} already says so; nothing changed")
         return
@@ -195,18 +183,14 @@ def officers_leave(
 
       crotool officers leave 2307 --start 2024-04-08 --end 2024-04-21 --reason "Scheduled leave"
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.roster import add_leave, describe_row
-
-    change = add_leave(connect(), badge, start=start, end=end, reason=reason)
+    change = roster.add_leave(common.connect(), badge, start=start, end=end, reason=reason)
     r = change.record
     verb = {"insert": "recorded", "update": "updated", "unchanged": "already recorded:"}[
         change.action]
     message(f"{verb} leave of officer {r['officer']}, {r['start']} to {r['end']}"
             + (" (nothing changed)" if change.action == "unchanged" else ""))
     for row in change.notes:
-        message(f"gap: {describe_row(row)}")
+        message(f"gap: {roster.describe_row(row)}")
 
 
 def _text(value: object) -> str:

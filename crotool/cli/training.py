@@ -10,11 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.common import ids
 from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, out
-
-WORDS = "training"
-ORDER = 85
+from crotool.output import pictures
+from crotool.output.render import View, message
+from crotool.program import training
+from crotool.program.years import today
+from crotool.store.reads import option_date
+from crotool.store.schema import TRAINING_STATUSES
 
 training_app = typer.Typer(help="""Officers' training series: record it, list it, and see who is
 due.
@@ -61,11 +65,7 @@ def training_record(
 
       crotool training record 1260 on-the-job --on 2024-04-02
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.training import record
-
-    done = record(connect(), badge, topic, on=on, provider=provider, hours=hours)
+    done = training.record(common.connect(), badge, topic, on=on, provider=provider, hours=hours)
     for warning in done.warnings:
         message(f"warning: {warning}")
     r = done.record
@@ -102,21 +102,17 @@ def training_list(
 
       crotool training list --topic de-escalation -f csv -o de-escalation.csv
     """
-    from crotool.cli.common import connect
-    from crotool.output.pictures import counted
-    from crotool.output.render import View
-    from crotool.program.training import LIST_COLUMNS, list_trainings
-
-    rows = list_trainings(connect(reads_only=True), officer=officer, topic=topic)
+    rows = training.list_trainings(common.connect(reads_only=True), officer=officer, topic=topic)
     narrowed = "".join(f", {label} {value}" for label, value in (
         ("officer", officer), ("topic", topic)) if value)
     people = len({r["officer"] for r in rows})
     out(rows, fmt, output, View(
-        title=f"Trainings{narrowed}", columns=LIST_COLUMNS, justify={"hours": "right"},
+        title=f"Trainings{narrowed}", columns=training.LIST_COLUMNS, justify={"hours": "right"},
         headers={"officer_name": "name", "topic_name": "topic name", "completed_on": "done on"},
         names={},  # the rows carry the officer's and the topic's names
         secondary=("topic_name", "provider", "officer_name"),
-        summary=f"{counted(len(rows), 'training')} of {counted(people, 'officer')}",
+        summary=f"{pictures.counted(len(rows), 'training')} of "
+                f"{pictures.counted(people, 'officer')}",
         empty="no trainings recorded"))
 
 
@@ -157,23 +153,16 @@ def training_due(
 
       crotool training due --fail-on-overdue -q -f json -o training-due.json
     """
-    from crotool.cli.common import connect
-    from crotool.output import pictures
-    from crotool.output.render import View, message
-    from crotool.program.training import DUE_COLUMNS, due
-    from crotool.program.years import today
-    from crotool.store.reads import option_date
-
     day = option_date(as_of, "--as-of") or today()
-    conn = connect(reads_only=True)
-    rows = due(conn, as_of=day, warn_days=warn_days, agency=agency)
+    conn = common.connect(reads_only=True)
+    rows = training.due(conn, as_of=day, warn_days=warn_days, agency=agency)
     title = f"Training deadlines as of {day}"
     period = f"as of {day}; a part due within {warn_days} days is due soon"
     year = pictures.year_of(conn, day)
     if year:
         period = f"{year}, {period}"
     out(rows, fmt, output, View(
-        title=title, columns=DUE_COLUMNS,
+        title=title, columns=training.DUE_COLUMNS,
         justify={c: "right" for c in ("classroom_done", "classroom_required", "on_the_job_days",
                                       "on_the_job_required")},
         headers={"officer_name": "name", "first_on_campus": "first day",
@@ -199,8 +188,6 @@ def training_due(
 
 
 def _summary(rows: list[dict[str, Any]], day: str) -> str:
-    from crotool.store.schema import TRAINING_STATUSES
-
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in TRAINING_STATUSES}
     shown = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n)
     n = len(rows)
