@@ -2,8 +2,8 @@
 
 Typer has no lazy loading: building a command inspects its function's signature, and importing
 a command module imports the domain it calls. So a group here names its commands in a table,
-word -> the module that defines it (`crotool.cli.commands.COMMANDS`, `crotool.cli.report.
-REPORTS`), and imports and builds a module the first time one of its words is looked up:
+word -> the module that defines it (COMMANDS in commands.py, REPORTS in report/__init__.py),
+and imports and builds a module the first time one of its words is looked up:
 `crotool gaps ...` imports crotool.cli.gaps alone, and shell completion builds only the words
 already typed. `--help` lists the table's words in the table's order (and builds them all, for
 their one-line help).
