@@ -1,6 +1,6 @@
 """A CSV import's fast path (`prescreen`) vouches only for rows validate would store as they are.
 
-Two kinds of test: each field predicate against `validate.convert` on generated cells (a cell
+Two kinds of test: each field predicate against `fields.convert` on generated cells (a cell
 the SQL passes converts, in Python, to exactly the value staged); and whole files imported by
 both paths (the fast one, and validate's alone), which must end the same: the same problems
 in the same words, or the same table, ids, counts and audit.
@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crotool.intake import importer, prescreen
-from crotool.intake.validate import BadValue, convert
 from crotool.store import db, writes
+from crotool.store.fields import BadValue, convert
 from crotool.store.schema import SECTIONS, Field
 
 DUTIES = SECTIONS["duties"]
@@ -73,6 +73,7 @@ def staged_and_passed(f: Field, cell: str) -> tuple[Any, bool]:
     return staged, bool(passed)
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(st.sampled_from(sorted(KINDS)), cells())
 def test_a_cell_the_sql_passes_converts_to_itself(kind: str, cell: str):
@@ -189,6 +190,7 @@ def _outcome(path: Path, csv_path: Path) -> tuple:
     return ("ok", result.counts, table, audit)
 
 
+@pytest.mark.slow
 def test_both_paths_end_the_same(seeded_template: Path, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch):
     known = _seed_values(seeded_template)

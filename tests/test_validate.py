@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from crotool.errors import Problem, ValidationFailed
-from crotool.intake.readers import Record
 from crotool.intake.seed import bundled_seed, load_files
-from crotool.intake.validate import BadValue, convert, convert_record, parse_datetime
 from crotool.store import db
+from crotool.store.fields import BadValue, Record, convert, convert_record, parse_datetime
 from crotool.store.schema import SECTIONS, Field
 
 

@@ -24,11 +24,21 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from crotool.program.agreements import check
+from crotool.store import db
 from crotool.store.reads import dicts
-from crotool.store.schema import COMPLAINT_ABOUT, INCIDENT_FLAGS, STUDENT_CATEGORY_KINDS
+from crotool.store.schema import (
+    ANNUAL_REPORT,
+    COMPLAINT_ABOUT,
+    GRADES,
+    INCIDENT_FLAGS,
+    SECTIONS,
+    STUDENT_CATEGORY_KINDS,
+)
 
-STUDENT_COLUMNS = ("seq", "race", "ethnicity", "gender", "grade", "iep", "plan_504")
-_FLAGGED = "(i.discipline = 1 OR i.use_of_force = 1 OR i.arrest = 1)"
+# A student row as the report shows it: every field but the incident it belongs to.
+STUDENT_COLUMNS = tuple(n for n in SECTIONS["incident_students"].field_names if n != "incident")
+_FLAGGED = "(" + " OR ".join(f"i.{flag} = 1" for flag in INCIDENT_FLAGS) + ")"
 _IN_YEAR = "i.at >= :start AND i.at < date(:end, '+1 day')"
 
 # Which officers serve which school in the year: assigned to one of its patterns. The
@@ -54,8 +64,6 @@ TITLES = {"title": "Annual report", "source": None,
 def titles(conn: sqlite3.Connection) -> dict[str, str | None]:
     """The report's title, source and its parts' letters and titles: the stored
     `annual_report` section, each empty field filled from TITLES."""
-    from crotool.store.schema import ANNUAL_REPORT
-
     names = ANNUAL_REPORT.field_names
     row = conn.execute(f"SELECT {', '.join(names)} FROM annual_report WHERE id = 1").fetchone()
     stored = dict(zip(names, tuple(row), strict=True)) if row else {}
@@ -71,8 +79,6 @@ def agreement_dates(conn: sqlite3.Connection, year_id: str) -> dict[str, str | N
 def annual_report(conn: sqlite3.Connection, year: dict[str, str]) -> dict[str, Any]:
     """The report for `year` (a school_years row): as the README's annual report
     describes it, read from one snapshot."""
-    from crotool.store import db
-
     with db.read(conn):
         return _annual_report(conn, year)
 
@@ -178,8 +184,6 @@ def _warnings(conn: sqlite3.Connection, p: dict[str, str], staff: list[dict[str,
         if row["school"] not in served:
             out.append(f"incident {row['reference']} is at {row['school']}, a school no "
                        f"officer assigned in {year} serves")
-    from crotool.program.agreements import check
-
     # The requirements `agreements check` holds an agreement to (one source of them).
     assessed = {r["agency"]: r for r in check(conn, year=year)[1]}
     for row in agencies:
@@ -249,6 +253,4 @@ def _counts(conn: sqlite3.Connection, p: dict[str, str]) -> list[tuple[str, str,
 
 
 def _grade_order(grade: str) -> int:
-    from crotool.store.schema import GRADES
-
     return GRADES.index(grade) if grade in GRADES else len(GRADES)

@@ -7,7 +7,7 @@ phase and one dimension, so the 4 x 5 matrix of engagements shows where planning
 community input at all: that is what `report connectors` is for.
 
 Writes (`add_connector`, `update_connector`, `add_engagement`) take the same path as a seed
-load: the command's options become one `Record`, `validate.Checker` converts and checks it by
+load: the command's options become one `Record`, `checker.Checker` converts and checks it by
 `schema.SECTIONS[...]` (so an option is read exactly as a seed field would be), then
 `store.upsert` writes it with its audit row inside one `db.transaction`. Problems name the
 option (`--phase`, `--connector`) where a load would name `file:line`.
@@ -25,11 +25,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from crotool.errors import CroError, Problem, ValidationFailed
-from crotool.intake.validate import check_options
+from crotool.program.checker import check_options
 from crotool.program.years import today
 from crotool.store import db
 from crotool.store.audit import Auditor
-from crotool.store.reads import Where, dicts, option_date, require
+from crotool.store.fields import option_date
+from crotool.store.reads import Where, dicts, require
 from crotool.store.schema import DIMENSIONS, PHASES, SECTIONS
 from crotool.store.writes import upsert
 

@@ -1,8 +1,8 @@
 """The coverage rule over the database: load one school year's plain data, run the engine.
 
-`crotool.program.coverage_rule` is pure (no SQL, no clock); this module is its only reader. It loads, for one
-school year, exactly what `coverage.analyse` needs, with one query per table and every value
-bound:
+`crotool.program.coverage_rule` is pure (no SQL, no clock); this module is its only reader.
+It loads, for one school year, exactly what `coverage.analyse` needs, with one query per table
+and every value bound:
 
 - the year itself (a `years.SchoolYear`, with the closures its school-day counts need);
 - every school (pattern, agency, also_feeds): schools have no year, and the required pairs

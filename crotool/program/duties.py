@@ -1,6 +1,6 @@
 """Duties and scheduled safety assessments: log, list, schedule, complete, cancel.
 
-A duty logged at the command line goes through the same `validate.Checker` as a duty in a
+A duty logged at the command line goes through the same `checker.Checker` as a duty in a
 seed document or an import (fields converted by `schema.SECTIONS['duties']`, references with
 did-you-mean hints, `requires_request`), and is written by `store.upsert` with its audit row, so
 `duty log`, `load` and `import` apply one set of rules. What only a single logged duty needs (a
@@ -22,8 +22,10 @@ Date ranges (`--from`, `--to`, `--year`) resolve the same way for `duty list` an
 `report duties` (see `years.resolve_range`), and become half-open text bounds on `duties.at`
 (`at >= lo AND at < hi`), which the `at`-led indexes serve directly.
 
-The write side (validate, store, audit) is imported inside the functions that write: a
-`report duties` run for cron reads only, and skips their ~50 ms of imports.
+The rules of the `duty_categories`, `duties` and `assessments` records (which
+`program/checker.py` calls for load, import and these commands alike) are at the end: a duty
+of a category done only on request names who asked for it; an assessment completed by a duty
+is not set back to scheduled or cancelled.
 """
 
 from __future__ import annotations
@@ -33,20 +35,21 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from crotool.errors import CroError
+from crotool.errors import CroError, Problem
 from crotool.program import years
+from crotool.program.checker import Checker, Label, Rules, check_options
+from crotool.program.followups import OPEN_FOR_DUTY_SQL, opened_by
 from crotool.program.years import Range, resolve_range
 from crotool.store import db, reads
+from crotool.store.audit import Auditor
+from crotool.store.columns import Columns, json_object_sql
+from crotool.store.fields import Record
 from crotool.store.schema import SECTIONS, Section
+from crotool.store.writes import key_text, upsert
 
 __all__ = ["Range", "resolve_range"]  # the date ranges of `duty list` live in years.py
-
-from crotool.store.columns import Columns, json_object_sql
-
-if TYPE_CHECKING:
-    from crotool.store.audit import Auditor
 
 SAFETY_CATEGORY = "safety-assessment"
 DUTIES = SECTIONS["duties"]
@@ -68,8 +71,6 @@ LIST_COLUMNS = ("id", "at", "officer", "school", "category", "minutes", "request
 
 def _check(conn: sqlite3.Connection, section: Section, values: dict[str, Any], subject: str
            ) -> dict[str, Any]:
-    from crotool.intake.validate import check_options
-
     return check_options(conn, section, values, subject)
 
 
@@ -122,9 +123,6 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
         "minutes": minutes, "requested_by": requested_by, "reference": reference,
         "notes": notes,
     }
-    from crotool.store.audit import Auditor
-    from crotool.store.writes import upsert
-
     with db.transaction(conn):
         target = None
         if assessment is not None:
@@ -154,8 +152,6 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
             " WHERE d.id = ?", (duty_id,)).fetchone()[0])
         school_row = conn.execute("SELECT feeder_pattern, also_feeds FROM schools WHERE id = ?",
                                   (values["school"],)).fetchone()
-        from crotool.program.followups import opened_by
-
         opened = tuple(opened_by(conn, duty_id))
     patterns = (school_row["feeder_pattern"], *json.loads(school_row["also_feeds"]))
     day = date.fromisoformat(values["at"][:10])
@@ -227,8 +223,6 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
         minutes = conn.execute(
             f"SELECT coalesce(sum(minutes), 0) FROM (SELECT d.minutes {base}"
             " ORDER BY d.at DESC, d.id DESC LIMIT ?)", [*params, limit]).fetchone()[0]
-    from crotool.program.followups import OPEN_FOR_DUTY_SQL
-
     cols = ", ".join(f"d.{c}" for c in LIST_COLUMNS[:-2])
     select = (f"SELECT {cols}, {OUT_OF_PATTERN_SQL} AS out_of_pattern,"
               f" {OPEN_FOR_DUTY_SQL} AS open_followups")
@@ -338,9 +332,6 @@ def _complete(conn: sqlite3.Connection, auditor: Auditor, target: sqlite3.Row, d
 def schedule_assessment(conn: sqlite3.Connection, *, school: str, due: str,
                         requested_by: str | None) -> int:
     """A new scheduled assessment; refuses a second one for the same school and day."""
-    from crotool.store.audit import Auditor
-    from crotool.store.writes import upsert
-
     raw = {"school": school, "due": due, "requested_by": requested_by, "status": "scheduled"}
     with db.transaction(conn):
         values = _check(conn, ASSESSMENTS, raw, "assessments schedule")
@@ -358,8 +349,6 @@ def schedule_assessment(conn: sqlite3.Connection, *, school: str, due: str,
 def complete_assessment(conn: sqlite3.Connection, assessment_id: int, duty_id: int
                         ) -> dict[str, Any]:
     """Mark a scheduled assessment done by an already logged duty."""
-    from crotool.store.audit import Auditor
-
     with db.transaction(conn):
         target = _scheduled_assessment(conn, assessment_id)
         duty = conn.execute("SELECT id, school, category, at FROM duties WHERE id = ?",
@@ -376,9 +365,6 @@ def complete_assessment(conn: sqlite3.Connection, assessment_id: int, duty_id: i
 
 def cancel_assessment(conn: sqlite3.Connection, assessment_id: int) -> bool:
     """Cancel a scheduled assessment; False when it already was (nothing to do)."""
-    from crotool.store.audit import Auditor
-    from crotool.store.writes import key_text
-
     with db.transaction(conn):
         target = _assessment(conn, assessment_id)
         if target["status"] == "cancelled":
@@ -413,3 +399,72 @@ def list_assessments(conn: sqlite3.Connection, *, overdue: bool = False,
         row["overdue"] = bool(row["overdue"])
         rows.append(row)
     return rows
+
+
+# ---------------------------------------------------------------- rules of the records
+
+
+class DutyCategoryRules(Rules):
+    """Duty categories have no rule of their own; whether each is done only on request is
+    kept, stored and incoming, for the duties rule."""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__(checker)
+        self._requires_request: dict[str, bool] | None = None
+
+    def requires_request(self) -> dict[str, bool]:
+        """category id -> done only on request."""
+        if self._requires_request is None:
+            self._requires_request = {
+                r[0]: bool(r[1])
+                for r in self.conn.execute("SELECT id, requires_request FROM duty_categories")
+            }
+        return self._requires_request
+
+    def incoming(self, records: list[dict[str, Any]]) -> None:
+        rr = self.requires_request()
+        for r in records:
+            if "requires_request" in r or r["id"] not in rr:
+                rr[r["id"]] = bool(r.get("requires_request", False))
+
+
+class DutyRules(Rules):
+    """A duty of a category done only on request names who asked for it (requested_by)."""
+
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        category = values.get("category") or ""
+        rr = self.checker.rules_of("duty_categories", DutyCategoryRules).requires_request()
+        if rr.get(category) and not values.get("requested_by") and (
+                "requested_by" in values or not self._stored_requested_by(values)):
+            # A row that leaves requested_by out (an import updating minutes) keeps the
+            # stored duty's; only a new duty, or one that clears it, is refused.
+            self.problems.append(Problem(record.where("category"), f"{label}: category "
+                                         f"'{category}' is done only on request: give "
+                                         "requested_by (who asked for it)"))
+
+    def _stored_requested_by(self, values: dict[str, Any]) -> bool:
+        row = self.conn.execute(
+            "SELECT requested_by FROM duties WHERE officer = ? AND school = ? AND category = ?"
+            " AND at = ?", tuple(values.get(k) for k in DUTIES.key)).fetchone()
+        return bool(row and row[0])
+
+
+class AssessmentRules(Rules):
+    """An assessment that a duty completed is done for good: not set back to another
+    status."""
+
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        if values.get("status") in (None, "done"):
+            return
+        done = self.conn.execute(
+            "SELECT id, duty FROM assessments WHERE school = ? AND due = ? AND duty IS NOT NULL",
+            (values.get("school"), values.get("due"))).fetchone()
+        if done:
+            self.problems.append(Problem(
+                record.where("status"), f"{label}.status: safety assessment {done[0]} was "
+                f"completed by duty {done[1]}; it cannot be set back to '{values['status']}' "
+                "(leave status out, or write done)"))
+
+
+RULES = {"duty_categories": DutyCategoryRules, "duties": DutyRules,
+         "assessments": AssessmentRules}

@@ -38,7 +38,7 @@ import sqlite3
 from typing import Any
 
 from crotool.program.years import Range
-from crotool.store import reads
+from crotool.store import db, reads
 from crotool.store.schema import DATE_MAX, DATE_MIN
 
 BY = ("category", "pattern", "school", "officer", "month", "role")
@@ -172,8 +172,6 @@ def duty_report(conn: sqlite3.Connection, by: str, span: Range, *, officer: str 
     and/or at the schools of one pattern when given."""
     if by not in BY:
         raise ValueError(f"unknown report key {by!r}")
-    from crotool.store import db
-
     with db.read(conn):
         return _duty_report(conn, by, span, officer, pattern)
 

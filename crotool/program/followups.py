@@ -16,6 +16,10 @@ A follow-up's status is taken at a moment, `as_of` (default: now):
 
 Times are the school's wall clock, as duties store them (no time zones), so "48 hours after
 16:30 on the 15th" is 16:30 on the 17th whatever the calendar does in between.
+
+The rules of the `followup_rules` and `followups` records (`program/checker.py` calls them for
+load, import and `followups done` alike) are at the end: a done follow-up names a duty that
+exists, a rule of that duty's category, and a done_at no earlier than the duty.
 """
 
 from __future__ import annotations
@@ -24,15 +28,20 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from crotool.errors import CroError
+from crotool.errors import CroError, Problem, did_you_mean
+from crotool.program.checker import Checker, Label, Rules, check_options
+from crotool.program.years import now
 from crotool.store import db
+from crotool.store.audit import Auditor
 from crotool.store.columns import Columns, json_object_sql
+from crotool.store.fields import BadValue, Record, parse_datetime
 from crotool.store.schema import SECTIONS
+from crotool.store.writes import upsert
 
 FOLLOWUPS = SECTIONS["followups"]
 COLUMNS = ("duty", "at", "officer", "school", "category", "rule", "name", "due", "done_at",
            "status")
-DUTY_KEY = ("officer", "school", "category", "at")
+DUTY_KEY = SECTIONS["duties"].key
 
 # A rule r's due time for a duty d, in the stored date-time form (strftime, not datetime(),
 # which writes a space where duties write 'T').
@@ -73,13 +82,7 @@ def list_sql(*, open_only: bool = False, overdue_only: bool = False) -> str:
 def as_of_moment(text: str | None, option: str = "--as-of") -> str:
     """An --as-of DATETIME (a date alone is its midnight) as stored text; default now."""
     if text is None:
-        from crotool.program.years import now
-
         return now().isoformat(timespec="seconds")
-    # Only for a given moment: validate imports the readers (and hashlib), ~9 ms that the
-    # cron line (`followups list --overdue --fail-on-overdue`, no --as-of) need not pay.
-    from crotool.intake.validate import BadValue, parse_datetime
-
     try:
         return parse_datetime(text.strip()).isoformat(timespec="seconds")
     except BadValue as exc:
@@ -150,10 +153,6 @@ def mark_done(conn: sqlite3.Connection, duty_id: int, rule: str, at: str | None
     follow-up already done; a done time before the duty. The record goes through the same
     Checker as a `followups` row of a seed document or an import.
     """
-    from crotool.intake.validate import check_options
-    from crotool.store.audit import Auditor
-    from crotool.store.writes import upsert
-
     done_at = as_of_moment(at, "--at")
     with db.transaction(conn):
         duty = conn.execute("SELECT id, officer, school, category, at FROM duties WHERE id = ?",
@@ -192,3 +191,61 @@ def open_duty_ids(conn: sqlite3.Connection, prefix: str, limit: int = 200) -> li
         f" {_DONE_JOIN.replace('AND f.done_at <= ?1', '')} WHERE f.id IS NULL"
         " AND substr(CAST(d.id AS TEXT), 1, ?) = ? GROUP BY d.id ORDER BY d.id DESC LIMIT ?",
         (len(prefix), prefix, limit))]
+
+
+# ---------------------------------------------------------------- rules of the records
+
+
+class FollowupRuleRules(Rules):
+    """Follow-up rules have no rule of their own; the ids of each category's, stored and
+    incoming, are kept for the follow-ups rule."""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__(checker)
+        self._incoming: dict[str, set[str]] = {}
+
+    def incoming(self, records: list[dict[str, Any]]) -> None:
+        for r in records:
+            self._incoming.setdefault(r["category"], set()).add(r["id"])
+
+    def ids(self, category: str) -> set[str]:
+        """The follow-up rule ids of a category: stored and in this input."""
+        stored = {r[0] for r in self.conn.execute(
+            "SELECT id FROM followup_rules WHERE category = ?", (category,))}
+        return stored | self._incoming.get(category, set())
+
+
+class FollowupRules(Rules):
+    """A done follow-up names a duty that exists (stored or in the input), a rule of that
+    duty's category, and a done_at no earlier than the duty itself."""
+
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        add = self.problems.append
+        key = tuple(values.get(k) for k in DUTY_KEY)
+        if None in key:
+            return  # a missing key field is already reported
+        officer, school, category, at = key
+        stored = self.conn.execute(
+            "SELECT 1 FROM duties WHERE officer = ? AND school = ? AND category = ? AND at = ?",
+            key).fetchone()
+        if stored is None and key not in self.checker.incoming_keys.get("duties", ()):
+            add(Problem(record.where("at"), f"{label}: no duty of officer {officer} at {school}, "
+                        f"{category}, {at} is stored or in this input (a follow-up names its "
+                        "duty by officer, school, category and at)"))
+            return
+        rule = values.get("rule")
+        rules = self.checker.rules_of("followup_rules", FollowupRuleRules).ids(str(category))
+        if rule is not None and rule not in rules:
+            known = (f"its rules: {', '.join(sorted(rules))}" if rules else
+                     "it has no follow-up rules (add them under followup_rules)")
+            close = did_you_mean(rule, rules)
+            hint = f" (did you mean '{close}'?)" if close else ""
+            add(Problem(record.where("rule"), f"{label}.rule: duty category '{category}' has no "
+                        f"follow-up rule '{rule}'{hint}; {known}"))
+        done_at = values.get("done_at")
+        if done_at is not None and done_at < at:
+            add(Problem(record.where("done_at"), f"{label}.done_at: {done_at} is before the duty "
+                        f"itself ({at})"))
+
+
+RULES = {"followup_rules": FollowupRuleRules, "followups": FollowupRules}

@@ -4,7 +4,7 @@ RCW 28A.320.1241 asks a district for each incident in which its safety staff wer
 that led to student discipline, use of force against a student, or arrest, with each
 student's demographics (never a name or identifier: no such field exists), and for the number
 of complaints about the staff. The rules here run for `load`, `import` and the `add` commands
-alike (`validate.Checker` calls `section_rules`):
+alike (`program/checker.py` calls the `RULES` at the end of this module):
 
 - an incident's `at` lies inside a school year (a report is by year: one outside every year
   would silently be in no report);
@@ -20,89 +20,31 @@ alike (`validate.Checker` calls `section_rules`):
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crotool.errors import CroError, Problem, ValidationFailed, did_you_mean
+from crotool.program.checker import (
+    Checker,
+    Label,
+    OptionRecord,
+    Rules,
+    check_options,
+    option_problem,
+)
+from crotool.program.years import SchoolYearRules
 from crotool.store import db
 from crotool.store.audit import Auditor
+from crotool.store.fields import Record, check_choice
 from crotool.store.reads import Where, dicts
 from crotool.store.schema import INCIDENT_FLAGS, SECTIONS, STUDENT_CATEGORY_KINDS, UNKNOWN_CATEGORY
 from crotool.store.writes import upsert
 
-if TYPE_CHECKING:
-    from crotool.intake.readers import Record
-    from crotool.intake.validate import Checker
-
 INCIDENT_OPTIONS = {"reference": "REFERENCE", "officers": "--officer",
                     "use_of_force": "--use-of-force"}
 COMPLAINT_OPTIONS = {"reference": "REFERENCE"}
-STUDENT_FIELDS = ("race", "ethnicity", "gender", "grade", "iep", "plan_504")
-
-
-def value_rules(checker: Checker, name: str, record: Record, values: dict[str, Any],
-                label: Any) -> None:
-    """The rules of one value each (`Checker.check_values`): they also run on the good values
-    of a record whose other values failed, so that a bad grade does not hide a bad race."""
-    add = checker.problems.append
-    if name == "incidents":
-        at = values.get("at")
-        if at and not any(lo <= at[:10] <= hi for lo, hi in checker.years().values()):
-            known = "; ".join(f"{y} {lo} to {hi}" for y, (lo, hi) in sorted(
-                checker.years().items())) or "none stored"
-            add(Problem(record.where("at"), f"{label}.at: {at} is in no school year (known: "
-                        f"{known}); add the year first, or check the date"))
-    elif name == "incident_students":
-        categories = checker.categories()
-        for kind in STUDENT_CATEGORY_KINDS:
-            value = values.get(kind)
-            if value is None or value == UNKNOWN_CATEGORY or value in categories.get(kind, ()):
-                continue
-            allowed = sorted(categories.get(kind, set())) + [UNKNOWN_CATEGORY]
-            close = did_you_mean(value, allowed)
-            hint = f" (did you mean '{close}'?)" if close else ""
-            add(Problem(record.where(kind), f"{label}.{kind}: '{value}' is not a {kind} of "
-                        f"student_categories; use one of {', '.join(allowed)}{hint}"))
-
-
-def section_rules(checker: Checker, name: str, record: Record, values: dict[str, Any],
-                  label: Any) -> None:
-    """The rules of a whole record (after `value_rules`, which ran on its values)."""
-    add = checker.problems.append
-    if name == "incidents":
-        flagged = [f for f in INCIDENT_FLAGS if values.get(f)]
-        ref = values.get("reference")
-        # A student row given for it counts even when it is refused: its own problems are
-        # reported, and "needs at least one student row" would say that none was given.
-        if flagged and ref not in checker.incoming_students and not checker.conn.execute(
-                "SELECT 1 FROM incident_students WHERE incident = ? LIMIT 1", (ref,)).fetchone():
-            add(Problem(record.where(flagged[0]), f"{label}: an incident with "
-                        f"{' and '.join(flagged)} needs at least one student row (race, "
-                        "ethnicity, gender, grade, iep, plan_504; never a name): give "
-                        "incident_students for it in the same seed document, or use "
-                        "`crotool incidents add ... --student race=...,gender=...`"))
-    elif name == "complaints":
-        received, closed = values.get("received_on"), values.get("closed_on")
-        if received and closed and closed < received:
-            add(Problem(record.where("closed_on"), f"{label}.closed_on: {closed} is before it "
-                        f"was received ({received})"))
-        if closed and values.get("status") != "closed":
-            add(Problem(record.where("status"), f"{label}: closed_on is given, so status must "
-                        "be closed (write status closed too)"))
-        if values.get("status") == "closed" and not closed:
-            add(Problem(record.where("closed_on"), f"{label}: a closed complaint needs "
-                        "closed_on (the day it was closed)"))
-
-
-class _OptionRecord:
-    """Built lazily: validate imports readers, which the command line need not load."""
-
-    @staticmethod
-    def make(subject: str, values: dict[str, Any], options: dict[str, str]) -> Record:
-        from crotool.intake.validate import OptionRecord
-
-        record = OptionRecord(subject, 0, values, {})
-        record.options = options
-        return record
+# What `--student` gives: every field of a student row but its key (the incident, the seq).
+STUDENT_FIELDS = tuple(n for n in SECTIONS["incident_students"].field_names
+                       if n not in SECTIONS["incident_students"].key)
 
 
 def parse_student(text: str, n: int) -> tuple[dict[str, Any], list[Problem]]:
@@ -136,26 +78,24 @@ def add_incident(conn: sqlite3.Connection, values: dict[str, Any], students: lis
                  ) -> dict[str, Any]:
     """A new incident and its student rows (seq 1, 2, ... in the order given), validated
     together with load's rules; refused when the reference exists."""
-    from crotool.intake.validate import Checker, _option_problem
-
     inc, stu = SECTIONS["incidents"], SECTIONS["incident_students"]
     problems: list[Problem] = []
     raw_students = []
     for n, text in enumerate(students, start=1):
         fields, bad = parse_student(text, n)
         problems += bad
-        raw_students.append(_OptionRecord.make(
+        raw_students.append(OptionRecord.of(
             f"--student {n}", {**fields, "incident": values.get("reference"), "seq": str(n)},
             {f: f"--student {n}" for f in stu.field_names}))
     checker = Checker(conn)
-    inc_pairs = checker.convert_all(inc, [_OptionRecord.make("incidents add", values,
-                                                             INCIDENT_OPTIONS)])
+    inc_pairs = checker.convert_all(inc, [OptionRecord.of("incidents add", values,
+                                                          INCIDENT_OPTIONS)])
     checker.note_incoming(inc, [v for _, v in inc_pairs])
     stu_pairs = checker.convert_all(stu, raw_students)
     checker.note_incoming(stu, [v for _, v in stu_pairs])
     good_inc = checker.check_rules(inc, inc_pairs)
     good_stu = checker.check_rules(stu, stu_pairs)
-    problems += [_option_problem(stu if p.where.startswith("--student") else inc, p)
+    problems += [option_problem(stu if p.where.startswith("--student") else inc, p)
                  for p in checker.problems]
     if problems or not good_inc or len(good_stu) != len(students):
         raise ValidationFailed(problems, subject="incidents add")
@@ -193,18 +133,13 @@ def list_incidents(conn: sqlite3.Connection, *, year: dict | None = None,
         where.add("i.reference = ?", reference)
     sql = _LIST_SQL.format(notes=", i.notes" if include_notes else "")
     rows = dicts(conn.execute(sql + where.sql + " ORDER BY i.at, i.reference", where.params))
-    import json
-
     for r in rows:
-        r["officers"] = json.loads(r["officers"])
         for f in INCIDENT_FLAGS:
             r[f] = bool(r[f])
     return rows
 
 
 def add_complaint(conn: sqlite3.Connection, values: dict[str, Any]) -> dict[str, Any]:
-    from crotool.intake.validate import check_options
-
     values = {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in values.items()}
     record = check_options(conn, SECTIONS["complaints"], values, "complaints add",
                            options=COMPLAINT_OPTIONS)
@@ -217,8 +152,7 @@ def add_complaint(conn: sqlite3.Connection, values: dict[str, Any]) -> dict[str,
     return list_complaints(conn, reference=record["reference"])[0]
 
 
-COMPLAINT_COLUMNS = ("reference", "received_on", "agency", "officer", "school", "about",
-                     "filed_with", "status", "closed_on")
+COMPLAINT_COLUMNS = SECTIONS["complaints"].field_names
 
 
 def list_complaints(conn: sqlite3.Connection, *, year: dict | None = None,
@@ -229,12 +163,7 @@ def list_complaints(conn: sqlite3.Connection, *, year: dict | None = None,
     if year is not None:
         where.add("received_on BETWEEN ? AND ?", year["start"], year["end"])
     if status is not None:
-        from crotool.intake.validate import BadValue, convert
-
-        try:
-            where.add("status = ?", convert(SECTIONS["complaints"].field("status"), status))
-        except BadValue as exc:
-            raise CroError(f"--status: {exc}") from None
+        where.add("status = ?", check_choice("complaints", "status", status, "--status"))
     where.ref(conn, "agencies", agency, "--agency", "agency = ?")
     if reference is not None:
         where.add("reference = ?", reference)
@@ -242,3 +171,110 @@ def list_complaints(conn: sqlite3.Connection, *, year: dict | None = None,
         f"SELECT {', '.join(COMPLAINT_COLUMNS)} FROM complaints{where.sql}"
         " ORDER BY received_on, reference", where.params))
 
+
+
+# ---------------------------------------------------------------- rules of the records
+
+
+class StudentCategoryRules(Rules):
+    """Student categories have no rule of their own; the ids of each kind, stored and
+    incoming, are kept for the student rows' rule."""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__(checker)
+        self._categories: dict[str, set[str]] | None = None
+
+    def categories(self) -> dict[str, set[str]]:
+        """kind -> the ids of student_categories (stored and incoming)."""
+        if self._categories is None:
+            self._categories = {}
+            for kind, cid in self.conn.execute("SELECT kind, id FROM student_categories"):
+                self._categories.setdefault(kind, set()).add(cid)
+        return self._categories
+
+    def incoming(self, records: list[dict[str, Any]]) -> None:
+        known = self.categories()
+        for r in records:
+            known.setdefault(r["kind"], set()).add(r["id"])
+
+
+class IncidentRules(Rules):
+    """An incident's `at` lies in a school year; one with discipline, use of force or arrest
+    has a student row."""
+
+    def values(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        at = values.get("at")
+        years = self.checker.rules_of("school_years", SchoolYearRules).years()
+        if at and not any(lo <= at[:10] <= hi for lo, hi in years.values()):
+            known = "; ".join(f"{y} {lo} to {hi}" for y, (lo, hi) in sorted(
+                years.items())) or "none stored"
+            self.problems.append(Problem(
+                record.where("at"), f"{label}.at: {at} is in no school year (known: {known}); "
+                "add the year first, or check the date"))
+
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        flagged = [f for f in INCIDENT_FLAGS if values.get(f)]
+        ref = values.get("reference")
+        # A student row given for it counts even when it is refused: its own problems are
+        # reported, and "needs at least one student row" would say that none was given.
+        given = self.checker.rules_of("incident_students", IncidentStudentRules).incidents
+        if flagged and ref not in given and not self.conn.execute(
+                "SELECT 1 FROM incident_students WHERE incident = ? LIMIT 1", (ref,)).fetchone():
+            self.problems.append(Problem(
+                record.where(flagged[0]), f"{label}: an incident with {' and '.join(flagged)} "
+                "needs at least one student row (race, ethnicity, gender, grade, iep, "
+                "plan_504; never a name): give incident_students for it in the same seed "
+                "document, or use `crotool incidents add ... --student race=...,gender=...`"))
+
+
+class IncidentStudentRules(Rules):
+    """A student's race, ethnicity and gender are ids of `student_categories` of that kind,
+    or `unknown`. Keeps the incidents the input gives student rows for, those rows valid or
+    not (a bad row is reported as such, not as no row)."""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__(checker)
+        self.incidents: set[str] = set()
+
+    def incoming(self, records: list[dict[str, Any]]) -> None:
+        self.incidents.update(r["incident"] for r in records)
+
+    def refused(self, partial: dict[str, Any]) -> None:
+        if partial.get("incident") is not None:
+            self.incidents.add(partial["incident"])
+
+    def values(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        categories = self.checker.rules_of("student_categories",
+                                           StudentCategoryRules).categories()
+        for kind in STUDENT_CATEGORY_KINDS:
+            value = values.get(kind)
+            if value is None or value == UNKNOWN_CATEGORY or value in categories.get(kind, ()):
+                continue
+            allowed = sorted(categories.get(kind, set())) + [UNKNOWN_CATEGORY]
+            close = did_you_mean(value, allowed)
+            hint = f" (did you mean '{close}'?)" if close else ""
+            self.problems.append(Problem(
+                record.where(kind), f"{label}.{kind}: '{value}' is not a {kind} of "
+                f"student_categories; use one of {', '.join(allowed)}{hint}"))
+
+
+class ComplaintRules(Rules):
+    """A complaint is not closed before it was received, and `closed_on` goes with status
+    closed."""
+
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        add = self.problems.append
+        received, closed = values.get("received_on"), values.get("closed_on")
+        if received and closed and closed < received:
+            add(Problem(record.where("closed_on"), f"{label}.closed_on: {closed} is before it "
+                        f"was received ({received})"))
+        if closed and values.get("status") != "closed":
+            add(Problem(record.where("status"), f"{label}: closed_on is given, so status must "
+                        "be closed (write status closed too)"))
+        if values.get("status") == "closed" and not closed:
+            add(Problem(record.where("closed_on"), f"{label}: a closed complaint needs "
+                        "closed_on (the day it was closed)"))
+
+
+RULES = {"student_categories": StudentCategoryRules, "incidents": IncidentRules,
+         "incident_students": IncidentStudentRules, "complaints": ComplaintRules}

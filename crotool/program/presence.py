@@ -22,6 +22,7 @@ from typing import Any
 from crotool.errors import CroError
 from crotool.program import years
 from crotool.store import reads
+from crotool.store.fields import option_date
 
 DEFAULT_STALE_DAYS = 30
 COLUMNS = ("school", "name", "feeder_pattern", "duties", "last_duty_at", "days_since", "stale")
@@ -72,7 +73,7 @@ def presence(conn: sqlite3.Connection, *, year: str | None = None, as_of: str | 
              stale_days: int = DEFAULT_STALE_DAYS, pattern: str | None = None) -> Presence:
     """The presence rows. Without --year, the school year that contains `as_of` (default
     today; years.current_year's rule)."""
-    day = reads.option_date(as_of, "--as-of") or years.today()
+    day = option_date(as_of, "--as-of") or years.today()
     if stale_days < 0:
         raise CroError(f"--stale-days {stale_days}: give a number of days, 0 or more")
     resolution = (years.current_year(conn) if year is None and as_of is None

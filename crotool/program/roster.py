@@ -1,11 +1,12 @@
 """The roster: officers, their leave, and their assignments to feeder patterns.
 
 Every change typed at the command line is checked by exactly the rules that `load` and
-`import` apply to the same section: the options become one `readers.Record` of text, and
-`validate.Checker` converts it by `schema.SECTIONS` (types, references with did-you-mean hints,
-an assignment inside its school year, a leave that does not end before it starts). It is then
-written by `store.upsert` with its audit rows, in one `db.transaction`. So there is one set of
-rules, and a change either applies whole or not at all.
+`import` apply to the same section: the options become one `fields.Record` of text, and
+`checker.Checker` converts it by `schema.SECTIONS` (types, references with did-you-mean hints)
+and applies the rules of these record types, kept at the end of this module (an assignment
+inside its school year, a leave that does not end before it starts). It is then written by
+`store.upsert` with its audit rows, in one `db.transaction`. So there is one set of rules, and
+a change either applies whole or not at all.
 
 What only a single typed change needs is added here:
 
@@ -32,11 +33,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crotool.errors import CroError
+from crotool.errors import CroError, Problem
 from crotool.program import years
+from crotool.program.checker import Checker, Label, Rules, check_options
+from crotool.program.coverage import analyse_year
 from crotool.program.coverage_rule import Row
+from crotool.program.years import SchoolYearRules
 from crotool.store import db, reads
+from crotool.store.audit import Auditor
+from crotool.store.fields import Record
 from crotool.store.schema import SECTIONS, Section
+from crotool.store.writes import upsert
 
 OFFICERS = SECTIONS["officers"]
 LEAVES = SECTIONS["leaves"]
@@ -44,6 +51,8 @@ ASSIGNMENTS = SECTIONS["assignments"]
 
 # Words that clear an optional field in `officers update` (e.g. `--trained-on none`).
 CLEAR_WORDS = frozenset({"none", "null", "-"})
+# The officer's fields that can be cleared: neither required nor with a default.
+_CLEARABLE = tuple(f.name for f in OFFICERS.fields if not f.required and not f.default_from)
 
 # How a field is spelt at the command line, for messages (a problem names the option the user
 # typed, not a file and line).
@@ -66,8 +75,6 @@ GAP_NOTES = ("inactive", "untrained", "on_leave", "unassigned")
 
 def _check(conn: sqlite3.Connection, section: Section, values: dict[str, Any], subject: str
            ) -> dict[str, Any]:
-    from crotool.intake.validate import check_options
-
     return check_options(conn, section, values, subject, options=_OPTION)
 
 
@@ -96,9 +103,6 @@ class Change:
 def _write(conn: sqlite3.Connection, section: Section, values: dict[str, Any]
            ) -> tuple[str, dict[str, Any]]:
     """upsert one record with its audit row, inside the caller's transaction."""
-    from crotool.store.audit import Auditor
-    from crotool.store.writes import upsert
-
     changes: list[tuple[str, str, dict[str, Any]]] = []
     counts = upsert(conn, section, [values], Auditor(conn), changes_out=changes)
     if counts.inserted:
@@ -112,8 +116,8 @@ def _write(conn: sqlite3.Connection, section: Section, values: dict[str, Any]
 
 
 def officer(conn: sqlite3.Connection, badge: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT badge, name, agency, status, school_trained_on, rank, phone, email,"
-                       " first_on_campus FROM officers WHERE badge = ?", (badge,)).fetchone()
+    row = conn.execute(f"SELECT {', '.join(OFFICERS.field_names)} FROM officers WHERE badge = ?",
+                       (badge,)).fetchone()
     return dict(row) if row else None
 
 
@@ -152,7 +156,7 @@ def update_officer(conn: sqlite3.Connection, badge: str, *, name: str | None = N
         raise CroError(f"officers update {badge}: nothing to change",
                        hint="give one or more of --name, --status, --trained-on, --rank, "
                        "--phone, --email, --first-on-campus")
-    for clearable in ("school_trained_on", "rank", "phone", "email", "first_on_campus"):
+    for clearable in _CLEARABLE:
         if clearable in given:
             given[clearable] = _clear(given[clearable])
     with db.transaction(conn):
@@ -177,7 +181,7 @@ def add_leave(conn: sqlite3.Connection, badge: str, *, start: str, end: str,
     with db.transaction(conn):
         values = _check(conn, LEAVES, raw, f"officers leave {badge}")
         action, changes = _write(conn, LEAVES, values)
-        row = conn.execute("SELECT id, officer, start, end, reason FROM leaves"
+        row = conn.execute(f"SELECT id, {', '.join(LEAVES.field_names)} FROM leaves"
                            " WHERE officer = ? AND start = ?",
                            (values["officer"], values["start"])).fetchone()
     record = dict(row)
@@ -257,8 +261,6 @@ def _assignment_key(record: dict[str, Any]) -> str:
 
 
 def _involving(conn: sqlite3.Connection, a: dict[str, Any]) -> tuple[list[Row], list[Row]]:
-    from crotool.program.coverage import analyse_year
-
     return involving(analyse_year(conn, a["school_year"]).rows, a)
 
 
@@ -300,8 +302,6 @@ def _cro_pairs_of(conn: sqlite3.Connection, badge: str, lo: date, hi: date
 def _gaps_over(conn: sqlite3.Connection, year_id: str, pairs: set[tuple[str, str]], lo: date,
                hi: date, kinds: tuple[str, ...]) -> list[Row]:
     """Gap rows of `kinds` for `pairs` in one year that overlap lo..hi."""
-    from crotool.program.coverage import analyse_year
-
     return [r for r in analyse_year(conn, year_id).rows
             if r.kind in kinds and (r.feeder_pattern, r.agency) in pairs
             and r.start <= hi and r.end >= lo]
@@ -351,12 +351,10 @@ def find_assignment(conn: sqlite3.Connection, target: str, pattern: str | None =
 def delete_assignment(conn: sqlite3.Connection, record: dict[str, Any]) -> Change:
     """Delete one assignment found by find_assignment, with an audit row (action 'delete')
     that keeps every value it held. Notes: the gaps its pair has over its span afterwards."""
-    from crotool.store.audit import Auditor
-
     with db.transaction(conn):
         stored = conn.execute(
-            "SELECT officer, feeder_pattern, school_year, role, start, end FROM assignments"
-            " WHERE id = ?", (record["id"],)).fetchone()
+            f"SELECT {', '.join(ASSIGNMENTS.field_names)} FROM assignments WHERE id = ?",
+            (record["id"],)).fetchone()
         if stored is None:
             raise CroError(f"assignment {record['id']} was removed meanwhile; nothing to do")
         values = dict(stored)
@@ -384,3 +382,69 @@ def describe_row(row: Row) -> str:
         text += " — " + _CONFLICT_WARNINGS[row.kind].format(agency=row.agency,
                                                            pattern=row.feeder_pattern)
     return text
+
+
+# ---------------------------------------------------------------- rules of the records
+
+
+class OfficerRules(Rules):
+    """Officers have no rule of their own; their first day on campus is kept, stored and
+    incoming, for the trainings rule (training.TrainingRules)."""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__(checker)
+        self._first_on_campus: dict[str, str | None] | None = None
+
+    def first_on_campus(self) -> dict[str, str | None]:
+        """badge -> first day on school property (None when not recorded)."""
+        if self._first_on_campus is None:
+            self._first_on_campus = {
+                r[0]: r[1] for r in self.conn.execute("SELECT badge, first_on_campus FROM officers")
+            }
+        return self._first_on_campus
+
+    def incoming(self, records: list[dict[str, Any]]) -> None:
+        firsts = self.first_on_campus()
+        for r in records:
+            if "first_on_campus" in r:
+                firsts[r["badge"]] = r["first_on_campus"]
+
+
+class LeaveRules(Rules):
+    """A leave does not end before it starts."""
+
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        self.ends_before_start(record, values, label)
+
+
+class AssignmentRules(Rules):
+    """An assignment's dates default to its school year's; given, they lie inside that year,
+    the end no earlier than the start."""
+
+    def _year(self, year_id: str | None) -> tuple[str, str] | None:
+        return self.checker.rules_of("school_years", SchoolYearRules).years().get(year_id or "")
+
+    def converted(self, values: dict[str, Any]) -> None:
+        """Start and end left out are the school year's (an unknown year is reported by the
+        reference check)."""
+        span = self._year(values.get("school_year"))
+        if span is not None:
+            for i, name in enumerate(("start", "end")):
+                if values.get(name) is None:
+                    values[name] = span[i]
+
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        # A date left out defaults to its year's; a given date outside the year is reported
+        # below, and a defaulted one must not be blamed for it.
+        if all(record.values.get(f) for f in ("start", "end")):
+            self.ends_before_start(record, values, label)
+        span = self._year(values.get("school_year"))
+        if span:
+            for f in ("start", "end"):
+                if values.get(f) and not span[0] <= values[f] <= span[1]:
+                    self.problems.append(Problem(
+                        record.where(f), f"{label}.{f}: {values[f]} is outside school year "
+                        f"{values['school_year']} ({span[0]} to {span[1]})"))
+
+
+RULES = {"officers": OfficerRules, "leaves": LeaveRules, "assignments": AssignmentRules}

@@ -6,8 +6,9 @@ topics are due, how many on-the-job days are needed and by when). The bundled se
 Washington's (RCW 28A.400.345, topics of RCW 28A.310.515(2)); nothing here knows them.
 
 `deadline_row` is a pure function of one officer, the rule and that officer's trainings; the
-functions below it read those from SQL and write a training with its audit row. Nothing here
-prints.
+functions below it read those from SQL and write a training with its audit row. The rule of a
+`trainings` record (`TrainingRules`, which `program/checker.py` calls for load, import and
+`training record` alike) is at the end. Nothing here prints.
 """
 
 from __future__ import annotations
@@ -20,8 +21,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from crotool.errors import CroError, Problem
+from crotool.program.checker import Label, Rules, check_options
+from crotool.program.roster import OfficerRules
+from crotool.program.years import today
 from crotool.store import db, reads
+from crotool.store.audit import Auditor
+from crotool.store.fields import Record
 from crotool.store.schema import SECTIONS
+from crotool.store.writes import upsert
 
 TRAININGS = SECTIONS["trainings"]
 DUE_COLUMNS = ("officer", "officer_name", "agency", "first_on_campus", "classroom_due",
@@ -163,11 +170,6 @@ def record(conn: sqlite3.Connection, badge: str, topic: str, *, on: str,
     officer's first day on campus is a warning (the series may precede placement), and so is
     a day after today.
     """
-    from crotool.intake.validate import check_options
-    from crotool.program.years import today
-    from crotool.store.audit import Auditor
-    from crotool.store.writes import upsert
-
     raw = {"officer": badge, "topic": topic, "completed_on": on, "provider": provider,
            "hours": hours}
     warnings: list[Problem] = []
@@ -187,8 +189,30 @@ def record(conn: sqlite3.Connection, badge: str, topic: str, *, on: str,
                                     "check the date"))
         counts = upsert(conn, TRAININGS, [values], Auditor(conn), changes_out=changes)
         stored = conn.execute(
-            "SELECT officer, topic, completed_on, provider, hours FROM trainings"
+            f"SELECT {', '.join(TRAININGS.field_names)} FROM trainings"
             " WHERE officer = ? AND topic = ? AND completed_on = ?",
             tuple(values[k] for k in TRAININGS.key)).fetchone()
     action = "insert" if counts.inserted else "update" if counts.updated else "unchanged"
     return Recorded(action, dict(stored), changes[0][2] if changes else {}, warnings)
+
+
+# ---------------------------------------------------------------- the rule of a record
+
+
+class TrainingRules(Rules):
+    """A training dated before its officer's first day on campus is a warning, not an error:
+    the series may well precede placement (RCW 28A.400.345 lets the district require it
+    before assigning)."""
+
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        firsts = self.checker.rules_of("officers", OfficerRules).first_on_campus()
+        first = firsts.get(values.get("officer") or "")
+        done = values.get("completed_on")
+        if first and done and done < first:
+            self.warnings.append(Problem(record.where("completed_on"), (
+                f"{label}.completed_on: {done} is before officer {values['officer']}'s "
+                f"first day on campus ({first}); recorded, and it counts: check the date "
+                "if the training was meant to follow placement")))
+
+
+RULES = {"trainings": TrainingRules}

@@ -1,8 +1,9 @@
 """Keeping school years: list, add, move, and roll one year's assignments into the next.
 
 Every year typed at the command line goes through the rules `load` applies to the
-`school_years` section (`validate.Checker`: the id's form, the id naming the start's year, an
-end after the start, at most 400 days, no overlap with another year), and every refusal is
+`school_years` section (`checker.Checker`: the id's form; and `years.SchoolYearRules`: the id
+naming the start's year, an end after the start, at most 400 days, no overlap with another
+year), and every refusal is
 listed at once with nothing written. Moving a year is refused while one of its assignments (or
 closures) would fall outside the new dates; leaves may run past a year, so they never block.
 
@@ -21,16 +22,20 @@ Nothing here prints: commands format the returned rows and messages.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 from crotool.errors import CroError, Problem, ValidationFailed
-from crotool.program import years
+from crotool.program import coverage, years
+from crotool.program.checker import check_options
 from crotool.program.coverage_rule import Assignment, Officer, Row
+from crotool.program.roster import GAP_NOTES, involving
 from crotool.store import db
-from crotool.store.reads import option_date
+from crotool.store.audit import Auditor
+from crotool.store.fields import option_date
 from crotool.store.schema import SECTIONS
+from crotool.store.writes import upsert
 
 YEARS = SECTIONS["school_years"]
 ASSIGNMENTS = SECTIONS["assignments"]
@@ -54,8 +59,6 @@ def list_years(conn: sqlite3.Connection, on: date | None = None) -> list[dict[st
 def _checked(conn: sqlite3.Connection, raw: dict[str, Any], subject: str,
              extra: list[Problem]) -> dict[str, Any]:
     """`raw` through the school_years rules, plus `extra` problems: all listed at once."""
-    from crotool.intake.validate import check_options
-
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     try:
@@ -78,9 +81,6 @@ def _checked(conn: sqlite3.Connection, raw: dict[str, Any], subject: str,
 
 
 def _write(conn: sqlite3.Connection, values: dict[str, Any]) -> dict[str, Any]:
-    from crotool.store.audit import Auditor
-    from crotool.store.writes import upsert
-
     changes: list[tuple[str, str, dict[str, Any]]] = []
     upsert(conn, YEARS, [values], Auditor(conn), changes_out=changes)
     return changes[0][2] if changes else {}
@@ -137,13 +137,8 @@ def update_year(conn: sqlite3.Connection, year_id: str, *, start: str | None = N
     gained = [(lo, hi) for lo, hi in ((new_start, stored.start - one),
                                       (stored.end + one, new_end)) if lo <= hi]
     if gained:
-        from dataclasses import replace
-
-        from crotool.program.coverage import analyse_year
-        from crotool.program.roster import GAP_NOTES
-
         moved.uncovered = [replace(r, start=max(r.start, lo), end=min(r.end, hi))
-                           for r in analyse_year(conn, year_id).rows if r.kind in GAP_NOTES
+                           for r in coverage.analyse_year(conn, year_id).rows if r.kind in GAP_NOTES
                            for lo, hi in gained if r.start <= hi and r.end >= lo]
         if new_end > stored.end:
             moved.ended_early = [dict(r) for r in conn.execute(
@@ -217,9 +212,6 @@ ORDER BY a.feeder_pattern, o.agency, a.officer, a.start"""
 
 def rollover(conn: sqlite3.Connection, source_id: str, target_id: str, *,
              dry_run: bool = False) -> Rollover:
-    from crotool.program import coverage
-    from crotool.program.roster import involving
-
     source = years.get(conn, source_id, "FROM")
     target = years.get(conn, target_id, "TO")
     if source.id == target.id:
@@ -276,9 +268,6 @@ def rollover(conn: sqlite3.Connection, source_id: str, target_id: str, *,
 
 def _insert_copies(conn: sqlite3.Connection, copies: list[dict[str, Any]]) -> None:
     """The copies through store.upsert (one audit row each), then their new ids."""
-    from crotool.store.audit import Auditor
-    from crotool.store.writes import upsert
-
     records = [{k: c[k] for k in ASSIGNMENTS.field_names} for c in copies]
     upsert(conn, ASSIGNMENTS, records, Auditor(conn))
     for c in copies:

@@ -15,6 +15,12 @@ rule over calendar days; school days only count what students lost. They are cou
 arithmetic (whole weeks, then the closures' weekdays), not day by day, so a report over many
 rows stays cheap.
 
+The rules of the `school_years` and `closures` records (`program/checker.py` calls them for
+load, import and `years add`/`update` alike) are at the end: a year's id names its start's
+year, it ends after it starts and within 400 days, it overlaps no other year; a closure lies
+inside its year and overlaps no other closure of that year. Other record types that lie in a
+year (assignments, incidents) read the years' dates from `SchoolYearRules`.
+
 This module reads the database through plain queries (every value bound) and never writes.
 """
 
@@ -25,12 +31,15 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from crotool.errors import CroError, did_you_mean
-from crotool.store.reads import option_date
+from crotool.errors import CroError, Problem, did_you_mean
+from crotool.program.checker import Checker, Label, Rules
+from crotool.store.fields import Record, option_date
+from crotool.store.schema import DATE_MAX, DATE_MIN, WEEKDAYS
 
 # Monday first, as date.weekday() counts them. The names are the stored spelling.
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = WEEKDAYS
 DEFAULT_WEEKDAYS = (0, 1, 2, 3, 4)
 
 
@@ -38,9 +47,7 @@ def today() -> date:
     """Today, or $CROTOOL_TODAY (YYYY-MM-DD) so scripts and tests can pin the date."""
     pinned = os.environ.get("CROTOOL_TODAY")
     if pinned:
-        # Read here rather than through validate (which a report would import for this alone).
-        from crotool.store.schema import DATE_MAX, DATE_MIN
-
+        # Read here rather than by fields.parse_date: the messages name the variable.
         text = pinned.strip()
         try:
             day = date.fromisoformat(text) if len(text) == 10 else None
@@ -305,3 +312,109 @@ def resolve_range(conn: sqlite3.Connection, *, year: str | None = None,
         raise CroError(f"--to {last} is before --from {first}",
                        hint="give the earlier day to --from")
     return Range(first, last, y.id if y else None, resolution.warning if resolution else None)
+
+
+# ---------------------------------------------------------------- rules of the records
+
+# A school year longer than this is a typo in a date, not a year.
+MAX_YEAR_DAYS = 400
+
+
+class SchoolYearRules(Rules):
+    """A year's id names its start's year; it ends after it starts, within 400 days, and
+    overlaps no other year (each named). Keeps every year's dates, stored and incoming, for
+    the records that must lie in a year."""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__(checker)
+        self._years: dict[str, tuple[str, str]] | None = None
+        # Spans seen so far, for the overlap rule: stored ones first, then each incoming year
+        # that passes (so two overlapping years of one input are reported once, at the later).
+        self._spans: dict[str, tuple[str, str]] | None = None
+
+    def years(self) -> dict[str, tuple[str, str]]:
+        """id -> (start, end): the stored years and those the input brings."""
+        if self._years is None:
+            self._years = {
+                r["id"]: (r["start"], r["end"])
+                for r in self.conn.execute("SELECT id, start, end FROM school_years")
+            }
+        return self._years
+
+    def _spans_seen(self) -> dict[str, tuple[str, str]]:
+        if self._spans is None:
+            self._spans = {r[0]: (r[1], r[2]) for r in self.conn.execute(
+                "SELECT id, start, end FROM school_years")}
+        return self._spans
+
+    def incoming(self, records: list[dict[str, Any]]) -> None:
+        years = self.years()
+        for r in records:
+            years[r["id"]] = (r["start"], r["end"])
+
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        add = self.problems.append
+        start, end, year_id = values.get("start"), values.get("end"), values.get("id")
+        if start and year_id and start[:4] != year_id[:4]:
+            add(Problem(record.where("start"), f"{label}.start: {start} is not in "
+                        f"{year_id[:4]}, the year the id {year_id} names"))
+        if not (start and end):
+            return
+        length = (date.fromisoformat(end) - date.fromisoformat(start)).days + 1
+        if self.ends_before_start(record, values, label):
+            return
+        if end == start:
+            add(Problem(record.where("end"), f"{label}.end: {end} is its start day; a school "
+                        "year ends after it starts"))
+            return
+        if length > MAX_YEAR_DAYS:
+            add(Problem(record.where("end"), f"{label}.end: {start} to {end} is {length} days, "
+                        f"longer than a school year can be ({MAX_YEAR_DAYS} days at most)"))
+        spans = self._spans_seen()
+        for other, (lo, hi) in sorted(spans.items(), key=lambda item: item[1]):
+            if other != year_id and lo <= end and start <= hi:
+                add(Problem(record.where("start"), f"{label}: {start} to {end} overlaps school "
+                            f"year {other} ({lo} to {hi})"))
+        if year_id:
+            spans[year_id] = (start, end)
+
+
+class ClosureRules(Rules):
+    """A closure ends no earlier than it starts, lies inside its school year and overlaps no
+    other closure of that year."""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__(checker)
+        # school year -> closure start -> end: stored, then each incoming closure checked.
+        self._spans: dict[str, dict[str, str]] | None = None
+
+    def _spans_seen(self) -> dict[str, dict[str, str]]:
+        if self._spans is None:
+            self._spans = {}
+            for r in self.conn.execute("SELECT school_year, start, end FROM closures"):
+                self._spans.setdefault(r[0], {})[r[1]] = r[2]
+        return self._spans
+
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        self.ends_before_start(record, values, label)
+        add = self.problems.append
+        year_id: str = values.get("school_year") or ""
+        start: str = values.get("start") or ""
+        seen = self._spans_seen().setdefault(year_id, {})
+        end = values.get("end") or seen.get(start)  # an import row may leave its end out
+        span = self.checker.rules_of("school_years", SchoolYearRules).years().get(year_id)
+        if span and start and end:
+            for f, value in (("start", start), ("end", end)):
+                if not span[0] <= value <= span[1]:
+                    add(Problem(record.where(f), f"{label}.{f}: {value} is outside school year "
+                                f"{year_id} ({span[0]} to {span[1]})"))
+        if not (start and end) or end < start:
+            return
+        for lo, hi in sorted(seen.items()):
+            if lo != start and lo <= end and start <= hi:
+                add(Problem(record.where("start"), f"{label}: {start} to {end} overlaps the "
+                            f"closure {lo} to {hi} of {year_id}"))
+        seen[start] = end
+
+
+RULES = {"school_years": SchoolYearRules, "closures": ClosureRules}

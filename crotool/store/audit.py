@@ -29,6 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crotool.errors import CroError, did_you_mean
+from crotool.store.fields import option_date
+from crotool.store.private import make_private_dirs
+from crotool.store.schema import DATE_MAX, DATE_MIN, SECTION_ORDER
+
 GENESIS = "0" * 64
 _command_provider: Callable[[], str] = lambda: "crotool"  # noqa: E731
 
@@ -104,8 +109,6 @@ def load_key(key_id: str) -> bytes | None:
 def _new_key() -> str:
     """A new random key in its own private file; returns its id."""
     import secrets  # here, not at import: every command imports this module
-
-    from crotool.store.db import make_private_dirs
 
     key_id = secrets.token_hex(8)
     make_private_dirs(key_dir())
@@ -199,8 +202,6 @@ class Auditor:
     def _start(self) -> None:
         """Check the head before extending it (a new MAC over a tampered trail would hide
         the tampering), and keep its key for the writes that follow."""
-        from crotool.errors import CroError
-
         problems = verify_head(self.conn)
         if problems:
             raise CroError(f"cannot write: {problems[0]}; nothing was written",
@@ -271,10 +272,6 @@ def verify_chain(conn: sqlite3.Connection) -> list[str]:
 def parse_since(text: str) -> str:
     """--since: a date or an ISO 8601 date-time, in UTC like the audit times (an offset is
     converted); the text that audit times compare against."""
-    from crotool.errors import CroError
-    from crotool.store.reads import option_date
-    from crotool.store.schema import DATE_MAX, DATE_MIN
-
     raw = text.strip()
     day = option_date(raw, "--since") if len(raw) == 10 else None  # as every date option
     if day is not None:
@@ -301,9 +298,6 @@ def entries(conn: sqlite3.Connection, *, since: str | None = None, table: str | 
     `spaced`: changes text with a space after each `,` and `:`, and a composite key's parts
     with spaces around each `/`, so that a table for people can wrap them between items
     instead of inside a date or an id."""
-    from crotool.errors import CroError, did_you_mean
-    from crotool.store.schema import SECTION_ORDER
-
     where: list[str] = []
     params: list[Any] = []
     if since is not None:

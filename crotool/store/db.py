@@ -21,6 +21,8 @@ from pathlib import Path
 
 from crotool import interrupt
 from crotool.errors import BusyError, CroError
+from crotool.store.migrations import migrate as apply_migrations
+from crotool.store.private import make_private_dirs
 
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds; $CROTOOL_BUSY_TIMEOUT overrides
 MAX_BUSY_TIMEOUT = 86_400.0  # a day: longer is a mistake (and SQLite takes milliseconds as int)
@@ -94,21 +96,6 @@ def busy_timeout() -> float:
         raise CroError(f"CROTOOL_BUSY_TIMEOUT={raw!r} is more than a day "
                        f"({MAX_BUSY_TIMEOUT:.0f} seconds)", hint="e.g. 30")
     return value
-
-
-def make_private_dirs(folder: Path) -> None:
-    """Make `folder` and every missing parent 0700, one by one (`mkdir(parents=True)` gives
-    the intermediate ones the umask's 0777 under umask 000)."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for new in reversed(missing):
-        try:
-            new.mkdir(mode=0o700)
-        except FileExistsError:
-            continue  # made meanwhile by another process: it did the same
-        os.chmod(new, 0o700)  # mkdir's mode is masked by the umask
 
 
 def _create_private(path: Path) -> Path:
@@ -221,8 +208,6 @@ def connect(path: Path | str | None = None, *, migrate: bool = True) -> sqlite3.
             if mode != "wal" and not memory:
                 raise CroError(f"{target}: cannot switch the database to WAL mode (got {mode})")
         if migrate:
-            from crotool.store.migrations import migrate as apply_migrations
-
             apply_migrations(conn)
         limit = _max_pages()
         if limit is not None:

@@ -28,6 +28,8 @@ from typing import Any
 
 from crotool.errors import CroError
 from crotool.store import db
+from crotool.store.audit import head_text, verify_chain
+from crotool.store.migrations import SCHEMA_VERSION, version
 from crotool.store.schema import SECTIONS
 
 OK = "ok"
@@ -94,13 +96,9 @@ def _foreign_keys(conn: sqlite3.Connection, path: Path) -> list[Row]:
 
 
 def _audit(conn: sqlite3.Connection, path: Path) -> list[Row]:
-    from crotool.store.audit import verify_chain
-
     rows = [_row("audit_chain", FAIL, finding) for finding in verify_chain(conn)]
     if not rows:
         count = conn.execute("SELECT count(*) FROM audit").fetchone()[0]
-        from crotool.store.audit import head_text
-
         rows.append(_row("audit_chain", OK, f"{count} audit rows, hash chain intact and "
                          f"anchored ({head_text(conn)})"))
     triggers = {r[0] for r in conn.execute(
@@ -167,8 +165,6 @@ def _list_reference_rules() -> list[tuple[str, str, str]]:
     """One rule per list field with a reference (schools.also_feeds, engagements.connectors,
     ...), derived from schema.py: a list lives in one JSON column, where no foreign key
     reaches, so every item is joined to the table it must name."""
-    from crotool.store.schema import SECTIONS
-
     rules = []
     for section in SECTIONS.values():
         if not section.key:
@@ -239,8 +235,6 @@ def _size(file: Path) -> int:
 
 def info(conn: sqlite3.Connection, path: Path) -> list[Row]:
     """What and where the database is: rows of (item, value)."""
-    from crotool.store.migrations import SCHEMA_VERSION, version
-
     def pragma(name: str) -> Any:
         return conn.execute(f"PRAGMA {name}").fetchone()[0]
 
@@ -256,13 +250,9 @@ def info(conn: sqlite3.Connection, path: Path) -> list[Row]:
         {"item": "page_count", "value": pragma("page_count")},
         {"item": "free_pages", "value": pragma("freelist_count")},
     ]
-    from crotool.store.audit import head_text
-
     rows.append({"item": "audit_head", "value": head_text(conn)})
     # One read transaction: every count comes from the same snapshot, so counts taken while
     # an import commits never mix its before and after.
-    from crotool.store import db
-
     with db.read(conn):
         for table in _tables(conn):
             count = conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
@@ -313,8 +303,6 @@ def backup(conn: sqlite3.Connection, dest: Path) -> dict[str, Any]:
 def _verify(copy: Path, dest: Path) -> tuple[int, str]:
     """integrity_check on the copy, read-only; the number of data rows it holds and its
     audit head (printed, so that a later copy can be compared with it)."""
-    from crotool.store.audit import head_text
-
     conn = db.open_readonly(copy)
     try:
         result = [r[0] for r in conn.execute("PRAGMA integrity_check")]

@@ -26,6 +26,7 @@ import sqlite3
 from collections.abc import Callable
 
 from crotool.errors import CroError
+from crotool.store import audit
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -451,8 +452,6 @@ def m007_audit_anchor(conn: sqlite3.Connection) -> None:
     trigger; now any id but max(id) + 1 is refused. The head row is written with the rows in
     the same transaction, so a crash can never leave it behind the table.
     """
-    from crotool.store import audit
-
     conn.execute("""CREATE TABLE audit_head (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         key_id TEXT NOT NULL,

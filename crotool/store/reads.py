@@ -7,25 +7,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date
 from typing import Any
 
 from crotool.errors import CroError, did_you_mean
+from crotool.store.fields import check_choice
 from crotool.store.schema import SECTIONS
 
-_JSON_COLUMNS = {"jurisdiction", "also_feeds", "connectors", "sectors", "elements", "input_from"}
-
-
-def option_date(text: str | None, option: str) -> date | None:
-    """A command-line option's YYYY-MM-DD (None when not given), or a CroError naming it."""
-    if text is None:
-        return None
-    from crotool.intake.validate import BadValue, parse_date
-
-    try:
-        return parse_date(text.strip())
-    except BadValue as exc:
-        raise CroError(f"{option}: {exc}") from None
+# The list fields of schema.py: one JSON array in one column each, decoded for the rows.
+_JSON_COLUMNS = frozenset(f.name for s in SECTIONS.values() for f in s.fields
+                          if f.kind == "list")
 
 
 def dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
@@ -63,8 +53,6 @@ class Where:
         """Filter on one of a schema field's choices (`--status`, `--level`): a value not
         allowed is refused as `load` refuses it, with a did-you-mean."""
         if value is not None:
-            from crotool.intake.validate import check_choice
-
             self.add(clause, check_choice(section, field, value, option))
 
     @property

@@ -3,7 +3,9 @@
 Each `Section` is a seed-document section and a table. A field's `kind` says how its text is
 read (every value arrives as text, whatever the input format, and is converted here, so that
 `name: NO` stays "NO" and `badge: 0123` stays "0123"). `ref` names the section a value must
-exist in; `key` is the natural key that loads and imports upsert by.
+exist in; `key` is the natural key that loads and imports upsert by. `rules` names the program
+module that holds the record type's own rules (`crotool.program.<rules>`, which
+`program/checker.py` imports on first use).
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int = 2000
-    default_from: str | None = None  # documented default (filled by validate)
+    default_from: str | None = None  # documented default (the column DEFAULT, or the rules)
     step: float | None = None  # for kind "number": the value is a whole multiple of it
 
 
@@ -85,6 +87,10 @@ class Section:
     # Columns that crotool's own `list` of this section adds (computed, or another table's):
     # an import of that export reads past them, so that the CSV it wrote imports as itself.
     derived: tuple[str, ...] = ()
+    # The program module with this record type's own rules (its `RULES` names a
+    # `checker.Rules` for this section), imported by the checker when it meets one; None: the
+    # generic checks alone (conversion, duplicate keys, references).
+    rules: str | None = None
 
     # Lookups derived from `fields` once (they sit on every row's path of a large import).
     _index: dict[str, Field] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -152,6 +158,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="school year",
             importable=True,
+            rules="years",
         ),
         Section(
             "closures",
@@ -164,6 +171,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="closure",
             importable=True,
+            rules="years",
         ),
         Section(
             "agencies",
@@ -223,6 +231,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="officer",
             importable=True,
+            rules="roster",
         ),
         Section(
             "leaves",
@@ -236,6 +245,7 @@ SECTIONS: dict[str, Section] = {
             label="leave",
             importable=True,
             derived=("id",),
+            rules="roster",
         ),
         Section(
             "assignments",
@@ -251,6 +261,7 @@ SECTIONS: dict[str, Section] = {
             label="assignment",
             importable=True,
             derived=("id", "officer_name", "agency", "officer_status"),
+            rules="roster",
         ),
         # The parts of an officer's role that duty categories count under (`report duties
         # --by role`); the seed's come from the district's policy, with their source.
@@ -277,6 +288,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="duty category",
             importable=True,
+            rules="duties",
         ),
         # A clock a duty of `category` starts: one follow-up per duty, due `within_hours`
         # after the duty's `at` (a CPS report within 48 hours, with the law as `source`).
@@ -292,6 +304,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="follow-up rule",
             importable=True,
+            rules="followups",
         ),
         Section(
             "duties",
@@ -310,6 +323,7 @@ SECTIONS: dict[str, Section] = {
             importable=True,
             derived=("id", "out_of_pattern", "open_followups"),
             private=frozenset({"notes"}),
+            rules="duties",
         ),
         # A done follow-up: the duty (by its key, so a seed document or an import can name
         # it), the rule, and when it was done. Open follow-ups are not stored: every duty of a
@@ -327,6 +341,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="follow-up",
             importable=True,
+            rules="followups",
         ),
         Section(
             "assessments",
@@ -340,6 +355,7 @@ SECTIONS: dict[str, Section] = {
             label="safety assessment",
             importable=True,
             derived=("id", "duty", "overdue"),
+            rules="duties",
         ),
         Section(
             "connectors",
@@ -383,6 +399,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="student category",
             importable=True,
+            rules="incidents",
         ),
         Section(
             "incidents",
@@ -401,6 +418,7 @@ SECTIONS: dict[str, Section] = {
             label="incident",
             importable=True,
             private=frozenset({"notes"}),
+            rules="incidents",
         ),
         Section(
             "incident_students",
@@ -417,6 +435,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="incident student",
             importable=True,
+            rules="incidents",
         ),
         Section(
             "complaints",
@@ -434,6 +453,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="complaint",
             importable=True,
+            rules="incidents",
         ),
         Section(
             "schedules",
@@ -472,6 +492,7 @@ SECTIONS: dict[str, Section] = {
             ),
             label="training",
             importable=True,
+            rules="training",
         ),
         Section(
             "agreement_elements",
