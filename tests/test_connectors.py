@@ -393,6 +393,7 @@ def test_seed_report_has_twenty_cells_with_gaps(cli, seeded):
     assert all("Example" in (c["organization"] or "Example") for c in connectors)
 
 
+@pytest.mark.slow
 def test_installed_report_connectors_json_end_to_end(cli, seeded):
     result = run_installed("report", "connectors", "--stale-days", "180", "-f", "json")
     assert result.returncode == 0, result.stderr
@@ -405,7 +406,7 @@ def test_heat_map_fits_an_80_column_terminal_with_two_line_cells(hand):
     import io
 
     from crotool.output import pictures
-    from crotool.output.render import make_console
+    from crotool.output.terminal import make_console
 
     rows = [{"phase": p, "dimension": d, "engagements": FILLED.get((p, d), (0, 0))[0],
              "connectors": FILLED.get((p, d), (0, 0))[1]} for p in PHASES for d in DIMENSIONS]
@@ -454,8 +455,10 @@ def test_table_view_lower_tables_with_no_sector_and_nobody_stale(cli, hand):
 
 
 def _connectors_section() -> str:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- section:connectors -->", 1)[1].split(
+    # The README's connectors section now lives in the user guide.
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "guide.md").read_text(
+        encoding="utf-8")
+    section = guide.split("<!-- section:connectors -->", 1)[1].split(
         "<!-- /section:connectors -->", 1)[0]
     return " ".join(section.split())
 

@@ -4,7 +4,7 @@
   quotes it by hand) reads back as the same text; no plain scalar is ever turned into a
   bool, a number or a date.
 - CSV reader: any table of text written by Python's csv module reads back cell for cell.
-- CSV writer: any text goes through render.to_csv and back through readers.iter_csv
+- CSV writer: any text goes through encode.to_csv and back through readers.iter_csv
   unchanged, except the `'` that neutralises a formula; no exported cell starts with a
   character a spreadsheet would run.
 """
@@ -16,14 +16,17 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crotool.csvguard import unguard
 from crotool.errors import ValidationFailed
-from crotool.intake import readers
-from crotool.output import render
+from crotool.intake import readers, yaml_reader
+from crotool.output import encode
+
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -49,7 +52,7 @@ FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def read_value(document: str) -> object:
-    [doc] = readers.parse_yaml(document, "prop.yaml")
+    [doc] = yaml_reader.parse_yaml(document, "prop.yaml")
     return doc["v"]
 
 
@@ -130,7 +133,7 @@ def test_the_yaml_reader_never_raises_anything_but_validation_failed(data: bytes
     """Arbitrary bytes: a document, or a clear error naming the file and a line; never an
     exception of another kind (which the CLI would report as an internal error)."""
     try:
-        readers.parse_yaml(readers.decode_text(data, "x.yaml"), "x.yaml")
+        yaml_reader.parse_yaml(readers.decode_text(data, "x.yaml"), "x.yaml")
     except ValidationFailed as exc:
         assert exc.problems and re.match(r"x\.yaml:\d+$", exc.problems[0].where)
 
@@ -176,7 +179,7 @@ def test_csv_reader_reads_back_what_the_csv_module_writes(tmp_path_factory, rows
 def test_csv_writer_round_trips_exactly(tmp_path_factory, rows) -> None:
     """The formula guard the writer adds, the reader takes off: a CSV crotool wrote reads
     back as the text it was given."""
-    text = render.to_csv(rows, COLUMNS)
+    text = encode.to_csv(rows, COLUMNS)
     path = tmp_path_factory.mktemp("csv") / "out.csv"
     path.write_bytes(text.encode("utf-8"))
     got = csv_rows(path)
@@ -193,7 +196,7 @@ def test_csv_writer_round_trips_exactly(tmp_path_factory, rows) -> None:
     st.lists(st.text(max_size=8), max_size=3)) for c in COLUMNS}), max_size=5))
 @example([{"a": "=1+2", "b": -5, "c": ["=x", "y"]}])
 def test_no_exported_cell_starts_with_a_formula_character(rows) -> None:
-    for record in csv.reader(io.StringIO(render.to_csv(rows, COLUMNS), newline="")):
+    for record in csv.reader(io.StringIO(encode.to_csv(rows, COLUMNS), newline="")):
         for cell in record:
             if cell.startswith(FORMULA):
                 # Only a plain number may start with '-' (a spreadsheet reads it as a number).
@@ -203,5 +206,5 @@ def test_no_exported_cell_starts_with_a_formula_character(rows) -> None:
 @SETTINGS
 @given(csv_text, st.sampled_from(["\x1b[31m", "\x1b]8;;http://x\x1b\\", "\x9b2J", "\x07", "\x00"]))
 def test_csv_cells_carry_no_terminal_escapes(text: str, escape: str) -> None:
-    out = render.to_csv([{"a": escape + text, "b": text + escape, "c": None}], COLUMNS)
+    out = encode.to_csv([{"a": escape + text, "b": text + escape, "c": None}], COLUMNS)
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", out)

@@ -19,7 +19,8 @@ from test_documents import CHROMIUM, dumped_dom, parse
 
 from crotool import __version__
 from crotool.output import document
-from crotool.output.render import STREAM_CHUNK, Context, View, render
+from crotool.output.render import render
+from crotool.output.view import STREAM_CHUNK, Context, View
 
 ROWS = [
     {"id": 1, "at": "2023-09-06T07:30:00", "officer": "0417", "school": "juanita-hs",
@@ -198,6 +199,7 @@ def test_an_empty_list_streams_the_same_documents(tmp_path: Path) -> None:
             == document.markdown([], empty, CONTEXT))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [STREAM_CHUNK - 1, STREAM_CHUNK, STREAM_CHUNK + 1,
                                3 * STREAM_CHUNK + 7])
 def test_chunk_boundaries_change_nothing(tmp_path: Path, n: int) -> None:
@@ -325,6 +327,7 @@ def test_a_long_duty_list_document_streams_in_bounded_memory(big_log: Path, tmp_
 # ---------------------------------------------------------------- a real browser
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it "
                     "where apt-get is available)")
 def test_a_streamed_list_is_a_page_chromium_lays_out_as_before(cli, seeded: Path,

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 from crotool.errors import Problem, ValidationFailed
-from crotool.intake.bundled import bundled_pack
 from crotool.program import years
 from crotool.program.pack_force import (
     DeadlinesMoved,
@@ -25,15 +25,18 @@ from crotool.program.pack_force import (
     moved_deadlines,
     rule_id,
 )
-from crotool.program.packs import Pack, district_packs, merge_local, pack_ids, replace_pack
+from crotool.program.packs import (
+    Pack,
+    PackChange,
+    district_packs,
+    merge_local,
+    replace_pack,
+)
 from crotool.store import db
 from crotool.store.audit import Auditor
 from crotool.store.rule_schema import RULE_SECTIONS
 from crotool.store.schema import section
 from crotool.store.writes import STAGING, Counts, Staging, from_sql, record_import, upsert
-
-if TYPE_CHECKING:  # the types only: seed imports this module
-    from crotool.intake.seed import Document, LoadResult
 
 Change = tuple[str, str, dict[str, Any]]
 
@@ -42,26 +45,36 @@ class DryRun(Exception):
     """Raised at the end of a dry run's transaction: it did everything, and is rolled back."""
 
 
-def with_bundled_packs(conn: sqlite3.Connection, docs: list[Document],
-                       read: Callable[[Any, str], Document]) -> list[Document]:
-    """The documents, and the bundled packs that a district of theirs names when no such pack
-    is stored or among them (`crotool load data/seed.yaml` on a new database)."""
-    given = {str(d.pack.values.get("id")) for d in docs if d.pack is not None}
-    stored = set(pack_ids(conn))
-    extra: list[Document] = []
-    for doc in docs:
-        for record in doc.sections.get("district", []) if doc.pack is None else []:
-            named = record.values.get("rule_packs")
-            for pack in named if isinstance(named, list) else []:
-                path = bundled_pack(str(pack)) if isinstance(pack, str) else None
-                if path is not None and pack not in given | stored:
-                    extra.append(read(path, f"bundled pack {pack}"))
-                    given.add(pack)
-    return [*extra, *docs]
+@dataclass(slots=True)
+class LoadResult:
+    """What a load did (or, dry, would do): its records' counts by section and by file, the
+    rule packs it stored, the deadlines already past that it moved."""
+
+    counts: dict[str, Counts] = field(default_factory=dict)
+    files: list[tuple[str, str]] = field(default_factory=list)  # (name, sha256), seeds
+    changes: list[tuple[str, str, dict]] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # accepted, worth a look
+    by_file: dict[str, Counts] = field(default_factory=dict)  # source -> its own counts
+    packs: list[PackChange] = field(default_factory=list)  # the rule packs stored
+    moved: list[dict] = field(default_factory=list)  # deadlines already past that moved
+
+    def rows(self) -> list[dict]:
+        return [
+            {"section": name, "inserted": c.inserted, "updated": c.updated,
+             "unchanged": c.unchanged}
+            for name, c in self.counts.items()
+        ]
+
+    @property
+    def total(self) -> Counts:
+        total = Counts()
+        for c in self.counts.values():
+            total.add(c)
+        return total
 
 
 class Write:
-    """What a load writes, in order: its packs, its records (the rule sections' into
+    """What a load writes, in order: its records, its packs, its rules without a pack (into
     `local`), then the rule tables rebuilt and the moved deadlines checked."""
 
     def __init__(self, conn: sqlite3.Connection, packs: list[Pack], ready: dict[str, list[dict]],
@@ -74,11 +87,15 @@ class Write:
         self.guarded = bool(packs) or (given is not None and given != district_packs(conn))
         self.touches_rules = self.guarded or any(n in RULE_SECTIONS for n in ready)
 
-    def records(self, auditor: Auditor | None, *, dry_run: bool) -> None:
+    def records(self, auditor: Auditor | None, *, dry_run: bool, rules: bool | None = None
+                ) -> None:
         """Every record, file by file in the order given (a record a later file changes again
-        is that file's update); a rule section's go to the pack `local`."""
+        is that file's update); a rule section's go to the pack `local`. `rules`: only the
+        rule sections (True), only the others (False), or all (None)."""
         result = self.result
         for name, records in self.ready.items():
+            if rules is not None and (name in RULE_SECTIONS) != rules:
+                continue
             sources = self.origin[name] if len(self.origin[name]) == len(records) else (
                 [""] * len(records))
             total = Counts()
@@ -93,17 +110,22 @@ class Write:
                 total.add(counts)
                 result.by_file.setdefault(source, Counts()).add(counts)
             result.counts[name] = total
+        # In the order of the sections, whichever pass wrote them.
+        result.counts = {n: result.counts[n] for n in self.ready if n in result.counts}
 
     def all(self, auditor: Auditor, *, yes: bool) -> None:
         conn = self.conn
         before = before_change(conn, years.now().isoformat(timespec="seconds"),
                                years.today()) if self.guarded else None
+        # The records first (the district names the packs applied), then the packs, then the
+        # rules given without one, which are counted against the packs' rules in force.
+        self.records(auditor, dry_run=False, rules=False)
         for pack in self.packs:
             change = replace_pack(conn, pack, auditor)
             self.result.packs.append(change)
             self.result.changes += [("pack_rules", f"{r['change']} {pack.id}/{r['section']}/"
                                      f"{r['key']}", r["changes"]) for r in change.rows]
-        self.records(auditor, dry_run=False)
+        self.records(auditor, dry_run=False, rules=True)
         if self.touches_rules:
             try:
                 materialise(conn)

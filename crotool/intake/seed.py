@@ -16,49 +16,33 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from crotool.errors import Problem, ValidationFailed, did_you_mean
 from crotool.intake import readers, rule_load
-from crotool.intake.bundled import bundled_seed
-from crotool.intake.readers import Record, YMap, decode_text, parse_yaml, read_bytes, yaml_records
+from crotool.intake.bundled import bundled_pack, bundled_seed
+from crotool.intake.readers import decode_text, read_bytes
+from crotool.intake.rule_load import LoadResult
+from crotool.intake.yaml_reader import YMap, parse_yaml, yaml_records
 from crotool.program.checker import Checker
-from crotool.program.packs import Pack, PackChange, check_district_packs, check_pack
+from crotool.program.packs import (
+    Pack,
+    PackChange,
+    check_district_packs,
+    check_pack,
+    diff_pack,
+    pack_ids,
+)
 from crotool.store import db
 from crotool.store.audit import Auditor
-from crotool.store.fields import Reading, canonical_keys, convert_record
+from crotool.store.fields import Reading, Record, canonical_keys, convert_record
 from crotool.store.rule_schema import RULE_SECTIONS
 from crotool.store.schema import SECTION_ORDER, section
 from crotool.store.writes import Counts, record_import
 
 PACK_KEY = "pack"  # the mapping that makes a document a rule pack
-__all__ = ["LoadResult", "bundled_seed", "load_files", "read", "read_document"]
-
-
-@dataclass(slots=True)
-class LoadResult:
-    counts: dict[str, Counts] = field(default_factory=dict)
-    files: list[tuple[str, str]] = field(default_factory=list)  # (name, sha256), seeds
-    changes: list[tuple[str, str, dict]] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)  # accepted, worth a look
-    by_file: dict[str, Counts] = field(default_factory=dict)  # source -> its own counts
-    packs: list[PackChange] = field(default_factory=list)  # the rule packs stored
-    moved: list[dict] = field(default_factory=list)  # deadlines already past that moved
-
-    def rows(self) -> list[dict]:
-        return [
-            {"section": name, "inserted": c.inserted, "updated": c.updated,
-             "unchanged": c.unchanged}
-            for name, c in self.counts.items()
-        ]
-
-    @property
-    def total(self) -> Counts:
-        total = Counts()
-        for c in self.counts.values():
-            total.add(c)
-        return total
+__all__ = ["LoadResult", "bundled_seed", "load_files", "pack_diff", "read", "read_document"]
 
 
 @dataclass(slots=True)
@@ -160,7 +144,7 @@ def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_r
                      for d in docs if d.pack is None]
     if problems:
         raise ValidationFailed(problems, subject=_subject(paths))
-    docs = rule_load.with_bundled_packs(conn, docs, read)
+    docs = with_bundled_packs(conn, docs)
     merged: dict[str, list[Record]] = {}
     for doc in docs:
         if doc.pack is None:
@@ -224,6 +208,37 @@ def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_r
     except rule_load.DryRun:
         pass  # everything was done, and rolled back: the counts are what a load would do
     return result
+
+
+def pack_diff(conn: sqlite3.Connection, path: Path, source: str) -> PackChange:
+    """What storing the rule pack in `path` would change (`rules diff`); nothing is written."""
+    doc = read(path, source)
+    problems: list[Problem] = []
+    if doc.pack is None:
+        problems.append(Problem(source, "not a rule pack: it has no `pack` mapping (id, name, "
+                                "jurisdiction, source)"))
+        raise ValidationFailed(problems, subject=source)
+    pack = check_pack(conn, doc.pack, doc.sections, problems, file=source, sha256=doc.sha256)
+    if pack is None:
+        raise ValidationFailed(problems, subject=source)
+    return diff_pack(conn, pack)
+
+
+def with_bundled_packs(conn: sqlite3.Connection, docs: list[Document]) -> list[Document]:
+    """The documents, and the bundled packs that a district of theirs names when no such pack
+    is stored or among them (`crotool load data/seed.yaml` on a new database)."""
+    given = {str(d.pack.values.get("id")) for d in docs if d.pack is not None}
+    stored = set(pack_ids(conn))
+    extra: list[Document] = []
+    for doc in docs:
+        for record in doc.sections.get("district", []) if doc.pack is None else []:
+            named = record.values.get("rule_packs")
+            for pack in named if isinstance(named, list) else []:
+                path = bundled_pack(str(pack)) if isinstance(pack, str) else None
+                if path is not None and pack not in given | stored:
+                    extra.append(read(path, f"bundled pack {pack}"))
+                    given.add(pack)
+    return [*extra, *docs]
 
 
 def _check_packs(conn: sqlite3.Connection, docs: list[Document], checker: Checker) -> list[Pack]:

@@ -35,6 +35,7 @@ from crotool.program.checker import Checker, Label, Rules, check_options
 from crotool.program.years import now
 from crotool.store import db
 from crotool.store.audit import Auditor
+from crotool.store.columns import Columns, json_object_sql
 from crotool.store.fields import BadValue, Record, parse_datetime
 from crotool.store.rules import in_force_sql
 from crotool.store.schema import SECTIONS
@@ -106,17 +107,17 @@ def list_followups(conn: sqlite3.Connection, *, as_of: str, open_only: bool = Fa
 
 
 class Stream:
-    """`followups list -f json`'s rows as SQLite writes them (one JSON object each, a
-    `render.Encoded`), with their statuses tallied in `counts` as they pass: read the rows
-    first, then the counts (for --fail-on-overdue), and no second query is needed."""
+    """`followups list -f json`'s rows as SQLite writes them (one JSON object's text each, of
+    `columns`), with their statuses tallied in `counts` as they pass: read the rows first,
+    then the counts (for --fail-on-overdue), and no second query is needed."""
+
+    columns = Columns(COLUMNS)
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         from collections import Counter
 
-        from crotool.output.render import Encoded
-
         self.counts: Counter[str] = Counter()
-        self.rows = Encoded("json", self._lines(cursor))
+        self.rows = self._lines(cursor)
 
     def _lines(self, cursor: sqlite3.Cursor) -> Iterator[str]:
         counts = self.counts
@@ -127,11 +128,9 @@ class Stream:
 
 def stream_json(conn: sqlite3.Connection, *, as_of: str, open_only: bool = False,
                 overdue_only: bool = False) -> Stream:
-    """`list_followups` with each row written as JSON by SQLite (`render.json_sql`): the same
-    SELECT, the same order, no Python dict or encoder per row."""
-    from crotool.output.render import json_sql
-
-    sql = (f"SELECT {json_sql(COLUMNS)}, status FROM"
+    """`list_followups` with each row written as JSON by SQLite (`columns.json_object_sql`):
+    the same SELECT, the same order, no Python dict or encoder per row."""
+    sql = (f"SELECT {json_object_sql(Stream.columns)}, status FROM"
            f" ({list_sql(open_only=open_only, overdue_only=overdue_only)})"
            " ORDER BY due, duty, rule")
     cursor = conn.cursor()

@@ -113,14 +113,15 @@ class Before:
     now: str
     today: date
     last_duty: int
-    training: dict[str, dict[str, str]] = field(default_factory=dict)
+    training: dict[str, dict[str, str]] | None = field(default_factory=dict)
 
 
-def _training_dues(conn: sqlite3.Connection, today: date) -> dict[str, dict[str, str]]:
+def _training_dues(conn: sqlite3.Connection, today: date) -> dict[str, dict[str, str]] | None:
+    """officer -> {classroom, on_the_job: due day}; None when no training policy is in force."""
     try:
         rows = training.due(conn, as_of=today, warn_days=0)
     except CroError:  # no training policy in force: no deadlines
-        return {}
+        return None
     return {r["officer"]: {"classroom": r["classroom_due"], "on_the_job": r["on_the_job_due"]}
             for r in rows}
 
@@ -155,11 +156,12 @@ def moved_deadlines(conn: sqlite3.Connection, before: Before) -> list[dict[str, 
     conn.execute(f"DROP TABLE IF EXISTS temp.{_BEFORE}")
     today = before.today.isoformat()
     after = _training_dues(conn, before.today)
-    for officer, dues in sorted(before.training.items()):
+    for officer, dues in sorted((before.training or {}).items()):
+        if after is not None and officer not in after:
+            continue  # no longer active, or no first day on campus: not the rules' doing
         for part, was in dues.items():
-            now = after.get(officer, {}).get(part)
-            if officer in after and was != now and any(
-                    t is not None and t < today for t in (was, now)):
+            now = after[officer][part] if after is not None else None
+            if was != now and any(t is not None and t < today for t in (was, now)):
                 moved.append({"deadline": "training", "of": f"officer {officer}",
                               "rule": part, "due": was, "moves_to": now})
     return moved

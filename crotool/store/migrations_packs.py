@@ -12,9 +12,10 @@
 - New rule sections' tables: duty_flags, grades, complaint_kinds, agency_kinds, officer_kinds,
   agreement_policy; a pack's `report` fills `annual_report` (its title and its parts' letters
   and titles: what the report reads today), the rest of it staying in pack_rules (a column
-  named for students' fields would be one the privacy test refuses); the new fields of followup_rules (within_days, days, when),
-  training_topics (due_within_months, due_from, hours, refresh_every_months, applies_to,
-  required_to_cover), student_categories and stakeholder_groups (source); `duties.flags`.
+  named for students' fields would be one the privacy test refuses); the new fields of
+  followup_rules (within_days, days, when), training_topics (due_within_months, due_from,
+  hours, refresh_every_months, applies_to, required_to_cover), student_categories and
+  stakeholder_groups (source); `duties.flags`.
 - The foreign keys that pointed at a rule table (duty_categories.role -> roles,
   followups(category, rule) -> followup_rules, trainings.topic -> training_topics) and the one
   from followup_rules to duty_categories are dropped, each child table rebuilt with every index
