@@ -30,7 +30,7 @@ Examples:
 """, no_args_is_help=True)
 
 PROBLEM_STYLE = {"no_agreement": "bold red", "not_adopted": "yellow",
-                 "incomplete": "dark_orange"}
+                 "review_due": "dark_orange", "incomplete": "dark_orange"}
 
 YearFilter = Annotated[str | None, typer.Option(
     "--year", autocompletion=ids("school_years"), metavar="YEAR",
@@ -48,8 +48,12 @@ def agreements_list(
 ) -> None:
     """Stored agreements, by school year and agency: every one unless a filter narrows it.
 
-    Columns: agency, agency_name, school_year, reviewed_on, adopted_on, document, elements
-    (agreement element ids), input_from (stakeholder group ids).
+    With --year, the agreements that cover that year: each agency's own for the year, or
+    its newest earlier one still within its term (agreement_policy.term_years of the rules
+    in force on the year's first day; 1 when none: each year needs its own).
+
+    Columns: agency, agency_name, school_year (the agreement's own), reviewed_on, adopted_on,
+    document, elements (agreement element ids), input_from (stakeholder group ids).
 
     Examples:
 
@@ -87,12 +91,18 @@ def agreements_check(
     """What each agency's agreement for the year lacks: one row per agency with any
     assignment in the year (default: the current one).
 
-    problem: no_agreement (none stored), not_adopted (no adopted_on), incomplete (an element
-    of agreement_elements missing, or a stakeholder group not consulted), else empty.
-    A group counts as consulted when the agreement's input_from names it, or when a
-    Community Connectors engagement in the twelve months up to the review (reviewed_on, else
-    adopted_on) had a connector whose sector is in the group's sectors
-    (input_from_engagements lists those).
+    The agreement checked is the one that covers the year: the agency's own for it, or its
+    newest earlier one within its term. The rules in force on the year's first day say how
+    long an agreement lasts and how often it is reviewed (section agreement_policy:
+    term_years, default 1; review_every_months; input_within_months, default 12).
+
+    problem: no_agreement (none covers the year), not_adopted (no adopted_on), review_due
+    (its last review, reviewed_on else adopted_on, is older than review_every_months at the
+    year's start), incomplete (an element of agreement_elements missing, or a stakeholder
+    group not consulted), else empty. A group counts as consulted when the agreement's
+    input_from names it, or when a Community Connectors engagement in the
+    input_within_months months up to the review (reviewed_on, else adopted_on) had a
+    connector whose sector is in the group's sectors (input_from_engagements lists those).
 
     JSON rows: agency, agency_name, school_year, adopted_on, reviewed_on, missing_elements,
     missing_input, input_from_engagements, problem (null when none).

@@ -13,16 +13,19 @@ import typer
 
 from crotool.cli import common
 from crotool.cli.common import ids, school_year
-from crotool.cli.options import FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
+from crotool.cli.options import FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, fmt_of, out
 from crotool.output.messages import message
 from crotool.output.pictures import COMPLAINT_WORDS, counted
 from crotool.output.view import View
-from crotool.program import incidents
+from crotool.program import incidents, kinds
+from crotool.program.report_rules import definition
+from crotool.program.years import today
 from crotool.store.reads import period_of
 from crotool.store.schema import INCIDENT_FLAGS
 
-incidents_app = typer.Typer(help="""Incidents that involved the officers (discipline, use of force,
-arrest), with their students' demographics (never a name).
+incidents_app = typer.Typer(help="""Incidents that involved the officers, with the flags the annual
+report counts them by (Washington's: discipline, use of force, arrest) and their students'
+demographics (never a name).
 
 Examples:
 
@@ -42,6 +45,18 @@ Examples:
 
 SchoolFilter = Annotated[str | None, typer.Option(
     "--school", autocompletion=ids("schools"), metavar="SCHOOL", help="Only this school.")]
+
+
+def _complaint_kinds(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Completion of --about: the complaint kinds of the applied packs (else the fixed two)."""
+    return common.completed(ctx, lambda conn: [
+        k for k in kinds.choices(conn, "complaint_kinds") if k.startswith(incomplete)])
+
+
+def _flag_ids(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Completion of --flag: the incident flags of the report in force today."""
+    return common.completed(ctx, lambda conn: [
+        f for f in definition(conn, today().isoformat()).flag_ids if f.startswith(incomplete)])
 
 
 def _given(**fields: Any) -> dict[str, Any]:
@@ -64,6 +79,11 @@ def incidents_add(
     use_of_force: Annotated[bool, typer.Option(
         "--use-of-force", help="Force was used against a student.")] = False,
     arrest: Annotated[bool, typer.Option("--arrest", help="A student was arrested.")] = False,
+    flag: Annotated[list[str] | None, typer.Option(
+        "--flag", metavar="FLAG", autocompletion=_flag_ids,
+        help="An incident flag of the annual report in force on its day (repeat for each), "
+        "e.g. law-enforcement-action; --discipline, --use-of-force and --arrest set "
+        "Washington's three.")] = None,
     student: Annotated[list[str] | None, typer.Option(
         "--student", metavar="FIELD=VALUE,...",
         help="One student's demographic row (repeat for each): race, ethnicity, gender "
@@ -77,8 +97,10 @@ def incidents_add(
 ) -> None:
     """Record one incident and its students' demographic rows, in one transaction.
 
-    An incident with --discipline, --use-of-force or --arrest needs at least one --student.
-    A reference that exists already is refused.
+    Its flags are ids of the incident_flags of the annual report in force on its day (a
+    rule pack's `report`; without one, discipline, use_of_force and arrest): --flag ID for
+    each, or --discipline, --use-of-force, --arrest for those three. An incident with any
+    flag needs at least one --student. A reference that exists already is refused.
 
     Examples:
 
@@ -91,7 +113,7 @@ def incidents_add(
     """
     values = _given(reference=reference, school=school, at=at, officers=officer or [],
                     discipline=str(discipline).lower(), use_of_force=str(use_of_force).lower(),
-                    arrest=str(arrest).lower(), summary=summary, notes=notes)
+                    arrest=str(arrest).lower(), flags=flag, summary=summary, notes=notes)
     row = incidents.add_incident(common.connect(), values, student or [])
     message(f"added incident {row['reference']} at {row['school']}, {row['at']}, with "
             f"{row['students']} student row{'s' if row['students'] != 1 else ''}")
@@ -107,8 +129,11 @@ def incidents_list(
 ) -> None:
     """Incidents of a school year (default: the current one), oldest first.
 
-    `students` is how many student rows each has. Notes are private and left out of every
-    format unless --include-notes.
+    `flags` are the incident flags each carries: ids in json and csv, names in the table and
+    documents (the annual report's in force on the year's first day); discipline,
+    use_of_force and arrest say whether it carries Washington's three. `students` is how
+    many student rows each has. Notes are private and left out of every format unless
+    --include-notes.
 
     Examples:
 
@@ -121,15 +146,20 @@ def incidents_list(
     rows = incidents.list_incidents(conn, year=y, school=school, include_notes=include_notes)
     columns = ([*incidents.INCIDENT_COLUMNS, "notes"] if include_notes
                else list(incidents.INCIDENT_COLUMNS))
+    rule = definition(conn, y["start"])
     # Flags overlap (an arrest after discipline): each is counted over all the incidents.
-    flags = ", ".join(f"{f.replace('_', ' ')} in {sum(1 for r in rows if r[f])}"
-                      for f in INCIDENT_FLAGS)
-    none = sum(1 for r in rows if not any(r[f] for f in INCIDENT_FLAGS))
+    flags = ", ".join(f"{f.replace('_', ' ')} in {sum(1 for r in rows if f in r['flags'])}"
+                      for f in rule.flag_ids)
+    none = sum(1 for r in rows if not set(r["flags"]) & set(rule.flag_ids))
+    if fmt_of(fmt, output) not in ("json", "csv"):  # for people: each flag by its name
+        named = rule.flag_names
+        rows = [{**r, "flags": [named.get(f, f) for f in r["flags"]]} for r in rows]
     out(rows, fmt, output, View(
         title=f"Incidents, {y['id']}" + (f", {school}" if school else ""), columns=columns,
-        headers={"school_name": "school name", "use_of_force": "use of force"},
+        table_hide=frozenset(INCIDENT_FLAGS),  # `flags` says them, by name
+        headers={"school_name": "school name"},
         justify={"students": "right"}, names={"officers": "officers"},
-        secondary=("notes", "summary", "school_name", "officers", "students"),
+        secondary=("notes", "summary", "school_name", "officers", "students", "flags"),
         summary=f"{counted(len(rows), 'incident')}: {flags}; {none} with none of them",
         period=period_of(y),
         empty="no incidents this year"))
@@ -143,8 +173,10 @@ def complaints_add(
                                              help="The day it was received (YYYY-MM-DD).")],
     agency: Annotated[str, typer.Option("--agency", autocompletion=ids("agencies"),
                                         metavar="AGENCY", help="The officer's agency.")],
-    about: Annotated[str, typer.Option("--about", metavar="ABOUT",
-                                       help="job_duties or student_interaction.")],
+    about: Annotated[str, typer.Option(
+        "--about", metavar="KIND", autocompletion=_complaint_kinds,
+        help="A complaint kind of the rules in force (complaint_kinds; without any: "
+        "job_duties or student_interaction).")],
     filed_with: Annotated[str, typer.Option("--filed-with", metavar="WHERE",
                                             help="school or agency.")],
     officer: Annotated[str | None, typer.Option(
@@ -159,7 +191,8 @@ def complaints_add(
         "--closed-on", metavar="DATE", help="The day it was closed (with --status closed).")
     ] = None,
 ) -> None:
-    """Record one complaint about an officer's job duties or interaction with students.
+    """Record one complaint about an officer's job duties or interaction with students (a
+    complaint kind in force on the day it was received).
 
     Examples:
 

@@ -65,7 +65,8 @@ class Validator:
         # A row may leave out required fields that are not part of its key (a CSV of badge and
         # status updates statuses): it is then an update, and `finish` refuses such a row
         # whose key is not stored. A required field given with no value is always refused.
-        self.lenient = for_updates(section)
+        # Choices that come from rules (a grade, a complaint's kind) are the rules' ids.
+        self.lenient = for_updates(self.checker.with_rule_choices(section))
         self.optional_required = tuple(n for n in section.required_names
                                        if n not in self.lenient.required_names)
         # An assignment's key needs its dates, which convert_all fills from the school year.

@@ -34,6 +34,7 @@ school years for their dates. Nothing here writes.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import re
 import sqlite3
@@ -120,6 +121,11 @@ class Rules:
     def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
         """Rules of a whole record, after its references and `values`."""
 
+    def choices(self) -> tuple[str, ...]:
+        """For a rule section whose ids are another field's choices (grades, complaint and
+        agency kinds): its ids, stored and incoming, in their order; () for none."""
+        return ()
+
     def ends_before_start(self, record: Record, values: dict[str, Any], label: Label) -> bool:
         """Report a span (a leave, a closure, a year) whose end is before its start."""
         start, end = values.get("start"), values.get("end")
@@ -175,6 +181,19 @@ class Checker:
                             f"not {kind.__name__}")
         return found
 
+    def with_rule_choices(self, section: Section) -> Section:
+        """`section` with the choices of its fields that take them from a rule section (a
+        grade, a complaint's `about`, an agency's kind) set to that section's ids, stored and
+        incoming; a field keeps its fixed choices while no rule defines any."""
+        if not any(f.rule_choices for f in section.fields):
+            return section
+        fields = []
+        for f in section.fields:
+            ids = self.rules(f.rule_choices).choices() if f.rule_choices else ()
+            fields.append(dataclasses.replace(f, choices=tuple(dict.fromkeys(
+                (*ids, *f.always)))) if ids else f)
+        return dataclasses.replace(section, fields=tuple(fields))
+
     # -- what exists ---------------------------------------------------------
     def stored_keys(self, section_name: str) -> set[str]:
         if section_name not in self._stored_keys:
@@ -228,6 +247,7 @@ class Checker:
         out: list[tuple[Record, dict]] = []
         seen: dict[tuple, Record] = {}
         rules = self.rules(section.name)
+        section = self.with_rule_choices(section)
         for record in records:
             partial: dict[str, Any] = {}
             values = convert_record(section, record, self.problems, self.reading, partial)

@@ -8,17 +8,24 @@ alike (`program/checker.py` calls the `RULES` at the end of this module):
 
 - an incident's `at` lies inside a school year (a report is by year: one outside every year
   would silently be in no report);
-- an incident with discipline, use of force or arrest has at least one student row, given in
-  the same input (load, `incidents add --student ...`) or stored; an import of incidents
-  alone can only satisfy it for incidents whose students are stored already (a student row
-  given but refused is reported for its own values, not as no row);
+- an incident's flags (`flags`: ids of the incident flags of the report in force on its day,
+  report_rules.py) are flags of that report; the booleans `discipline`, `use_of_force` and
+  `arrest` (today's fields, Washington's flags) set or clear the flag of their name, so that a
+  record that gives them means what it meant (`IncidentRules.values` writes both, always
+  alike);
+- an incident with any flag has at least one student row, given in the same input (load,
+  `incidents add --student ...`) or stored; an import of incidents alone can only satisfy it
+  for incidents whose students are stored already (a student row given but refused is
+  reported for its own values, not as no row);
 - a student's race, ethnicity and gender are ids of `student_categories` of that kind, or
   `unknown`;
-- a complaint is not closed before it was received, and `closed_on` goes with status closed.
+- a complaint is not closed before it was received, and `closed_on` goes with status closed;
+  its `about` (a complaint kind, program/kinds.py) is one in force on the day it was received.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -31,6 +38,8 @@ from crotool.program.checker import (
     check_options,
     option_problem,
 )
+from crotool.program.kinds import not_in_force
+from crotool.program.report_rules import FlagsByDay
 from crotool.program.years import SchoolYearRules
 from crotool.store import db
 from crotool.store.audit import Auditor
@@ -40,7 +49,7 @@ from crotool.store.schema import INCIDENT_FLAGS, SECTIONS, STUDENT_CATEGORY_KIND
 from crotool.store.writes import upsert
 
 INCIDENT_OPTIONS = {"reference": "REFERENCE", "officers": "--officer",
-                    "use_of_force": "--use-of-force"}
+                    "use_of_force": "--use-of-force", "flags": "--flag"}
 COMPLAINT_OPTIONS = {"reference": "REFERENCE"}
 # What `--student` gives: every field of a student row but its key (the incident, the seq).
 STUDENT_FIELDS = tuple(n for n in SECTIONS["incident_students"].field_names
@@ -113,12 +122,12 @@ def add_incident(conn: sqlite3.Connection, values: dict[str, Any], students: lis
 
 _LIST_SQL = """
     SELECT i.reference, i.school, s.name AS school_name, i.at, i.officers, i.discipline,
-           i.use_of_force, i.arrest,
+           i.use_of_force, i.arrest, i.flags,
            (SELECT count(*) FROM incident_students t WHERE t.incident = i.reference) AS students,
            i.summary{notes}
     FROM incidents i JOIN schools s ON s.id = i.school"""
 INCIDENT_COLUMNS = ("reference", "school", "school_name", "at", "officers", "discipline",
-                    "use_of_force", "arrest", "students", "summary")
+                    "use_of_force", "arrest", "flags", "students", "summary")
 
 
 def list_incidents(conn: sqlite3.Connection, *, year: dict | None = None,
@@ -199,8 +208,12 @@ class StudentCategoryRules(Rules):
 
 
 class IncidentRules(Rules):
-    """An incident's `at` lies in a school year; one with discipline, use of force or arrest
-    has a student row."""
+    """An incident's `at` lies in a school year; its flags are the report's in force on its
+    day (the booleans set or clear theirs); one with any flag has a student row."""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__(checker)
+        self.flags_on = FlagsByDay(self.conn)
 
     def values(self, record: Record, values: dict[str, Any], label: Label) -> None:
         at = values.get("at")
@@ -211,17 +224,61 @@ class IncidentRules(Rules):
             self.problems.append(Problem(
                 record.where("at"), f"{label}.at: {at} is in no school year (known: {known}); "
                 "add the year first, or check the date"))
+        if "flags" in values or any(b in values for b in INCIDENT_FLAGS):
+            self._flags(record, values, label)
+
+    def _stored(self, reference: Any) -> tuple[list[str], str | None]:
+        row = self.conn.execute("SELECT flags, at FROM incidents WHERE reference = ?",
+                                (reference,)).fetchone()
+        return (json.loads(row[0]), row[1]) if row else ([], None)
+
+    def _flags(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        """`flags` as the record leaves them: those it gives (else the stored ones), with
+        each boolean it gives setting or clearing its own; both written alike. Each flag is
+        one of the report in force on the incident's day."""
+        stored, stored_at = self._stored(values.get("reference"))
+        given = "flags" in values
+        flags = list(dict.fromkeys(values["flags"] if given else stored))
+        for name in INCIDENT_FLAGS:
+            if name not in values:
+                continue
+            if values[name] and name not in flags:
+                flags.append(name)
+            elif not values[name] and name in flags:
+                if given:
+                    self.problems.append(Problem(record.where(name), (
+                        f"{label}.{name}: false, but flags lists {name}; give one of them")))
+                flags.remove(name)
+        values["flags"] = flags
+        values.update({name: name in flags for name in INCIDENT_FLAGS})
+        at = values.get("at") or stored_at
+        if not at or not flags:
+            return
+        day = at[:10]
+        allowed = [f["id"] for f in self.flags_on(day)]
+        for flag in flags:
+            if flag in allowed:
+                continue
+            field = flag if flag in INCIDENT_FLAGS and flag in values and not given else "flags"
+            close = did_you_mean(flag, allowed)
+            hint = f" (did you mean '{close}'?)" if close else ""
+            self.problems.append(Problem(record.where(field), (
+                f"{label}.{field}: '{flag}' is not an incident flag of the report in force on "
+                f"{day}; use one of {', '.join(allowed) or '(none: the report names no flags)'}"
+                f"{hint}")))
 
     def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
-        flagged = [f for f in INCIDENT_FLAGS if values.get(f)]
+        flagged = list(values.get("flags") or ())
         ref = values.get("reference")
         # A student row given for it counts even when it is refused: its own problems are
         # reported, and "needs at least one student row" would say that none was given.
         given = self.checker.rules_of("incident_students", IncidentStudentRules).incidents
         if flagged and ref not in given and not self.conn.execute(
                 "SELECT 1 FROM incident_students WHERE incident = ? LIMIT 1", (ref,)).fetchone():
+            where = next((f for f in flagged if f in INCIDENT_FLAGS and f in record.values),
+                         "flags")
             self.problems.append(Problem(
-                record.where(flagged[0]), f"{label}: an incident with {' and '.join(flagged)} "
+                record.where(where), f"{label}: an incident with {' and '.join(flagged)} "
                 "needs at least one student row (race, ethnicity, gender, grade, iep, "
                 "plan_504; never a name): give incident_students for it in the same seed "
                 "document, or use `crotool incidents add ... --student race=...,gender=...`"))
@@ -259,8 +316,13 @@ class IncidentStudentRules(Rules):
 
 
 class ComplaintRules(Rules):
-    """A complaint is not closed before it was received, and `closed_on` goes with status
-    closed."""
+    """A complaint's kind is one in force on the day it was received; it is not closed before
+    it was received, and `closed_on` goes with status closed."""
+
+    def values(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        about, day = values.get("about"), values.get("received_on")
+        if about and day and (why := not_in_force(self.conn, "complaint_kinds", about, day)):
+            self.problems.append(Problem(record.where("about"), f"{label}.about: {why}"))
 
     def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
         add = self.problems.append

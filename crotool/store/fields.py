@@ -288,6 +288,9 @@ def _pairs(f: Field, raw: Any) -> list[dict[str, str]]:
         if pair["id"] is None or pair["name"] is None:
             bad.append(f"item {n}: give both an id and a name")
             continue
+        if any(p["id"] == pair["id"] for p in out):
+            bad.append(f"item {n}: id '{pair['id']}' is given twice")
+            continue
         out.append(pair)
     if bad:
         raise BadItems(bad, out)

@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 from crotool.errors import CroError
 from crotool.store import audit
+from crotool.store.migrations_kinds import m014_kinds_and_flags
 from crotool.store.migrations_packs import m011_rule_packs
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -555,6 +556,7 @@ MIGRATIONS: list[Migration] = [
     m009_assignment_ids_never_reused,
     m010_open_followups_indexes,
     m011_rule_packs,
+    m014_kinds_and_flags,  # 14th once clocks (m012) and training (m013) are merged
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

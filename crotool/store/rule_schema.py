@@ -21,6 +21,9 @@ from crotool.store.shapes import make as _f
 
 CONFIDENCE = ("confirmed", "likely", "guess")
 STUDENT_CATEGORY_KINDS = ("race", "ethnicity", "gender")
+# The fields of a student row a report may show (a `report`'s student_fields): the category
+# kinds a row records, then its grade and plans.
+STUDENT_FIELDS = (*STUDENT_CATEGORY_KINDS, "grade", "iep", "plan_504")
 TRAINING_KINDS = ("classroom", "on_the_job")
 # A follow-up rule's clock: at least an hour, at most a year (8,760 hours); or whole days
 # counted in one of these ways (SPEC §5.2).
@@ -132,9 +135,9 @@ STAKEHOLDER_GROUPS = Section(
 # complaint, agency and officer a state names. Complaint kinds keep underscores (Washington's
 # `job_duties`, as stored data has them), so their ids are codes.
 DUTY_FLAGS = _named("duty_flags", "duty flag")
-GRADES = _named("grades", "grade", id_kind="code")
-COMPLAINT_KINDS = _named("complaint_kinds", "complaint kind", id_kind="code")
-AGENCY_KINDS = _named("agency_kinds", "agency kind")
+GRADES = _named("grades", "grade", id_kind="code", rules="kinds")
+COMPLAINT_KINDS = _named("complaint_kinds", "complaint kind", id_kind="code", rules="kinds")
+AGENCY_KINDS = _named("agency_kinds", "agency kind", rules="kinds")
 OFFICER_KINDS = _named("officer_kinds", "officer kind")
 
 # --- the rule sections that are one mapping each (no key), like `district`.
@@ -187,7 +190,7 @@ REPORT = Section(
         _f("source", max_length=200),
         _f("parts", "list", item_kind="enum", choices=REPORT_PARTS),
         _f("incident_flags", "pairs"),
-        _f("student_fields", "list", item_kind="code"),
+        _f("student_fields", "list", item_kind="enum", choices=STUDENT_FIELDS),
         *(f for part in REPORT_PARTS for f in (_f(f"{part}_letter", max_length=8),
                                                _f(f"{part}_title", max_length=200))),
         *VERSION_FIELDS,

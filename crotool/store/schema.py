@@ -29,6 +29,8 @@ __all__ = ["ANNUAL_PARTS", "ANNUAL_REPORT", "KINDS", "MAX_WITHIN_HOURS", "PACK",
            "header_key"]
 
 LEVELS = ("elementary", "middle", "high", "choice")
+# The kinds of agency, grade and complaint of a district whose packs define none (sections
+# agency_kinds, grades, complaint_kinds): the fixed lists crotool had before rule packs.
 AGENCY_KINDS = ("city", "county", "contract")
 OFFICER_STATUSES = ("active", "inactive")
 ROLES = ("cro", "additional")
@@ -44,13 +46,15 @@ GRADES = ("pk", "k", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "1
 COMPLAINT_ABOUT = ("job_duties", "student_interaction")
 COMPLAINT_FILED_WITH = ("school", "agency")
 COMPLAINT_STATUSES = ("open", "closed")
+# The incident flags of a district whose report names none (Washington's), and the
+# boolean fields that set them.
 INCIDENT_FLAGS = ("discipline", "use_of_force", "arrest")
 # A follow-up's state at a moment (`followups list --as-of`): not done and not yet due, not
 # done past its due time, done by its due time, done after it.
 FOLLOWUP_STATUSES = ("open", "overdue", "done", "late")
 # `training due` row statuses and `agreements check` problems.
 TRAINING_STATUSES = ("complete", "overdue", "due_soon", "in_progress")
-AGREEMENT_PROBLEMS = ("no_agreement", "not_adopted", "incomplete")
+AGREEMENT_PROBLEMS = ("no_agreement", "not_adopted", "review_due", "incomplete")
 # A training's hours: a quarter of an hour (a short briefing) up to 80 (two weeks of full
 # days, more than any one course of the series takes); anything else is a typo.
 TRAINING_HOURS = (0.25, 80.0)
@@ -108,7 +112,9 @@ SECTIONS: dict[str, Section] = {
             fields=(
                 _f("id", "slug", required=True),
                 _f("name", required=True),
-                _f("kind", "enum", required=True, choices=AGENCY_KINDS),
+                # One of the agency kinds of the applied packs (AGENCY_KINDS when none).
+                _f("kind", "enum", required=True, choices=AGENCY_KINDS,
+                   rule_choices="agency_kinds"),
                 _f("jurisdiction", "list"),
             ),
             label="agency",
@@ -302,6 +308,9 @@ SECTIONS: dict[str, Section] = {
                 _f("discipline", "bool", default_from="false"),
                 _f("use_of_force", "bool", default_from="false"),
                 _f("arrest", "bool", default_from="false"),
+                # The incident flags it carries (ids of the report's incident_flags); the three
+                # booleans above set or clear Washington's three (program/incidents.py).
+                _f("flags", "list", item_kind="code"),
                 _f("summary", max_length=10000),
                 _f("notes", max_length=10000),
             ),
@@ -319,7 +328,8 @@ SECTIONS: dict[str, Section] = {
                 _f("race", "slug", default_from=UNKNOWN_CATEGORY),
                 _f("ethnicity", "slug", default_from=UNKNOWN_CATEGORY),
                 _f("gender", "slug", default_from=UNKNOWN_CATEGORY),
-                _f("grade", "enum", choices=GRADES, default_from=UNKNOWN_CATEGORY),
+                _f("grade", "enum", choices=GRADES, default_from=UNKNOWN_CATEGORY,
+                   rule_choices="grades", always=(UNKNOWN_CATEGORY,)),
                 _f("iep", "bool"),
                 _f("plan_504", "bool"),
             ),
@@ -336,7 +346,8 @@ SECTIONS: dict[str, Section] = {
                 _f("agency", "slug", required=True, ref="agencies"),
                 _f("officer", "code", ref="officers"),
                 _f("school", "slug", ref="schools"),
-                _f("about", "enum", required=True, choices=COMPLAINT_ABOUT),
+                _f("about", "enum", required=True, choices=COMPLAINT_ABOUT,
+                   rule_choices="complaint_kinds"),
                 _f("filed_with", "enum", required=True, choices=COMPLAINT_FILED_WITH),
                 _f("status", "enum", choices=COMPLAINT_STATUSES, default_from="open"),
                 _f("closed_on", "date"),

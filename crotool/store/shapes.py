@@ -28,6 +28,12 @@ class Field:
     max_length: int = 2000
     default_from: str | None = None  # documented default (the column DEFAULT, or the rules)
     step: float | None = None  # for kind "number": the value is a whole multiple of it
+    # For kind "enum": the rule section whose ids (those the applied packs define) are the
+    # choices, when it has any; `choices` is then the default of a district whose packs
+    # define none (today's fixed list), and `always` what is allowed besides the rules
+    # (a grade's `unknown`). The checker resolves them (`Checker.with_rule_choices`).
+    rule_choices: str | None = None
+    always: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
