@@ -210,9 +210,37 @@ def _list_reference_rules() -> list[tuple[str, str, str]]:
     return rules
 
 
+def _rule_choice_rules() -> list[tuple[str, str, str]]:
+    """One rule per field whose choices are a rule section's ids (an agency's kind, a
+    complaint's about, a student row's grade; migration 14): the value is an id the applied
+    packs define, or, while they define none, one of the field's fixed choices."""
+    rules = []
+    for section in SECTIONS.values():
+        for f in section.fields:
+            if not f.rule_choices:
+                continue
+            label = " || '/' || ".join(f"t.{k}" for k in section.key)
+            fixed = ", ".join(f"'{c}'" for c in f.choices)
+            always = "".join(f" AND t.{f.name} <> '{c}'" for c in f.always)
+            noun = SECTIONS[f.rule_choices].label
+            article = "an" if noun[0] in "aeiou" else "a"
+            q = "'''"
+            rules.append((
+                f"{section.name}_{f.name}",
+                f"every {section.label}'s {f.name} is {article} {noun} of an applied pack",
+                f"SELECT '{section.name}[' || {label} || ']', '{f.name} {q} || t.{f.name}"
+                f" || {q} is defined by no applied rule pack ({f.rule_choices})'"
+                f" FROM {section.name} t"
+                f" WHERE (CASE WHEN EXISTS (SELECT 1 FROM {f.rule_choices})"
+                f" THEN NOT EXISTS (SELECT 1 FROM {f.rule_choices} r WHERE r.id = t.{f.name})"
+                f" ELSE t.{f.name} NOT IN ({fixed}) END){always}"
+                f" ORDER BY {', '.join(f't.{k}' for k in section.key)}"))
+    return rules
+
+
 def _domain(conn: sqlite3.Connection, path: Path) -> list[Row]:
     rows = []
-    for name, ok, sql in [*_list_reference_rules(), *_DOMAIN]:
+    for name, ok, sql in [*_list_reference_rules(), *_DOMAIN, *_rule_choice_rules()]:
         found = conn.execute(sql).fetchall()
         rows += [_row(name, FAIL, f"{label}: {detail}") for label, detail in found]
         if not found:

@@ -28,10 +28,11 @@ class Field:
     max_length: int = 2000
     default_from: str | None = None  # documented default (the column DEFAULT, or the rules)
     step: float | None = None  # for kind "number": the value is a whole multiple of it
-    # For kind "enum": the rule section whose ids (those the applied packs define) are the
-    # choices, when it has any; `choices` is then the default of a district whose packs
-    # define none (today's fixed list), and `always` what is allowed besides the rules
-    # (a grade's `unknown`). The checker resolves them (`Checker.with_rule_choices`).
+    # For kind "enum": the rule section whose ids (those the applied packs define: an
+    # agency's kind, a grade) are the choices, with `always` (a grade's `unknown`);
+    # `choices` are the fixed list crotool had before rule packs, the choices while the
+    # packs define none. No CHECK holds such a column (migration 14): the checker resolves
+    # the choices (`Checker.with_rule_choices`), `db check` finds a value no rule names.
     rule_choices: str | None = None
     always: tuple[str, ...] = ()
 
