@@ -111,9 +111,11 @@ def incidents_add(
       crotool incidents add RPD-24-0071 --school redmond-ms --at 2024-03-01T13:05 \\
           --officer 2291 --summary "Officer helped staff with a lost child"
     """
+    # A flag option not given says nothing (it would clear the flag a --flag gives).
     values = _given(reference=reference, school=school, at=at, officers=officer or [],
-                    discipline=str(discipline).lower(), use_of_force=str(use_of_force).lower(),
-                    arrest=str(arrest).lower(), flags=flag, summary=summary, notes=notes)
+                    discipline="true" if discipline else None,
+                    use_of_force="true" if use_of_force else None,
+                    arrest="true" if arrest else None, flags=flag, summary=summary, notes=notes)
     row = incidents.add_incident(common.connect(), values, student or [])
     message(f"added incident {row['reference']} at {row['school']}, {row['at']}, with "
             f"{row['students']} student row{'s' if row['students'] != 1 else ''}")

@@ -14,6 +14,7 @@ refuses the load unless `yes` (`rules.write_rules`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sqlite3
 from dataclasses import dataclass
@@ -38,7 +39,8 @@ from crotool.store import db
 from crotool.store.audit import Auditor
 from crotool.store.fields import Reading, Record, canonical_keys, convert_record
 from crotool.store.rule_schema import RULE_SECTIONS
-from crotool.store.schema import SECTION_ORDER, section
+from crotool.store.rules import joined
+from crotool.store.schema import SECTION_ORDER, SECTIONS, section
 from crotool.store.writes import Counts, record_import
 
 PACK_KEY = "pack"  # the mapping that makes a document a rule pack
@@ -156,6 +158,7 @@ def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_r
     # gives; a new record still needs them all.
     checker = Checker(conn, Reading(updates=True))
     packs = _check_packs(conn, docs, checker)
+    _note_rules_first(checker, packs, merged)
     converted: dict[str, list] = {}
     for name in SECTION_ORDER:
         if name not in merged:
@@ -170,6 +173,7 @@ def load_files(conn: sqlite3.Connection, paths: list[tuple[Path, str]], *, dry_r
                                                 f"(first at {merged[name][0].where()})"))
             converted[name] = [(r, v) for r, v in zip(merged[name], values, strict=True)
                                if v is not None]
+            checker.note_incoming(sec, [v for _, v in converted[name]])
         else:
             converted[name] = checker.convert_all(sec, merged[name])
             checker.note_incoming(sec, [v for _, v in converted[name]])
@@ -259,6 +263,23 @@ def _check_packs(conn: sqlite3.Connection, docs: list[Document], checker: Checke
         first[pack.id] = pack.where
         packs.append(pack)
     return packs
+
+
+def _note_rules_first(checker: Checker, packs: list[Pack],
+                      merged: dict[str, list[Record]]) -> None:
+    """Tell the checker, before any record converts, the rules this load brings that other
+    records are checked against: the mapping rules of its packs (a `report`, whose incident
+    flags its incidents carry; the packs' listed rules it was told in `check_pack`), and the
+    ids of its own sections of kinds (a grade its student rows give: those sections convert
+    after the records in SECTION_ORDER). A bad id among them is reported with its record."""
+    for pack in packs:
+        for rule in pack.rules:
+            sec = RULE_SECTIONS[rule.section]
+            if not sec.key:
+                checker.note_incoming(sec, [joined(sec, dataclasses.asdict(rule))])
+    for name in {f.rule_choices for s in SECTIONS.values() for f in s.fields if f.rule_choices}:
+        ids = [r.values.get("id") for r in merged.get(name, ())]
+        checker.rules(name).incoming([{"id": i} for i in ids if isinstance(i, str) and i])
 
 
 def _subject(paths: list[tuple[Path, str]]) -> str:

@@ -213,7 +213,7 @@ class IncidentRules(Rules):
 
     def __init__(self, checker: Checker) -> None:
         super().__init__(checker)
-        self.flags_on = FlagsByDay(self.conn)
+        self.flags_on = FlagsByDay(checker)
 
     def values(self, record: Record, values: dict[str, Any], label: Label) -> None:
         at = values.get("at")
@@ -255,7 +255,7 @@ class IncidentRules(Rules):
         if not at or not flags:
             return
         day = at[:10]
-        allowed = [f["id"] for f in self.flags_on(day)]
+        allowed = self.flags_on(day)
         for flag in flags:
             if flag in allowed:
                 continue

@@ -22,6 +22,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from crotool.program.checker import Checker, Rules
 from crotool.store.rule_schema import ANNUAL_PARTS, REPORT_PARTS, STUDENT_FIELDS
 from crotool.store.rules import in_force_sql
 
@@ -69,12 +70,17 @@ DEFAULT = Definition()
 def definition(conn: sqlite3.Connection, day: str) -> Definition:
     """The report in force on `day` (YYYY-MM-DD): the applied packs' `report` (or
     `annual_report`) version in force then, else DEFAULT."""
+    return stored_definition(conn, day) or DEFAULT
+
+
+def stored_definition(conn: sqlite3.Connection, day: str) -> Definition | None:
+    """The applied packs' report in force on `day`; None when none is."""
     row = conn.execute(
         "SELECT pack, effective_from FROM annual_report r WHERE "
         f"{in_force_sql(':day')} ORDER BY r.effective_from DESC LIMIT 1", {"day": day}
     ).fetchone()
     if row is None:
-        return DEFAULT
+        return None
     rule = conn.execute(
         "SELECT section, source, record FROM pack_rules WHERE pack = ? AND section IN"
         " ('report', 'annual_report') AND effective_from = ?", (row[0], row[1])).fetchone()
@@ -106,19 +112,55 @@ def _from_table(conn: sqlite3.Connection, day: str) -> Definition:
 
 
 class FlagsByDay:
-    """The incident flags of the report in force on each day asked about (cached)."""
+    """The incident flags an incident of a day may carry (cached by day): those of the
+    stored report in force then and of the reports an input brings in force then (a pack or
+    a seed's section loaded with the incidents: `ReportRules`); DEFAULT's when neither
+    names one."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self._by_day: dict[str, tuple[dict[str, str], ...]] = {}
+    def __init__(self, checker: Checker) -> None:
+        self.checker = checker
+        self.conn = checker.conn
+        self._by_day: dict[str, tuple[str, ...]] = {}
         self._versions: bool | None = None
 
-    def __call__(self, day: str) -> tuple[dict[str, str], ...]:
+    def __call__(self, day: str) -> tuple[str, ...]:
         if self._versions is None:  # one version and no dates: the same flags every day
             self._versions = bool(self.conn.execute(
                 "SELECT 1 FROM annual_report WHERE effective_from <> '' OR effective_until IS"
                 " NOT NULL LIMIT 1").fetchone())
+        incoming = [d for name in ("report", "annual_report")
+                    for start, end, d in self.checker.rules_of(name, ReportRules).definitions
+                    if (not start or start <= day) and (end is None or day <= end)]
         key = day if self._versions else ""
         if key not in self._by_day:
-            self._by_day[key] = definition(self.conn, day).flags
-        return self._by_day[key]
+            stored = stored_definition(self.conn, day)
+            self._by_day[key] = stored.flag_ids if stored is not None else ()
+        found = tuple(dict.fromkeys((*self._by_day[key],
+                                     *(f for d in incoming for f in d.flag_ids))))
+        return found or DEFAULT.flag_ids
+
+
+class ReportRules(Rules):
+    """The report definitions an input brings, with their versions (effective_from, until):
+    an incident loaded with them may carry their flags."""
+
+    section = ""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__(checker)
+        self.definitions: list[tuple[str, str | None, Definition]] = []
+
+    def incoming(self, records: list[dict[str, Any]]) -> None:
+        self.definitions += [(r.get("effective_from") or "", r.get("effective_until"),
+                              of_record(self.section, r)) for r in records]
+
+
+class ReportSectionRules(ReportRules):
+    section = "report"
+
+
+class AnnualReportRules(ReportRules):
+    section = "annual_report"
+
+
+RULES = {"report": ReportSectionRules, "annual_report": AnnualReportRules}

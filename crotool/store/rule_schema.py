@@ -167,6 +167,7 @@ ANNUAL_REPORT = Section(
         *VERSION_FIELDS,
     ),
     label="annual report",
+    rules="report_rules",
 )
 AGREEMENT_POLICY = Section(
     "agreement_policy",
@@ -196,6 +197,7 @@ REPORT = Section(
         *VERSION_FIELDS,
     ),
     label="report",
+    rules="report_rules",
 )
 
 # --- the packs themselves
