@@ -36,7 +36,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from crotool.errors import CroError, Problem, did_you_mean
+from crotool.errors import CroError, Problem, ValidationFailed, did_you_mean
 from crotool.program.checker import Checker
 from crotool.store.audit import Auditor
 from crotool.store.fields import Record, canonical_keys, convert_record
@@ -450,7 +450,8 @@ def rule_id(section: str, key: str) -> tuple[str, str]:
 
 def materialise(conn: sqlite3.Connection) -> list[str]:
     """Rebuild the rule tables from the applied packs; the tables that changed. Raises
-    RuleConflicts (nothing rebuilt) for a rule two of the district's packs define."""
+    RuleConflicts (nothing rebuilt) for a rule two of the district's packs define, and
+    ValidationFailed for two versions of one rule in force on one day."""
     order = applied(conn)
     chosen: dict[tuple[str, str], str] = {}  # (section, key) -> the pack whose versions apply
     defined: dict[tuple[str, str], list[str]] = {}
@@ -468,15 +469,23 @@ def materialise(conn: sqlite3.Connection) -> list[str]:
     if conflicts:
         raise RuleConflicts(conflicts)
     wanted: dict[str, list[tuple]] = {table: [] for table in RULE_TABLES}
+    kept: list[PackRule] = []
     for pack, row in rows:
         table, _ = ident = rule_id(row["section"], row["key"])
         if row["section"] not in RULE_SECTIONS or chosen[ident] != pack:
             continue
+        kept.append(PackRule(row["section"], row["key"], row["effective_from"],
+                             row["effective_until"], where=f"rule pack {pack}"))
         section, into = RULE_SECTIONS[row["section"]], RULE_SECTIONS[table]
         values = joined(section, dict(row))
         wanted[table].append(tuple(
             pack if c == "pack" else 1 if c == "id" and not into.key
             else to_sql(into, c, values.get(c)) for c in _columns(table)))
+    # A pack's own versions are checked as it is loaded; `local` gathers its rules record by
+    # record (seeds, imports), so two of its versions may meet only here.
+    overlapping = overlaps(kept)
+    if overlapping:
+        raise ValidationFailed(overlapping, subject="the rules in force")
     changed = []
     for table, new in wanted.items():
         cols = ", ".join(f'"{c}"' for c in _columns(table))
