@@ -2,25 +2,26 @@
 grades, complaint kinds, agency kinds), kept apart from migrations.py for its size.
 
 - `incidents.flags`: the incident flags an incident carries (ids of the report's
-  `incident_flags`), a JSON list as every list is; filled from the three booleans of the rows
-  stored (`discipline`, `use_of_force`, `arrest`, in that order). The booleans stay, written
-  with the flags (program/incidents.py), so that what read them still reads them.
+  `incident_flags`), a JSON list as every list is, beside the three booleans; filled from the
+  booleans of the rows stored (`discipline`, `use_of_force`, `arrest`, in that order). The
+  booleans stay, written with the flags (program/incidents.py), so that what read them still
+  reads them.
 - The CHECKs that fixed an agency's `kind` (city, county, contract), a complaint's `about`
   (job_duties, student_interaction) and a student row's `grade` (pk, k, 1-12, unknown) go: the
   choices are the rules of the applied packs now (`agency_kinds`, `complaint_kinds`,
   `grades`), checked by the checker against the rules in force, and `db check` reports a
-  record that names a kind no applied pack defines. SQLite cannot drop a CHECK, so the three
-  tables are rebuilt with every row (ids kept: nothing else changes) and their indexes.
+  record that names a kind no applied pack defines. SQLite cannot drop a CHECK, so the tables
+  are rebuilt with every row (rowids kept: nothing else changes) and their indexes.
 
-Runs with foreign keys off (`migrations.migrate`), as SQLite's procedure for rebuilding a
-table asks: agencies is a parent of schools, officers, complaints and agreements, whose
-references name it by name and find the rebuilt table with every id it had. The rebuilt
+A table is rebuilt under its own name, its rows kept aside in a TEMP table (as migration 11
+does): a RENAME re-reads the whole schema, and this runs for every new database too. Foreign
+keys are off meanwhile (`migrations.migrate`): agencies and incidents are parents, whose
+children name them by name and find the rebuilt table with every key it had. The rebuilt
 tables are checked with `PRAGMA foreign_key_check` before commit.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 from crotool.errors import CroError
@@ -33,16 +34,37 @@ def _json_list(col: str) -> str:
     return f"CHECK (json_valid({col}) AND json_type({col}) = 'array')"
 
 
-# The three tables as migrations 1 and 4 made them, but for the CHECK on their kind. Written
-# out, not derived from schema.py: a migration builds the tables of its own time.
+_DATETIME = ("at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:"
+             "[0-5][0-9]'")
+# The flags the booleans of a stored incident stand for, in the order they are listed, as
+# the JSON list `json.dumps` writes (writes.py).
+_FLAGS = ("'[' || substr(" + " || ".join(
+    f"(CASE WHEN {b} THEN ', \"{b}\"' ELSE '' END)"
+    for b in ("discipline", "use_of_force", "arrest")) + ", 3) || ']'")
+
+# The tables as migrations 1 and 4 made them, but for the CHECK on their kind, and with
+# incidents' flags. Written out, not derived from schema.py: a migration builds the tables of
+# its own time.
 _TABLES = {
-    "agencies": f"""CREATE TABLE agencies_new (
+    "agencies": f"""CREATE TABLE agencies (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
             kind TEXT NOT NULL,
             jurisdiction TEXT NOT NULL DEFAULT '[]' {_json_list('jurisdiction')}
         )""",
-    "complaints": f"""CREATE TABLE complaints_new (
+    "incidents": f"""CREATE TABLE incidents (
+            reference TEXT PRIMARY KEY,
+            school TEXT NOT NULL REFERENCES schools(id) DEFERRABLE INITIALLY DEFERRED,
+            at TEXT NOT NULL CHECK ({_DATETIME}),
+            officers TEXT NOT NULL DEFAULT '[]' {_json_list('officers')},
+            discipline INTEGER NOT NULL DEFAULT 0 CHECK (discipline IN (0, 1)),
+            use_of_force INTEGER NOT NULL DEFAULT 0 CHECK (use_of_force IN (0, 1)),
+            arrest INTEGER NOT NULL DEFAULT 0 CHECK (arrest IN (0, 1)),
+            flags TEXT NOT NULL DEFAULT '[]' {_json_list('flags')},
+            summary TEXT,
+            notes TEXT
+        )""",
+    "complaints": f"""CREATE TABLE complaints (
             reference TEXT PRIMARY KEY,
             received_on TEXT NOT NULL CHECK ({_DATE.format(c='received_on')}),
             agency TEXT NOT NULL REFERENCES agencies(id) DEFERRABLE INITIALLY DEFERRED,
@@ -54,7 +76,7 @@ _TABLES = {
             closed_on TEXT CHECK ({_DATE.format(c='closed_on')}),
             CHECK (closed_on IS NULL OR closed_on >= received_on)
         )""",
-    "incident_students": """CREATE TABLE incident_students_new (
+    "incident_students": """CREATE TABLE incident_students (
             id INTEGER PRIMARY KEY,
             incident TEXT NOT NULL REFERENCES incidents(reference) DEFERRABLE INITIALLY DEFERRED,
             seq INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 999),
@@ -67,30 +89,36 @@ _TABLES = {
             UNIQUE (incident, seq)
         )""",
 }
-# The flags the booleans of a stored incident stand for, in the order they are listed.
-_BOOLEANS = ("discipline", "use_of_force", "arrest")
+_EXTRA = {"incidents": {"flags": _FLAGS}}
+_KEPT = "m014_kept"
 
 
 def _rebuild(conn: sqlite3.Connection, table: str) -> None:
+    """Rebuild `table` by its CREATE above, keeping its rows (and rowids, in order) and its
+    indexes."""
     indexes = [r[0] for r in conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
         " ORDER BY name", (table,))]
+    old = [r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")]
+    rows = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
+    if rows:
+        conn.execute(f"DROP TABLE IF EXISTS temp.{_KEPT}")
+        conn.execute(f"CREATE TEMP TABLE {_KEPT} AS SELECT rowid AS kept_rowid, * FROM "
+                     f"main.{table} ORDER BY rowid")
+    conn.execute(f"DROP TABLE main.{table}")
     conn.execute(_TABLES[table])
-    cols = ", ".join(f'"{r[1]}"' for r in conn.execute(f"PRAGMA table_info({table})"))
-    conn.execute(f"INSERT INTO {table}_new ({cols}) SELECT {cols} FROM {table} ORDER BY rowid")
-    conn.execute(f"DROP TABLE {table}")
-    conn.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+    if rows:
+        extra = _EXTRA.get(table, {})
+        cols = ", ".join(f'"{c}"' for c in ["rowid", *old, *extra])
+        values = ", ".join(["kept_rowid", *(f'"{c}"' for c in old), *extra.values()])
+        conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {values} FROM temp.{_KEPT}"
+                     " ORDER BY kept_rowid")
+        conn.execute(f"DROP TABLE temp.{_KEPT}")
     for sql in indexes:
         conn.execute(sql)
 
 
 def m014_kinds_and_flags(conn: sqlite3.Connection) -> None:
-    conn.execute(f"ALTER TABLE incidents ADD COLUMN flags TEXT NOT NULL DEFAULT '[]' "
-                 f"{_json_list('flags')}")
-    rows = conn.execute(f"SELECT reference, {', '.join(_BOOLEANS)} FROM incidents").fetchall()
-    conn.executemany("UPDATE incidents SET flags = ? WHERE reference = ?", [
-        (json.dumps([f for f, on in zip(_BOOLEANS, tuple(r)[1:], strict=True) if on]), r[0])
-        for r in rows if any(tuple(r)[1:])])
     for table in _TABLES:
         _rebuild(conn, table)
     for table in _TABLES:
