@@ -362,7 +362,7 @@ def connectors_heat_map(start: str | None, end: str | None, cells: list[dict],
 AGREEMENT_TONES = {"no_agreement": "bad", "not_adopted": "partial", "review_due": "partial",
                    "incomplete": "partial"}
 AGREEMENT_WORDS = {"ok": "in order",
-                   "partial": "not adopted, review due, or incomplete (see problem)",
+                   "partial": "not adopted, or incomplete, or due for review (see problem)",
                    "bad": "no agreement stored"}
 FOLLOWUP_TONES = {"overdue": "bad", "late": "partial", "done": "ok"}
 FOLLOWUP_WORDS = {"bad": "overdue: not done, past due", "partial": "late: done after its due "
