@@ -157,7 +157,7 @@ def test_checks_keep_bad_values_out(tmp_path):
         "INSERT INTO school_years (id, start, end) VALUES ('2023-24', '2023-9-5', '2024-06-01')",
         "INSERT INTO school_years (id, start, end) VALUES ('2023-24', '2024-06-01', "
             "'2023-09-01')",
-        "INSERT INTO agencies VALUES ('a', 'A', 'town', '[]')",
+        "INSERT INTO agencies VALUES ('a', 'A', 'Town PD', '[]')",
         "INSERT INTO agencies VALUES ('a', 'A', 'city', 'not json')",
     ):
         with pytest.raises(sqlite3.IntegrityError):

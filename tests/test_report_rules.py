@@ -382,13 +382,16 @@ def test_a_database_from_before_migration_14_keeps_its_incidents_flags(tmp_path,
     assert [tuple(r) for r in conn.execute("SELECT reference, flags, discipline, use_of_force,"
                                            " arrest FROM incidents ORDER BY reference")] == [
         ("I1", '["discipline", "arrest"]', 1, 0, 1), ("I2", "[]", 0, 0, 0)]
-    # The kinds' CHECKs are gone (the rules hold them); every other CHECK and key stays.
+    # The kinds' CHECKs keep only an id's shape (the rules hold them); every other stays.
     conn.execute("BEGIN")
     conn.execute("INSERT INTO agencies (id, name, kind) VALUES ('gulf-so', 'Gulf', 'sheriff')")
     conn.execute("UPDATE incident_students SET grade = 'tk'")
     conn.execute("UPDATE complaints SET about = 'retaliation'")
-    with pytest.raises(sqlite3.IntegrityError):
-        conn.execute("UPDATE complaints SET filed_with = 'mayor'")
+    for bad in ("UPDATE complaints SET filed_with = 'mayor'",
+                "UPDATE agencies SET kind = 'Sheriff Office'",  # still an id's shape
+                "UPDATE incident_students SET grade = 'grade 9'"):
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(bad)
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     conn.execute("ROLLBACK")
     conn.close()

@@ -160,6 +160,9 @@ class Checker:
         self.refused_keys: dict[str, set[str]] = {}
         self._spellings: dict[str, dict[tuple, tuple]] = {}
         self._rules: dict[str, Rules] = {}
+        # The records of mapping sections (one record, no key) an input brings, by section:
+        # a rule pack's `report`, which the incidents loaded with it are checked against.
+        self.incoming_mappings: dict[str, list[dict[str, Any]]] = {}
 
     # -- each record type's rules ----------------------------------------------
     def rules(self, section_name: str) -> Rules:
@@ -232,6 +235,8 @@ class Checker:
         elif section.key:
             self.incoming_keys.setdefault(section.name, set()).update(
                 tuple(r.get(k) for k in section.key) for r in records)
+        else:
+            self.incoming_mappings.setdefault(section.name, []).extend(records)
         self.rules(section.name).incoming(records)
 
     # -- checks --------------------------------------------------------------

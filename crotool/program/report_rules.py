@@ -22,9 +22,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from crotool.program.checker import Checker, Rules
+from crotool.program.checker import Checker
 from crotool.store.rule_schema import ANNUAL_PARTS, REPORT_PARTS, STUDENT_FIELDS
-from crotool.store.rules import in_force_sql
+from crotool.store.rules import in_force_sql, is_in_force
 
 # Plain titles, used when no rule in force names the report (or leaves a part's title out).
 TITLES: dict[str, str | None] = {
@@ -114,8 +114,8 @@ def _from_table(conn: sqlite3.Connection, day: str) -> Definition:
 class FlagsByDay:
     """The incident flags an incident of a day may carry (cached by day): those of the
     stored report in force then and of the reports an input brings in force then (a pack or
-    a seed's section loaded with the incidents: `ReportRules`); DEFAULT's when neither
-    names one."""
+    a seed's section loaded with the incidents: the checker's `incoming_mappings`);
+    DEFAULT's when neither names one."""
 
     def __init__(self, checker: Checker) -> None:
         self.checker = checker
@@ -128,39 +128,13 @@ class FlagsByDay:
             self._versions = bool(self.conn.execute(
                 "SELECT 1 FROM annual_report WHERE effective_from <> '' OR effective_until IS"
                 " NOT NULL LIMIT 1").fetchone())
-        incoming = [d for name in ("report", "annual_report")
-                    for start, end, d in self.checker.rules_of(name, ReportRules).definitions
-                    if (not start or start <= day) and (end is None or day <= end)]
         key = day if self._versions else ""
         if key not in self._by_day:
             stored = stored_definition(self.conn, day)
             self._by_day[key] = stored.flag_ids if stored is not None else ()
+        incoming = [of_record(name, r) for name in ("report", "annual_report")
+                    for r in self.checker.incoming_mappings.get(name, ())
+                    if is_in_force(r, day)]
         found = tuple(dict.fromkeys((*self._by_day[key],
                                      *(f for d in incoming for f in d.flag_ids))))
         return found or DEFAULT.flag_ids
-
-
-class ReportRules(Rules):
-    """The report definitions an input brings, with their versions (effective_from, until):
-    an incident loaded with them may carry their flags."""
-
-    section = ""
-
-    def __init__(self, checker: Checker) -> None:
-        super().__init__(checker)
-        self.definitions: list[tuple[str, str | None, Definition]] = []
-
-    def incoming(self, records: list[dict[str, Any]]) -> None:
-        self.definitions += [(r.get("effective_from") or "", r.get("effective_until"),
-                              of_record(self.section, r)) for r in records]
-
-
-class ReportSectionRules(ReportRules):
-    section = "report"
-
-
-class AnnualReportRules(ReportRules):
-    section = "annual_report"
-
-
-RULES = {"report": ReportSectionRules, "annual_report": AnnualReportRules}

@@ -7,10 +7,12 @@ grades, complaint kinds, agency kinds), kept apart from migrations.py for its si
   booleans stay, written with the flags (program/incidents.py), so that what read them still
   reads them.
 - The CHECKs that fixed an agency's `kind` (city, county, contract), a complaint's `about`
-  (job_duties, student_interaction) and a student row's `grade` (pk, k, 1-12, unknown) go: the
-  choices are the rules of the applied packs now (`agency_kinds`, `complaint_kinds`,
-  `grades`), checked by the checker against the rules in force, and `db check` reports a
-  record that names a kind no applied pack defines. SQLite cannot drop a CHECK, so the tables
+  (job_duties, student_interaction) and a student row's `grade` (pk, k, 1-12, unknown) keep
+  only the shape of an id: the choices are the rules of the applied packs now
+  (`agency_kinds`, `complaint_kinds`, `grades`), checked by the checker against the rules in
+  force, and `db check` reports a record that names a kind no applied pack defines. (A
+  trigger against the rule tables cannot stand in: a load writes its records before the
+  packs it brings are stored.) SQLite cannot drop a CHECK, so the tables
   are rebuilt with every row (rowids kept: nothing else changes) and their indexes.
 
 A table is rebuilt under its own name, its rows kept aside in a TEMP table (as migration 11
@@ -34,6 +36,17 @@ def _json_list(col: str) -> str:
     return f"CHECK (json_valid({col}) AND json_type({col}) = 'array')"
 
 
+# What is left of the CHECK on a kind: the shape of a rule's id (rule_schema: an agency kind
+# is a slug, a grade and a complaint kind codes), a second line of defence behind the checker.
+def _slug(col: str) -> str:
+    return (f"CHECK ({col} GLOB '[a-z0-9]*' AND {col} NOT GLOB '*[^a-z0-9-]*' AND {col} NOT"
+            f" GLOB '*--*' AND {col} NOT GLOB '*-')")
+
+
+def _code(col: str) -> str:
+    return f"CHECK ({col} GLOB '[A-Za-z0-9]*' AND {col} NOT GLOB '*[^A-Za-z0-9._-]*')"
+
+
 _DATETIME = ("at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:"
              "[0-5][0-9]'")
 # The flags the booleans of a stored incident stand for, in the order they are listed, as
@@ -49,7 +62,7 @@ _TABLES = {
     "agencies": f"""CREATE TABLE agencies (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
-            kind TEXT NOT NULL,
+            kind TEXT NOT NULL {_slug('kind')},
             jurisdiction TEXT NOT NULL DEFAULT '[]' {_json_list('jurisdiction')}
         )""",
     "incidents": f"""CREATE TABLE incidents (
@@ -70,20 +83,20 @@ _TABLES = {
             agency TEXT NOT NULL REFERENCES agencies(id) DEFERRABLE INITIALLY DEFERRED,
             officer TEXT REFERENCES officers(badge) DEFERRABLE INITIALLY DEFERRED,
             school TEXT REFERENCES schools(id) DEFERRABLE INITIALLY DEFERRED,
-            about TEXT NOT NULL,
+            about TEXT NOT NULL {_code('about')},
             filed_with TEXT NOT NULL CHECK (filed_with IN ('school', 'agency')),
             status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
             closed_on TEXT CHECK ({_DATE.format(c='closed_on')}),
             CHECK (closed_on IS NULL OR closed_on >= received_on)
         )""",
-    "incident_students": """CREATE TABLE incident_students (
+    "incident_students": f"""CREATE TABLE incident_students (
             id INTEGER PRIMARY KEY,
             incident TEXT NOT NULL REFERENCES incidents(reference) DEFERRABLE INITIALLY DEFERRED,
             seq INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 999),
             race TEXT NOT NULL DEFAULT 'unknown',
             ethnicity TEXT NOT NULL DEFAULT 'unknown',
             gender TEXT NOT NULL DEFAULT 'unknown',
-            grade TEXT NOT NULL DEFAULT 'unknown',
+            grade TEXT NOT NULL DEFAULT 'unknown' {_code('grade')},
             iep INTEGER CHECK (iep IS NULL OR iep IN (0, 1)),
             plan_504 INTEGER CHECK (plan_504 IS NULL OR plan_504 IN (0, 1)),
             UNIQUE (incident, seq)

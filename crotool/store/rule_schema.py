@@ -167,7 +167,6 @@ ANNUAL_REPORT = Section(
         *VERSION_FIELDS,
     ),
     label="annual report",
-    rules="report_rules",
 )
 AGREEMENT_POLICY = Section(
     "agreement_policy",
@@ -197,7 +196,6 @@ REPORT = Section(
         *VERSION_FIELDS,
     ),
     label="report",
-    rules="report_rules",
 )
 
 # --- the packs themselves

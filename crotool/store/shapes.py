@@ -31,8 +31,9 @@ class Field:
     # For kind "enum": the rule section whose ids (those the applied packs define: an
     # agency's kind, a grade) are the choices, with `always` (a grade's `unknown`);
     # `choices` are the fixed list crotool had before rule packs, the choices while the
-    # packs define none. No CHECK holds such a column (migration 14): the checker resolves
-    # the choices (`Checker.with_rule_choices`), `db check` finds a value no rule names.
+    # packs define none. The column's CHECK holds only an id's shape (migration 14): the
+    # checker resolves the choices (`Checker.with_rule_choices`), `db check` finds a value no
+    # rule names.
     rule_choices: str | None = None
     always: tuple[str, ...] = ()
 
