@@ -94,6 +94,11 @@ def duty_log(
         "--assessment", metavar="ID", min=1, max=MAX_INT,
         help="Complete this scheduled safety assessment with "
         "the duty (same transaction).")] = None,
+    flag: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--flag", metavar="FLAG", autocompletion=ids("duty_flags"),
+        help="A duty flag it is logged with (repeatable; see `crotool rules show`): a "
+        "follow-up rule with `when` opens only for duties with its flag (e.g. "
+        "injury-or-damage for a collision report).")] = None,
 ) -> None:
     """Log one duty. Its id is printed on stderr ("logged duty 42 ...").
 
@@ -101,6 +106,8 @@ def duty_log(
     happen anywhere) and marked out of pattern in `duty list`. A duty on a day that no
     school year contains is accepted too, and said so (without --at, with a warning).
     Logging the exact same duty (officer, school, category, --at) twice is refused.
+    It prints each follow-up the duty opens (the rules of its category whose `when`
+    flag, if any, it carries) with its due time.
 
     Examples:
 
@@ -113,6 +120,8 @@ def duty_log(
           --minutes 120 --assessment 2
       crotool duty log --officer 1182 --school kirkland-ms --category threat-assessment \\
           --minutes 60 --requested-by "Kirkland MS principal" --notes-file - < note.txt
+      crotool duty log --officer 2291 --school redmond-hs --category collision-response \\
+          --at 2024-01-15T15:05 --minutes 50 --flag injury-or-damage
     """
     from crotool.cli.common import connect, year_warning
     from crotool.output.render import message
@@ -127,7 +136,8 @@ def duty_log(
         notes = read_note_file(notes_file)
     logged = duties.log_duty(connect(), officer=officer, school=school, category=category,
                              at=at, minutes=minutes, requested_by=requested_by,
-                             reference=reference, notes=notes, assessment=assessment)
+                             reference=reference, notes=notes, assessment=assessment,
+                             flags=flag)
     v = logged.values
     length = f", {v['minutes']} min" if v.get("minutes") is not None else ""
     message(f"logged duty {logged.id}: officer {v['officer']} at {v['school']}, "
@@ -136,7 +146,10 @@ def duty_log(
         message(f"safety assessment {logged.assessment} is done (by duty {logged.id})")
     for f in logged.followups:
         source = f" ({f['source']})" if f.get("source") else ""
-        message(f"follow-up {f['rule']} due {f['due']}: {f['name']}{source}")
+        due = f["due"] or (f"not known yet (no stored school year holds {f['within_days']} "
+                           f"school days after {v['at'][:10]}: add the next one with "
+                           "`crotool years add`)")
+        message(f"follow-up {f['rule']} due {due}: {f['name']}{source}")
     year_warning(logged.warning)
     day = v["at"][:10]
     if logged.school_year is None:

@@ -40,7 +40,7 @@ from typing import Any
 from crotool.errors import CroError, Problem
 from crotool.program import years
 from crotool.program.checker import Checker, Label, Rules, check_options
-from crotool.program.followups import OPEN_FOR_DUTY_SQL, opened_by
+from crotool.program.followups import OPEN_FOR_DUTY_SQL, DutyFlags, opened_by
 from crotool.program.years import Range, resolve_range
 from crotool.store import db, reads
 from crotool.store.audit import Auditor
@@ -67,7 +67,9 @@ OUT_OF_PATTERN_SQL = """NOT EXISTS (
            OR a.feeder_pattern IN (SELECT j.value FROM json_each(s.also_feeds) j)))"""
 
 LIST_COLUMNS = ("id", "at", "officer", "school", "category", "minutes", "requested_by",
-                "reference", "out_of_pattern", "open_followups")
+                "reference", "flags", "out_of_pattern", "open_followups")
+# The columns of a listing that hold a JSON list (written as lists in every format).
+_JSON_LISTS = ("flags", "open_followups")
 
 
 def _check(conn: sqlite3.Connection, section: Section, values: dict[str, Any], subject: str
@@ -111,18 +113,19 @@ def find_duty(conn: sqlite3.Connection, officer: str, school: str, category: str
 def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: str,
              at: str | None = None, minutes: str | None = None, requested_by: str | None = None,
              reference: str | None = None, notes: str | None = None,
-             assessment: int | None = None) -> Logged:
+             assessment: int | None = None, flags: list[str] | None = None) -> Logged:
     """Validate and write one duty (and, with `assessment`, complete that assessment) in one
     transaction. Raw option text in; every problem raised before anything is written.
 
     An exact repeat (same officer, school, category and `at`) is refused, naming the stored
-    duty: a duty logged twice by mistake would double its minutes in every report.
+    duty: a duty logged twice by mistake would double its minutes in every report. `flags`:
+    duty_flags ids (`--flag`), which follow-up rules with `when` ask for.
     """
     raw: dict[str, Any] = {
         "officer": officer, "school": school, "category": category,
         "at": at if at is not None else years.now().isoformat(timespec="seconds"),
         "minutes": minutes, "requested_by": requested_by, "reference": reference,
-        "notes": notes,
+        "notes": notes, "flags": flags or None,
     }
     with db.transaction(conn):
         target = None
@@ -131,7 +134,7 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
             # The assessment already says who asked for it: the duty need not repeat it.
             if raw["requested_by"] is None:
                 raw["requested_by"] = target["requested_by"]
-        values = _check(conn, DUTIES, raw, "duty log")
+        values = check_options(conn, DUTIES, raw, "duty log", options={"flags": "--flag"})
         existing = find_duty(conn, values["officer"], values["school"], values["category"],
                              values["at"])
         if existing is not None:
@@ -240,7 +243,7 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
 
         names = [*LIST_COLUMNS, *(["notes"] if include_notes else [])]
         # The outer SELECT is flattened into the inner one: the same plan, the same order.
-        as_json = json_sql(names, bools=("out_of_pattern",), json_columns=("open_followups",))
+        as_json = json_sql(names, bools=("out_of_pattern",), json_columns=_JSON_LISTS)
         sql = f"SELECT {as_json} FROM ({sql})"
         return DutyList(total, count, minutes,
                         Encoded("json", (r[0] for r in cursor.execute(sql, args))))
@@ -250,7 +253,7 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
         names = [*LIST_COLUMNS, *(["notes"] if include_notes else [])]
         rows = _tuples(cursor.execute(sql, args))
         return DutyList(total, count, minutes, Encoded("csv", csv_text(
-            rows, names, bools=("out_of_pattern",), json_lists=("open_followups",),
+            rows, names, bools=("out_of_pattern",), json_lists=_JSON_LISTS,
             identifiers=_IDENTIFIERS)))
     return DutyList(total, count, minutes, _duty_rows(cursor.execute(sql, args)))
 
@@ -273,8 +276,9 @@ def _duty_rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
         for r in batch:
             row = dict(zip(names, r, strict=True))
             row["out_of_pattern"] = bool(row["out_of_pattern"])
-            text = row["open_followups"]
-            row["open_followups"] = [] if text == "[]" else loads(text)  # most have none
+            for name in _JSON_LISTS:
+                text = row[name]
+                row[name] = [] if text == "[]" else loads(text)  # most have none
             yield row
 
 
@@ -433,8 +437,9 @@ class DutyCategoryRules(Rules):
                 rr[r["id"]] = bool(r.get("requires_request", False))
 
 
-class DutyRules(Rules):
-    """A duty of a category done only on request names who asked for it (requested_by)."""
+class DutyRules(DutyFlags):
+    """A duty of a category done only on request names who asked for it (requested_by).
+    The flags of the duties an input brings are kept (`DutyFlags`) for the follow-ups rule."""
 
     def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
         category = values.get("category") or ""

@@ -542,6 +542,56 @@ def m010_open_followups_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
+def m012_clocks_and_duty_flags(conn: sqlite3.Connection) -> None:
+    """Day clocks and duty flags (SPEC §5.2 "Clocks").
+
+    - `duty_flags` (id, name, source): what a duty may be logged with.
+    - `duties.flags`: a JSON list of flag ids, '[]' for none (every stored duty). Adding a
+      column with a CHECK tests it on every stored row (SQLite 3.37+): one pass, once.
+    - `followup_rules` is rebuilt (SQLite cannot drop a NOT NULL): `within_hours` becomes
+      optional beside `within_days` and `days` (calendar, business, school); never both.
+      That a rule has one at all is the checker's (program/followups.py): an import that
+      renames a stored rule gives neither, and its upsert's INSERT is checked before it
+      meets the stored key. `when`: a flag id (quoted: WHEN is an SQL keyword).
+    - duties_category_at gains `flags` at its end: `followups list --open` asks each duty of
+      a rule with `when` for its flags, and still reads the duties from the index alone (a
+      strict extension, as in migrations 2 and 10).
+    """
+    conn.execute("""CREATE TABLE duty_flags (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        source TEXT
+    )""")
+    conn.execute(f"ALTER TABLE duties ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'"
+                 f" {_json_list('flags')}")
+    conn.execute("""CREATE TABLE followup_rules_new (
+        category TEXT NOT NULL REFERENCES duty_categories(id) DEFERRABLE INITIALLY DEFERRED,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        within_hours INTEGER CHECK (within_hours IS NULL OR within_hours BETWEEN 1 AND 8760),
+        within_days INTEGER CHECK (within_days IS NULL OR within_days BETWEEN 1 AND 366),
+        days TEXT CHECK (days IN ('calendar', 'business', 'school')),  -- NULL passes a CHECK
+        "when" TEXT,
+        source TEXT,
+        PRIMARY KEY (category, id),
+        CHECK (within_hours IS NULL OR within_days IS NULL),
+        CHECK ((within_days IS NULL) = (days IS NULL))
+    )""")
+    conn.execute("INSERT INTO followup_rules_new (category, id, name, within_hours, source)"
+                 " SELECT category, id, name, within_hours, source FROM followup_rules")
+    # The done follow-ups name their rule by a deferred foreign key: set aside while the
+    # rules' table is replaced (a drop would leave them pointing at nothing until COMMIT).
+    conn.execute("CREATE TEMP TABLE followups_kept AS SELECT * FROM followups")
+    conn.execute("DELETE FROM followups")
+    conn.execute("DROP TABLE followup_rules")
+    conn.execute("ALTER TABLE followup_rules_new RENAME TO followup_rules")
+    conn.execute("INSERT INTO followups SELECT * FROM temp.followups_kept")
+    conn.execute("DROP TABLE temp.followups_kept")
+    conn.execute("DROP INDEX duties_category_at")
+    conn.execute("CREATE INDEX duties_category_at ON duties(category, at, minutes, officer,"
+                 " school, flags)")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_duty_report_indexes,
@@ -553,6 +603,7 @@ MIGRATIONS: list[Migration] = [
     m008_annual_report,
     m009_assignment_ids_never_reused,
     m010_open_followups_indexes,
+    m012_clocks_and_duty_flags,  # TEMPORARY position: after m011 (packs) once it lands
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -34,8 +34,11 @@ INCIDENT_FLAGS = ("discipline", "use_of_force", "arrest")
 # A follow-up's state at a moment (`followups list --as-of`): not done and not yet due, not
 # done past its due time, done by its due time, done after it.
 FOLLOWUP_STATUSES = ("open", "overdue", "done", "late")
-# A follow-up rule's clock: at least an hour, at most a year (8,760 hours).
+# A follow-up rule's clock: at least an hour, at most a year (8,760 hours); or a number of
+# days (at most 366) of a kind: every day, Monday to Friday, or the school days of §4.1.
 MAX_WITHIN_HOURS = 8760
+MAX_WITHIN_DAYS = 366
+CLOCK_DAYS = ("calendar", "business", "school")
 
 TRAINING_KINDS = ("classroom", "on_the_job")
 # `training due` row statuses and `agreements check` problems.
@@ -290,8 +293,24 @@ SECTIONS: dict[str, Section] = {
             importable=True,
             rules="duties",
         ),
+        # What a duty may be logged with (`duty log --flag`): a fact that a follow-up rule's
+        # `when` can ask for (a collision with injury or $1,000 of damage).
+        Section(
+            "duty_flags",
+            key=("id",),
+            fields=(
+                _f("id", "slug", required=True),
+                _f("name", required=True),
+                _f("source"),
+            ),
+            label="duty flag",
+            importable=True,
+        ),
         # A clock a duty of `category` starts: one follow-up per duty, due `within_hours`
-        # after the duty's `at` (a CPS report within 48 hours, with the law as `source`).
+        # after the duty's `at` (a CPS report within 48 hours, with the law as `source`), or at
+        # the end of the `within_days`-th day of kind `days` after the duty's day; exactly one
+        # of the two (program/followups.py). With `when`, only for duties logged with that
+        # flag.
         Section(
             "followup_rules",
             key=("category", "id"),
@@ -299,7 +318,10 @@ SECTIONS: dict[str, Section] = {
                 _f("category", "slug", required=True, ref="duty_categories"),
                 _f("id", "slug", required=True),
                 _f("name", required=True),
-                _f("within_hours", "int", required=True, minimum=1, maximum=MAX_WITHIN_HOURS),
+                _f("within_hours", "int", minimum=1, maximum=MAX_WITHIN_HOURS),
+                _f("within_days", "int", minimum=1, maximum=MAX_WITHIN_DAYS),
+                _f("days", "enum", choices=CLOCK_DAYS),
+                _f("when", "slug", ref="duty_flags"),
                 _f("source"),
             ),
             label="follow-up rule",
@@ -318,6 +340,8 @@ SECTIONS: dict[str, Section] = {
                 _f("requested_by"),
                 _f("reference"),
                 _f("notes", max_length=10000),
+                # What the duty was logged with (duty_flags ids): a rule's `when` asks for one.
+                _f("flags", "list", item_kind="slug", ref="duty_flags"),
             ),
             label="duty",
             importable=True,
