@@ -1,5 +1,20 @@
-"""Every test gets its own database file under tmp_path, through $CROTOOL_DB (as a user or cron
-would point crotool at one), and a pinned "today" inside the bundled seed's school year."""
+"""The test suite's shared ground, and its two lanes.
+
+Two commands run it, from the repository's root:
+
+    python -m pytest -m "not slow"     # the fast lane, while you work: about a minute
+    python -m pytest                   # everything, as CI runs it: about three minutes
+
+(times on 2 cores). A test is marked `slow` (`@pytest.mark.slow`, or `pytestmark` for a whole
+module) when it takes a second or more for a reason of its own: a real browser (chromium), the
+installed `crotool` in real processes (end to end, start-up probes, completion, Ctrl-C and kill
+tests, concurrent writers), files large enough to measure memory or speed, or a long property
+run. The fast lane leaves those out and keeps everything else; the whole suite is what must
+pass before a commit goes in. `--durations=50` shows where the time goes.
+
+Every test gets its own database file under tmp_path, through $CROTOOL_DB (as a user or cron
+would point crotool at one), and a pinned "today" inside the bundled seed's school year.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +44,8 @@ TODAY = "2024-01-15"
 
 
 def _seed_sections() -> dict:
-    from crotool.intake.readers import decode_text, parse_yaml
+    from crotool.intake.readers import decode_text
+    from crotool.intake.yaml_reader import parse_yaml
 
     [doc] = parse_yaml(decode_text(SEED.read_bytes(), "seed"), "seed")
     return doc

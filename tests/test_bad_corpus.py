@@ -364,6 +364,7 @@ def test_hostile_text_in_json_is_exact_data(cli, hostile: Path) -> None:
     assert rows["0923"]["name"] == PLANTED  # escaped in the JSON text, exact once parsed
 
 
+@pytest.mark.slow
 def test_hostile_text_through_the_installed_script(hostile: Path) -> None:
     from conftest import run_installed
 
@@ -388,6 +389,7 @@ def test_control_characters_in_a_command_line_value_are_refused(cli, seeded_copy
     assert "secret" not in result.stderr  # a note is never echoed, even when refused
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", [
     (["duty", "log", "--officer", "0417", "--school", "juanita-hs", "--category",
       "traffic-safety", "--notes", "caf\udce9 notes"], "--notes: not UTF-8 text"),

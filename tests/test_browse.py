@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crotool.intake.readers import decode_text, parse_yaml
+from crotool.intake.readers import decode_text
+from crotool.intake.yaml_reader import parse_yaml
 from crotool.store import db
 
 SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "seed.yaml"

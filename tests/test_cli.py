@@ -36,6 +36,7 @@ def test_version(cli):
     assert result.stdout == f"crotool {__version__}\n"
 
 
+@pytest.mark.slow
 def test_python_dash_m_is_the_same_program(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "crotool", "--version"], capture_output=True,
                           text=True, cwd=tmp_path, timeout=60)
@@ -174,6 +175,7 @@ def test_an_internal_error_is_one_line_without_debug(cli, isolated_db):
     no_traceback(result)
 
 
+@pytest.mark.slow
 def test_debug_shows_the_traceback_of_an_internal_error(isolated_db):
     make_tableless_database(isolated_db)
     quiet = run_installed("schools", "list")

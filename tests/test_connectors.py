@@ -393,6 +393,7 @@ def test_seed_report_has_twenty_cells_with_gaps(cli, seeded):
     assert all("Example" in (c["organization"] or "Example") for c in connectors)
 
 
+@pytest.mark.slow
 def test_installed_report_connectors_json_end_to_end(cli, seeded):
     result = run_installed("report", "connectors", "--stale-days", "180", "-f", "json")
     assert result.returncode == 0, result.stderr

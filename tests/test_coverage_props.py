@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import TypeVar
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,8 @@ from crotool.program.coverage_rule import (
     Year,
     analyse,
 )
+
+pytestmark = pytest.mark.slow
 
 PATTERNS = ("p1", "p2", "p3")
 AGENCIES = ("a1", "a2")

@@ -10,6 +10,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,6 +44,7 @@ def _both(path: Path, include_notes: bool) -> tuple[bytes, bytes]:
     return out[0], out[1]
 
 
+@pytest.mark.slow
 def test_tuples_written_as_csv_are_the_dict_paths_bytes(seeded_template: Path, tmp_path: Path):
     with sqlite3.connect(seeded_template) as conn:
         officer, school = conn.execute(

@@ -397,6 +397,7 @@ NEW_REPORTS = [["training", "due", "--as-of", "2024-03-15"], ["training", "list"
                ["complaints", "list", "--year", "2023-24"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["gaps"], ["duty", "list"], ["officers", "list"],
                                   ["assignments", "list"], ["audit"], ["report", "coverage"],
                                   ["report", "duties"], ["report", "connectors"],
@@ -417,6 +418,7 @@ def test_80_columns_piped(seeded, args):
         assert all(b in result.stdout for b in ("0417", "1182", "2307", "3045", "3112"))
 
 
+@pytest.mark.slow
 def test_a_grouped_table_says_what_it_left_out_to_fit(seeded):
     wide = run_installed("gaps", env={"COLUMNS": "200"})
     narrow = run_installed("gaps", env={"COLUMNS": "80"})
@@ -428,6 +430,7 @@ def test_a_grouped_table_says_what_it_left_out_to_fit(seeded):
     assert narrow.stdout.count("Left out to fit") == 1  # once, under the last group
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "lines"), [
     (["report", "connectors"], ["every engagement; as of 2024-01-15",
                                 "school year 2023-24 (2023-09-05 to 2024-06-21)"]),
@@ -446,6 +449,7 @@ def test_a_documents_period_lines_say_each_thing_once(seeded, args, lines):
     assert re.findall(r'<p class="period">([^<]*)</p>', result.stdout) == lines
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["report", "presence"], ["followups", "list"]], ids=" ".join)
 def test_a_document_says_its_summary_once(seeded, args):
     html = run_installed(*args, "-f", "html").stdout
@@ -453,6 +457,7 @@ def test_a_document_says_its_summary_once(seeded, args):
     assert summary and html.count(summary.group(1).rstrip(".")) == 1
 
 
+@pytest.mark.slow
 def test_legend_only_with_colour(seeded):
     piped = run_installed("report", "coverage", env={"COLUMNS": "200"})
     assert "green: covered all year" not in piped.stdout
@@ -487,6 +492,7 @@ def dumped_dom(page: Path, width: int, profile: Path, *, budget_ms: int = 3000,
         capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it "
                     "where apt-get is available)")
 @pytest.mark.parametrize("args", [["report", "coverage"], ["gaps"], ["report", "duties"],
@@ -510,6 +516,7 @@ def test_no_horizontal_overflow_in_chromium(cli, hostile, tmp_path, args):
         assert scroll <= client, f"{args} at {width}px: scrollWidth {scroll} > {client}"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it "
                     "where apt-get is available)")
 def test_a_wide_table_keeps_its_words_whole_in_chromium(cli, seeded, tmp_path):

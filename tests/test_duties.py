@@ -408,6 +408,7 @@ def test_load_applies_the_same_request_rule(cli, seeded, tmp_path):
     assert "category 'threat-assessment' is done only on request" in result.stderr
 
 
+@pytest.mark.slow
 def test_log_and_list_through_the_installed_script(seeded):
     from conftest import run_installed
 

@@ -15,9 +15,12 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
 from conftest import ROOT, crotool_exe, run_installed
 
 from crotool.store import db
+
+pytestmark = pytest.mark.slow
 
 
 def test_load_then_list_on_a_fresh_database_from_another_folder(tmp_path):

@@ -158,6 +158,7 @@ def gaps_json(cli, *args: str) -> list[dict]:
 # ---------------------------------------------------------------- gaps
 
 
+@pytest.mark.slow
 def test_every_kind_through_real_commands_in_spec_order(cli, story):
     rows = gaps_json(cli)  # default year: the one containing today
     assert rows == EXPECTED
@@ -359,6 +360,7 @@ def test_report_coverage_unknown_year(cli, story):
 # ---------------------------------------------------------------- cron, end to end
 
 
+@pytest.mark.slow
 def test_cron_recipe_with_the_installed_script(story, tmp_path):
     import os
 

@@ -112,6 +112,7 @@ def test_a_damaged_btree_page_is_named_as_damage(cli, seeded: Path) -> None:
     assert "the database is damaged" in line and "restore a backup" in line
 
 
+@pytest.mark.slow
 def test_a_backup_copied_over_a_stale_wal_is_refused_unchanged(cli, seeded: Path,
                                                                tmp_path: Path) -> None:
     backup = tmp_path / "backup.db"
@@ -189,6 +190,7 @@ def test_a_read_only_database_reads_and_refuses_writes_clearly(cli, shared_copy:
     assert shared_copy.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_no_room_for_the_shm_file_is_said_as_such(seeded: Path) -> None:
     import resource
     import signal
@@ -226,6 +228,7 @@ def test_another_applications_sqlite_file_is_refused_untouched(cli, tmp_path: Pa
 # ---------------------------------------------------------------- 8: private however reached
 
 
+@pytest.mark.slow
 def test_the_database_is_private_through_a_dangling_symlink_under_umask_000(tmp_path: Path
                                                                             ) -> None:
     target = tmp_path / "made" / "by" / "crotool" / "real.db"
@@ -328,6 +331,7 @@ def test_six_spellings_of_a_title_are_one_engagement(cli, seeded: Path) -> None:
 # ---------------------------------------------------------------- 13: bounded reports
 
 
+@pytest.mark.slow
 def test_the_month_report_is_bounded_by_plausible_data(cli, seeded: Path) -> None:
     conn = sqlite3.connect(seeded)  # planted behind crotool's back: year 1 and year 9999
     for at in ("0001-01-01T08:00:00", "9999-12-31T08:00:00"):
@@ -374,6 +378,7 @@ def count_duties(path: Path) -> int:
         conn.close()
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_an_import_says_nothing_was_written(seeded: Path, tmp_path: Path) -> None:
     import signal
     import time
@@ -469,6 +474,7 @@ def peak_rss_of_import(path: Path) -> int:
     return int(kib) * 1024
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["json", "yaml"])
 def test_a_large_json_or_yaml_import_stays_near_the_files_size(seeded: Path, tmp_path: Path,
                                                                fmt: str) -> None:

@@ -185,6 +185,7 @@ def test_killed_while_writing_leaves_the_database_as_it_was(seeded_copy, tmp_pat
     assert dump(seeded_copy) == before
 
 
+@pytest.mark.slow
 def test_the_installed_command_streams_a_csv_from_stdin(seeded_copy, tmp_path):
     path = duties_csv(tmp_path / "d.csv", 2_000)
     with open(path, "rb") as fh:
@@ -198,6 +199,7 @@ def test_the_installed_command_streams_a_csv_from_stdin(seeded_copy, tmp_path):
     assert done.stderr.decode().count("\n") == 1  # no progress bar without a terminal
 
 
+@pytest.mark.slow
 def test_module_runs_with_python_dash_m(seeded_copy, tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("id,name\nexample-m,Module Run\n")

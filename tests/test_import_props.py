@@ -1,6 +1,6 @@
 """The import's fast conversion path is the fields' rules, not a second set of them.
 
-`importer._RowConverter` converts a row with `fields.convert`, memoised, and accepts a
+`converters.RowConverter` converts a row with `fields.convert`, memoised, and accepts a
 canonical date-time after checking its parts with `convert`; whenever it accepts a row, its
 values must be exactly what `fields.convert_record` returns, and whenever convert_record
 accepts a row (no required field left empty), the fast path must accept it too.
@@ -8,11 +8,12 @@ accepts a row (no required field left empty), the fast path must accept it too.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crotool.errors import Problem
-from crotool.intake.importer import _datetime_converter, _RowConverter, for_updates
+from crotool.intake.converters import RowConverter, datetime_converter, for_updates
 from crotool.store.fields import BadValue, Record, convert, convert_record
 from crotool.store.schema import SECTIONS, Field
 
@@ -55,13 +56,14 @@ def rows(draw: st.DrawFn) -> tuple[str, dict]:
     return name, values
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None)
 @given(rows())
 def test_fast_path_agrees_with_convert_record(row):
     name, values = row
     section = SECTIONS[name]
     lenient = for_updates(section)
-    fast = _RowConverter(lenient, section.required_names)(dict(values))
+    fast = RowConverter(lenient, section.required_names)(dict(values))
     problems: list[Problem] = []
     slow = convert_record(lenient, Record("f", 2, dict(values)), problems)
     if fast is not None:
@@ -81,11 +83,12 @@ TEXTS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(TEXTS)
 def test_fast_datetime_is_convert(text):
     f = SECTIONS["duties"].field("at")
-    fast = _datetime_converter(f)
+    fast = datetime_converter(f)
     try:
         expected = convert(f, text)
     except BadValue as exc:

@@ -223,6 +223,7 @@ def million_empty_rows(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_million_formatted_empty_rows_end_the_data_quickly(seeded, tmp_path):
     path = million_empty_rows(tmp_path / "wide.xlsx")
     started = time.perf_counter()

@@ -48,6 +48,7 @@ def test_the_tree_keeps_its_layers() -> None:
     assert "0 broken" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_contract_fails_when_the_program_imports_output(tmp_path: Path) -> None:
     root = planted(tmp_path, "program/coverage.py", "import crotool.output.charts  # planted")
     result = lint(root)
@@ -57,6 +58,7 @@ def test_the_contract_fails_when_the_program_imports_output(tmp_path: Path) -> N
     assert "crotool.program.coverage -> crotool.output.charts" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_contract_fails_when_output_reads_the_database(tmp_path: Path) -> None:
     root = planted(tmp_path, "output/charts.py", "import crotool.store.db  # planted")
     result = lint(root)
@@ -65,6 +67,7 @@ def test_the_contract_fails_when_output_reads_the_database(tmp_path: Path) -> No
     assert "crotool.output.charts -> crotool.store.db" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_contract_fails_on_a_circle_inside_a_package(tmp_path: Path) -> None:
     # The schema is what writes are made of: the schema importing the writer closes a loop.
     root = planted(tmp_path, "store/schema.py", "import crotool.store.writes  # planted")

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from crotool.intake import readers
-from crotool.intake.readers import decode_text, parse_yaml
+from crotool.intake.readers import decode_text
+from crotool.intake.yaml_reader import parse_yaml
 from crotool.store import db
 from crotool.store.schema import MAPPINGS
 

@@ -73,6 +73,7 @@ def staged_and_passed(f: Field, cell: str) -> tuple[Any, bool]:
     return staged, bool(passed)
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(st.sampled_from(sorted(KINDS)), cells())
 def test_a_cell_the_sql_passes_converts_to_itself(kind: str, cell: str):
@@ -189,6 +190,7 @@ def _outcome(path: Path, csv_path: Path) -> tuple:
     return ("ok", result.counts, table, audit)
 
 
+@pytest.mark.slow
 def test_both_paths_end_the_same(seeded_template: Path, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch):
     known = _seed_values(seeded_template)

@@ -16,14 +16,17 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crotool.csvguard import unguard
 from crotool.errors import ValidationFailed
-from crotool.intake import readers
+from crotool.intake import readers, yaml_reader
 from crotool.output import render
+
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -49,7 +52,7 @@ FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def read_value(document: str) -> object:
-    [doc] = readers.parse_yaml(document, "prop.yaml")
+    [doc] = yaml_reader.parse_yaml(document, "prop.yaml")
     return doc["v"]
 
 
@@ -130,7 +133,7 @@ def test_the_yaml_reader_never_raises_anything_but_validation_failed(data: bytes
     """Arbitrary bytes: a document, or a clear error naming the file and a line; never an
     exception of another kind (which the CLI would report as an internal error)."""
     try:
-        readers.parse_yaml(readers.decode_text(data, "x.yaml"), "x.yaml")
+        yaml_reader.parse_yaml(readers.decode_text(data, "x.yaml"), "x.yaml")
     except ValidationFailed as exc:
         assert exc.problems and re.match(r"x\.yaml:\d+$", exc.problems[0].where)
 

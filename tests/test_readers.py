@@ -23,10 +23,9 @@ from crotool.intake.readers import (
     decode_text,
     iter_csv,
     json_records,
-    parse_yaml,
     read_bytes,
-    yaml_records,
 )
+from crotool.intake.yaml_reader import parse_yaml, yaml_records
 
 
 def problems(exc: pytest.ExceptionInfo) -> list[str]:

@@ -248,6 +248,7 @@ def test_migration_2_widens_the_duty_indexes(logged):
     assert indexes["duties_school_at_minutes"].endswith("duties(school, at, minutes)")
 
 
+@pytest.mark.slow
 def test_report_through_the_installed_script(logged):
     from conftest import run_installed
 

@@ -28,6 +28,7 @@ def complete(*words: str, env: dict | None = None) -> list[str]:
     return [w.split(",", 1)[-1] for w in result.stdout.split()]
 
 
+@pytest.mark.slow
 def test_completion_reads_the_database_given_with_db(seeded: Path, tmp_path: Path) -> None:
     other = tmp_path / "elsewhere" / "other.db"
     other.parent.mkdir()
@@ -205,6 +206,7 @@ def test_the_migration_keeps_ids_and_starts_past_deleted_ones(tmp_path: Path) ->
     conn.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["env", "--db"])
 def test_a_mistyped_database_path_is_named_and_never_created(tmp_path: Path, how: str) -> None:
     """A read names the missing file and creates nothing (not even its folder); a list is

@@ -184,6 +184,7 @@ def test_a_long_list_streams_the_same_rows_in_every_format(cli, seeded: Path,
     assert not list(tmp_path.glob(".list.csv.*"))  # the temporary file was renamed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", ["80", None])
 def test_a_long_table_streams_in_the_same_columns(cli, seeded: Path, tmp_path: Path,
                                                   columns: str | None) -> None:

@@ -117,6 +117,7 @@ def test_db_option_before_subcommand_wins_over_env(cli, tmp_path, isolated_db):
     assert stat.S_IMODE(other.parent.stat().st_mode) == 0o700
 
 
+@pytest.mark.slow
 def test_db_from_env_end_to_end(tmp_path):
     """$CROTOOL_DB names the database when --db is not given (installed script)."""
     path = tmp_path / "deep" / "dir" / "env.db"
@@ -137,6 +138,7 @@ def _env_without_db(tmp_path: Path, **extra: str) -> dict:
     return env
 
 
+@pytest.mark.slow
 def test_db_default_xdg_data_home(tmp_path):
     """With neither --db nor $CROTOOL_DB, $XDG_DATA_HOME/crotool/crotool.db, created
     0600 in a 0700 folder."""
@@ -151,6 +153,7 @@ def test_db_default_xdg_data_home(tmp_path):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
+@pytest.mark.slow
 def test_db_default_home_local_share(tmp_path):
     """$XDG_DATA_HOME unset → ~/.local/share/crotool/crotool.db."""
     env = _env_without_db(tmp_path)
@@ -164,6 +167,7 @@ def test_db_default_home_local_share(tmp_path):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
+@pytest.mark.slow
 def test_version_and_python_m_are_the_same_program(tmp_path):
     """--version prints the version; `python -m crotool` is the same as `crotool`."""
     from importlib.metadata import version
@@ -285,6 +289,7 @@ def test_output_replaces_existing_file_atomically(cli, seeded_copy, tmp_path):
     assert stat.S_IMODE(target.stat().st_mode) == report_mode()
 
 
+@pytest.mark.slow
 def test_output_end_to_end_cron(seeded_copy, tmp_path):
     """Cron user: a coverage report to a file with no prompts and no colour; the
     installed script, stdin closed, TERM set."""
@@ -300,6 +305,7 @@ def test_output_end_to_end_cron(seeded_copy, tmp_path):
     assert len(rows) == 7
 
 
+@pytest.mark.slow
 def test_no_ansi_end_to_end_table_and_errors(seeded_copy):
     """No colour when not a terminal (installed script, pipes, TERM set, table format
     and an error)."""
@@ -544,6 +550,7 @@ def test_exit_1_one_clear_line(cli, seeded_copy, args):
     _one_clear_line(r)
 
 
+@pytest.mark.slow
 def test_exit_1_end_to_end_no_traceback(seeded_copy, tmp_path):
     """The installed script: bad input exits 1, one line, no traceback."""
     bad = tmp_path / "bad.yaml"
@@ -598,6 +605,7 @@ def test_exit_3_on_conflict_only(cli, seeded_copy):
     assert rows and {x["kind"] for x in rows} == {"duplicate"}
 
 
+@pytest.mark.slow
 def test_exit_3_end_to_end(seeded_copy):
     """The installed script exits 3 with gaps (cron)."""
     r = run_installed("gaps", "--fail-on-gaps", "-f", "csv", "-q")
@@ -608,6 +616,7 @@ def test_exit_3_end_to_end(seeded_copy):
     assert GAP_KEYS - {"school_year"} <= set(header)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [
     ("duty", "log", "--officer", "0417", "--school", "juanita-hs", "--category",
      "traffic-safety", "--at", "2024-01-10T08:00"),
@@ -632,6 +641,7 @@ def test_exit_75_when_busy(seeded_copy, args):
     assert len(r.stderr.strip().splitlines()) <= 3
 
 
+@pytest.mark.slow
 def test_reads_not_blocked_by_writer(seeded_copy):
     """A cron report running while someone writes never fails with 'locked'."""
     from crotool.store import db
@@ -737,6 +747,7 @@ def test_db_file_private(cli, seeded_copy, tmp_path, isolated_db):
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
 
 
+@pytest.mark.slow
 def test_db_file_private_under_permissive_umask(tmp_path):
     """0600 / 0700 whatever the umask (installed script, umask 000)."""
     path = tmp_path / "u" / "x.db"
@@ -775,6 +786,7 @@ def test_load_twice_json_counts(cli, seeded_copy):
     assert sum(r["unchanged"] for r in rows) == SEED_RECORDS
 
 
+@pytest.mark.slow
 def test_load_twice_end_to_end(tmp_path):
     """The installed script, twice on a file of the user's own (flow style too)."""
     env = {"CROTOOL_DB": str(tmp_path / "e.db")}
@@ -957,6 +969,7 @@ def test_current_year_rule(cli, seeded_copy, tmp_path, today, expected):
     assert len(listed) == n
 
 
+@pytest.mark.slow
 def test_current_year_end_to_end_outside_every_year(seeded_copy):
     """CROTOOL_TODAY after the only year: that year is used (installed script)."""
     r = run_installed("report", "coverage", "-f", "json", env={"CROTOOL_TODAY": "2026-03-01"})
@@ -1210,6 +1223,7 @@ def test_failed_command_leaves_output_file_alone(cli, seeded_copy, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("keep")] == ["keep.json"]
 
 
+@pytest.mark.slow
 def test_import_same_file_twice_other_timezone(seeded_copy, tmp_path):
     """Importing the same file twice changes no data the second time — also when the
     second run happens on a machine (cron) whose TZ differs from the coordinator's. A local

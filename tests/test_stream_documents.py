@@ -198,6 +198,7 @@ def test_an_empty_list_streams_the_same_documents(tmp_path: Path) -> None:
             == document.markdown([], empty, CONTEXT))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [STREAM_CHUNK - 1, STREAM_CHUNK, STREAM_CHUNK + 1,
                                3 * STREAM_CHUNK + 7])
 def test_chunk_boundaries_change_nothing(tmp_path: Path, n: int) -> None:
@@ -325,6 +326,7 @@ def test_a_long_duty_list_document_streams_in_bounded_memory(big_log: Path, tmp_
 # ---------------------------------------------------------------- a real browser
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it "
                     "where apt-get is available)")
 def test_a_streamed_list_is_a_page_chromium_lays_out_as_before(cli, seeded: Path,

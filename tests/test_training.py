@@ -131,6 +131,7 @@ def spec_status(first: date, topics: list[str], job_topics: set[str], policy: Po
 days = st.dates(min_value=date(2019, 1, 1), max_value=date(2026, 12, 31))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(first=days, as_of=days, warn=st.integers(0, 120),
        months=st.tuples(st.integers(0, 24), st.integers(0, 5), st.integers(0, 24)),
@@ -207,6 +208,7 @@ def test_training_due_without_a_policy_says_what_to_load(cli, isolated_db):
     assert "no training policy is stored" in result.stderr
 
 
+@pytest.mark.slow
 def test_installed_cron_path_exits_3(seeded):
     proc = run_installed("training", "due", "--as-of", "2024-03-15", "--fail-on-overdue", "-q",
                          "-f", "json")

@@ -7,6 +7,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import SEED, dump, run_installed
 from hypothesis import given, settings
@@ -77,6 +78,7 @@ def years_and_spans(draw):
     return year, lo, hi
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(years_and_spans())
 def test_school_days_equal_a_day_by_day_count(case):
@@ -114,6 +116,7 @@ def test_the_seed_school_days_match_its_closures(cli, seeded_copy):
 # ---------------------------------------------------------------- the stale-year warning
 
 
+@pytest.mark.slow
 def test_gaps_quiet_warns_on_a_stale_year_then_years_add_silences_it(seeded_copy):
     env = {"CROTOOL_DB": str(seeded_copy), "CROTOOL_TODAY": STALE}
     before = run_installed("gaps", "-q", env={**env, "CROTOOL_TODAY": "2024-01-15"})

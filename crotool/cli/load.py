@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.options import DryRunOpt, FormatOpt, OutputOpt, out
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "load"
-ORDER = 10
+from crotool.intake.seed import bundled_seed, load_files
+from crotool.output.render import View, message
 
 
 def load(
-    files: Annotated[Optional[list[Path]], typer.Argument(
+    files: Annotated[list[Path] | None, typer.Argument(
         metavar="[FILE]...", help="Seed documents (YAML). None: the bundled district seed.",
         dir_okay=False)] = None,
     dry_run: DryRunOpt = False,
@@ -37,12 +36,8 @@ def load(
 
       crotool load district.yaml officers.yaml   # one transaction for both
     """
-    from crotool.cli.common import connect
-    from crotool.intake.seed import bundled_seed, load_files
-    from crotool.output.render import View, message
-
     paths = [(p, str(p)) for p in files] if files else [(bundled_seed(), "bundled seed")]
-    conn = connect()
+    conn = common.connect()
     result = load_files(conn, paths, dry_run=dry_run)
     total = result.total
     names = ", ".join(name for name, _ in result.files)

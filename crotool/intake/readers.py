@@ -1,22 +1,25 @@
-"""Strict readers: YAML, CSV and JSON in; records of text values out, each with its line.
+"""Strict readers: CSV and JSON in; records of text values out, each with its line.
 
 Every scalar arrives as text (or None for "no value") and keeps the line it came from, so that
 validation converts it by the field's declared type and names `file:line` in every message.
 
-YAML is read from the parser's event stream (the C parser where PyYAML has it) and composed
-here, not by a PyYAML constructor: that is what lets us refuse duplicate keys with their line,
-refuse anchors, aliases and explicit tags (an alias bomb of a few hundred bytes expands to tens
-of millions of nodes), cap depth and size, and never let `NO`, `0123` or `12:30` become a bool,
-an octal number or a base-60 integer.
+Here too is what every reader shares: the limits (YAML's among them), a file's bytes opened
+and read with a cap, strict UTF-8 with no control characters (`decode_text`), and the one-line
+`failure`. Records are `store.fields.Record`s; YAML is read by `yaml_reader`, an Excel sheet by
+`workbooks`.
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
 import io
+import json
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from json.decoder import scanstring  # type: ignore[attr-defined]  # public, untyped
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,23 +31,10 @@ MAX_YAML_BYTES = 64 * 1024 * 1024
 MAX_JSON_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 6
 MAX_CSV_FIELD = 64 * 1024
-_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
-class YMap(dict):
-    """A YAML mapping that remembers where it and each of its keys stood."""
-
-    __slots__ = ("line", "key_lines")
-    line: int
-    key_lines: dict[str, int]
-
-
-class YList(list):
-    __slots__ = ("line",)
-    line: int
-
-
-def _fail(source: str, line: int, what: str) -> ValidationFailed:
+def failure(source: str, line: int, what: str) -> ValidationFailed:
+    """One problem at `source:line` that stops the read (the caller raises it)."""
     return ValidationFailed([Problem(f"{source}:{line}", what)], subject=source)
 
 
@@ -68,10 +58,10 @@ def read_bytes(path: Path, source: str, cap: int) -> bytes:
     with open_binary(path, source) as fh:
         size = os.fstat(fh.fileno()).st_size
         if size > cap:
-            raise _fail(source, 1, f"file is {size:,} bytes; the limit is {cap:,}")
+            raise failure(source, 1, f"file is {size:,} bytes; the limit is {cap:,}")
         data = fh.read(cap + 1)
     if len(data) > cap:
-        raise _fail(source, 1, f"file is larger than the limit of {cap:,} bytes")
+        raise failure(source, 1, f"file is larger than the limit of {cap:,} bytes")
     return data
 
 
@@ -84,8 +74,6 @@ def read_note_file(path: str) -> str:
     One trailing line break (an editor's) is dropped. A problem names the option, never the
     text: a note is private.
     """
-    import sys
-
     if path == "-":
         data = sys.stdin.buffer.read(MAX_NOTE_FILE + 1)
         if len(data) > MAX_NOTE_FILE:
@@ -108,167 +96,15 @@ def decode_text(data: bytes, source: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise _fail(
+        raise failure(
             source, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "save the file as UTF-8"
         ) from None
     bad = CONTROL.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        raise _fail(source, line, f"control character U+{ord(bad.group()):04X} is not allowed")
+        raise failure(source, line, f"control character U+{ord(bad.group()):04X} is not allowed")
     return text
-
-
-# ---------------------------------------------------------------- YAML
-
-
-def parse_yaml(text: str, source: str, on_item: Callable[[Any, int], None] | None = None
-               ) -> list[Any]:
-    """Every document of a YAML stream, as YMap / YList / str / None, strictly.
-
-    With `on_item`, each entry of a document's top-level list is handed to it as soon as it
-    is read, and not kept (the list stays empty): an import holds one record at a time, not
-    the tree of the whole file (a 63 MB file took 2 GB as a tree).
-    """
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    docs: list[Any] = []
-    stack: list[Any] = []  # containers being built
-    pending_key: list[Any] = []  # per mapping on the stack: the key awaiting its value
-    nodes = 0
-
-    def add(value: Any, line: int) -> None:
-        if not stack:
-            docs.append(value)
-            return
-        top = stack[-1]
-        if isinstance(top, YList):
-            if on_item is not None and len(stack) == 1 and not isinstance(value, (YMap, YList)):
-                on_item(value, line)  # a plain value as an entry: the caller reports it
-                return
-            top.append(value)
-            return
-        key = pending_key[-1]
-        if key is _NO_KEY:
-            if not isinstance(value, str) and value is not None:
-                raise _fail(source, line, "a mapping key must be a plain name")
-            name = "" if value is None else value
-            if name in top:
-                raise _fail(
-                    source, line,
-                    f"duplicate key '{name}' (first at line {top.key_lines[name]}); "
-                    "each key may appear once in a mapping",
-                )
-            top.key_lines[name] = line
-            pending_key[-1] = name
-        else:
-            top[key] = value
-            pending_key[-1] = _NO_KEY
-
-    try:
-        for event in yaml.parse(text, Loader=loader):
-            kind = type(event).__name__
-            if kind in ("StreamStartEvent", "StreamEndEvent", "DocumentEndEvent"):
-                continue
-            line = event.start_mark.line + 1
-            if kind == "DocumentStartEvent":
-                continue
-            if kind == "AliasEvent":
-                raise _fail(source, line,
-                            "YAML aliases (*name) are not allowed; write the value out")
-            if getattr(event, "anchor", None) is not None:
-                raise _fail(source, line,
-                            "YAML anchors (&name) are not allowed; write the value out")
-            if getattr(event, "tag", None) is not None:
-                raise _fail(source, line,
-                            f"YAML tags ({event.tag}) are not allowed; remove the tag")
-            nodes += 1
-            if kind == "ScalarEvent":
-                bad = CONTROL.search(event.value)
-                if bad:
-                    # decode_text saw the file's bytes; a double-quoted escape ("\e", "\0")
-                    # makes a control character only here, and it is no more legitimate.
-                    raise _fail(source, line, f"control character U+{ord(bad.group()):04X} "
-                                "(written as an escape) is not allowed")
-                plain = not event.style  # None (Python parser) or "" (C parser)
-                value = None if plain and event.value in _NULLS else event.value
-                add(value, line)
-            elif kind in ("MappingStartEvent", "SequenceStartEvent"):
-                if len(stack) >= MAX_DEPTH:
-                    raise _fail(source, line, f"nested deeper than {MAX_DEPTH} levels")
-                container: Any = YMap() if kind == "MappingStartEvent" else YList()
-                container.line = line
-                if isinstance(container, YMap):
-                    container.key_lines = {}
-                add(container, line)
-                stack.append(container)
-                pending_key.append(_NO_KEY)
-            elif kind in ("MappingEndEvent", "SequenceEndEvent"):
-                stack.pop()
-                pending_key.pop()
-                if on_item is not None and len(stack) == 1 and isinstance(stack[0], YList):
-                    item = stack[0].pop()  # an entry of the top-level list, complete
-                    on_item(item, item.line)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = exc.problem or exc.context or "cannot be read"
-        if exc.context and exc.problem and exc.context_mark is not None:
-            # "found unexpected end of stream" alone points past the end of the file; the
-            # context says where the unclosed quote or bracket began.
-            problem = f"{exc.context} (from line {exc.context_mark.line + 1}), {exc.problem}"
-        raise _fail(source, line, f"malformed YAML: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise _fail(source, 1, f"malformed YAML: {exc}") from None
-    return docs
-
-
-class _NoKey:
-    __slots__ = ()
-
-
-_NO_KEY = _NoKey()
-
-
-def yaml_records(items: Any, source: str, what: str) -> list[Record]:
-    """A YAML list of mappings -> records (fields as text, None, or lists of text)."""
-    if not isinstance(items, YList):
-        line = getattr(items, "line", 1)
-        raise _fail(source, line, f"{what} must be a list of records (- field: value)")
-    problems: list[Problem] = []
-    records = [r for item in items
-               if (r := yaml_record(item, int(getattr(item, "line", getattr(items, "line", 1))),
-                                    source, what, problems.append)) is not None]
-    if problems:
-        raise ValidationFailed(problems, subject=source)
-    return records
-
-
-def yaml_record(item: Any, line: int, source: str, what: str,
-                on_problem: Callable[[Problem], None]) -> Record | None:
-    """One entry of a YAML list as a record, or None after reporting why it is not one."""
-    if not isinstance(item, YMap):
-        on_problem(Problem(f"{source}:{line}", f"{what}: each entry must be a mapping "
-                           "of field: value"))
-        return None
-    values: dict[str, Any] = {}
-    bad = False
-    for key, value in item.items():
-        if isinstance(value, YMap):
-            on_problem(Problem(f"{source}:{item.key_lines[key]}",
-                               f"{what}.{key}: a mapping is not allowed here"))
-            bad = True
-            continue
-        if isinstance(value, YList):
-            if any(isinstance(v, (YMap, YList)) for v in value):
-                on_problem(Problem(f"{source}:{item.key_lines[key]}",
-                                   f"{what}.{key}: a list may only hold plain values"))
-                bad = True
-                continue
-            value = list(value)
-        values[key] = value
-    return None if bad else Record(source, item.line, values, dict(item.key_lines))
 
 
 # ---------------------------------------------------------------- CSV
@@ -290,7 +126,9 @@ class CheckedInput(io.RawIOBase):
     def __init__(self, raw: BinaryIO, source: str):
         self.raw = raw
         self.source = source
-        import hashlib  # only a CSV being read needs it (not an option's date)
+        # Only a CSV being read needs hashlib (OpenSSL): the duty commands import this module
+        # for --notes-file, and their reads to stdout must not load it (tests/test_startup.py).
+        import hashlib
 
         self.sha = hashlib.sha256()
         self.done = 0  # bytes passed on
@@ -356,8 +194,6 @@ class CsvReader:
     """
 
     def __init__(self, raw: BinaryIO, source: str):
-        import csv
-
         self.source = source
         self.checked = CheckedInput(raw, source)
         text = io.TextIOWrapper(io.BufferedReader(self.checked, _CHUNK), encoding="utf-8-sig",
@@ -377,12 +213,10 @@ class CsvReader:
 
     def header(self) -> list[str]:
         """The column names; ValidationFailed for an empty file or a bad first line."""
-        import csv
-
         try:
             header = next(self._reader, None)
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise _fail(self.source, 1, f"malformed CSV header: {exc}") from None
+            raise failure(self.source, 1, f"malformed CSV header: {exc}") from None
         if header is None:
             problem = self.checked.problem or Problem(
                 f"{self.source}:1", "the file is empty; the first line must name the columns")
@@ -403,8 +237,6 @@ class CsvReader:
              ) -> Iterator[tuple[int, list[str]]]:
         """(line, cells) for every row of `width` cells as it stands; a blank line is skipped,
         and a row of another width, a bad byte or broken quoting goes to `on_problem`."""
-        import csv
-
         source, reader = self.source, self._reader
         line = self._line
         try:
@@ -507,9 +339,6 @@ def iter_json_records(text: str, source: str, table: str,
     batch, never every record (a 95 MB file once took 1 GB as a list of records). A bad entry
     goes to `on_problem`; a malformed file raises ValidationFailed at once.
     """
-    import json
-    from json.decoder import scanstring  # type: ignore[attr-defined]  # public, untyped
-
     decoder = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=_NonFinite)
     ws = re.compile(r"[ \t\n\r]*")
     counted = [0, 0]  # (position, newlines before it): positions only move forward
@@ -587,9 +416,9 @@ def iter_json_records(text: str, source: str, table: str,
         if pos != len(text):
             expect(pos, "Extra data")
     except json.JSONDecodeError as exc:
-        raise _fail(source, exc.lineno, f"malformed JSON: {exc.msg}") from None
+        raise failure(source, exc.lineno, f"malformed JSON: {exc.msg}") from None
     except RecursionError:
-        raise _fail(source, 1, "malformed JSON: nested too deeply") from None
+        raise failure(source, 1, "malformed JSON: nested too deeply") from None
 
 
 def _json_field(values: dict[str, Any], key: str, value: Any, where: str,

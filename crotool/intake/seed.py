@@ -12,13 +12,14 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crotool.errors import CroError, Problem, ValidationFailed
+from crotool.errors import CroError, Problem, ValidationFailed, did_you_mean
 from crotool.intake import readers
-from crotool.intake.readers import Record, YMap, decode_text, parse_yaml, read_bytes, yaml_records
+from crotool.intake.readers import decode_text, read_bytes
+from crotool.intake.yaml_reader import YMap, parse_yaml, yaml_records
 from crotool.program.checker import Checker
 from crotool.store import db
 from crotool.store.audit import Auditor
-from crotool.store.fields import Reading, canonical_keys, convert_record
+from crotool.store.fields import Reading, Record, canonical_keys, convert_record
 from crotool.store.schema import MAPPINGS, SECTION_ORDER, section
 from crotool.store.writes import Counts, record_import, upsert
 
@@ -84,8 +85,6 @@ def _sections(text: str, source: str) -> dict[str, list[Record]]:
         for name, body in doc.items():
             line = doc.key_lines[name]
             if name not in SECTION_ORDER:
-                from crotool.errors import did_you_mean
-
                 close = did_you_mean(name, SECTION_ORDER)
                 hint = f"; did you mean '{close}'?" if close else ""
                 problems.append(Problem(f"{source}:{line}", f"unknown section '{name}'; allowed: "

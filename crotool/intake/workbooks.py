@@ -28,7 +28,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crotool.errors import CroError, Problem, did_you_mean
-from crotool.intake.readers import CONTROL, Record, open_binary
+from crotool.intake.header import check_header
+from crotool.intake.readers import open_binary
+from crotool.intake.validator import Validator
+from crotool.store.fields import CONTROL, Record
 from crotool.store.schema import Section
 
 # An encrypted .xlsx (a password to open) is not a zip but an OLE compound file, as an old
@@ -70,10 +73,10 @@ class _Unreadable(Exception):
     pass
 
 
-def read_workbook(path: Path, source: str, sheet: str | None, section: Section, validator: Any,
-                  warnings: list[str], progress: Any = None) -> str:
-    """Every row of one sheet into `validator` (importer._Validator); returns the file's
-    SHA-256. CroError for a file that is not a readable workbook or has no such sheet."""
+def read_workbook(path: Path, source: str, sheet: str | None, section: Section,
+                  validator: Validator, warnings: list[str], progress: Any = None) -> str:
+    """Every row of one sheet into `validator`; returns the file's SHA-256. CroError for a
+    file that is not a readable workbook or has no such sheet."""
     sha256 = _check_file(path, source)
     try:
         import openpyxl
@@ -208,9 +211,7 @@ def _scan_segment(seg: bytes, scan: _Scan) -> None:
 
 
 def _read_rows(ws: Any, sheet: str, scan: _Scan, source: str, section: Section,
-               validator: Any, warnings: list[str], progress: Any) -> None:
-    from crotool.intake.importer import check_header
-
+               validator: Validator, warnings: list[str], progress: Any) -> None:
     for ref in scan.unsaved:
         validator.problem(Problem(f"{source}:{sheet}!{ref}", "a formula with no saved value "
                                   "(the workbook was written by a program and never "
@@ -270,7 +271,7 @@ def _header_cell(source: str, sheet: str, row: int) -> Callable[[int], str]:
 
 
 def _record(values: tuple, line: int, sheet: str, source: str, section: Section,
-            fields: list[str | None], letters: dict[str, str], validator: Any,
+            fields: list[str | None], letters: dict[str, str], validator: Validator,
             numbers_in: dict[str, int]) -> CellRecord | None:
     """One row's cells as text by field; None for an empty row or one with a bad cell."""
     out: dict[str, Any] = {}
