@@ -79,7 +79,7 @@ def duty_log(
         "--assessment", metavar="ID", min=1, max=MAX_INT,
         help="Complete this scheduled safety assessment with "
         "the duty (same transaction).")] = None,
-    flag: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+    flag: Annotated[list[str] | None, typer.Option(
         "--flag", metavar="FLAG", autocompletion=ids("duty_flags"),
         help="A duty flag it is logged with (repeatable; see `crotool rules show`): a "
         "follow-up rule with `when` opens only for duties with its flag (e.g. "
