@@ -171,10 +171,11 @@ def duty_list(
     """The duty log, oldest first: by default every duty of the current school year.
 
     --year picks another year; --from/--to narrow it (alone, they give exactly those days).
-    out_of_pattern marks a duty at a school outside every pattern its officer is assigned
-    to that year; open_followups lists the follow-up rules of the duty not done yet (see
-    `crotool followups list`). Notes are private and left out of every format unless
-    --include-notes.
+    flags are the duty flags it was logged with (`duty log --flag`); out_of_pattern marks a
+    duty at a school outside every pattern its officer is assigned to that year;
+    open_followups lists the follow-up rules of the duty not done yet (see `crotool
+    followups list`). Notes are private and left out of every format unless --include-notes.
+    A CSV of it imports again as itself (`crotool import duties FILE`).
 
     Examples:
 
@@ -218,7 +219,7 @@ def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None
         tone=lambda r: "partial" if r.get("out_of_pattern") else (
             "bad" if r.get("open_followups") else None),
         tone_words={"partial": "out of pattern", "bad": "follow-up open"},
-        secondary=("reference", "requested_by", "notes", "out_of_pattern", "minutes",
+        secondary=("reference", "requested_by", "notes", "flags", "out_of_pattern", "minutes",
                    "open_followups"),
         summary=latest or (f"{pictures.counted(found.count, 'duty', 'duties')}, {minutes} minutes,"
                            f" {span.describe()}"),

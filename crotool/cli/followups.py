@@ -54,10 +54,14 @@ def followups_list(
     """Every follow-up of every duty, by due time: duty, officer, school, category, rule,
     due, done_at, status.
 
-    A duty of a category with follow-up rules has one follow-up per rule, due within_hours
-    after the duty. Status at --as-of: open (not done, not yet due), overdue (not done, past
-    due), done (done by its due time), late (done after it). JSON rows also carry the duty's
-    `at` and the rule's `name`.
+    A duty of a category with follow-up rules has one follow-up per rule that applies to it
+    (the rule's version in force on the duty's day; with `when`, only if the duty was logged
+    with that flag), due within_hours after the duty, or at 23:59:59 of the within_days-th
+    calendar, business (Monday to Friday) or school day after the duty's day. A school-day
+    clock past the stored school years has no due time yet (null; open, listed first).
+    Status at --as-of: open (not done, not yet due), overdue (not done, past due), done
+    (done by its due time), late (done after it). JSON rows also carry the duty's `at` and
+    the rule's `name`.
 
     Examples:
 
