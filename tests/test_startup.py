@@ -258,6 +258,7 @@ NOT_STORED = {
     ("load", "files"), ("import", "file"), ("officers add", "badge"),
     ("years add", "year_id"), ("connectors add", "connector_id"), ("engagements add", "title"),
     ("incidents add", "reference"), ("complaints add", "reference"), ("db backup", "dest"),
+    ("rules load", "file"), ("rules diff", "file"),
 }
 
 

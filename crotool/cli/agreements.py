@@ -14,7 +14,8 @@ from crotool.cli import common
 from crotool.cli.common import ids, school_year
 from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, out
 from crotool.output import pictures
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program.agreements import CHECK_COLUMNS, LIST_COLUMNS, check, list_agreements
 from crotool.store.reads import period_of
 

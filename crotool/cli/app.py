@@ -29,7 +29,7 @@ from crotool.errors import (
     EXIT_USER,
     CroError,
 )
-from crotool.output.render import clean
+from crotool.output.view import clean
 from crotool.store import audit
 from crotool.store import db as dbmod
 

@@ -10,7 +10,8 @@ import typer
 from crotool.cli import common
 from crotool.cli.common import choices, ids
 from crotool.cli.options import MAX_INT, FormatOpt, OutputOpt, out
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program import duties
 from crotool.store.schema import ASSESSMENT_STATUSES
 

@@ -14,7 +14,8 @@ import typer
 from crotool.cli import common
 from crotool.cli.common import choices, confirm, ids, year_warning
 from crotool.cli.options import FormatOpt, OutputOpt, YearOpt, YesOpt, out
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program import roster
 from crotool.program.roster import describe_row
 from crotool.program.years import resolve_year

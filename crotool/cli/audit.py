@@ -8,7 +8,7 @@ import typer
 
 from crotool.cli import common
 from crotool.cli.options import MAX_INT, FormatOpt, OutputOpt, fmt_of, out
-from crotool.output.render import View
+from crotool.output.view import View
 from crotool.store.audit import entries
 
 

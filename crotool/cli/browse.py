@@ -9,7 +9,7 @@ import typer
 from crotool.cli import common
 from crotool.cli.common import choices, ids
 from crotool.cli.options import FormatOpt, OutputOpt, out
-from crotool.output.render import View
+from crotool.output.view import View
 from crotool.store import reads
 from crotool.store.schema import LEVELS
 

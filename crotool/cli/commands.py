@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "incidents": "crotool.cli.incidents",
     "complaints": "crotool.cli.incidents",
     "report": "crotool.cli.report",
+    "rules": "crotool.cli.rules",
     "db": "crotool.cli.db",
 }
 

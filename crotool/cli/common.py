@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from crotool.errors import CroError
-from crotool.output.render import message
+from crotool.output.messages import message
 from crotool.program import years
 from crotool.store import db
 from crotool.store.schema import SECTIONS

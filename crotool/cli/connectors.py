@@ -16,7 +16,8 @@ import typer
 from crotool.cli import common
 from crotool.cli.common import choices, ids
 from crotool.cli.options import EngagedFromOpt, EngagedToOpt, FormatOpt, OutputOpt, out
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program import connectors
 from crotool.program.years import today
 

@@ -9,7 +9,8 @@ import typer
 
 from crotool.cli.options import FormatOpt, OutputOpt, out
 from crotool.errors import CroError
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.store import db, health
 from crotool.store.health import FAIL, failures
 

@@ -8,7 +8,7 @@ text the user typed, so the domain converts them with the same field rules as `l
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -29,7 +29,9 @@ from crotool.cli.options import (
 )
 from crotool.intake.readers import read_note_file
 from crotool.output import pictures
-from crotool.output.render import View, message
+from crotool.output.encode import JsonObjects, Tuples
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program import duties
 from crotool.program.duties import DutyList
 from crotool.program.years import Range
@@ -192,13 +194,13 @@ def duty_list(
         found = duties.stream_duties(conn, span=span, officer=officer, school=school,
                                      pattern=pattern, category=category, limit=limit,
                                      include_notes=include_notes,
-                                     encode=_encoded(fmt_of(fmt, output)))
+                                     shape=_SHAPES.get(fmt_of(fmt, output), "dicts"))
         _list_out(found, span, include_notes, fmt, output, quiet)
 
 
-def _encoded(fmt: str) -> str | None:
-    """The formats a duty list writes straight from the cursor (the rest read dicts)."""
-    return fmt if fmt in ("json", "csv") else None
+# The formats a duty list writes straight from the cursor (the rest read dicts): SQLite
+# writes each row's JSON; CSV is written from the cursor's tuples by their column spec.
+_SHAPES: dict[str, Literal["json", "tuples"]] = {"json": "json", "csv": "tuples"}
 
 
 def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None,
@@ -209,7 +211,9 @@ def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None
               if found.count < found.total else None)
     if latest and not quiet:
         message(latest)
-    rows, minutes = found.rows, found.minutes
+    minutes, shape = found.minutes, _SHAPES.get(fmt_of(fmt, output))
+    rows = (JsonObjects(found.rows) if shape == "json" else Tuples(found.rows, found.columns)
+            if shape == "tuples" else found.rows)
     out(rows, fmt, output, private=include_notes, view=View(
         title=f"Duties, {span.describe()}", columns=columns,
         justify={"id": "right", "minutes": "right"},

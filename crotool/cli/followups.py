@@ -11,7 +11,9 @@ from crotool.cli import common
 from crotool.cli.common import completed, ids
 from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, fmt_of, out
 from crotool.output import pictures
-from crotool.output.render import View, message
+from crotool.output.encode import JsonObjects
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program.followups import (
     COLUMNS,
     as_of_moment,
@@ -77,7 +79,7 @@ def followups_list(
         # For cron and scripts: SQLite writes each row's JSON, and the statuses are counted
         # as the rows pass (a million duties' open follow-ups, no dict per row).
         stream = stream_json(conn, as_of=moment, open_only=open_only, overdue_only=overdue)
-        out(stream.rows, fmt, output, View(columns=list(COLUMNS)))
+        out(JsonObjects(stream.rows), fmt, output, View(columns=list(COLUMNS)))
         late = stream.counts["overdue"]
     else:
         rows = list_followups(conn, as_of=moment, open_only=open_only, overdue_only=overdue)

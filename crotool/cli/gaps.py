@@ -18,9 +18,10 @@ from crotool.cli.common import ids, year_warning
 from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, YearOpt, fmt_of, out
 from crotool.errors import EXIT_GAPS
 from crotool.output import pictures
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program import coverage
-from crotool.program.coverage_rule import CONFLICT_KINDS
+from crotool.program.coverage_rule import CONFLICT_KINDS, GAP_KINDS
 from crotool.store import reads
 from crotool.store.fields import option_date
 
@@ -97,7 +98,8 @@ def gaps(
         summary=summary, period=reads.period_of(result.year),
         chart=lambda shown: pictures.coverage_chart(
             pairs, shown, result.year, result.handovers, result.names,
-            title=f"Coverage timeline, {result.year.id}", closures=result.year.closures),
+            title=f"Coverage timeline, {result.year.id}", gap_kinds=GAP_KINDS,
+            closures=result.year.closures),
         empty=f"no gaps or conflicts in {scope}"))
     # An empty table already says "no gaps or conflicts" on stdout: no need to say it twice.
     if not quiet and (rows or chosen != "table" or output is not None):

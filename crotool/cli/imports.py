@@ -15,7 +15,8 @@ from crotool.cli.options import MAX_INT, Fmt, FormatOpt, OutputOpt, out
 from crotool.errors import EXIT_USAGE, CroError
 from crotool.intake import importer
 from crotool.intake.history import history
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.store.schema import IMPORTABLE
 
 MAX_WARNINGS = 20  # a large file's warnings: the first ones by line, then a count

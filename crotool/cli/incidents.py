@@ -14,8 +14,9 @@ import typer
 from crotool.cli import common
 from crotool.cli.common import ids, school_year
 from crotool.cli.options import FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
+from crotool.output.messages import message
 from crotool.output.pictures import COMPLAINT_WORDS, counted
-from crotool.output.render import View, message
+from crotool.output.view import View
 from crotool.program import incidents
 from crotool.store.reads import period_of
 from crotool.store.schema import INCIDENT_FLAGS

@@ -13,7 +13,8 @@ import typer
 from crotool.cli import common
 from crotool.cli.common import choices, ids
 from crotool.cli.options import FormatOpt, OutputOpt, out
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program import roster
 from crotool.store import reads
 from crotool.store.schema import OFFICER_STATUSES, SECTIONS

@@ -14,6 +14,7 @@ import typer
 from crotool.cli.common import ids
 from crotool.errors import CroError
 from crotool.output import render
+from crotool.output.view import Context, View, name_sections
 from crotool.program import years
 from crotool.store import db, reads
 
@@ -89,7 +90,7 @@ def out(rows: Iterable[dict] | Any, fmt: Fmt | str | None, output: str | None, v
     chosen = fmt if isinstance(fmt, str) else fmt_of(fmt, output)
     if output not in (None, "-"):
         _refuse_database(output)
-    view = view or render.View()
+    view = view or View()
     context = _context(view) if chosen in ("html", "markdown") else None
     render.render(rows, chosen, view=view, output=output, wrap=wrap, context=context,
                   private=private)
@@ -118,18 +119,18 @@ def _context(view: Any) -> Any:
     """District name, the current school year and the names a document shows. A database
     that cannot say them (none loaded yet) gives a document without them, not an error."""
     if db.absent_named_file() is not None:  # the command itself said so
-        return render.Context(made_on=years.today())
+        return Context(made_on=years.today())
     try:
         conn = db.connect()
         district = reads.district_name(conn)
-        names = reads.names(conn, render.name_sections(view))
+        names = reads.names(conn, name_sections(view))
         try:
             year = years.current_year(conn).year
         except CroError:
             year = None
     except (CroError, sqlite3.Error):
-        return render.Context(made_on=years.today())
+        return Context(made_on=years.today())
     span = reads.period_of(year) if year else None
-    return render.Context(district=district, period=span and f"as of {years.today()}: {span}",
+    return Context(district=district, period=span and f"as of {years.today()}: {span}",
                           year=year.id if year else None, year_span=span,
                           made_on=years.today(), names=names)

@@ -14,9 +14,10 @@ from crotool.cli import common
 from crotool.cli.common import ids
 from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, out
 from crotool.output import pictures
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program import training
-from crotool.program.years import today
+from crotool.program.years import today, year_of
 from crotool.store.fields import option_date
 from crotool.store.schema import TRAINING_STATUSES
 
@@ -158,9 +159,9 @@ def training_due(
     rows = training.due(conn, as_of=day, warn_days=warn_days, agency=agency)
     title = f"Training deadlines as of {day}"
     period = f"as of {day}; a part due within {warn_days} days is due soon"
-    year = pictures.year_of(conn, day)
+    year = year_of(conn, day)
     if year:
-        period = f"{year}, {period}"
+        period = f"school year {year.describe()}, {period}"
     out(rows, fmt, output, View(
         title=title, columns=training.DUE_COLUMNS,
         justify={c: "right" for c in ("classroom_done", "classroom_required", "on_the_job_days",

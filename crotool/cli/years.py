@@ -14,7 +14,8 @@ from crotool.cli import common
 from crotool.cli.common import ids
 from crotool.cli.options import DryRunOpt, FormatOpt, OutputOpt, QuietOpt, out
 from crotool.output import pictures
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program import year_changes, years
 from crotool.program.coverage import gaps_summary
 from crotool.program.roster import describe_row

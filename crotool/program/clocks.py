@@ -107,11 +107,12 @@ WHERE instr(y.weekdays, '"' || substr('{_NAMES_FROM_SUNDAY}', 1 + 3 * strftime('
                   WHERE c.school_year = s.year AND s.day BETWEEN c.start AND c.end)"""
 
 
-def prepare(conn: sqlite3.Connection) -> bool:
-    """Build temp.school_days when a stored rule counts school days; returns whether it did
-    (pass it to `due_sql`). Rebuilt on every call, from the years and closures as they are
-    now; a TEMP table is the connection's own, so this writes nothing to the database."""
-    if not uses_school_days(conn):
+def prepare(conn: sqlite3.Connection, *, always: bool = False) -> bool:
+    """Build temp.school_days when a stored rule counts school days (or `always`); returns
+    whether it did (pass it to `due_sql`). Rebuilt on every call, from the years and closures
+    as they are now; a TEMP table is the connection's own, so this writes nothing to the
+    database."""
+    if not always and not uses_school_days(conn):
         return False
     conn.execute("DROP TABLE IF EXISTS temp.school_days")
     conn.execute("CREATE TEMP TABLE school_days (day TEXT PRIMARY KEY, n INTEGER NOT NULL"

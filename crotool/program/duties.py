@@ -35,7 +35,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from crotool.errors import CroError, Problem
 from crotool.program import years
@@ -44,13 +44,13 @@ from crotool.program.followups import OPEN_FOR_DUTY_SQL, DutyFlags, opened_by
 from crotool.program.years import Range, resolve_range
 from crotool.store import db, reads
 from crotool.store.audit import Auditor
+from crotool.store.columns import Columns, json_object_sql
 from crotool.store.fields import Record
+from crotool.store.rules import in_force
 from crotool.store.schema import SECTIONS, Section
 from crotool.store.writes import key_text, upsert
 
 __all__ = ["Range", "resolve_range"]  # the date ranges of `duty list` live in years.py
-
-from crotool.output.render import Encoded
 
 SAFETY_CATEGORY = "safety-assessment"
 DUTIES = SECTIONS["duties"]
@@ -174,12 +174,14 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
 class DutyList:
     """What `duty list` shows: how many duties matched, how many (and how many minutes) the
     listing holds, and its rows, read lazily from the cursor (inside the caller's snapshot,
-    `db.read`, so that the counts and the rows are of the same database)."""
+    `db.read`, so that the counts and the rows are of the same database): dicts, or as the
+    `shape` asked, the cursor's tuples or each row's JSON object, of `columns`."""
 
     total: int
     count: int
     minutes: int
-    rows: Iterator[dict[str, Any]] | Encoded
+    rows: Iterator[Any]
+    columns: Columns
 
 
 def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
@@ -195,18 +197,19 @@ def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = 
         found = stream_duties(conn, span=span, officer=officer, school=school,
                               pattern=pattern, category=category, limit=limit,
                               include_notes=include_notes)
-        assert not isinstance(found.rows, Encoded)
         return list(found.rows), found.total
 
 
 def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
                   school: str | None = None, pattern: str | None = None,
                   category: str | None = None, limit: int | None = None,
-                  include_notes: bool = False, encode: str | None = None) -> DutyList:
+                  include_notes: bool = False,
+                  shape: Literal["dicts", "tuples", "json"] = "dicts") -> DutyList:
     """`list_duties` as a DutyList whose rows come one by one from the cursor: call it inside
-    `db.read(conn)` and read the rows before the block ends. `encode="json"`: SQLite writes
-    each row as its JSON object (`render.json_sql`); `"csv"`: the cursor's tuples are written
-    as CSV with no dict between (`render.csv_text`); the rows are then a `render.Encoded`."""
+    `db.read(conn)` and read the rows before the block ends. For a million rows without a
+    dict each: `shape="tuples"`, the cursor's tuples as stored (in `columns` order, which says
+    what their values are); `"json"`, each row's JSON object as SQLite writes it
+    (`columns.json_object_sql`)."""
     where = reads.Where("d.at >= ?", "d.at < ?", params=(span.lo, span.hi))
     where.ref(conn, "officers", officer, "--officer", "d.officer = ?")
     where.ref(conn, "schools", school, "--school", "d.school = ?")
@@ -238,24 +241,17 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
         args = [*params, limit]
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: zip with the names is cheaper than Row
-    if encode == "json":
-        from crotool.output.render import Encoded, json_sql
-
-        names = [*LIST_COLUMNS, *(["notes"] if include_notes else [])]
+    columns = Columns((*LIST_COLUMNS, *(("notes",) if include_notes else ())),
+                      bools=("out_of_pattern",), json_lists=_JSON_LISTS,
+                      identifiers=_IDENTIFIERS)
+    if shape == "json":
         # The outer SELECT is flattened into the inner one: the same plan, the same order.
-        as_json = json_sql(names, bools=("out_of_pattern",), json_columns=_JSON_LISTS)
-        sql = f"SELECT {as_json} FROM ({sql})"
+        sql = f"SELECT {json_object_sql(columns)} FROM ({sql})"
         return DutyList(total, count, minutes,
-                        Encoded("json", (r[0] for r in cursor.execute(sql, args))))
-    if encode == "csv":
-        from crotool.output.render import Encoded, csv_text
-
-        names = [*LIST_COLUMNS, *(["notes"] if include_notes else [])]
-        rows = _tuples(cursor.execute(sql, args))
-        return DutyList(total, count, minutes, Encoded("csv", csv_text(
-            rows, names, bools=("out_of_pattern",), json_lists=_JSON_LISTS,
-            identifiers=_IDENTIFIERS)))
-    return DutyList(total, count, minutes, _duty_rows(cursor.execute(sql, args)))
+                        (r[0] for r in cursor.execute(sql, args)), columns)
+    if shape == "tuples":
+        return DutyList(total, count, minutes, _tuples(cursor.execute(sql, args)), columns)
+    return DutyList(total, count, minutes, _duty_rows(cursor.execute(sql, args)), columns)
 
 
 # The duty fields whose kind admits only an id, a code or a date-time (schema.py): nothing in
@@ -438,10 +434,17 @@ class DutyCategoryRules(Rules):
 
 
 class DutyRules(DutyFlags):
-    """A duty of a category done only on request names who asked for it (requested_by).
-    The flags of the duties an input brings are kept (`DutyFlags`) for the follow-ups rule."""
+    """A duty of a category done only on request names who asked for it (requested_by); a
+    duty's flags are duty flags in force on its day (that each is a flag at all is the
+    reference check's). The flags of the duties an input brings are kept (`DutyFlags`) for
+    the follow-ups rule."""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__(checker)
+        self._flag_versions: dict[str, list[dict[str, Any]]] | None = None
 
     def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        self._flags_in_force(record, values, label)
         category = values.get("category") or ""
         rr = self.checker.rules_of("duty_categories", DutyCategoryRules).requires_request()
         if rr.get(category) and not values.get("requested_by") and (
@@ -451,6 +454,25 @@ class DutyRules(DutyFlags):
             self.problems.append(Problem(record.where("category"), f"{label}: category "
                                          f"'{category}' is done only on request: give "
                                          "requested_by (who asked for it)"))
+
+    def _flags_in_force(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        flags, at = values.get("flags"), values.get("at")
+        if not flags or at is None:
+            return
+        if self._flag_versions is None:
+            self._flag_versions = {}
+            for r in self.conn.execute(
+                    "SELECT id, effective_from, effective_until FROM duty_flags"):
+                self._flag_versions.setdefault(r[0], []).append(dict(r))
+        day = at[:10]
+        for flag in flags:
+            versions = self._flag_versions.get(flag)
+            if versions and not in_force(versions, day):
+                spans = "; ".join(f"{v['effective_from'] or 'always'} to "
+                                  f"{v['effective_until'] or 'no end'}" for v in versions)
+                self.problems.append(Problem(record.where("flags"), f"{label}.flags: duty flag "
+                                             f"'{flag}' is not in force on {day} (in force: "
+                                             f"{spans})"))
 
     def _stored_requested_by(self, values: dict[str, Any]) -> bool:
         row = self.conn.execute(

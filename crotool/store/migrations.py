@@ -27,6 +27,8 @@ from collections.abc import Callable
 
 from crotool.errors import CroError
 from crotool.store import audit
+from crotool.store.migrations_clocks import m012_duty_flags_index
+from crotool.store.migrations_packs import m011_rule_packs
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -542,56 +544,6 @@ def m010_open_followups_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-def m012_clocks_and_duty_flags(conn: sqlite3.Connection) -> None:
-    """Day clocks and duty flags (SPEC §5.2 "Clocks").
-
-    - `duty_flags` (id, name, source): what a duty may be logged with.
-    - `duties.flags`: a JSON list of flag ids, '[]' for none (every stored duty). Adding a
-      column with a CHECK tests it on every stored row (SQLite 3.37+): one pass, once.
-    - `followup_rules` is rebuilt (SQLite cannot drop a NOT NULL): `within_hours` becomes
-      optional beside `within_days` and `days` (calendar, business, school); never both.
-      That a rule has one at all is the checker's (program/followups.py): an import that
-      renames a stored rule gives neither, and its upsert's INSERT is checked before it
-      meets the stored key. `when`: a flag id (quoted: WHEN is an SQL keyword).
-    - duties_category_at gains `flags` at its end: `followups list --open` asks each duty of
-      a rule with `when` for its flags, and still reads the duties from the index alone (a
-      strict extension, as in migrations 2 and 10).
-    """
-    conn.execute("""CREATE TABLE duty_flags (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        source TEXT
-    )""")
-    conn.execute(f"ALTER TABLE duties ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'"
-                 f" {_json_list('flags')}")
-    conn.execute("""CREATE TABLE followup_rules_new (
-        category TEXT NOT NULL REFERENCES duty_categories(id) DEFERRABLE INITIALLY DEFERRED,
-        id TEXT NOT NULL,
-        name TEXT NOT NULL,
-        within_hours INTEGER CHECK (within_hours IS NULL OR within_hours BETWEEN 1 AND 8760),
-        within_days INTEGER CHECK (within_days IS NULL OR within_days BETWEEN 1 AND 366),
-        days TEXT CHECK (days IN ('calendar', 'business', 'school')),  -- NULL passes a CHECK
-        "when" TEXT,
-        source TEXT,
-        PRIMARY KEY (category, id),
-        CHECK (within_hours IS NULL OR within_days IS NULL),
-        CHECK ((within_days IS NULL) = (days IS NULL))
-    )""")
-    conn.execute("INSERT INTO followup_rules_new (category, id, name, within_hours, source)"
-                 " SELECT category, id, name, within_hours, source FROM followup_rules")
-    # The done follow-ups name their rule by a deferred foreign key: set aside while the
-    # rules' table is replaced (a drop would leave them pointing at nothing until COMMIT).
-    conn.execute("CREATE TEMP TABLE followups_kept AS SELECT * FROM followups")
-    conn.execute("DELETE FROM followups")
-    conn.execute("DROP TABLE followup_rules")
-    conn.execute("ALTER TABLE followup_rules_new RENAME TO followup_rules")
-    conn.execute("INSERT INTO followups SELECT * FROM temp.followups_kept")
-    conn.execute("DROP TABLE temp.followups_kept")
-    conn.execute("DROP INDEX duties_category_at")
-    conn.execute("CREATE INDEX duties_category_at ON duties(category, at, minutes, officer,"
-                 " school, flags)")
-
-
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_duty_report_indexes,
@@ -603,7 +555,8 @@ MIGRATIONS: list[Migration] = [
     m008_annual_report,
     m009_assignment_ids_never_reused,
     m010_open_followups_indexes,
-    m012_clocks_and_duty_flags,  # TEMPORARY position: after m011 (packs) once it lands
+    m011_rule_packs,
+    m012_duty_flags_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -613,7 +566,8 @@ def version(conn: sqlite3.Connection) -> int:
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply every pending migration, each in its own transaction; return the version."""
+    """Apply every pending migration, each in its own transaction; return the version.
+    Foreign keys are off meanwhile, as SQLite's procedure for rebuilding a table asks (11)."""
     current = version(conn)
     if current > SCHEMA_VERSION:
         raise CroError(
@@ -621,17 +575,25 @@ def migrate(conn: sqlite3.Connection) -> int:
             f"({SCHEMA_VERSION})",
             hint="upgrade crotool",
         )
-    while current < SCHEMA_VERSION:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Another process may have migrated while we waited for the lock.
-            current = version(conn)
-            if current < SCHEMA_VERSION:
-                MIGRATIONS[current](conn)
-                current += 1
-                conn.execute(f"PRAGMA user_version = {current}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    if current == SCHEMA_VERSION:
+        return current
+    enforced = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        while current < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have migrated while we waited for the lock.
+                current = version(conn)
+                if current < SCHEMA_VERSION:
+                    MIGRATIONS[current](conn)
+                    current += 1
+                    conn.execute(f"PRAGMA user_version = {current}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+    finally:
+        if enforced:
+            conn.execute("PRAGMA foreign_keys = ON")
     return current

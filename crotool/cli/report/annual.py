@@ -19,6 +19,7 @@ from crotool.output.annual_report import render_annual
 from crotool.program import annual
 from crotool.program.years import today
 from crotool.store import reads
+from crotool.store.schema import INCIDENT_FLAGS
 
 
 def report_annual(
@@ -66,7 +67,7 @@ def report_annual(
     meta = {"title": f"{named['title']}, {y['id']}{source}", "titles": named,
             "district": district if district is not None else "(no district name stored)",
             "year": y, "today": today().isoformat(), "version": __version__,
-            "names": names, "suppress_under": suppress_under}
+            "names": names, "suppress_under": suppress_under, "flags": INCIDENT_FLAGS}
     render_annual(report, fmt_of(fmt, output), output, meta=meta,
                   suppressed=suppress_under is not None)
 

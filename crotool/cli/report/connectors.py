@@ -21,7 +21,7 @@ from crotool.cli.options import (
     out,
 )
 from crotool.output import pictures
-from crotool.output.render import View
+from crotool.output.view import View
 from crotool.program import connectors
 
 

@@ -15,8 +15,10 @@ from crotool.cli import common
 from crotool.cli.common import year_warning
 from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, YearOpt, out
 from crotool.output import pictures
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program import coverage
+from crotool.program.coverage_rule import GAP_KINDS
 from crotool.store import reads
 
 COVERAGE_COLUMNS = ["school_year", "feeder_pattern", "agency", "officers", "days",
@@ -73,7 +75,7 @@ def report_coverage(
         chart=lambda flat: pictures.coverage_chart(flat, gap_rows, y, result.handovers,
                                                    result.names,
                                                    title=f"Coverage timeline, {y.id}",
-                                                   closures=y.closures)))
+                                                   gap_kinds=GAP_KINDS, closures=y.closures)))
     if not quiet:
         message(summary)
 

@@ -16,7 +16,7 @@ from crotool.cli import common
 from crotool.cli.common import ids, year_warning
 from crotool.cli.options import FormatOpt, FromOpt, OutputOpt, ToOpt, YearOpt, out
 from crotool.output import pictures
-from crotool.output.render import View, shown
+from crotool.output.view import View, shown
 from crotool.program import duties, duty_report
 from crotool.store import db
 

@@ -11,7 +11,8 @@ from crotool.cli import common
 from crotool.cli.common import ids, year_warning
 from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, YearOpt, out
 from crotool.output import pictures
-from crotool.output.render import View, message
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.program.presence import COLUMNS, presence
 from crotool.store import db, reads
 
