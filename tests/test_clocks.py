@@ -117,6 +117,29 @@ def test_a_summer_duty_counts_the_school_days_of_the_year_that_follows(cli, cloc
     assert dues(cli, early)["parents"] == "2023-09-07T23:59:59"
 
 
+def test_a_followup_whose_due_time_is_not_known_yet_is_done_on_time(cli, clocked):
+    duty = log(cli, "2024-07-01T10:00")  # no school year after 2024-06-21 is stored
+    done = cli("followups", "done", str(duty), "parents", "--at", "2024-07-02T09:00")
+    assert done.exit_code == 0, done.stderr
+    assert "(on time: its due time is not known yet" in done.stderr
+    rows = json.loads(cli("followups", "list", "-f", "json", "--as-of", "2024-08-01").stdout)
+    [row] = [r for r in rows if r["duty"] == duty and r["rule"] == "parents"]
+    assert (row["due"], row["done_at"], row["status"]) == (None, "2024-07-02T09:00:00", "done")
+
+
+def test_school_clocks_and_when_keep_the_anti_join_on_the_indexes(clocked):
+    conn = db.connect(clocked)
+    assert clocks.prepare(conn)  # the fixture's `parents` rule counts school days
+    plan = " | ".join(r["detail"] for r in conn.execute(
+        "EXPLAIN QUERY PLAN " + followups.list_sql(open_only=True, school=True),
+        ("2024-06-14T00:00:00",)))
+    conn.close()
+    assert "SEARCH d USING COVERING INDEX duties_category_at" in plan, plan
+    assert "SCAN d" not in plan and "SCAN duties" not in plan, plan
+    assert "SEARCH f USING COVERING INDEX followups_category_at" in plan, plan
+    assert "SCAN s" not in plan and "SCAN p" not in plan, plan  # school days by index
+
+
 def test_statuses_and_overdue_with_day_clocks(cli, clocked):
     duty = log(cli, "2024-01-12T16:00")  # memo due 2024-01-19T23:59:59
     def status(as_of: str, *args: str) -> dict[str, str]:

@@ -127,17 +127,21 @@ def followups_done(
 ) -> None:
     """Record that a duty's follow-up was done; says whether it was on time or late.
 
-    Refused (nothing written) when the duty's category has no such rule, the follow-up is
-    already done, or --at is before the duty.
+    Refused (nothing written) when the duty's category has no such rule (in force on the
+    duty's day), the rule asks for a flag (`when`) the duty was not logged with, the
+    follow-up is already done, or --at is before the duty.
 
     Examples:
 
       crotool followups done 8 cps-report --at 2024-01-16T09:00
     """
     done = mark_done(common.connect(), duty, rule, at)
-    verdict = "late: due" if done["status"] == "late" else "on time: due"
-    message(f"follow-up {rule} of duty {duty} is done at {done['done_at']} ({verdict} "
-            f"{done['due']})")
+    if done["due"] is None:  # a school-day clock past the stored school years
+        verdict = "on time: its due time is not known yet, no stored school year holds enough"
+        verdict += " school days after the duty"
+    else:
+        verdict = ("late: due " if done["status"] == "late" else "on time: due ") + done["due"]
+    message(f"follow-up {rule} of duty {duty} is done at {done['done_at']} ({verdict})")
 
 
 def register(app: typer.Typer) -> None:

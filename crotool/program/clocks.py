@@ -7,8 +7,8 @@ A `followup_rules` row has exactly one clock (SPEC §5.2 "Clocks"):
 - `within_days` N with `days`: counted from the day after the duty's day, due at the end
   (23:59:59) of the N-th counted day, where a day counts when it is
   - `calendar`: any day (the duty's date + N days);
-  - `business`: Monday to Friday (no holidays: a pack that means a court's or an office's
-    holidays says `school`, or counts hours);
+  - `business`: Monday to Friday (crotool knows no public holidays; the school's own, its
+    closures, are what `school` skips);
   - `school`: a school day of §4.1: a weekday of a school year (its `weekdays`) in none of
     its closures.
 
