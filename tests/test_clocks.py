@@ -164,6 +164,28 @@ def test_duty_log_prints_the_day_clocks_it_opens(cli, clocked):
     assert "follow-up parents due 2024-01-18T23:59:59" in result.stderr
 
 
+def test_a_pack_that_turns_hours_into_days_moves_a_past_deadline(cli, seeded, tmp_path):
+    """Washington's collision report as `within_days: 4, days: calendar` (the statute's own
+    words, wa.yaml says) moves the seed's collision follow-up from 15:05 to the end of its
+    fourth day: a past deadline, so `rules load` lists it and writes only with --yes."""
+    wa = Path(__file__).resolve().parent.parent / "data" / "rules" / "wa.yaml"
+    text = wa.read_text()
+    assert text.count("    within_hours: 96\n") == 1
+    days = tmp_path / "wa.yaml"
+    days.write_text(text.replace("    within_hours: 96\n",
+                                 "    within_days: 4\n    days: calendar\n"))
+    before = dump(seeded)
+    refused = cli("rules", "load", days)
+    assert refused.exit_code == 1
+    assert ("follow-up collision-report of duty 3: due 2023-11-18T15:05:00, would be "
+            "2023-11-18T23:59:59") in refused.stderr
+    assert dump(seeded) == before
+    assert cli("rules", "load", days, "--yes").exit_code == 0
+    rows = json.loads(cli("followups", "list", "-f", "json", "--as-of", "2024-06-14").stdout)
+    [row] = [r for r in rows if r["rule"] == "collision-report"]
+    assert (row["duty"], row["due"], row["status"]) == (3, "2023-11-18T23:59:59", "done")
+
+
 # ---------------------------------------------------------------- when: duty flags
 
 
