@@ -207,6 +207,20 @@ def test_a_rule_with_when_applies_only_to_duties_with_that_flag(cli, clocked):
                "2024-01-11T09:00").exit_code == 0
 
 
+def test_a_flag_must_be_in_force_on_the_duty_s_day(cli, clocked, tmp_path):
+    doc = tmp_path / "old.yaml"
+    doc.write_text("duty_flags:\n  - {id: old-flag, name: Old, effective_until: 2023-12-31}\n")
+    assert cli("load", doc).exit_code == 0
+    before = dump(clocked)
+    late = cli("duty", "log", "--officer", "0417", "--school", "juanita-hs", "--category",
+               "traffic-safety", "--at", "2024-01-10T10:00", "--flag", "old-flag")
+    assert late.exit_code == 1
+    assert ("--flag: duty flag 'old-flag' is not in force on 2024-01-10 (in force: always to "
+            "2023-12-31)") in late.stderr
+    assert dump(clocked) == before
+    assert log(cli, "2023-12-10T10:00", "traffic-safety", "old-flag")
+
+
 def test_flags_in_every_format_of_duty_list(cli, clocked):
     duty = log(cli, "2024-01-10T16:05", "collision-response", "injury-or-damage")
     args = ("duty", "list", "--from", "2024-01-10", "--to", "2024-01-10")
