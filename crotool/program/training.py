@@ -13,16 +13,15 @@ functions below it read those from SQL and write a training with its audit row. 
 
 from __future__ import annotations
 
-import calendar
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from crotool.errors import CroError, Problem
 from crotool.program.checker import Label, Rules, check_options
 from crotool.program.roster import OfficerRules
+from crotool.program.training_rule import Policy, Rule, deadline_row
 from crotool.program.years import today
 from crotool.store import db, reads
 from crotool.store.audit import Auditor
@@ -36,76 +35,6 @@ DUE_COLUMNS = ("officer", "officer_name", "agency", "first_on_campus", "classroo
                "on_the_job_days", "on_the_job_required", "status")
 LIST_COLUMNS = ("officer", "officer_name", "topic", "topic_name", "kind", "completed_on",
                 "provider", "hours")
-
-
-def add_months(day: date, months: int) -> date:
-    """Calendar months, clamped to the month's last day: 2023-08-31 + 6 = 2024-02-29."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    classroom_within_months: int
-    on_the_job_days: int
-    on_the_job_within_months: int
-
-
-@dataclass(slots=True)
-class Rule:
-    """The policy and the topics: what every officer must complete."""
-
-    policy: Policy
-    classroom: tuple[str, ...]  # classroom topic ids, sorted
-    on_the_job: frozenset[str] = field(default_factory=frozenset)  # on-the-job topic ids
-
-
-def deadline_row(officer: dict[str, Any], rule: Rule, trainings: Iterable[tuple[str, date]],
-                 as_of: date, warn_days: int) -> dict[str, Any]:
-    """One `training due` row for an officer with a `first_on_campus`.
-
-    `trainings` are (topic, completed_on) pairs of this officer; only those on or before
-    `as_of` count. A classroom topic done twice counts once; on-the-job training counts by
-    distinct day, whichever on-the-job topic it was.
-    """
-    first = date.fromisoformat(officer["first_on_campus"])
-    done_topics: set[str] = set()
-    job_days: set[date] = set()
-    for topic, day in trainings:
-        if day > as_of:
-            continue  # later than the day asked about: not done yet as of then
-        if topic in rule.on_the_job:
-            job_days.add(day)
-        else:
-            done_topics.add(topic)
-    missing = [t for t in rule.classroom if t not in done_topics]
-    classroom_due = add_months(first, rule.policy.classroom_within_months)
-    job_due = add_months(first, rule.policy.on_the_job_within_months)
-    parts = [(classroom_due, not missing),
-             (job_due, len(job_days) >= rule.policy.on_the_job_days)]
-    if all(done for _, done in parts):
-        status = "complete"
-    elif any(due < as_of and not done for due, done in parts):
-        status = "overdue"
-    elif any(due <= as_of + timedelta(days=warn_days) and not done for due, done in parts):
-        status = "due_soon"
-    else:
-        status = "in_progress"
-    return {
-        "officer": officer["badge"],
-        "officer_name": officer.get("name"),
-        "agency": officer["agency"],
-        "first_on_campus": first.isoformat(),
-        "classroom_due": classroom_due.isoformat(),
-        "classroom_done": len(rule.classroom) - len(missing),
-        "classroom_required": len(rule.classroom),
-        "missing": missing,
-        "on_the_job_due": job_due.isoformat(),
-        "on_the_job_days": len(job_days),
-        "on_the_job_required": rule.policy.on_the_job_days,
-        "status": status,
-    }
 
 
 # ---------------------------------------------------------------- from the database
