@@ -262,9 +262,14 @@ def presence_chart(rows: list[dict[str, Any]], patterns: dict[str, str], year: s
 # ---------------------------------------------------------------- training
 
 
-TRAINING_TONES = {"overdue": "bad", "due_soon": "partial", "complete": "ok"}
+TRAINING_TONES = {"overdue": "bad", "expired": "bad", "due_soon": "partial", "complete": "ok"}
 TRAINING_WORDS = {"bad": "overdue: a deadline passed with its part not done",
                   "partial": "due soon: a deadline within the warning days", "ok": "complete"}
+# Where topics have refreshers (the rows carry `expired`), the legend says what else is bad.
+TRAINING_WORDS_EXPIRED = {
+    **TRAINING_WORDS,
+    "bad": "overdue: a deadline passed with its part not done; expired: a topic's completion "
+           "no longer counts"}
 
 
 def training_chart(rows: list[dict[str, Any]], title: str, as_of: str) -> str:

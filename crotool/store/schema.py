@@ -39,7 +39,7 @@ MAX_WITHIN_HOURS = 8760
 
 TRAINING_KINDS = ("classroom", "on_the_job")
 # `training due` row statuses and `agreements check` problems.
-TRAINING_STATUSES = ("complete", "overdue", "due_soon", "in_progress")
+TRAINING_STATUSES = ("complete", "overdue", "expired", "due_soon", "in_progress")
 AGREEMENT_PROBLEMS = ("no_agreement", "not_adopted", "incomplete")
 # A training's hours: a quarter of an hour (a short briefing) up to 80 (two weeks of full
 # days, more than any one course of the series takes); anything else is a typo.
