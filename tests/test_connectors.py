@@ -406,7 +406,7 @@ def test_heat_map_fits_an_80_column_terminal_with_two_line_cells(hand):
     import io
 
     from crotool.output import pictures
-    from crotool.output.render import make_console
+    from crotool.output.terminal import make_console
 
     rows = [{"phase": p, "dimension": d, "engagements": FILLED.get((p, d), (0, 0))[0],
              "connectors": FILLED.get((p, d), (0, 0))[1]} for p in PHASES for d in DIMENSIONS]

@@ -1,5 +1,5 @@
 """`duty list -f csv` writes the cursor's tuples as CSV with no dict between
-(`render.csv_text`), checking only the free-text cells; the file is the one `stream_csv` writes
+(`encode.csv_text`), checking only the free-text cells; the file is the one `stream_csv` writes
 of the same rows as dicts, byte for byte, whatever the text holds (a formula to guard, quotes,
 commas, line breaks, control characters, open follow-ups)."""
 
@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crotool.output import render
+from crotool.output.encode import Tuples
+from crotool.output.view import View
 from crotool.program import duties
 from crotool.program.years import Range
 from crotool.store import db
@@ -36,9 +38,10 @@ def _both(path: Path, include_notes: bool) -> tuple[bytes, bytes]:
         target = path.with_suffix(f".{encode}.csv")
         with db.read(conn):
             found = duties.stream_duties(conn, span=Range(None, None),
-                                         include_notes=include_notes, encode=encode)
-            render.stream_rows(found.rows, "csv", view=render.View(columns=names),
-                               output=str(target))
+                                         include_notes=include_notes,
+                                         shape="tuples" if encode else "dicts")
+            rows = Tuples(found.rows, found.columns) if encode else found.rows
+            render.stream_rows(rows, "csv", view=View(columns=names), output=str(target))
         conn.close()
         out.append(target.read_bytes())
     return out[0], out[1]

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from crotool.csvguard import guard, unguard
 from crotool.intake.readers import CsvReader
-from crotool.output.render import to_csv
+from crotool.output.encode import to_csv
 
 _TEXT = st.text(alphabet=st.sampled_from("'=+-@\t\r\n a1.,\"é"), max_size=12)
 

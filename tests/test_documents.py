@@ -465,7 +465,7 @@ def test_legend_only_with_colour(seeded):
 
 
 def test_large_numbers_have_separators():
-    from crotool.output.render import View, shown
+    from crotool.output.view import View, shown
 
     assert shown(9365061, "minutes") == "9,365,061"
     assert shown(1440, "minutes") == "1440"

@@ -4,7 +4,7 @@
   quotes it by hand) reads back as the same text; no plain scalar is ever turned into a
   bool, a number or a date.
 - CSV reader: any table of text written by Python's csv module reads back cell for cell.
-- CSV writer: any text goes through render.to_csv and back through readers.iter_csv
+- CSV writer: any text goes through encode.to_csv and back through readers.iter_csv
   unchanged, except the `'` that neutralises a formula; no exported cell starts with a
   character a spreadsheet would run.
 """
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from crotool.csvguard import unguard
 from crotool.errors import ValidationFailed
 from crotool.intake import readers, yaml_reader
-from crotool.output import render
+from crotool.output import encode
 
 pytestmark = pytest.mark.slow
 
@@ -179,7 +179,7 @@ def test_csv_reader_reads_back_what_the_csv_module_writes(tmp_path_factory, rows
 def test_csv_writer_round_trips_exactly(tmp_path_factory, rows) -> None:
     """The formula guard the writer adds, the reader takes off: a CSV crotool wrote reads
     back as the text it was given."""
-    text = render.to_csv(rows, COLUMNS)
+    text = encode.to_csv(rows, COLUMNS)
     path = tmp_path_factory.mktemp("csv") / "out.csv"
     path.write_bytes(text.encode("utf-8"))
     got = csv_rows(path)
@@ -196,7 +196,7 @@ def test_csv_writer_round_trips_exactly(tmp_path_factory, rows) -> None:
     st.lists(st.text(max_size=8), max_size=3)) for c in COLUMNS}), max_size=5))
 @example([{"a": "=1+2", "b": -5, "c": ["=x", "y"]}])
 def test_no_exported_cell_starts_with_a_formula_character(rows) -> None:
-    for record in csv.reader(io.StringIO(render.to_csv(rows, COLUMNS), newline="")):
+    for record in csv.reader(io.StringIO(encode.to_csv(rows, COLUMNS), newline="")):
         for cell in record:
             if cell.startswith(FORMULA):
                 # Only a plain number may start with '-' (a spreadsheet reads it as a number).
@@ -206,5 +206,5 @@ def test_no_exported_cell_starts_with_a_formula_character(rows) -> None:
 @SETTINGS
 @given(csv_text, st.sampled_from(["\x1b[31m", "\x1b]8;;http://x\x1b\\", "\x9b2J", "\x07", "\x00"]))
 def test_csv_cells_carry_no_terminal_escapes(text: str, escape: str) -> None:
-    out = render.to_csv([{"a": escape + text, "b": text + escape, "c": None}], COLUMNS)
+    out = encode.to_csv([{"a": escape + text, "b": text + escape, "c": None}], COLUMNS)
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", out)

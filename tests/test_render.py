@@ -20,7 +20,10 @@ import pytest
 
 from crotool.errors import CroError
 from crotool.output import render
-from crotool.output.render import View, csv_safe, write_atomic
+from crotool.output.encode import csv_safe
+from crotool.output.files import write_atomic
+from crotool.output.messages import message
+from crotool.output.view import View
 
 MARKUP = "[link=http://x]click[/link] [/] [bold red]boom"
 ESC = "\x1b[31mred\x1b[0m"
@@ -334,8 +337,8 @@ def test_dash_output_is_stdout(capsys):
 
 
 def test_message_goes_to_stderr_without_control_characters(capsys):
-    render.message("loaded \x1b[2J3 schools")
-    render.message("two\nlines\x07")
+    message("loaded \x1b[2J3 schools")
+    message("two\nlines\x07")
     out, err = capsys.readouterr()
     assert out == ""
     assert err == "loaded [2J3 schools\ntwo\nlines\n"

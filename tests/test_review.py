@@ -103,7 +103,7 @@ def test_gaps_csv_names_the_school_year_like_the_json(cli, seeded):
 
 def test_markdown_never_passes_data_through_as_html():
     from crotool.output.document import markdown
-    from crotool.output.render import Context, View
+    from crotool.output.view import Context, View
 
     text = markdown([{"name": "<script>alert(1)</script> & co"}], View(columns=["name"]),
                     Context())

@@ -7,6 +7,7 @@ whatever the machine's speed.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -23,19 +24,28 @@ except SystemExit as exc:
     code = exc.code or 0
 roots = {name.split(".")[0] for name in sys.modules}
 sys.stderr.write("\\nMODULES=" + json.dumps([code, sorted(roots)]) + "\\n")
+cli = sorted(name for name in sys.modules if name.startswith("crotool.cli."))
+sys.stderr.write("\\nCLI=" + json.dumps(cli) + "\\n")
 """
 
 HEAVY = {"rich", "yaml", "sqlite_utils", "pydantic", "hypothesis", "jinja2", "markupsafe"}
 
 
-def imported(args: list[str]) -> set[str]:
+def probe(args: list[str], env: dict[str, str] | None = None) -> tuple[set[str], set[str]]:
+    """(the top-level packages, the crotool.cli modules) a command line imported."""
     proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60,
+                          env=None if env is None else {**os.environ, **env})
     line = [ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES=")]
     assert line, proc.stderr
     code, mods = json.loads(line[-1][len("MODULES="):])
     assert code == 0, proc.stderr
-    return set(mods)
+    cli = [ln for ln in proc.stderr.splitlines() if ln.startswith("CLI=")]
+    return set(mods), set(json.loads(cli[-1][len("CLI="):]))
+
+
+def imported(args: list[str]) -> set[str]:
+    return probe(args)[0]
 
 
 @pytest.mark.slow
@@ -96,30 +106,86 @@ def test_load_is_the_path_that_imports_yaml():
     assert "sqlite_utils" not in mods
 
 
-def test_every_command_is_routed_to_the_module_that_defines_it():
-    """The console script builds only the modules a command line needs: every command of the
-    whole app must be reachable that way, with the same subcommands."""
+# The modules every command line loads: the package, the app and its table, the helpers.
+FRAME = {"crotool.cli.app", "crotool.cli.commands", "crotool.cli.lazy", "crotool.cli.common",
+         "crotool.cli.options", "crotool.cli.entry"}
+
+
+@pytest.mark.parametrize(("args", "modules"), [
+    (["gaps", "--format", "json"], {"crotool.cli.gaps"}),
+    (["--db", "{db}", "schools", "list", "--format", "json"], {"crotool.cli.browse"}),
+    (["report", "coverage", "--format", "json"],
+     {"crotool.cli.report", "crotool.cli.report.coverage"}),
+    # The group's help shows each report's one-line help: every report, and nothing else.
+    (["report", "--help"], {"crotool.cli.report", *(f"crotool.cli.report.{name}" for name in (
+        "coverage", "duties", "connectors", "annual", "presence"))}),
+])
+def test_a_command_line_imports_only_its_own_command_module(seeded, args, modules):
+    """The root group is lazy (crotool/cli/lazy.py): a command line imports the module the
+    command table names for its command, and no other command module."""
+    _, cli = probe([a.format(db=seeded) for a in args])
+    assert cli - FRAME == modules, sorted(cli - FRAME)
+
+
+def test_shell_completion_imports_only_the_typed_command_module(seeded):
+    env = {"_CROTOOL_COMPLETE": "complete_bash", "COMP_WORDS": "crotool gaps --pattern red",
+           "COMP_CWORD": "3"}
+    _, cli = probe([], env)
+    assert cli - FRAME == {"crotool.cli.gaps"}, sorted(cli - FRAME)
+
+
+def test_every_command_is_reachable_and_builds_its_module_alone():
+    """Every word of the table is a command of the whole app, with the same subcommands, and
+    looking it up in a fresh app builds only the module the table names for it."""
     import typer.main
 
     from crotool.cli.app import app, make_app
-    from crotool.cli.commands import modules_for
+    from crotool.cli.commands import COMMANDS
+    from crotool.cli.report import REPORTS
 
     full = typer.main.get_command(app)
-    for name, command in full.commands.items():
-        partial = typer.main.get_command(make_app(modules_for([name, "--help"])))
-        assert name in partial.commands, name
-        subs = getattr(command, "commands", {})
-        for sub in subs:
-            routed = typer.main.get_command(make_app(modules_for([name, sub, "--help"])))
-            assert sub in routed.commands[name].commands, f"{name} {sub}"
+    assert list(full.commands) == list(COMMANDS)
+    for name, module in COMMANDS.items():
+        fresh = typer.main.get_command(make_app())
+        command = fresh.commands[name]
+        assert fresh.commands.loaded == [module], name
+        assert set(getattr(command, "commands", {})) == set(
+            getattr(full.commands[name], "commands", {})), name
+    assert list(full.commands["report"].commands) == list(REPORTS)
+    for name, module in REPORTS.items():
+        report = typer.main.get_command(make_app()).commands["report"]
+        assert report.commands[name].name == name
+        assert report.commands.loaded == [module], name
 
 
-def test_global_db_option_before_the_command_is_skipped_by_routing():
-    from crotool.cli.commands import modules_for
+def test_help_lists_every_command_in_the_tables_order(cli):
+    """`crotool --help` and `crotool report --help` list the tables' words, in their order."""
+    from crotool.cli.commands import COMMANDS
+    from crotool.cli.report import REPORTS
 
-    assert modules_for(["--db", "x.db", "gaps"]) == ("gaps",)
-    assert modules_for(["--db=x.db", "report", "duties"]) == ("report", "duty")
-    assert "load" in modules_for(["--help"])
+    for args, table in ((["--help"], COMMANDS), (["report", "--help"], REPORTS)):
+        result = cli(*args)
+        assert result.exit_code == 0, result.stderr
+        listed = [line.split()[0] for line in
+                  result.stdout.split("\nCommands:\n", 1)[1].splitlines() if line.strip()]
+        assert listed == list(table)
+
+
+def test_global_db_option_before_the_command_is_skipped_for_the_audit_path():
+    """The audit trail's command path skips --db and builds only the groups it names."""
+    import typer.main
+
+    from crotool.cli.app import command_path, make_app
+
+    root = typer.main.get_command(make_app())
+    assert command_path(root, ["--db", "x.db", "gaps", "--on", "2024-01-15"]) == "crotool gaps"
+    assert root.commands.loaded == ["crotool.cli.gaps"]
+    root = typer.main.get_command(make_app())
+    assert command_path(root, ["--db=x.db", "report", "duties"]) == "crotool report duties"
+    assert root.commands.loaded == ["crotool.cli.report"]
+    assert root.commands["report"].commands.loaded == ["crotool.cli.report.duties"]
+    root = typer.main.get_command(make_app())
+    assert command_path(root, ["--help"]) == "crotool" and root.commands.loaded == []
 
 
 def complete(words: str, env_db) -> list[str]:
@@ -192,6 +258,7 @@ NOT_STORED = {
     ("load", "files"), ("import", "file"), ("officers add", "badge"),
     ("years add", "year_id"), ("connectors add", "connector_id"), ("engagements add", "title"),
     ("incidents add", "reference"), ("complaints add", "reference"), ("db backup", "dest"),
+    ("rules load", "file"), ("rules diff", "file"),
 }
 
 
@@ -220,34 +287,34 @@ def test_every_positional_argument_that_names_a_record_completes():
     assert NOT_STORED <= found, NOT_STORED - found
 
 
-def test_every_command_module_declares_its_words():
-    """A module in crotool/commands that registers commands must say which first words it
-    defines (its WORDS line), or the router would never build it; and the words and reports
-    it declares must be the ones it registers."""
+def test_every_module_in_the_table_registers_exactly_its_words():
+    """A module the command table (or the report table) names registers exactly the words the
+    table gives it; and every module of crotool/cli that registers commands is in a table, or
+    its commands would be unreachable."""
     import importlib
-    import os
+    import pkgutil
 
     import typer
     import typer.main
 
-    import crotool.cli.commands as commands
+    import crotool.cli
+    import crotool.cli.report
+    from crotool.cli.commands import COMMANDS
+    from crotool.cli.report import REPORTS
 
-    for entry in sorted(os.listdir(os.path.dirname(commands.__file__))):
-        name, ext = os.path.splitext(entry)
-        if ext != ".py" or name.startswith("_"):
-            continue
-        module = importlib.import_module(f"crotool.cli.{name}")
-        if not hasattr(module, "register"):
-            continue
-        assert name in commands.MODULES, f"{name}.py has register() but no WORDS line"
-        assert module.WORDS == " ".join(w for w, m in commands.ROUTES.items() if name in m)
-        app = typer.Typer()
-        app.callback()(lambda: None)
-        module.register(app)
-        words = set(typer.main.get_command(app).commands)
-        assert set(module.WORDS.split()) == words, (name, words)
-        reports = set(getattr(module, "REPORTS", "").split())
-        assert reports == {r for r, m in commands.REPORTS.items() if m == name}
+    for table in (COMMANDS, REPORTS):
+        for module in set(table.values()):
+            app = typer.Typer()
+            app.callback()(lambda: None)
+            importlib.import_module(module).register(app)
+            words = set(typer.main.get_command(app).commands)
+            assert words == {w for w, m in table.items() if m == module}, module
+    named = set(COMMANDS.values()) | set(REPORTS.values())
+    for package in (crotool.cli, crotool.cli.report):
+        for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            module = importlib.import_module(info.name)
+            if hasattr(module, "register"):
+                assert info.name in named, f"{info.name} registers commands no table names"
 
 
 @pytest.mark.slow

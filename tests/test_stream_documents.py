@@ -19,7 +19,8 @@ from test_documents import CHROMIUM, dumped_dom, parse
 
 from crotool import __version__
 from crotool.output import document
-from crotool.output.render import STREAM_CHUNK, Context, View, render
+from crotool.output.render import render
+from crotool.output.view import STREAM_CHUNK, Context, View
 
 ROWS = [
     {"id": 1, "at": "2023-09-06T07:30:00", "officer": "0417", "school": "juanita-hs",

@@ -6,15 +6,18 @@ parses and prints.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-from crotool.cli.common import ids
+from crotool.cli import common
+from crotool.cli.common import ids, school_year
 from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, out
-
-WORDS = "agreements"
-ORDER = 87
+from crotool.output import pictures
+from crotool.output.messages import message
+from crotool.output.view import View
+from crotool.program.agreements import CHECK_COLUMNS, LIST_COLUMNS, check, list_agreements
+from crotool.store.reads import period_of
 
 agreements_app = typer.Typer(help="""Yearly agreements with the agencies that supply officers.
 
@@ -29,7 +32,7 @@ Examples:
 PROBLEM_STYLE = {"no_agreement": "bold red", "not_adopted": "yellow",
                  "incomplete": "dark_orange"}
 
-YearFilter = Annotated[Optional[str], typer.Option(  # noqa: UP045
+YearFilter = Annotated[str | None, typer.Option(
     "--year", autocompletion=ids("school_years"), metavar="YEAR",
     help="Only this school year, e.g. 2023-24.")]
 
@@ -37,7 +40,7 @@ YearFilter = Annotated[Optional[str], typer.Option(  # noqa: UP045
 @agreements_app.command("list")
 def agreements_list(
     year: YearFilter = None,
-    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    agency: Annotated[str | None, typer.Option(
         "--agency", "-a", metavar="AGENCY", autocompletion=ids("agencies"),
         help="Only this agency's agreements.")] = None,
     fmt: FormatOpt = None,
@@ -54,12 +57,7 @@ def agreements_list(
 
       crotool agreements list --agency kirkland-pd -f json
     """
-    from crotool.cli.common import connect
-    from crotool.output.pictures import counted
-    from crotool.output.render import View
-    from crotool.program.agreements import LIST_COLUMNS, list_agreements
-
-    rows = list_agreements(connect(reads_only=True), year=year, agency=agency)
+    rows = list_agreements(common.connect(reads_only=True), year=year, agency=agency)
     adopted = sum(1 for r in rows if r["adopted_on"])
     out(rows, fmt, output, View(
         title="Agreements" + (f", {year}" if year else "") + (f", {agency}" if agency else ""),
@@ -70,13 +68,13 @@ def agreements_list(
         tone_words={"partial": "not adopted"},
         names={"elements": "agreement_elements", "input_from": "stakeholder_groups"},
         secondary=("document", "agency_name", "elements"),
-        summary=f"{counted(len(rows), 'agreement')}, {adopted} adopted",
+        summary=f"{pictures.counted(len(rows), 'agreement')}, {adopted} adopted",
         empty="no agreements stored"))
 
 
 @agreements_app.command("check")
 def agreements_check(
-    year: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    year: Annotated[str | None, typer.Option(
         "--year", autocompletion=ids("school_years"), metavar="YEAR",
         help="School year id, e.g. 2023-24 (default: the current one).")] = None,
     fail_on_problems: Annotated[bool, typer.Option(
@@ -105,13 +103,7 @@ def agreements_check(
 
       crotool agreements check --fail-on-problems -f json -o agreements.json
     """
-    from crotool.cli.common import connect, school_year
-    from crotool.output import pictures
-    from crotool.output.render import View, message
-    from crotool.program.agreements import CHECK_COLUMNS, check
-    from crotool.store.reads import period_of
-
-    conn = connect(reads_only=True)
+    conn = common.connect(reads_only=True)
     y, rows = check(conn, year=school_year(conn, year)["id"])
     out(rows, fmt, output, View(
         title=f"Agreements, {y['id']} ({y['start']} to {y['end']})", columns=CHECK_COLUMNS,

@@ -1,21 +1,26 @@
-"""The Typer app: global options, error handling in one place, and the command modules.
+"""The Typer app: global options, error handling in one place, and the command table.
 
-Every command module imports only Typer and light standard modules at import time: Rich,
-YAML and the domain load inside the commands that use them, so `crotool --version` and
-`crotool gaps --format json` start fast (tests/test_startup.py keeps it so).
+The root group is lazy (lazy.py): a command line imports only its command's module
+(commands.py names them), and that module imports the domain it calls; Rich, YAML and Jinja2
+load inside the code that draws or reads with them. So `crotool --version` (answered in
+entry.py before Typer loads) and `crotool gaps --format json` start fast (tests/test_startup.py
+keeps it so).
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from crotool import __version__
+from crotool import __version__, interrupt
+from crotool.cli.commands import COMMANDS, command_words
+from crotool.cli.lazy import LazyGroup
 from crotool.errors import (
     EXIT_BUSY,
     EXIT_INTERNAL,
@@ -24,6 +29,9 @@ from crotool.errors import (
     EXIT_USER,
     CroError,
 )
+from crotool.output.view import clean
+from crotool.store import audit
+from crotool.store import db as dbmod
 
 HELP = """Community Resource Officer program: coverage, duties and Community Connectors.
 
@@ -39,8 +47,9 @@ Examples:
 """
 
 
-class CroGroup(TyperGroup):
-    """Turns every error into one message on stderr and an exit code (README: Commands).
+class CroGroup(LazyGroup):
+    """The root group: the command table's commands, built when used (lazy.py), and every
+    error turned into one message on stderr and an exit code (README: Commands).
 
     Typer lets an app choose its group class; `invoke` runs the root callback and the
     command, so crotool's errors are caught there and become `typer.Exit(code)`, which
@@ -48,12 +57,12 @@ class CroGroup(TyperGroup):
     Typer's: they pass through untouched.
     """
 
+    table = COMMANDS
+
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
         global _command
-        from crotool import interrupt
-
         words = list(sys.argv[1:] if args is None else args)
         _command = command_path(self, words)
         previous = interrupt.install()
@@ -65,8 +74,6 @@ class CroGroup(TyperGroup):
             interrupt.restore(previous)
 
     def invoke(self, ctx: Any) -> Any:  # Click's Context, which Typer does not re-export
-        from crotool import interrupt
-
         try:
             return super().invoke(ctx)
         except interrupt.Interrupted:
@@ -105,22 +112,18 @@ def _is_usage_error(exc: Exception) -> bool:
 
 def _unexpected(exc: Exception) -> int:
     """A message and an exit code for an error no domain module raised as a CroError."""
-    import sqlite3
-
-    from crotool.store.db import DISK_FULL_MESSAGE, is_busy, is_full, known_error
-
-    known = known_error(exc) if isinstance(exc, sqlite3.Error) else None
-    if known is not None and not is_busy(exc) and not is_full(exc):
+    known = dbmod.known_error(exc) if isinstance(exc, sqlite3.Error) else None
+    if known is not None and not dbmod.is_busy(exc) and not dbmod.is_full(exc):
         # Read-only, damaged, interrupted...: what is really wrong, in one line.
         for line in known.lines():
             _err(line)
         return known.code
-    if is_busy(exc):
+    if dbmod.is_busy(exc):
         _err("the database stayed busy past the timeout; another crotool is writing: "
              "retry later")
         return EXIT_BUSY
-    if is_full(exc):
-        _err(DISK_FULL_MESSAGE)  # a write outside db.transaction (e.g. a migration)
+    if dbmod.is_full(exc):
+        _err(dbmod.DISK_FULL_MESSAGE)  # a write outside db.transaction (e.g. a migration)
         return EXIT_USER
     if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc):
         # Bytes that are not UTF-8 in an argument (Python keeps them as surrogates),
@@ -135,10 +138,8 @@ def _unexpected(exc: Exception) -> int:
 
 def command_path(group: TyperGroup, args: list[str]) -> str:
     """`crotool duty log`: the command words of a command line, never its arguments (which
-    may hold notes), for the audit trail. The router skips the global options; the words are
-    then looked up in the command tree, group by group."""
-    from crotool.cli.commands import command_words
-
+    may hold notes), for the audit trail: the global options skipped, the words are looked up
+    in the command tree, group by group (building only the groups named)."""
     path, node = ["crotool"], group
     for word in command_words(args):
         sub = node.commands.get(word)
@@ -155,8 +156,6 @@ _command = "crotool"
 
 
 def _err(line: str) -> None:
-    from crotool.output.render import clean
-
     sys.stderr.write(f"crotool: {clean(line)}\n")
 
 
@@ -166,10 +165,8 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def make_app(modules: tuple[str, ...] | None = None) -> typer.Typer:
-    """The Typer app with the given command modules (all of them by default)."""
-    from crotool.cli.commands import MODULES, register
-
+def make_app() -> typer.Typer:
+    """The Typer app: the root options and the command table (nothing is built yet)."""
     app = typer.Typer(
         cls=CroGroup,
         help=HELP,
@@ -179,39 +176,24 @@ def make_app(modules: tuple[str, ...] | None = None) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     )
     app.callback()(root)
-    register(app, MODULES if modules is None else modules)
     return app
 
 
 def root(
-    db: Annotated[Optional[str], typer.Option(
+    db: Annotated[str | None, typer.Option(
         "--db", metavar="PATH", help="The database file (default: $CROTOOL_DB, else "
         "$XDG_DATA_HOME/crotool/crotool.db).")] = None,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
-    from crotool.store import audit
-    from crotool.store import db as dbmod
-
     dbmod.configure(db)
     audit.set_command_provider(lambda: _command)
 
 
-_full_app: typer.Typer | None = None
-
-
-def __getattr__(name: str) -> typer.Typer:
-    # `crotool.cli.app.app`, the whole app (tests, docs), is built on first use only: the console
-    # script builds just the part its command line needs.
-    global _full_app
-    if name == "app":
-        if _full_app is None:
-            _full_app = make_app()
-        return _full_app
-    raise AttributeError(name)
+# The whole app (the console script, tests, docs): cheap to make, as no command is built until a
+# command line (or a walk of the command tree) asks for it.
+app = make_app()
 
 
 def main() -> None:
-    from crotool.cli.commands import modules_for
-
-    make_app(modules_for(sys.argv[1:]))(prog_name="crotool")
+    app(prog_name="crotool")

@@ -3,17 +3,17 @@ facilities, "at the request of district administration"."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.common import choices, ids
 from crotool.cli.options import MAX_INT, FormatOpt, OutputOpt, out
+from crotool.output.messages import message
+from crotool.output.view import View
+from crotool.program import duties
 from crotool.store.schema import ASSESSMENT_STATUSES
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "assessments"
-ORDER = 80
 
 assessments_app = typer.Typer(help="""Scheduled safety assessments of school facilities, and which
 are overdue.
@@ -46,13 +46,9 @@ def schedule(
       crotool assessments schedule --school redmond-ms --due 2024-05-15 \\
           --requested-by "District Safety and Security"
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.duties import SAFETY_CATEGORY, assessment_categories, schedule_assessment
-
-    conn = connect()
-    new_id = schedule_assessment(conn, school=school, due=due, requested_by=requested_by)
-    category = (assessment_categories(conn) or [SAFETY_CATEGORY])[0]
+    conn = common.connect()
+    new_id = duties.schedule_assessment(conn, school=school, due=due, requested_by=requested_by)
+    category = (duties.assessment_categories(conn) or [duties.SAFETY_CATEGORY])[0]
     message(f"scheduled safety assessment {new_id}: {school}, due {due}")
     message(f"when it is done: crotool duty log --officer BADGE --school {school} "
             f"--category {category} --assessment {new_id} ...")
@@ -74,11 +70,7 @@ def complete(
 
       crotool assessments complete 2 --duty 41
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.duties import complete_assessment
-
-    done = complete_assessment(connect(), assessment_id, duty)
+    done = duties.complete_assessment(common.connect(), assessment_id, duty)
     message(f"safety assessment {assessment_id} ({done['school']}, due {done['due']}) is done "
             f"by duty {duty} ({done['at']})")
 
@@ -95,11 +87,7 @@ def cancel(
 
       crotool assessments cancel 2
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.duties import cancel_assessment
-
-    if cancel_assessment(connect(), assessment_id):
+    if duties.cancel_assessment(common.connect(), assessment_id):
         message(f"cancelled safety assessment {assessment_id}")
     else:
         message(f"safety assessment {assessment_id} was already cancelled; nothing changed")
@@ -109,10 +97,10 @@ def cancel(
 def list_(
     overdue: Annotated[bool, typer.Option(
         "--overdue", help="Only those due before today and not done (nor cancelled).")] = False,
-    status: Annotated[Optional[str], typer.Option(
+    status: Annotated[str | None, typer.Option(
         "--status", "-s", autocompletion=choices("assessments", "status"), metavar="STATUS",
         help=f"Only this status: {', '.join(ASSESSMENT_STATUSES)}.")] = None,
-    school: Annotated[Optional[str], typer.Option(
+    school: Annotated[str | None, typer.Option(
         "--school",
         autocompletion=ids("schools"), metavar="SCHOOL",
         help="Only this school's assessments.")] = None,
@@ -127,12 +115,8 @@ def list_(
 
       crotool assessments list --overdue -f json
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.program.duties import list_assessments
-
-    rows = list_assessments(connect(reads_only=True), overdue=overdue, status=status,
-                            school=school)
+    rows = duties.list_assessments(common.connect(reads_only=True), overdue=overdue,
+                                   status=status, school=school)
     out(rows, fmt, output, View(
         title="Overdue safety assessments" if overdue else "Safety assessments",
         columns=["id", "school", "due", "requested_by", "status", "duty", "overdue"],

@@ -1,21 +1,24 @@
 """`crotool assign`, `crotool unassign` and `crotool assignments list`.
 
-Thin: `crotool.program.roster` validates (the rules `load` and `import` use), writes with audit rows,
-and runs the coverage engine for the warnings `assign` prints; this module parses and prints.
+Thin: `crotool.program.roster` validates (the rules `load` and `import` use), writes with
+audit rows, and runs the coverage engine for the warnings `assign` prints; this module parses
+and prints.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from crotool.cli.common import choices, ids
+from crotool.cli import common
+from crotool.cli.common import choices, confirm, ids, year_warning
 from crotool.cli.options import FormatOpt, OutputOpt, YearOpt, YesOpt, out
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "assign unassign assignments"
-ORDER = 50
+from crotool.output.messages import message
+from crotool.output.view import View
+from crotool.program import roster
+from crotool.program.roster import describe_row
+from crotool.program.years import resolve_year
 
 assignments_app = typer.Typer(help="""Which officer covers which feeder pattern, each school year.
 
@@ -36,13 +39,13 @@ def assign(
                                            autocompletion=ids("feeder_patterns"),
                                            help="Feeder pattern id.")],
     year: YearOpt = None,
-    role: Annotated[Optional[str], typer.Option(
+    role: Annotated[str | None, typer.Option(
         "--role", "-r", autocompletion=choices("assignments", "role"), metavar="ROLE",
         help="cro (default): the one officer the agency selects for the "
         "pattern; additional: extra help, never counted as coverage.")] = None,
-    start: Annotated[Optional[str], typer.Option(
+    start: Annotated[str | None, typer.Option(
         "--start", metavar="DATE", help="First day (default: the school year's start).")] = None,
-    end: Annotated[Optional[str], typer.Option(
+    end: Annotated[str | None, typer.Option(
         "--end", metavar="DATE", help="Last day, inclusive (default: the school year's end)."
     )] = None,
 ) -> None:
@@ -64,13 +67,7 @@ def assign(
 
       crotool assign 1260 lake-washington --role additional
     """
-    from crotool.cli.common import connect, year_warning
-    from crotool.output.render import message
-    from crotool.program import roster
-    from crotool.program.roster import describe_row
-    from crotool.program.years import resolve_year
-
-    conn = connect()
+    conn = common.connect()
     if year is None:
         resolution = resolve_year(conn)
         year_warning(resolution.warning)
@@ -103,7 +100,7 @@ def unassign(
     target: Annotated[str, typer.Argument(
         metavar="ID|BADGE", autocompletion=ids("assignments", column="officer"),
         help="An assignment id (see `assignments list`), or a badge followed by PATTERN.")],
-    pattern: Annotated[Optional[str], typer.Argument(
+    pattern: Annotated[str | None, typer.Argument(
         metavar="[PATTERN]", autocompletion=ids("assignments", column="feeder_pattern"),
         help="With a badge: the feeder pattern.")] = None,
     year: YearOpt = None,
@@ -123,22 +120,17 @@ def unassign(
 
       crotool unassign 2307 lake-washington --year 2023-24 --yes
     """
-    from crotool.cli.common import confirm, connect, year_warning
-    from crotool.output.render import message
-    from crotool.program.roster import delete_assignment, describe_row, find_assignment
-    from crotool.program.years import resolve_year
-
-    conn = connect()
+    conn = common.connect()
     if pattern is not None and year is None:
         resolution = resolve_year(conn)
         year_warning(resolution.warning)
         year = resolution.year.id
-    record = find_assignment(conn, target, pattern, year)
+    record = roster.find_assignment(conn, target, pattern, year)
     what = (f"assignment {record['id']}: officer {record['officer']} ({record['officer_name']}) "
             f"to {record['feeder_pattern']}, {record['school_year']}, {record['role']}, "
             f"{record['start']} to {record['end']}")
     confirm(f"delete {what}?", yes)
-    change = delete_assignment(conn, record)
+    change = roster.delete_assignment(conn, record)
     message(f"deleted {what}")
     for row in change.notes:
         message(f"note: now not covered: {describe_row(row)}")
@@ -146,20 +138,20 @@ def unassign(
 
 @assignments_app.command("list")
 def assignments_list(
-    year: Annotated[Optional[str], typer.Option(
+    year: Annotated[str | None, typer.Option(
         "--year",
         autocompletion=ids("school_years"), metavar="YEAR",
         help="Only this school year (default: every year).")
     ] = None,
-    pattern: Annotated[Optional[str], typer.Option(
+    pattern: Annotated[str | None, typer.Option(
         "--pattern", "-p",
         autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only this feeder pattern.")] = None,
-    agency: Annotated[Optional[str], typer.Option(
+    agency: Annotated[str | None, typer.Option(
         "--agency", "-a",
         autocompletion=ids("agencies"), metavar="AGENCY",
         help="Only officers of this agency.")] = None,
-    officer: Annotated[Optional[str], typer.Option(
+    officer: Annotated[str | None, typer.Option(
         "--officer",
         autocompletion=ids("officers"), metavar="BADGE", help="Only this officer.")] = None,
     fmt: FormatOpt = None,
@@ -174,11 +166,7 @@ def assignments_list(
 
       crotool assignments list --pattern eastlake --agency sammamish-pd -f json
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.program import roster
-
-    rows = roster.list_assignments(connect(reads_only=True), year=year, pattern=pattern,
+    rows = roster.list_assignments(common.connect(reads_only=True), year=year, pattern=pattern,
                                    agency=agency, officer=officer)
     out(rows, fmt, output, View(
         title="Assignments", columns=list(roster.LIST_COLUMNS),

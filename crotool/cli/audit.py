@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.options import MAX_INT, FormatOpt, OutputOpt, fmt_of, out
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "audit"
-ORDER = 120
+from crotool.output.view import View
+from crotool.store.audit import entries
 
 
 def audit(
-    since: Annotated[Optional[str], typer.Option(
+    since: Annotated[str | None, typer.Option(
         "--since", "-s", metavar="DATE", help="Only changes at or after DATE (YYYY-MM-DD or "
         "YYYY-MM-DDTHH:MM, UTC like the audit times).")] = None,
-    table: Annotated[Optional[str], typer.Option(
+    table: Annotated[str | None, typer.Option(
         "--table", "-t", metavar="TABLE", help="Only changes to this table (e.g. officers, "
         "duties, assignments).")] = None,
-    limit: Annotated[Optional[int], typer.Option(
+    limit: Annotated[int | None, typer.Option(
         "--limit", "-n", min=1, max=MAX_INT, metavar="N",
         help="Only the N most recent changes.")] = None,
     fmt: FormatOpt = None,
@@ -41,12 +40,8 @@ def audit(
 
       crotool audit -f json -o audit.json
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.audit import entries
-
     chosen = fmt_of(fmt, output)
-    rows = entries(connect(reads_only=True), since=since, table=table, limit=limit,
+    rows = entries(common.connect(reads_only=True), since=since, table=table, limit=limit,
                    changes_as_text=chosen != "json", spaced=chosen != "csv")
     out(rows, chosen, output, View(
         title="Audit trail",

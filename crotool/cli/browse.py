@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.common import choices, ids
 from crotool.cli.options import FormatOpt, OutputOpt, out
+from crotool.output.view import View
+from crotool.store import reads
 from crotool.store.schema import LEVELS
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "agencies patterns schools categories"
-ORDER = 30
 
 agencies_app = typer.Typer(help="""The police agencies the district partners with.
 
@@ -55,14 +54,9 @@ def agencies_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
     Example:  crotool agencies list -f json
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.reads import agencies
-
-    out(agencies(connect(reads_only=True)), fmt, output, View(title="Agencies",
-                                               columns=["id", "name", "kind", "jurisdiction",
-                                                        "schools", "officers"],
-                                               justify={"schools": "right", "officers": "right"}))
+    out(reads.agencies(common.connect(reads_only=True)), fmt, output, View(
+        title="Agencies", columns=["id", "name", "kind", "jurisdiction", "schools", "officers"],
+        justify={"schools": "right", "officers": "right"}))
 
 
 @patterns_app.command("list")
@@ -71,27 +65,22 @@ def patterns_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
     Example:  crotool patterns list
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.reads import patterns
-
-    out(patterns(connect(reads_only=True)), fmt, output, View(title="Feeder patterns",
-                                               columns=["id", "name", "high_school", "schools",
-                                                        "agencies"],
-                                               justify={"schools": "right"}))
+    out(reads.patterns(common.connect(reads_only=True)), fmt, output, View(
+        title="Feeder patterns", columns=["id", "name", "high_school", "schools", "agencies"],
+        justify={"schools": "right"}))
 
 
 @schools_app.command("list")
 def schools_list(
-    pattern: Annotated[Optional[str], typer.Option(
+    pattern: Annotated[str | None, typer.Option(
         "--pattern", "-p",
         autocompletion=ids("feeder_patterns"),
         help="Only schools of this feeder pattern (split feeders included).")
     ] = None,
-    agency: Annotated[Optional[str], typer.Option(
+    agency: Annotated[str | None, typer.Option(
         "--agency", "-a",
         autocompletion=ids("agencies"), help="Only schools in this agency's jurisdiction.")] = None,
-    level: Annotated[Optional[str], typer.Option(
+    level: Annotated[str | None, typer.Option(
         "--level", "-l", autocompletion=choices("schools", "level"), metavar="LEVEL",
         help=f"Only schools of this level: {', '.join(LEVELS)}.")] = None,
     fmt: FormatOpt = None,
@@ -105,12 +94,8 @@ def schools_list(
 
       crotool schools list --agency kcso --level middle -f csv
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.reads import schools
-
-    rows = schools(connect(reads_only=True), pattern=pattern, agency=agency,
-                   level=level)
+    rows = reads.schools(common.connect(reads_only=True), pattern=pattern, agency=agency,
+                         level=level)
     out(rows, fmt, output, View(title="Schools", group_by="feeder_pattern",
                                 columns=["id", "name", "level", "feeder_pattern", "also_feeds",
                                          "agency", "city", "address"]))
@@ -122,13 +107,8 @@ def categories_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
     Example:  crotool categories list
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.reads import categories
-
-    out(categories(connect(reads_only=True)), fmt, output, View(title="Duty categories",
-                                                 columns=["id", "name", "requires_request",
-                                                          "description"]))
+    out(reads.categories(common.connect(reads_only=True)), fmt, output, View(
+        title="Duty categories", columns=["id", "name", "requires_request", "description"]))
 
 
 def register(app: typer.Typer) -> None:

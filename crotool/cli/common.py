@@ -5,31 +5,25 @@ from __future__ import annotations
 import sqlite3
 import sys
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
 import typer
 
-
-def views() -> ModuleType:
-    """crotool.output.pictures (Rich pictures, SVG charts), imported when a table or a document is drawn:
-    a command hands View lambdas that call it, so `-f json` for cron never imports it."""
-    from crotool.output import pictures as module
-
-    return module
+from crotool.errors import CroError
+from crotool.output.messages import message
+from crotool.program import years
+from crotool.store import db
+from crotool.store.schema import SECTIONS
 
 
 def connect(*, reads_only: bool = False) -> sqlite3.Connection:
     """The database. A command that only reads (`reads_only`) never creates it: when --db or
     $CROTOOL_DB names a file that is not there (a mistyped path), it says so in one `warning:`
     line and reads an empty database in memory, so a list is still `[]` for a script; the
-    first command that writes creates the file."""
-    from crotool.store import db
-
+    first command that writes creates the file. Commands call it as `common.connect`, looked
+    up when they run, so a test can wrap it (tests/test_snapshot.py traces each SELECT)."""
     absent = db.absent_named_file() if reads_only else None
     if absent is not None:
-        from crotool.output.render import message
-
         path, by = absent
         message(f"warning: {path} (named by {by}) does not exist: nothing is stored there, and "
                 "nothing was created; check the path (a command that writes, such as "
@@ -43,14 +37,10 @@ def confirm(question: str, yes: bool) -> None:
 
     Without a terminal (cron, scripts) and without --yes, refuse rather than hang.
     """
-    from crotool.errors import CroError
-
     if yes:
         return
     if not sys.stdin.isatty():
         raise CroError(f"{question.rstrip('?')}: refused without --yes (no terminal to ask on)")
-    import typer
-
     if not typer.confirm(question, default=False, err=True):
         raise CroError("nothing was changed")
 
@@ -60,16 +50,12 @@ def year_warning(warning: str | None) -> None:
     contain today: one `warning:` line on stderr, also under --quiet (a cron job must hear it);
     the exit code stays what it was. `years.resolve_year` writes the text; this shows it."""
     if warning:
-        from crotool.output.render import message
-
         message(f"warning: {warning}")
 
 
 def school_year(conn: sqlite3.Connection, year_id: str | None) -> dict[str, str]:
     """`--year` as a record (id, start, end), else the current year, showing the stale-year
     warning when the command had to fall back to one that does not contain today."""
-    from crotool.program import years
-
     resolution = years.resolve_year(conn, year_id)
     year_warning(resolution.warning)
     return resolution.year.as_dict()
@@ -81,8 +67,6 @@ def ids(section: str, column: str | None = None) -> Callable[[Any, str], list[st
     or whose id is a number (an assessment's `id`)."""
 
     def complete(ctx: typer.Context, incomplete: str) -> list[str]:
-        from crotool.store.schema import SECTIONS
-
         col = column or SECTIONS[section].key[0]
         return completed(ctx, lambda conn: [str(r[0]) for r in conn.execute(
             f"SELECT DISTINCT {col} FROM {section} WHERE substr({col}, 1, ?) = ?"
@@ -96,8 +80,6 @@ def completed(ctx: Any, read: Callable[[sqlite3.Connection], list[str]]) -> list
     usual one). Runs inside the shell's completion request: it must never create a database,
     print, or fail, so any problem completes nothing."""
     try:
-        from crotool.store import db
-
         # The root callback (which remembers --db) does not run during completion: the
         # typed --db is read from the parsed command line instead.
         path = db.resolve_path(_typed_db(ctx))
@@ -126,8 +108,6 @@ def choices(section: str, field: str) -> Callable[[str], list[str]]:
     from schema.py: the same list the domain checks the typed value against."""
 
     def complete(incomplete: str) -> list[str]:
-        from crotool.store.schema import SECTIONS
-
         return [c for c in SECTIONS[section].field(field).choices if c.startswith(incomplete)]
 
     return complete

@@ -1,4 +1,5 @@
-"""`crotool connectors ...`, `crotool engagements ...` and `crotool report connectors`.
+"""`crotool connectors ...` and `crotool engagements ...` (`crotool report connectors`, where
+planning has had their input, is in report/connectors.py).
 
 Community Connectors: the stakeholders and partners (and organizations the district did not
 work with before) whose input strengthens school safety planning. Phases, dimensions and
@@ -8,18 +9,17 @@ gets "did you mean" and the list of what is allowed; tab completion offers the c
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-from crotool.cli.common import choices, ids, views
-from crotool.cli.options import MAX_DAYS, FormatOpt, OutputOpt, out
-from crotool.cli.report import report_app
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "connectors engagements"
-REPORTS = "connectors"
-ORDER = 90
+from crotool.cli import common
+from crotool.cli.common import choices, ids
+from crotool.cli.options import EngagedFromOpt, EngagedToOpt, FormatOpt, OutputOpt, out
+from crotool.output.messages import message
+from crotool.output.view import View
+from crotool.program import connectors
+from crotool.program.years import today
 
 connectors_app = typer.Typer(help="""Community Connectors: stakeholders and partners who give input
 to safety planning.
@@ -44,20 +44,15 @@ Examples:
 """, no_args_is_help=True)
 
 
-NameOpt = Annotated[Optional[str], typer.Option(
+NameOpt = Annotated[str | None, typer.Option(
     "--name", help="Who the connector is (a person's role or the group's name).")]
-OrganizationOpt = Annotated[Optional[str], typer.Option(
+OrganizationOpt = Annotated[str | None, typer.Option(
     "--organization", help="The organization they come from.")]
-SectorOpt = Annotated[Optional[str], typer.Option(
+SectorOpt = Annotated[str | None, typer.Option(
     "--sector", help="Free text, e.g. parents, nonprofit, faith, business, students.")]
-StatusOpt = Annotated[Optional[str], typer.Option(
+StatusOpt = Annotated[str | None, typer.Option(
     "--status", autocompletion=choices("connectors", "status"),
     help="current, or new: an organization the district did not work with before.")]
-FromOpt = Annotated[Optional[str], typer.Option(
-    "--from", metavar="DATE", help="Only engagements on or after DATE (YYYY-MM-DD).")]
-ToOpt = Annotated[Optional[str], typer.Option(
-    "--to", metavar="DATE", help="Only engagements on or before DATE (YYYY-MM-DD).")]
-
 
 def _given(**fields: Any) -> dict[str, Any]:
     """The options the user gave (None: left out, so the stored value stays)."""
@@ -88,12 +83,8 @@ def connectors_add(
           --organization "Example Valley Parents Association" --sector parents
       crotool connectors add youth-wellness --name "Program director" --status new
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.connectors import add_connector
-
-    row = add_connector(connect(), _given(id=connector_id, name=name, organization=organization,
-                                          sector=sector, status=status))
+    row = connectors.add_connector(common.connect(), _given(
+        id=connector_id, name=name, organization=organization, sector=sector, status=status))
     message(f"added connector {row['id']} ({row['name']}, {row['status']}); next: "
             f"crotool engagements add TITLE --connector {row['id']} --phase ... --dimension ...")
 
@@ -115,11 +106,7 @@ def connectors_update(
 
       crotool connectors update resident-at-large --sector neighborhood --organization ""
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.connectors import update_connector
-
-    row, diff = update_connector(connect(), connector_id, _given(
+    row, diff = connectors.update_connector(common.connect(), connector_id, _given(
         name=name, organization=organization, sector=sector, status=status))
     if not diff:
         message(f"connector {row['id']} unchanged (it already had those values)")
@@ -134,7 +121,7 @@ def connectors_update(
 @connectors_app.command("list")
 def connectors_list(
     status: StatusOpt = None,
-    sector: Annotated[Optional[str], typer.Option(
+    sector: Annotated[str | None, typer.Option(
         "--sector", help="Only this sector (any case).")] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -148,11 +135,7 @@ def connectors_list(
 
       crotool connectors list --status new -f json
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.program.connectors import connectors
-
-    rows = connectors(connect(reads_only=True), status=status, sector=sector)
+    rows = connectors.connectors(common.connect(reads_only=True), status=status, sector=sector)
     out(rows, fmt, output, View(
         title="Community Connectors", justify={"engagements": "right"},
         columns=["id", "name", "organization", "sector", "status", "engagements",
@@ -174,12 +157,12 @@ def engagements_add(
     dimension: Annotated[str, typer.Option(
         "--dimension", "-d", autocompletion=choices("engagements", "dimension"),
         help="Climate dimension: physical, emotional, social, behavioral or academic.")],
-    connector: Annotated[Optional[list[str]], typer.Option(
+    connector: Annotated[list[str] | None, typer.Option(
         "--connector", "-c", autocompletion=ids("connectors"), metavar="ID",
         help="A connector who took part (repeat the option for each).")] = None,
-    on: Annotated[Optional[str], typer.Option(
+    on: Annotated[str | None, typer.Option(
         "--date", metavar="DATE", help="When (YYYY-MM-DD; default: today).")] = None,
-    summary: Annotated[Optional[str], typer.Option(
+    summary: Annotated[str | None, typer.Option(
         "--summary", "-s", help="What was heard.")] = None,
 ) -> None:
     """Record an engagement: input gathered from connectors for one planning phase and one
@@ -192,12 +175,7 @@ def engagements_add(
           --phase prevention --dimension physical -c evpa -c student-voice \\
           --summary "Parents asked for clearer drop-off routes."
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.connectors import add_engagement
-    from crotool.program.years import today
-
-    row = add_engagement(connect(), _given(
+    row = connectors.add_engagement(common.connect(), _given(
         date=on if on is not None else today().isoformat(), title=title,
         connectors=list(connector or []), phase=phase, dimension=dimension, summary=summary))
     who = ", ".join(row["connectors"]) or "no connectors named"
@@ -207,15 +185,15 @@ def engagements_add(
 
 @engagements_app.command("list")
 def engagements_list(
-    start: FromOpt = None,
-    end: ToOpt = None,
-    phase: Annotated[Optional[str], typer.Option(
+    start: EngagedFromOpt = None,
+    end: EngagedToOpt = None,
+    phase: Annotated[str | None, typer.Option(
         "--phase", "-p", autocompletion=choices("engagements", "phase"),
         help="Only this planning phase.")] = None,
-    dimension: Annotated[Optional[str], typer.Option(
+    dimension: Annotated[str | None, typer.Option(
         "--dimension", "-d", autocompletion=choices("engagements", "dimension"),
         help="Only this climate dimension.")] = None,
-    connector: Annotated[Optional[str], typer.Option(
+    connector: Annotated[str | None, typer.Option(
         "--connector", "-c",
         autocompletion=ids("connectors"), metavar="ID",
         help="Only engagements this connector took part in."
@@ -231,101 +209,12 @@ def engagements_list(
 
       crotool engagements list --from 2024-01-01 --connector evpa -f csv
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.program.connectors import engagements
-
-    rows = engagements(connect(reads_only=True), start=start, end=end, phase=phase,
-                       dimension=dimension, connector=connector)
+    rows = connectors.engagements(common.connect(reads_only=True), start=start, end=end,
+                                  phase=phase, dimension=dimension, connector=connector)
     out(rows, fmt, output, View(
         title="Engagements", columns=["id", "date", "title", "phase", "dimension", "connectors",
                                       "summary"],
         justify={"id": "right"}, secondary=("summary",), empty="no engagements match"))
-
-
-# ---------------------------------------------------------------- the report
-
-
-@report_app.command("connectors")
-def report_connectors(
-    start: FromOpt = None,
-    end: ToOpt = None,
-    stale_days: Annotated[Optional[int], typer.Option(
-        "--stale-days", metavar="N", min=0, max=MAX_DAYS,
-        help="List connectors not engaged in the N days up to today (default 180 in the "
-        "table view). With -f json, the output becomes {\"rows\": [...], "
-        "\"stale_connectors\": [...], \"new_by_sector\": [...]}.")] = None,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-) -> None:
-    """Where safety planning has had community input: planning phase x climate dimension.
-
-    Each of the 20 cells counts the engagements filed under it and the distinct connectors
-    who took part; an empty cell ("none", red) is a part of planning no one has spoken to.
-    The table view then lists the connectors not engaged lately (--stale-days, default 180,
-    counted back from today; planned engagements dated after today do not count) and, per
-    sector, how many connectors and new organizations the program has brought in.
-
-    JSON and CSV carry one row per cell, all 20, zeros included: phase, dimension,
-    engagements, connectors. CSV always carries just the 20 cells; only with --stale-days
-    does JSON wrap them as {"rows": [...], "stale_connectors": [...], "new_by_sector": [...]}.
-    Markdown and HTML (documents for people) carry the 20 cells, then the same two tables
-    as the table view.
-
-    Examples:
-
-      crotool report connectors
-
-      crotool report connectors --from 2023-09-01 --to 2024-06-30 -f json
-
-      crotool report connectors --stale-days 90 -f json -o connectors.json
-    """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.program import connectors
-
-    result = connectors.report(connect(reads_only=True), start=start, end=end,
-                               stale_days=stale_days)
-    counted = views().counted
-    wrap = None
-    if stale_days is not None:
-        wrap = {"stale_connectors": result.stale, "new_by_sector": result.new_by_sector}
-    with_input = sum(1 for c in result.cells if c["engagements"])
-    span = (f"engagements from {start or 'the first'} to {end or 'the last'}"
-            if start or end else "every engagement")
-    title = "Community input by phase and dimension"
-    days = counted(result.stale_days, "day")
-    # The heat map is the main table; the stale list and the sectors follow it, in the
-    # terminal as in every document, from these two views alone.
-    out(result.cells, fmt, output, View(
-        title=title, build=lambda cells, colour: views().connectors_heat_map(
-            start, end, cells, colour),
-        chart=lambda cells: views().connectors_chart(cells, title),
-        columns=["phase", "dimension", "engagements", "connectors"],
-        justify={"engagements": "right", "connectors": "right"}, names={},
-        tone=lambda c: "bad" if c["engagements"] == 0 else None,
-        tone_words={"bad": "no input in this cell"},
-        summary=f"{with_input} of {len(result.cells)} cells "
-                f"{'has' if with_input == 1 else 'have'} input; "
-                f"{counted(len(result.stale), 'connector')} not engaged in the last {days}",
-        period=f"{span}; as of {result.as_of}",
-        extra=[(result.stale, View(
-                    title=f"Connectors not engaged in the last {days} (as of {result.as_of})",
-                    columns=["id", "name", "organization", "sector", "status",
-                             "last_engaged", "days_since"],
-                    justify={"days_since": "right"}, names={},
-                    blanks={"last_engaged": "never"},
-                    cell_style=lambda c, r: "bold red" if c == "last_engaged" and not (
-                        r["last_engaged"]) else None,
-                    empty=f"Every connector was engaged in the last {days}.")),
-               (result.new_by_sector, View(
-                    title="Connectors by sector",
-                    columns=["sector", "connectors", "new_connectors", "new_organizations"],
-                    justify={"connectors": "right", "new_connectors": "right",
-                             "new_organizations": "right"}, names={},
-                    blanks={"sector": "(no sector)"},
-                    empty="No connectors yet."))]),
-        wrap=wrap)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from crotool.cli.options import FormatOpt, OutputOpt, out
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "db"
-ORDER = 110
+from crotool.errors import CroError
+from crotool.output.messages import message
+from crotool.output.view import View
+from crotool.store import db, health
+from crotool.store.health import FAIL, failures
 
 db_app = typer.Typer(help="""The database file: check it, back it up, describe it.
 
@@ -25,9 +26,6 @@ Examples:
 
 
 def _path_and_conn():
-    from crotool.errors import CroError
-    from crotool.store import db
-
     absent = db.absent_named_file()
     if absent is not None:  # nothing to check, copy or describe: and nothing is created
         raise CroError(f"{absent[0]} (named by {absent[1]}) does not exist",
@@ -55,11 +53,6 @@ def check(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
       crotool db check -f json -o check.json    # for cron: exit 1 on any problem
     """
-    from crotool.errors import CroError
-    from crotool.output.render import View
-    from crotool.store import health
-    from crotool.store.health import FAIL, failures
-
     path, conn = _path_and_conn()
     rows = health.check(conn, path)
     out(rows, fmt, output, View(
@@ -91,9 +84,6 @@ def backup(
 
       crotool --db /srv/cro.db db backup /mnt/usb/cro-$(date +%F).db
     """
-    from crotool.output.render import message
-    from crotool.store import health
-
     path, conn = _path_and_conn()
     result = health.backup(conn, dest)
     message(f"backed up {path} to {result['backup']}: {result['size_bytes']:,} bytes, "
@@ -111,9 +101,6 @@ def info(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
       crotool db info -f json | jq '.[] | select(.item == "rows.duties") | .value'
     """
-    from crotool.output.render import View
-    from crotool.store import health
-
     path, conn = _path_and_conn()
     # Left-aligned: the values are a path and words as well as numbers.
     out(health.info(conn, path), fmt, output, View(title="Database", columns=["item", "value"]))

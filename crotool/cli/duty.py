@@ -1,39 +1,41 @@
-"""`crotool duty log`, `crotool duty list` and `crotool report duties`: officers' work.
+"""`crotool duty log` and `crotool duty list`: officers' work (`crotool report duties`, its
+counts, is in report/duties.py).
 
-Thin: options in, `crotool.program.duties` / `crotool.program.duty_report` called, rows rendered. Values are passed
-on as the text the user typed, so the domain converts them with the same field rules as
-`load` and `import` (and says `--minutes: ... allowed 1 to 1440`, exit 1, not a usage error).
+Thin: options in, `crotool.program.duties` called, rows rendered. Values are passed on as the
+text the user typed, so the domain converts them with the same field rules as `load` and
+`import` (and says `--minutes: ... allowed 1 to 1440`, exit 1, not a usage error).
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Literal
 
 import typer
 
-from crotool.cli.common import ids, views
+from crotool.cli import common
+from crotool.cli.common import ids, year_warning
 from crotool.cli.options import (
     MAX_INT,
+    Fmt,
     FormatOpt,
+    FromOpt,
     IncludeNotesOpt,
     OutputOpt,
     QuietOpt,
+    ToOpt,
     YearOpt,
     fmt_of,
     out,
 )
-from crotool.cli.report import report_app
-
-if TYPE_CHECKING:
-    from crotool.cli.options import Fmt
-    from crotool.program.duties import DutyList
-    from crotool.program.years import Range
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "duty"
-REPORTS = "duties"
-ORDER = 70
+from crotool.intake.readers import read_note_file
+from crotool.output import pictures
+from crotool.output.encode import JsonObjects, Tuples
+from crotool.output.messages import message
+from crotool.output.view import View
+from crotool.program import duties
+from crotool.program.duties import DutyList
+from crotool.program.years import Range
+from crotool.store import db
 
 duty_app = typer.Typer(help="""The duty log: what officers did, where, for how long.
 
@@ -46,21 +48,6 @@ Examples:
   crotool duty list --pattern redmond --from 2024-01-01 -f csv -o duties.csv
 """, no_args_is_help=True)
 
-FromOpt = Annotated[Optional[str], typer.Option(
-    "--from", metavar="DATE", help="First day (YYYY-MM-DD), inclusive.")]
-ToOpt = Annotated[Optional[str], typer.Option(
-    "--to", metavar="DATE", help="Last day (YYYY-MM-DD), inclusive.")]
-
-
-class By(StrEnum):
-    category = "category"
-    pattern = "pattern"
-    school = "school"
-    officer = "officer"
-    month = "month"
-    role = "role"
-
-
 @duty_app.command("log")
 def duty_log(
     officer: Annotated[str, typer.Option("--officer",
@@ -72,25 +59,25 @@ def duty_log(
         "--category",
         autocompletion=ids("duty_categories"), metavar="CAT",
         help="What (category id, see `crotool categories list`).")],
-    at: Annotated[Optional[str], typer.Option(
+    at: Annotated[str | None, typer.Option(
         "--at", metavar="DATETIME", help="When, ISO 8601 (e.g. 2024-01-15T09:30); "
         "default: now.")] = None,
-    minutes: Annotated[Optional[str], typer.Option(
+    minutes: Annotated[str | None, typer.Option(
         "--minutes", metavar="N", help="How long, 1 to 1440 minutes.")] = None,
-    requested_by: Annotated[Optional[str], typer.Option(
+    requested_by: Annotated[str | None, typer.Option(
         "--requested-by", metavar="WHO", help="Who asked for it (a role, e.g. 'Juanita HS "
         "principal'); required for categories done only on request.")] = None,
-    reference: Annotated[Optional[str], typer.Option(
+    reference: Annotated[str | None, typer.Option(
         "--reference", metavar="REF", help="Case or incident number.")] = None,
-    notes: Annotated[Optional[str], typer.Option(
+    notes: Annotated[str | None, typer.Option(
         "--notes", metavar="TEXT", help="Private notes: never echoed, audited or exported "
         "(unless --include-notes). Prefer --notes-file: while crotool runs (or waits for "
         "another writer), every user of the machine can read its arguments in the process "
         "list (ps).")] = None,
-    notes_file: Annotated[Optional[str], typer.Option(
+    notes_file: Annotated[str | None, typer.Option(
         "--notes-file", metavar="PATH", help="Read the private notes from PATH ('-' for "
         "stdin): unlike --notes, they never appear in the process list.")] = None,
-    assessment: Annotated[Optional[int], typer.Option(
+    assessment: Annotated[int | None, typer.Option(
         "--assessment", metavar="ID", min=1, max=MAX_INT,
         help="Complete this scheduled safety assessment with "
         "the duty (same transaction).")] = None,
@@ -114,18 +101,12 @@ def duty_log(
       crotool duty log --officer 1182 --school kirkland-ms --category threat-assessment \\
           --minutes 60 --requested-by "Kirkland MS principal" --notes-file - < note.txt
     """
-    from crotool.cli.common import connect, year_warning
-    from crotool.output.render import message
-    from crotool.program import duties
-
     if notes_file is not None:
         if notes is not None:
             raise typer.BadParameter("give --notes or --notes-file, not both",
                                      param_hint="'--notes-file'")
-        from crotool.intake.readers import read_note_file
-
         notes = read_note_file(notes_file)
-    logged = duties.log_duty(connect(), officer=officer, school=school, category=category,
+    logged = duties.log_duty(common.connect(), officer=officer, school=school, category=category,
                              at=at, minutes=minutes, requested_by=requested_by,
                              reference=reference, notes=notes, assessment=assessment)
     v = logged.values
@@ -152,22 +133,22 @@ def duty_list(
     start: FromOpt = None,
     end: ToOpt = None,
     year: YearOpt = None,
-    officer: Annotated[Optional[str], typer.Option(
+    officer: Annotated[str | None, typer.Option(
         "--officer",
         autocompletion=ids("officers"), metavar="BADGE",
         help="Only this officer's duties.")] = None,
-    school: Annotated[Optional[str], typer.Option(
+    school: Annotated[str | None, typer.Option(
         "--school",
         autocompletion=ids("schools"), metavar="SCHOOL",
         help="Only duties at this school.")] = None,
-    pattern: Annotated[Optional[str], typer.Option(
+    pattern: Annotated[str | None, typer.Option(
         "--pattern", "-p", autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only duties at schools of this feeder pattern (split feeders included).")] = None,
-    category: Annotated[Optional[str], typer.Option(
+    category: Annotated[str | None, typer.Option(
         "--category",
         autocompletion=ids("duty_categories"), metavar="CAT",
         help="Only duties of this category.")] = None,
-    limit: Annotated[Optional[int], typer.Option(
+    limit: Annotated[int | None, typer.Option(
         "--limit", metavar="N", max=MAX_INT,
         help="Only the latest N (still listed oldest first).")
     ] = None,
@@ -192,38 +173,33 @@ def duty_list(
 
       crotool duty list --officer 0417 --limit 20
     """
-    from crotool.cli.common import connect, year_warning
-    from crotool.program import duties
-    from crotool.store import db
-
-    conn = connect(reads_only=True)
+    conn = common.connect(reads_only=True)
     with db.read(conn):  # one snapshot: the counts and the rows of the same database
         span = duties.resolve_range(conn, year=year, start=start, end=end)
         year_warning(span.warning)
         found = duties.stream_duties(conn, span=span, officer=officer, school=school,
                                      pattern=pattern, category=category, limit=limit,
                                      include_notes=include_notes,
-                                     encode=_encoded(fmt_of(fmt, output)))
+                                     shape=_SHAPES.get(fmt_of(fmt, output), "dicts"))
         _list_out(found, span, include_notes, fmt, output, quiet)
 
 
-def _encoded(fmt: str) -> str | None:
-    """The formats a duty list writes straight from the cursor (the rest read dicts)."""
-    return fmt if fmt in ("json", "csv") else None
+# The formats a duty list writes straight from the cursor (the rest read dicts): SQLite
+# writes each row's JSON; CSV is written from the cursor's tuples by their column spec.
+_SHAPES: dict[str, Literal["json", "tuples"]] = {"json": "json", "csv": "tuples"}
 
 
 def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None,
               output: str | None, quiet: bool = False) -> None:
     """Render a listing whose rows are still being read (inside the command's snapshot)."""
-    from crotool.output.render import View, message
-    from crotool.program import duties
-
     columns = [*duties.LIST_COLUMNS, "notes"] if include_notes else list(duties.LIST_COLUMNS)
     latest = (f"showing the latest {found.count} of {found.total} duties ({span.describe()})"
               if found.count < found.total else None)
     if latest and not quiet:
         message(latest)
-    rows, minutes = found.rows, found.minutes
+    minutes, shape = found.minutes, _SHAPES.get(fmt_of(fmt, output))
+    rows = (JsonObjects(found.rows) if shape == "json" else Tuples(found.rows, found.columns)
+            if shape == "tuples" else found.rows)
     out(rows, fmt, output, private=include_notes, view=View(
         title=f"Duties, {span.describe()}", columns=columns,
         justify={"id": "right", "minutes": "right"},
@@ -235,74 +211,10 @@ def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None
         tone_words={"partial": "out of pattern", "bad": "follow-up open"},
         secondary=("reference", "requested_by", "notes", "out_of_pattern", "minutes",
                    "open_followups"),
-        summary=latest or (f"{views().counted(found.count, 'duty', 'duties')}, {minutes} minutes,"
+        summary=latest or (f"{pictures.counted(found.count, 'duty', 'duties')}, {minutes} minutes,"
                            f" {span.describe()}"),
-        period=span.describe(), empty="no duties in this range"))
-
-
-@report_app.command("duties")
-def report_duties(
-    by: Annotated[By, typer.Option("--by", "-b", help="The key to count by.",
-                                   case_sensitive=False)] = By.category,
-    start: FromOpt = None,
-    end: ToOpt = None,
-    year: YearOpt = None,
-    officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--officer", autocompletion=ids("officers"), metavar="BADGE",
-        help="Only this officer's duties.")] = None,
-    pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--pattern", "-p", autocompletion=ids("feeder_patterns"), metavar="PATTERN",
-        help="Only duties at schools of this feeder pattern (split feeders included).")] = None,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-) -> None:
-    """Duty counts and minutes per category, pattern, school, officer, month or role.
-
-    By default over the current school year. Every category, feeder pattern and role is
-    listed, zeros included; --by month is a timeline of every month of the range. A duty
-    counts under its school's main feeder_pattern only (not also_feeds), so totals add up.
-    --by role counts each duty under its category's role (a last row with role null, named
-    "(no role)", holds the categories without one), so role totals equal category totals.
-    --officer and --pattern narrow any --by to that officer's duties, or to duties at that
-    pattern's schools. JSON rows: the key (named as --by), name where it has one, count,
-    minutes.
-
-    Examples:
-
-      crotool report duties
-
-      crotool report duties --by month --year 2023-24
-
-      crotool report duties --by role --year 2023-24 --pattern redmond
-
-      crotool report duties --by officer --from 2024-01-01 -f json
-    """
-    from crotool.cli.common import connect, year_warning
-    from crotool.output.render import View, shown
-    from crotool.program import duties, duty_report
-    from crotool.store import db
-
-    conn = connect(reads_only=True)
-    with db.read(conn):  # the year and the counts from one snapshot
-        span = duties.resolve_range(conn, year=year, start=start, end=end)
-        rows = duty_report.duty_report(conn, by.value, span, officer=officer, pattern=pattern)
-    year_warning(span.warning)
-    narrowed = "".join(f", {label} {value}" for label, value in (
-        ("officer", officer), ("pattern", pattern)) if value is not None)
-    title = f"Duties by {by.value}, {span.describe()}{narrowed}"
-    count, minutes = sum(r["count"] for r in rows), sum(r["minutes"] for r in rows)
-    out(rows, fmt, output, View(
-        title=title, columns=list(duty_report.COLUMNS[by.value]),
-        build=lambda r, colour: views().duty_bars(r, by.value, title, colour),
-        chart=lambda r: views().duty_chart(r, by.value, title),
-        justify={"count": "right", "minutes": "right"},
-        names={} if "name" in duty_report.COLUMNS[by.value] else None,
-        tone=lambda r: "muted" if r["count"] == 0 else None,
-        summary=f"{views().counted(count, 'duty', 'duties')}, {shown(minutes)} minutes"
-                f" ({minutes / 60:.1f} h), {span.describe()}",
         period=span.describe(), empty="no duties in this range"))
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(duty_app, name="duty")
-    # `report duties` registered itself on report_app above (report.py adds the group).

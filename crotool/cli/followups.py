@@ -3,15 +3,25 @@ hours, ...). Thin: options in, `crotool.program.followups` called, rows rendered
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from crotool.cli.common import ids
+from crotool.cli import common
+from crotool.cli.common import completed, ids
 from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, fmt_of, out
-
-WORDS = "followups"
-ORDER = 75
+from crotool.output import pictures
+from crotool.output.encode import JsonObjects
+from crotool.output.messages import message
+from crotool.output.view import View
+from crotool.program.followups import (
+    COLUMNS,
+    as_of_moment,
+    list_followups,
+    mark_done,
+    open_duty_ids,
+    stream_json,
+)
 
 followups_app = typer.Typer(help="""Follow-ups: what a logged duty must be followed by, and by when.
 
@@ -32,7 +42,7 @@ def followups_list(
         "--open", help="Only follow-ups not done (open or overdue).")] = False,
     overdue: Annotated[bool, typer.Option(
         "--overdue", help="Only follow-ups not done and past their due time.")] = False,
-    as_of: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="DATETIME", help="The moment to take statuses at, ISO 8601 (a date "
         "alone is its 00:00); default: now. Later duties and completions are left out.")
     ] = None,
@@ -59,17 +69,13 @@ def followups_list(
 
       crotool followups list --overdue --fail-on-overdue -f csv -o overdue.csv
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View, message
-    from crotool.program.followups import COLUMNS, as_of_moment, list_followups, stream_json
-
-    conn = connect(reads_only=True)
+    conn = common.connect(reads_only=True)
     moment = as_of_moment(as_of)
     if fmt_of(fmt, output) == "json":
         # For cron and scripts: SQLite writes each row's JSON, and the statuses are counted
         # as the rows pass (a million duties' open follow-ups, no dict per row).
         stream = stream_json(conn, as_of=moment, open_only=open_only, overdue_only=overdue)
-        out(stream.rows, fmt, output, View(columns=list(COLUMNS)))
+        out(JsonObjects(stream.rows), fmt, output, View(columns=list(COLUMNS)))
         late = stream.counts["overdue"]
     else:
         rows = list_followups(conn, as_of=moment, open_only=open_only, overdue_only=overdue)
@@ -85,10 +91,6 @@ def followups_list(
 def _list_out(rows: list[dict], moment: str, which: str, fmt: FormatOpt,
               output: OutputOpt) -> None:
     """A table or a document of the follow-ups, with their counts by status."""
-    from crotool.output import pictures
-    from crotool.output.render import View
-    from crotool.program.followups import COLUMNS
-
     counts = {s: sum(1 for r in rows if r["status"] == s)
               for s in ("open", "overdue", "done", "late")}
     summary = f"{pictures.counted(len(rows), 'follow-up')}" + "".join(
@@ -107,9 +109,6 @@ def _list_out(rows: list[dict], moment: str, which: str, fmt: FormatOpt,
 
 def _duty_ids(ctx: typer.Context, incomplete: str) -> list[str]:
     """The ids of duties with a follow-up not done (the only ones `done` can take)."""
-    from crotool.cli.common import completed
-    from crotool.program.followups import open_duty_ids
-
     return completed(ctx, lambda conn: open_duty_ids(conn, incomplete))
 
 
@@ -119,7 +118,7 @@ def followups_done(
                                         autocompletion=_duty_ids)],
     rule: Annotated[str, typer.Argument(metavar="RULE", help="The follow-up rule's id.",
                                         autocompletion=ids("followup_rules", column="id"))],
-    at: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    at: Annotated[str | None, typer.Option(
         "--at", metavar="DATETIME", help="When it was done, ISO 8601; default: now.")] = None,
 ) -> None:
     """Record that a duty's follow-up was done; says whether it was on time or late.
@@ -131,11 +130,7 @@ def followups_done(
 
       crotool followups done 8 cps-report --at 2024-01-16T09:00
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.followups import mark_done
-
-    done = mark_done(connect(), duty, rule, at)
+    done = mark_done(common.connect(), duty, rule, at)
     verdict = "late: due" if done["status"] == "late" else "on time: due"
     message(f"follow-up {rule} of duty {duty} is done at {done['done_at']} ({verdict} "
             f"{done['due']})")

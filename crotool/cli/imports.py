@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import sys
 from enum import StrEnum
-from typing import Annotated, Any, Optional
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.options import MAX_INT, Fmt, FormatOpt, OutputOpt, out
+from crotool.errors import EXIT_USAGE, CroError
+from crotool.intake import importer
+from crotool.intake.history import history
+from crotool.output.messages import message
+from crotool.output.view import View
 from crotool.store.schema import IMPORTABLE
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "import imports"
-ORDER = 20
 
 MAX_WARNINGS = 20  # a large file's warnings: the first ones by line, then a count
 
@@ -27,7 +30,7 @@ Examples:
   crotool imports list -f csv -o imports.csv
 """, no_args_is_help=True)
 
-# schema.py is light (data classes, no domain) and every command imports it anyway.
+# The tables `import` takes: its help and its completion list them.
 _TABLES = IMPORTABLE
 
 
@@ -60,11 +63,6 @@ def _formats(file: str, fmt: SummaryFormat | None, input_format: InputFormat | N
     cannot come from the file name (stdin, an odd extension) and --input-format is not given,
     --format csv|json|yaml names the input instead: `crotool import officers - --format csv`.
     """
-    from pathlib import Path
-
-    from crotool.errors import EXIT_USAGE, CroError
-    from crotool.intake import importer
-
     telling = file != "-" and Path(file).suffix.lower() in (".csv", ".json", ".yaml", ".yml",
                                                             ".xlsx", ".xlsm")
     source = input_format.value if input_format else None
@@ -92,18 +90,18 @@ def import_cmd(
     file: Annotated[str, typer.Argument(
         metavar="FILE", help="A .csv, .xlsx (an Excel workbook), .json (an array of objects) or "
         ".yaml/.yml (a list) file; - reads stdin (give --format).")],
-    fmt: Annotated[Optional[SummaryFormat], typer.Option(
+    fmt: Annotated[SummaryFormat | None, typer.Option(
         "--format", "-f", case_sensitive=False,
         help="Format of the summary on stdout, as for every command. For - (stdin) or a file "
         "without a telling extension, csv, json or yaml names the input instead (or give "
         "--input-format).")] = None,
-    input_format: Annotated[Optional[InputFormat], typer.Option(
+    input_format: Annotated[InputFormat | None, typer.Option(
         "--input-format", case_sensitive=False,
         help="The input's format, for - (stdin) or a file without a telling extension.")] = None,
-    sheet: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    sheet: Annotated[str | None, typer.Option(
         "--sheet", metavar="NAME", help="The workbook's sheet to read (.xlsx; default: the "
         "first).")] = None,
-    date_format: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    date_format: Annotated[str | None, typer.Option(
         "--date-format", metavar="FMT", help="How the file writes dates (strftime), e.g. "
         "%m/%d/%Y for 9/5/2023; read for every date and date-time field (a date-time as the "
         "date then HH:MM[:SS]). ISO dates (2023-09-05) are read either way.")] = None,
@@ -112,7 +110,7 @@ def import_cmd(
         "nothing.")] = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="List every record that changes (or would).")] = False,
-    output_format: Annotated[Optional[Fmt], typer.Option(
+    output_format: Annotated[Fmt | None, typer.Option(
         "--output-format", case_sensitive=False,
         help="Format of the summary, whatever --format says (e.g. with stdin).")] = None,
     output: OutputOpt = None,
@@ -157,20 +155,16 @@ def import_cmd(
 
       crotool import duties duties.csv --format json      # the summary as JSON
     """
-    from crotool.cli.common import connect
-    from crotool.intake.importer import import_file
-    from crotool.output.render import View, message
-
     def show(change: tuple[str, str, dict[str, Any]]) -> None:
         table_name, what, changes = change
         message(f"  {table_name}: {what} {changes}")
 
     source_format, summary_format = _formats(file, fmt, input_format, output_format)
-    conn = connect()
+    conn = common.connect()
     if file == "-" and sys.stdin.isatty():
         message(f"reading {table} from the terminal: end with Ctrl-D")
     with _progress_bar() as progress:
-        result = import_file(
+        result = importer.import_file(
             conn, table, file, fmt=source_format,
             dry_run=dry_run, stdin=sys.stdin.buffer if file == "-" else None,
             on_change=show if verbose else None, progress=progress, sheet=sheet,
@@ -196,10 +190,10 @@ def import_cmd(
 
 @imports_app.command("list")
 def imports_list(
-    table: Annotated[Optional[str], typer.Option(
+    table: Annotated[str | None, typer.Option(
         "--table", "-t", autocompletion=_complete_table,
         help="Only imports into this table ('*' for seed loads).")] = None,
-    limit: Annotated[Optional[int], typer.Option(
+    limit: Annotated[int | None, typer.Option(
         "--limit", min=1, max=MAX_INT, help="Only the newest N.")] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -214,11 +208,7 @@ def imports_list(
 
       crotool imports list --table duties -f json
     """
-    from crotool.cli.common import connect
-    from crotool.intake.history import history
-    from crotool.output.render import View
-
-    rows = history(connect(reads_only=True), table=table, limit=limit)
+    rows = history(common.connect(reads_only=True), table=table, limit=limit)
     out(rows, fmt, output, View(
         title="Imports", empty="no imports yet",
         columns=["id", "at", "user", "table", "file", "rows", "inserted", "updated",

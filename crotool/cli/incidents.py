@@ -1,22 +1,25 @@
-"""`crotool incidents add/list`, `crotool complaints add/list` and `crotool report annual`.
+"""`crotool incidents add/list` and `crotool complaints add/list` (`crotool report annual`,
+which reports them, is in report/annual.py).
 
 Thin: options in as the text typed (the domain converts them with load's field rules), the
-domain (`crotool.program.incidents`, `crotool.program.annual`) called, rows rendered.
+domain (`crotool.program.incidents`) called, rows rendered.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-from crotool.cli.common import ids
-from crotool.cli.options import FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, fmt_of, out
-from crotool.cli.report import report_app
-
-WORDS = "incidents complaints"
-REPORTS = "annual"
-ORDER = 95
+from crotool.cli import common
+from crotool.cli.common import ids, school_year
+from crotool.cli.options import FormatOpt, IncludeNotesOpt, OutputOpt, YearOpt, out
+from crotool.output.messages import message
+from crotool.output.pictures import COMPLAINT_WORDS, counted
+from crotool.output.view import View
+from crotool.program import incidents
+from crotool.store.reads import period_of
+from crotool.store.schema import INCIDENT_FLAGS
 
 incidents_app = typer.Typer(help="""Incidents that involved the officers (discipline, use of force,
 arrest), with their students' demographics (never a name).
@@ -37,7 +40,7 @@ Examples:
   crotool complaints list --status open -f json
 """, no_args_is_help=True)
 
-SchoolFilter = Annotated[Optional[str], typer.Option(  # noqa: UP045
+SchoolFilter = Annotated[str | None, typer.Option(
     "--school", autocompletion=ids("schools"), metavar="SCHOOL", help="Only this school.")]
 
 
@@ -53,7 +56,7 @@ def incidents_add(
                                         metavar="SCHOOL", help="Where (school id).")],
     at: Annotated[str, typer.Option("--at", metavar="DATETIME",
                                     help="When, ISO 8601 (e.g. 2024-01-15T09:30).")],
-    officer: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+    officer: Annotated[list[str] | None, typer.Option(
         "--officer", autocompletion=ids("officers"), metavar="BADGE",
         help="An officer involved (repeat for each).")] = None,
     discipline: Annotated[bool, typer.Option("--discipline",
@@ -61,14 +64,14 @@ def incidents_add(
     use_of_force: Annotated[bool, typer.Option(
         "--use-of-force", help="Force was used against a student.")] = False,
     arrest: Annotated[bool, typer.Option("--arrest", help="A student was arrested.")] = False,
-    student: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+    student: Annotated[list[str] | None, typer.Option(
         "--student", metavar="FIELD=VALUE,...",
         help="One student's demographic row (repeat for each): race, ethnicity, gender "
         "(ids of `student_categories`, or unknown), grade (pk, k, 1-12, unknown), iep, "
         "plan_504 (yes/no). Never a name or student id.")] = None,
-    summary: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    summary: Annotated[str | None, typer.Option(
         "--summary", help="What happened, for the annual report (exported).")] = None,
-    notes: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    notes: Annotated[str | None, typer.Option(
         "--notes", metavar="TEXT", help="Private notes: never echoed, audited or exported "
         "(unless --include-notes).")] = None,
 ) -> None:
@@ -86,14 +89,10 @@ def incidents_add(
       crotool incidents add RPD-24-0071 --school redmond-ms --at 2024-03-01T13:05 \\
           --officer 2291 --summary "Officer helped staff with a lost child"
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.incidents import add_incident
-
     values = _given(reference=reference, school=school, at=at, officers=officer or [],
                     discipline=str(discipline).lower(), use_of_force=str(use_of_force).lower(),
                     arrest=str(arrest).lower(), summary=summary, notes=notes)
-    row = add_incident(connect(), values, student or [])
+    row = incidents.add_incident(common.connect(), values, student or [])
     message(f"added incident {row['reference']} at {row['school']}, {row['at']}, with "
             f"{row['students']} student row{'s' if row['students'] != 1 else ''}")
 
@@ -117,18 +116,11 @@ def incidents_list(
 
       crotool incidents list --school juanita-hs -f csv -o incidents.csv
     """
-    from crotool.cli.common import connect, school_year
-    from crotool.output.render import View
-    from crotool.program.incidents import INCIDENT_COLUMNS, list_incidents
-
-    conn = connect(reads_only=True)
+    conn = common.connect(reads_only=True)
     y = school_year(conn, year)
-    rows = list_incidents(conn, year=y, school=school, include_notes=include_notes)
-    columns = [*INCIDENT_COLUMNS, "notes"] if include_notes else list(INCIDENT_COLUMNS)
-    from crotool.output.pictures import counted
-    from crotool.store.reads import period_of
-    from crotool.store.schema import INCIDENT_FLAGS
-
+    rows = incidents.list_incidents(conn, year=y, school=school, include_notes=include_notes)
+    columns = ([*incidents.INCIDENT_COLUMNS, "notes"] if include_notes
+               else list(incidents.INCIDENT_COLUMNS))
     # Flags overlap (an arrest after discipline): each is counted over all the incidents.
     flags = ", ".join(f"{f.replace('_', ' ')} in {sum(1 for r in rows if r[f])}"
                       for f in INCIDENT_FLAGS)
@@ -155,15 +147,15 @@ def complaints_add(
                                        help="job_duties or student_interaction.")],
     filed_with: Annotated[str, typer.Option("--filed-with", metavar="WHERE",
                                             help="school or agency.")],
-    officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    officer: Annotated[str | None, typer.Option(
         "--officer", autocompletion=ids("officers"), metavar="BADGE",
         help="The officer it is about, if known.")] = None,
-    school: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    school: Annotated[str | None, typer.Option(
         "--school", autocompletion=ids("schools"), metavar="SCHOOL",
         help="The school it concerns, if any.")] = None,
-    status: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    status: Annotated[str | None, typer.Option(
         "--status", metavar="STATUS", help="open (default) or closed.")] = None,
-    closed_on: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    closed_on: Annotated[str | None, typer.Option(
         "--closed-on", metavar="DATE", help="The day it was closed (with --status closed).")
     ] = None,
 ) -> None:
@@ -177,11 +169,7 @@ def complaints_add(
       crotool complaints add C-24-005 --received-on 2024-04-02 --agency kirkland-pd \\
           --about job_duties --filed-with agency --status closed --closed-on 2024-04-20
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.incidents import add_complaint
-
-    row = add_complaint(connect(), _given(
+    row = incidents.add_complaint(common.connect(), _given(
         reference=reference, received_on=received_on, agency=agency, officer=officer,
         school=school, about=about, filed_with=filed_with, status=status, closed_on=closed_on))
     message(f"added complaint {row['reference']} ({row['about']}, {row['status']})")
@@ -190,9 +178,9 @@ def complaints_add(
 @complaints_app.command("list")
 def complaints_list(
     year: YearOpt = None,
-    status: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    status: Annotated[str | None, typer.Option(
         "--status", metavar="STATUS", help="Only open or only closed complaints.")] = None,
-    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    agency: Annotated[str | None, typer.Option(
         "--agency", autocompletion=ids("agencies"), metavar="AGENCY",
         help="Only this agency's.")] = None,
     fmt: FormatOpt = None,
@@ -206,82 +194,17 @@ def complaints_list(
 
       crotool complaints list --status open -f json
     """
-    from crotool.cli.common import connect, school_year
-    from crotool.output.render import View
-    from crotool.program.incidents import COMPLAINT_COLUMNS, list_complaints
-
-    conn = connect(reads_only=True)
+    conn = common.connect(reads_only=True)
     y = school_year(conn, year)
-    rows = list_complaints(conn, year=y, status=status, agency=agency)
-    from crotool.output.pictures import COMPLAINT_WORDS, counted
-    from crotool.store.reads import period_of
-
+    rows = incidents.list_complaints(conn, year=y, status=status, agency=agency)
     still = sum(1 for r in rows if r["status"] == "open")
     out(rows, fmt, output, View(
-        title=f"Complaints, {y['id']}", columns=list(COMPLAINT_COLUMNS),
+        title=f"Complaints, {y['id']}", columns=list(incidents.COMPLAINT_COLUMNS),
         headers={"received_on": "received", "filed_with": "filed with", "closed_on": "closed"},
         tone=lambda r: "partial" if r["status"] == "open" else None,
         tone_words=COMPLAINT_WORDS, secondary=("filed_with", "school", "officer", "closed_on"),
         summary=f"{counted(len(rows), 'complaint')}, {still} open", period=period_of(y),
         empty="no complaints this year"))
-
-
-@report_app.command("annual")
-def report_annual(
-    year: YearOpt = None,
-    suppress_under: Annotated[Optional[int], typer.Option(  # noqa: UP045
-        "--suppress-under", metavar="N", min=1,
-        help="Public version: every count below N is shown as <N, and incidents only as "
-        "counts (no incident rows).")] = None,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-) -> None:
-    """The annual report on the school safety staff: staff per building and days per week,
-    agencies with agreements, incidents with discipline, use of force or arrest and their
-    students' demographics, complaints; then data-quality warnings.
-
-    The report's title and its parts' letters and titles come from the stored
-    `annual_report` section (the bundled seed carries a state's, with its source); without
-    one, plain titles. html has each part in its own section and a chart of incidents by
-    flag (not in the public version).
-
-    --format json is ONE object (not an array): school_year, staff (school, name, officers,
-    staff_count, days_per_week: badge -> days or null), staff_total, agencies (agency, name,
-    agreement_adopted_on), incidents (reference, school, at, discipline, use_of_force,
-    arrest, summary, students), complaints (about -> count), warnings. With
-    --suppress-under, incidents are rows of group, value, count. --format csv is one row
-    per value: part, key, field, value. html is a document to attach to the submission.
-
-    Examples:
-
-      crotool report annual --year 2023-24
-
-      crotool report annual --year 2023-24 -f html -o annual-2023-24.html
-
-      crotool report annual --year 2023-24 --suppress-under 10 -f json
-    """
-    from crotool import __version__
-    from crotool.cli.common import connect, school_year
-    from crotool.output.annual_report import render_annual
-    from crotool.program.annual import annual_report, suppress, titles
-    from crotool.program.years import today
-
-    conn = connect(reads_only=True)
-    y = school_year(conn, year)
-    report = annual_report(conn, y)
-    if suppress_under is not None:
-        report = suppress(conn, y, report, suppress_under)
-    district = conn.execute("SELECT name FROM district WHERE id = 1").fetchone()
-    names = {t: dict(conn.execute(f"SELECT {k}, name FROM {t}"))
-             for t, k in (("schools", "id"), ("officers", "badge"), ("agencies", "id"))}
-    named = titles(conn)
-    source = f" ({named['source']})" if named["source"] else ""
-    meta = {"title": f"{named['title']}, {y['id']}{source}", "titles": named,
-            "district": district[0] if district else "(no district name stored)",
-            "year": y, "today": today().isoformat(), "version": __version__,
-            "names": names, "suppress_under": suppress_under}
-    render_annual(report, fmt_of(fmt, output), output, meta=meta,
-                  suppressed=suppress_under is not None)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,22 +1,23 @@
 """`crotool officers ...`: the roster (list, add, update, leave).
 
-The commands parse options and print; `crotool.program.roster` checks each change with the rules that
-`load` and `import` use and writes it, with its audit row, in one transaction.
+The commands parse options and print; `crotool.program.roster` checks each change with the
+rules that `load` and `import` use and writes it, with its audit row, in one transaction.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.common import choices, ids
 from crotool.cli.options import FormatOpt, OutputOpt, out
+from crotool.output.messages import message
+from crotool.output.view import View
+from crotool.program import roster
+from crotool.store import reads
 from crotool.store.schema import OFFICER_STATUSES, SECTIONS
-
-# Read by crotool.cli.commands without importing this module (see there).
-WORDS = "officers"
-ORDER = 40
 
 officers_app = typer.Typer(help="""Officers each agency selects, their training and leave.
 
@@ -38,10 +39,10 @@ _DEFAULT_STATUS = SECTIONS["officers"].field("status").default_from
 
 @officers_app.command("list")
 def officers_list(
-    agency: Annotated[Optional[str], typer.Option(
+    agency: Annotated[str | None, typer.Option(
         "--agency", "-a",
         autocompletion=ids("agencies"), help="Only this agency's officers.")] = None,
-    status: Annotated[Optional[str], typer.Option(
+    status: Annotated[str | None, typer.Option(
         "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
         help=f"Only officers of this status: {_STATUSES}.")] = None,
     fmt: FormatOpt = None,
@@ -55,11 +56,7 @@ def officers_list(
 
       crotool officers list --status inactive -f json
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View
-    from crotool.store.reads import officers
-
-    rows = officers(connect(reads_only=True), agency=agency, status=status)
+    rows = reads.officers(common.connect(reads_only=True), agency=agency, status=status)
     out(rows, fmt, output, View(
         title="Officers", columns=["badge", "name", "rank", "agency", "status",
                                    "school_trained_on", "first_on_campus", "phone", "email"],
@@ -77,19 +74,19 @@ def officers_add(
     agency: Annotated[str, typer.Option("--agency", "-a",
                                         autocompletion=ids("agencies"), metavar="AGENCY",
                                         help="The officer's agency (agency id).")],
-    status: Annotated[Optional[str], typer.Option(
+    status: Annotated[str | None, typer.Option(
         "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
         help=f"{_STATUSES} (default: {_DEFAULT_STATUS}).")] = None,
-    trained_on: Annotated[Optional[str], typer.Option(
+    trained_on: Annotated[str | None, typer.Option(
         "--trained-on", metavar="DATE", help="The day the officer was school-trained "
         "(YYYY-MM-DD); leave out while not trained yet.")] = None,
-    rank: Annotated[Optional[str], typer.Option("--rank", help="e.g. Officer, Deputy.")
+    rank: Annotated[str | None, typer.Option("--rank", help="e.g. Officer, Deputy.")
                     ] = None,
-    phone: Annotated[Optional[str], typer.Option("--phone", help="Work phone.")
+    phone: Annotated[str | None, typer.Option("--phone", help="Work phone.")
                      ] = None,
-    email: Annotated[Optional[str], typer.Option("--email", help="Work e-mail.")
+    email: Annotated[str | None, typer.Option("--email", help="Work e-mail.")
                      ] = None,
-    first_on_campus: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    first_on_campus: Annotated[str | None, typer.Option(
         "--first-on-campus", metavar="DATE", help="First day on school property "
         "(YYYY-MM-DD): the training deadlines run from it.")] = None,
 ) -> None:
@@ -107,13 +104,9 @@ def officers_add(
     \b
       crotool officers add 0977 --name "Lee Example" --agency kcso --status inactive
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.roster import add_officer
-
-    change = add_officer(connect(), badge=badge, name=name, agency=agency,
-                         status=status, trained_on=trained_on,
-                         rank=rank, phone=phone, email=email, first_on_campus=first_on_campus)
+    change = roster.add_officer(common.connect(), badge=badge, name=name, agency=agency,
+                                status=status, trained_on=trained_on, rank=rank, phone=phone,
+                                email=email, first_on_campus=first_on_campus)
     r = change.record
     trained = (f"school-trained on {r['school_trained_on']}" if r["school_trained_on"]
                else "not school-trained yet")
@@ -125,21 +118,21 @@ def officers_add(
 def officers_update(
     badge: Annotated[str, typer.Argument(metavar="BADGE", autocompletion=ids("officers"),
                                          help="The officer's badge.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="New full name.")
+    name: Annotated[str | None, typer.Option("--name", help="New full name.")
                     ] = None,
-    status: Annotated[Optional[str], typer.Option(
+    status: Annotated[str | None, typer.Option(
         "--status", "-s", autocompletion=choices("officers", "status"), metavar="STATUS",
         help=f"{_STATUSES}.")] = None,
-    trained_on: Annotated[Optional[str], typer.Option(
+    trained_on: Annotated[str | None, typer.Option(
         "--trained-on", metavar="DATE", help="The day the officer was school-trained "
         "(YYYY-MM-DD); 'none' clears it (not trained).")] = None,
-    rank: Annotated[Optional[str], typer.Option(
+    rank: Annotated[str | None, typer.Option(
         "--rank", help="Rank; 'none' clears it.")] = None,
-    phone: Annotated[Optional[str], typer.Option(
+    phone: Annotated[str | None, typer.Option(
         "--phone", help="Work phone; 'none' clears it.")] = None,
-    email: Annotated[Optional[str], typer.Option(
+    email: Annotated[str | None, typer.Option(
         "--email", help="Work e-mail; 'none' clears it.")] = None,
-    first_on_campus: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    first_on_campus: Annotated[str | None, typer.Option(
         "--first-on-campus", metavar="DATE", help="First day on school property "
         "(YYYY-MM-DD), from which the training deadlines run; 'none' clears it.")] = None,
 ) -> None:
@@ -158,13 +151,9 @@ def officers_update(
 
       crotool officers update 2412 --first-on-campus 2024-01-29
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.roster import update_officer
-
-    change = update_officer(connect(), badge, name=name, status=status,
-                            trained_on=trained_on, rank=rank, phone=phone, email=email,
-                            first_on_campus=first_on_campus)
+    change = roster.update_officer(common.connect(), badge, name=name, status=status,
+                                   trained_on=trained_on, rank=rank, phone=phone, email=email,
+                                   first_on_campus=first_on_campus)
     if change.action == "unchanged":
         message(f"officer {badge} already says so; nothing changed")
         return
@@ -182,7 +171,7 @@ def officers_leave(
                                        help="First day away (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--end", metavar="DATE",
                                      help="Last day away, inclusive (YYYY-MM-DD).")],
-    reason: Annotated[Optional[str], typer.Option(
+    reason: Annotated[str | None, typer.Option(
         "--reason", metavar="TEXT", help="Why, in general words (e.g. 'Scheduled leave'); "
         "it is stored and shown, so keep medical or personal detail out.")] = None,
 ) -> None:
@@ -195,18 +184,14 @@ def officers_leave(
 
       crotool officers leave 2307 --start 2024-04-08 --end 2024-04-21 --reason "Scheduled leave"
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.roster import add_leave, describe_row
-
-    change = add_leave(connect(), badge, start=start, end=end, reason=reason)
+    change = roster.add_leave(common.connect(), badge, start=start, end=end, reason=reason)
     r = change.record
     verb = {"insert": "recorded", "update": "updated", "unchanged": "already recorded:"}[
         change.action]
     message(f"{verb} leave of officer {r['officer']}, {r['start']} to {r['end']}"
             + (" (nothing changed)" if change.action == "unchanged" else ""))
     for row in change.notes:
-        message(f"gap: {describe_row(row)}")
+        message(f"gap: {roster.describe_row(row)}")
 
 
 def _text(value: object) -> str:

@@ -6,15 +6,20 @@ with its audit row, and computes the deadline rows; this module parses and print
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.common import ids
 from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, out
-
-WORDS = "training"
-ORDER = 85
+from crotool.output import pictures
+from crotool.output.messages import message
+from crotool.output.view import View
+from crotool.program import training
+from crotool.program.years import today, year_of
+from crotool.store.fields import option_date
+from crotool.store.schema import TRAINING_STATUSES
 
 training_app = typer.Typer(help="""Officers' training series: record it, list it, and see who is
 due.
@@ -41,10 +46,10 @@ def training_record(
                                          "the seed's training_topics).")],
     on: Annotated[str, typer.Option("--on", metavar="DATE",
                                     help="The day it was completed (YYYY-MM-DD).")],
-    provider: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    provider: Annotated[str | None, typer.Option(
         "--provider", metavar="TEXT", help="Who gave it (e.g. an educational service "
         "district).")] = None,
-    hours: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    hours: Annotated[str | None, typer.Option(
         "--hours", metavar="H", help="How long, in hours: 0.25 to 80 (e.g. 1.5).")] = None,
 ) -> None:
     """Record that an officer completed a training topic on a day.
@@ -61,11 +66,7 @@ def training_record(
 
       crotool training record 1260 on-the-job --on 2024-04-02
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.training import record
-
-    done = record(connect(), badge, topic, on=on, provider=provider, hours=hours)
+    done = training.record(common.connect(), badge, topic, on=on, provider=provider, hours=hours)
     for warning in done.warnings:
         message(f"warning: {warning}")
     r = done.record
@@ -82,10 +83,10 @@ def training_record(
 
 @training_app.command("list")
 def training_list(
-    officer: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    officer: Annotated[str | None, typer.Option(
         "--officer", metavar="BADGE", autocompletion=ids("officers"),
         help="Only this officer's trainings.")] = None,
-    topic: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    topic: Annotated[str | None, typer.Option(
         "--topic", metavar="TOPIC", autocompletion=ids("training_topics"),
         help="Only this topic.")] = None,
     fmt: FormatOpt = None,
@@ -102,32 +103,28 @@ def training_list(
 
       crotool training list --topic de-escalation -f csv -o de-escalation.csv
     """
-    from crotool.cli.common import connect
-    from crotool.output.pictures import counted
-    from crotool.output.render import View
-    from crotool.program.training import LIST_COLUMNS, list_trainings
-
-    rows = list_trainings(connect(reads_only=True), officer=officer, topic=topic)
+    rows = training.list_trainings(common.connect(reads_only=True), officer=officer, topic=topic)
     narrowed = "".join(f", {label} {value}" for label, value in (
         ("officer", officer), ("topic", topic)) if value)
     people = len({r["officer"] for r in rows})
     out(rows, fmt, output, View(
-        title=f"Trainings{narrowed}", columns=LIST_COLUMNS, justify={"hours": "right"},
+        title=f"Trainings{narrowed}", columns=training.LIST_COLUMNS, justify={"hours": "right"},
         headers={"officer_name": "name", "topic_name": "topic name", "completed_on": "done on"},
         names={},  # the rows carry the officer's and the topic's names
         secondary=("topic_name", "provider", "officer_name"),
-        summary=f"{counted(len(rows), 'training')} of {counted(people, 'officer')}",
+        summary=f"{pictures.counted(len(rows), 'training')} of "
+                f"{pictures.counted(people, 'officer')}",
         empty="no trainings recorded"))
 
 
 @training_app.command("due")
 def training_due(
-    as_of: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="DATE", help="The day to judge on (default: today).")] = None,
     warn_days: Annotated[int, typer.Option(
         "--warn-days", metavar="N", min=0,
         help="A part not done whose deadline is within N days of --as-of is due_soon.")] = 30,
-    agency: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    agency: Annotated[str | None, typer.Option(
         "--agency", "-a", metavar="AGENCY", autocompletion=ids("agencies"),
         help="Only this agency's officers.")] = None,
     fail_on_overdue: Annotated[bool, typer.Option(
@@ -167,22 +164,15 @@ def training_due(
 
       crotool training due --fail-on-overdue -q -f json -o training-due.json
     """
-    from crotool.cli.common import connect
-    from crotool.output import pictures
-    from crotool.output.render import View, message
-    from crotool.program.training import due, due_columns
-    from crotool.program.years import today
-    from crotool.store.fields import option_date
-
     day = option_date(as_of, "--as-of") or today()
-    conn = connect(reads_only=True)
-    rows = due(conn, as_of=day, warn_days=warn_days, agency=agency)
-    columns = due_columns(conn)
+    conn = common.connect(reads_only=True)
+    rows = training.due(conn, as_of=day, warn_days=warn_days, agency=agency)
+    columns = training.due_columns(conn)
     title = f"Training deadlines as of {day}"
     period = f"as of {day}; a part due within {warn_days} days is due soon"
-    year = pictures.year_of(conn, day)
+    year = year_of(conn, day)
     if year:
-        period = f"{year}, {period}"
+        period = f"school year {year.describe()}, {period}"
     out(rows, fmt, output, View(
         title=title, columns=columns,
         justify={c: "right" for c in ("classroom_done", "classroom_required", "on_the_job_days",
@@ -213,8 +203,6 @@ def training_due(
 
 
 def _summary(rows: list[dict[str, Any]], day: str) -> str:
-    from crotool.store.schema import TRAINING_STATUSES
-
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in TRAINING_STATUSES}
     shown = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n)
     n = len(rows)

@@ -1,20 +1,24 @@
 """`crotool years list|add|update|rollover`: school years over time.
 
-Thin: `crotool.program.year_changes` validates (the rules `load` applies to school_years), writes with
-audit rows and rolls assignments over; this module parses and prints.
+Thin: `crotool.program.year_changes` validates (the rules `load` applies to school_years),
+writes with audit rows and rolls assignments over; this module parses and prints.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from crotool.cli import common
 from crotool.cli.common import ids
 from crotool.cli.options import DryRunOpt, FormatOpt, OutputOpt, QuietOpt, out
-
-WORDS = "years"
-ORDER = 55
+from crotool.output import pictures
+from crotool.output.messages import message
+from crotool.output.view import View
+from crotool.program import year_changes, years
+from crotool.program.coverage import gaps_summary
+from crotool.program.roster import describe_row
 
 years_app = typer.Typer(help="""School years: list them, add the next one, move its dates, and roll
 one year's assignments into the next.
@@ -27,9 +31,9 @@ Examples:
   crotool years add 2024-25 --start 2024-09-03 --end 2025-06-18
 """, no_args_is_help=True)
 
-StartOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+StartOpt = Annotated[str | None, typer.Option(
     "--start", metavar="DATE", help="First day of the year (YYYY-MM-DD), inclusive.")]
-EndOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+EndOpt = Annotated[str | None, typer.Option(
     "--end", metavar="DATE", help="Last day of the year (YYYY-MM-DD), inclusive.")]
 
 
@@ -44,15 +48,10 @@ def years_list(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
 
       crotool years list -f json
     """
-    from crotool.cli.common import connect
-    from crotool.output import pictures
-    from crotool.output.render import View
-    from crotool.program.year_changes import LIST_COLUMNS, list_years
-
-    rows = list_years(connect(reads_only=True))
+    rows = year_changes.list_years(common.connect(reads_only=True))
     current = [r["id"] for r in rows if r["state"] == "current"]
     out(rows, fmt, output, View(
-        title="School years", columns=list(LIST_COLUMNS),
+        title="School years", columns=list(year_changes.LIST_COLUMNS),
         headers={"school_days": "school days"},
         justify={"days": "right", "school_days": "right", "assignments": "right"},
         row_style=lambda r: {"current": "bold", "past": "dim"}.get(r["state"]),
@@ -78,14 +77,9 @@ def years_add(
 
       crotool years add 2024-25 --start 2024-09-03 --end 2025-06-18
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.year_changes import add_year
-    from crotool.program.years import get
-
-    conn = connect()
-    values = add_year(conn, year_id, start=start, end=end)
-    y = get(conn, values["id"])
+    conn = common.connect()
+    values = year_changes.add_year(conn, year_id, start=start, end=end)
+    y = years.get(conn, values["id"])
     message(f"added school year {y.id}: {y.start} to {y.end} ({y.days} days, "
             f"{y.school_days()} school days)")
 
@@ -106,12 +100,7 @@ def years_update(
 
       crotool years update 2024-25 --end 2025-06-20
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import message
-    from crotool.program.roster import describe_row
-    from crotool.program.year_changes import update_year
-
-    moved = update_year(connect(), year_id, start=start, end=end)
+    moved = year_changes.update_year(common.connect(), year_id, start=start, end=end)
     values = moved.values
     if not moved.changes:
         message(f"school year {values['id']} already says so: {values['start']} to "
@@ -152,13 +141,7 @@ def years_rollover(
 
       crotool years rollover 2023-24 2024-25
     """
-    from crotool.cli.common import connect
-    from crotool.output.render import View, message
-    from crotool.program.coverage import gaps_summary
-    from crotool.program.roster import describe_row
-    from crotool.program.year_changes import ROLLOVER_COLUMNS, rollover
-
-    result = rollover(connect(), source, target, dry_run=dry_run)
+    result = year_changes.rollover(common.connect(), source, target, dry_run=dry_run)
     s, t = result.source, result.target
     would = "would copy" if dry_run else "copied"
     n = len(result.copied)
@@ -168,10 +151,11 @@ def years_rollover(
             f"{len(result.inactive)} left out"
             + ("; nothing was written (dry run)" if dry_run else ""))
     gaps = gaps_summary(result.gap_rows, t.id, with_days=True)
-    out([{k: c[k] for k in ROLLOVER_COLUMNS} for c in result.copied], fmt, output, View(
+    copied = [{k: c[k] for k in year_changes.ROLLOVER_COLUMNS} for c in result.copied]
+    out(copied, fmt, output, View(
         title=f"Assignments {'to copy' if dry_run else 'copied'} from {s.id} into {t.id} "
               f"({t.start} to {t.end})",
-        columns=list(ROLLOVER_COLUMNS), headers={"officer_name": "name"},
+        columns=list(year_changes.ROLLOVER_COLUMNS), headers={"officer_name": "name"},
         justify={"id": "right"}, names={"agency": "agencies", "feeder_pattern":
                                         "feeder_patterns"},
         summary=f"{line}. Then {gaps}",

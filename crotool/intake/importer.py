@@ -63,12 +63,14 @@ from crotool.intake.readers import (
     read_bytes,
     record_of,
 )
+from crotool.intake.rule_load import import_rules
 from crotool.intake.validator import ImportFailed, Validator, line_of
 from crotool.intake.workbooks import read_workbook
 from crotool.intake.yaml_reader import YList, YMap, parse_yaml, yaml_record
 from crotool.store import db
 from crotool.store.audit import Auditor
 from crotool.store.fields import Reading
+from crotool.store.rule_schema import RULE_SECTIONS
 from crotool.store.schema import IMPORTABLE, SECTIONS, Section
 from crotool.store.writes import (
     STAGING,
@@ -219,6 +221,10 @@ def import_file(conn: sqlite3.Connection, table: str, file: str, *, fmt: str | N
             progress.phase("dry run: counting" if dry_run else "writing")
         result = ImportResult(table, source, sha256, Counts(), dry_run,
                               [*warnings, *sorted(validator.checker.warnings, key=line_of)])
+        if table in RULE_SECTIONS:  # into the rule pack `local` (rule_load.py)
+            result.counts = import_rules(conn, staging, source, sha256, dry_run=dry_run,
+                                         on_change=on_change)
+            return result
         if dry_run:
             _report_changes(conn, staging, on_change)
             result.counts = bulk_counts(conn, staging)

@@ -10,13 +10,26 @@
   field: value; value: the count), `complaints` (key: about; field count), `warnings` (key:
   1, 2, ...; field text). One long table keeps every part in one file a spreadsheet opens.
 - table, markdown, html, svg: a title, the district and year, then each part (a) to (d) as
-  its own titled table with names beside ids, then the warnings (`render.render_document`).
+  its own titled table with names beside ids, then the warnings.
+
+What the report says about itself comes in `meta` from the caller: the title and the parts'
+titles (the stored `annual_report` section), the district, the year, the names beside ids,
+the incident flags the chart counts, and today.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
+
+from crotool.errors import EXIT_USAGE, CroError
+from crotool.output import charts
+from crotool.output.encode import to_csv, to_json
+from crotool.output.files import emit
+from crotool.output.render import FORMATS, render
+from crotool.output.view import Context, View
 
 CSV_COLUMNS = ("part", "key", "field", "value")
 
@@ -67,16 +80,12 @@ def heading(titles: dict[str, Any], part: str) -> str:
 
 
 def parts(report: dict[str, Any], names: dict[str, dict[str, str]], suppressed: bool,
-          titles: dict[str, Any] | None = None, *, compact: bool = False
-          ) -> list[tuple[list[dict[str, Any]], Any]]:
+          titles: dict[str, Any], *, compact: bool = False
+          ) -> list[tuple[list[dict[str, Any]], View]]:
     """The titled tables of the human formats, each (rows, View); `names` maps
     school/officer/agency ids to names, `titles` the parts to their letters and titles
     (annual.titles). A table that belongs to the part before it has `level` 3. `compact`
     (a terminal): a student's fields as one list, which wraps between its items."""
-    from crotool.output.render import View
-    from crotool.program.annual import TITLES
-
-    titles = titles or TITLES
     schools, officers = names["schools"], names["officers"]
     staff = [{
         "school": r["school"], "name": r["name"],
@@ -87,11 +96,11 @@ def parts(report: dict[str, Any], names: dict[str, dict[str, str]], suppressed: 
     } for r in report["staff"]]
     total = report["staff_total"]
 
-    def view(title: str, columns: tuple[str, ...], **kw: Any) -> Any:
+    def view(title: str, columns: tuple[str, ...], **kw: Any) -> View:
         return View(title=title, columns=columns, names={}, empty=kw.pop("empty", "none"),
                     **kw)
 
-    out: list[tuple[list[dict[str, Any]], Any]] = [
+    out: list[tuple[list[dict[str, Any]], View]] = [
         (staff, view(heading(titles, "staff"),
                      ("school", "name", "officers", "staff_count", "days_per_week"),
                      headers={"staff_count": "staff", "days_per_week": "days per week"},
@@ -142,13 +151,10 @@ def _student_item(field: str, value: Any) -> str:
     return f"{label} {shown}" if label else shown
 
 
-def flag_chart(report: dict[str, Any], title: str) -> str:
-    """Bars of the year's incidents by flag (an incident may carry several)."""
-    from crotool.output import charts
-    from crotool.store.schema import INCIDENT_FLAGS
-
+def flag_chart(report: dict[str, Any], flags: Sequence[str], title: str) -> str:
+    """Bars of the year's incidents by flag (an incident may carry several of `flags`)."""
     items = []
-    for flag in INCIDENT_FLAGS:
+    for flag in flags:
         n = sum(1 for r in report["incidents"] if r[flag])
         items.append((flag.replace("_", " "), n, f"{n} incident{'s' if n != 1 else ''}"))
     return charts.bars(items, title=title)
@@ -160,18 +166,16 @@ WARNINGS = "Data-quality warnings"
 def render_annual(report: dict[str, Any], fmt: str, output: str | None, *,
                   meta: dict[str, Any], suppressed: bool) -> None:
     """The one entry point: every format of `report annual`."""
-    from crotool.output import render
-
     if fmt == "json":
-        render.emit(render.to_json(report), output)
+        emit(to_json(report), output)
         return
     if fmt == "csv":
-        render.emit(render.to_csv(csv_rows(report, suppressed), list(CSV_COLUMNS)), output)
+        emit(to_csv(csv_rows(report, suppressed), list(CSV_COLUMNS)), output)
         return
-    if fmt not in render.FORMATS:
-        raise render.CroError(f"unknown format '{fmt}'", code=2)
+    if fmt not in FORMATS:
+        raise CroError(f"unknown format '{fmt}'", code=EXIT_USAGE)
     year = meta["year"]
-    titles = meta.get("titles")
+    titles = meta["titles"]
     counted = "" if suppressed else f", {len(report['incidents'])} reportable incidents"
     n = len(report["warnings"])
     summary = (f"{len(report['staff'])} buildings, {report['staff_total']} staff{counted}, "
@@ -180,16 +184,16 @@ def render_annual(report: dict[str, Any], fmt: str, output: str | None, *,
         summary += (f". Public version: counts below {meta['suppress_under']} are shown as "
                     f"<{meta['suppress_under']}, and incidents only as counts.")
     period = f"school year {year['id']} ({year['start']} to {year['end']})"
-    context = render.Context(district=meta["district"],
+    context = Context(district=meta["district"],
                              made_on=date.fromisoformat(meta["today"]))
     tables = parts(report, meta["names"], suppressed, titles, compact=fmt == "table")
     warnings = [{"warning": w} for w in report["warnings"]]
-    warnings_view = render.View(title=WARNINGS, columns=("warning",), names={},
+    warnings_view = View(title=WARNINGS, columns=("warning",), names={},
                                 empty="none: every part is complete")
     (first_rows, first), rest = tables[0], tables[1:]
     chart_title = f"Incidents by flag, {year['id']}"
     chart = (None if suppressed
-             else lambda _rows: flag_chart(report, chart_title))
+             else lambda _rows: flag_chart(report, meta["flags"], chart_title))
     extra = list(rest)
     lists: list[tuple[str, list[str]]] = []
     if fmt in ("html", "markdown"):
@@ -197,11 +201,9 @@ def render_annual(report: dict[str, Any], fmt: str, output: str | None, *,
         lists = [(WARNINGS, list(report["warnings"]) or [warnings_view.empty])]
     else:
         extra.append((warnings, warnings_view))
-    from dataclasses import replace
-
     title = meta["title"] if fmt != "table" else f"{meta['title']}: {first.title}"
     main = replace(first, title=title, heading=first.title, summary=summary,
                    period=period, chart=chart, extra=extra, lists=lists,
                    caption=" · ".join(x for x in (meta["district"], period, summary, first.caption)
                                       if x) if fmt == "table" else first.caption)
-    render.render(first_rows, fmt, view=main, output=output, context=context)
+    render(first_rows, fmt, view=main, output=output, context=context)

@@ -1,9 +1,14 @@
-"""Documents for people: the HTML page and the Markdown text of any View (see render.py).
+"""Documents for people: the HTML page and the Markdown text of any View (view.py), whole or
+streamed chunk by chunk for a long list.
 
 HTML comes from one Jinja2 template (templates/document.html.j2) with autoescaping on: every
 value from data is escaped by the template; the only markup passed through is the chart, which
-charts.py builds with every value escaped. Jinja2 is imported here, and this module only on the
-HTML path.
+charts.py builds with every value escaped. Jinja2 (and markupsafe) are imported only on the
+HTML path. Markdown escapes every character that could make a link, an image or HTML.
+
+What a page says around the rows (the district, the current year, names beside ids, the day
+it is made) comes in the `Context` the caller hands in: nothing here reads a database or the
+clock.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from itertools import islice
 from typing import Any
 
 from crotool import __version__
-from crotool.output.render import (
+from crotool.output.templates import folder
+from crotool.output.view import (
     NAME_COLUMNS,
     STREAM_CHUNK,
     Context,
@@ -29,12 +35,11 @@ from crotool.output.render import (
 MARKS = {"ok": "✓", "partial": "◐", "bad": "✕", "conflict": "!", "muted": "–"}
 
 
-def _made_on(ctx: Context) -> str:
-    if ctx.made_on is not None:
-        return ctx.made_on.isoformat()
-    from crotool.program.years import today
-
-    return today().isoformat()
+def _made(ctx: Context) -> str:
+    """The footer's "Made on DAY by crotool X.Y.": the day the caller says (its today, which
+    $CROTOOL_TODAY pins), none when it says none."""
+    day = f"on {ctx.made_on.isoformat()} " if ctx.made_on is not None else ""
+    return f"Made {day}by crotool {__version__}."
 
 
 def _summary(rows: list[dict], view: View) -> str:
@@ -163,8 +168,6 @@ class _Rows:
 def _template() -> Any:
     import jinja2
 
-    from crotool.output.templates import folder
-
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder()), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
     return env.get_template("document.html.j2")
@@ -180,7 +183,7 @@ def _page(view: View, ctx: Context, summary: str | None, sections: list[list[dic
         # A report over another span (engagements, a date range) still names the year.
         year=_year_line(view.period or "", ctx),
         summary=clean(summary or ""), chart=chart, sections=sections, lists=lists,
-        made_on=_made_on(ctx), version=__version__)
+        made=_made(ctx), version=__version__)
 
 
 def _caption(view: View) -> str | None:
@@ -316,7 +319,7 @@ def _md_tail(view: View, ctx: Context) -> list[str]:
     for heading, items in view.lists:
         out += ["", f"## {md_escape(heading)}", ""]
         out += [f"- {md_escape(item)}" for item in items]
-    return out + ["", f"Made on {_made_on(ctx)} by crotool {__version__}."]
+    return out + ["", _made(ctx)]
 
 
 def markdown(rows: list[dict], view: View, ctx: Context) -> str:

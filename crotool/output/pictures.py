@@ -2,17 +2,19 @@
 bars, the connectors heat map) and the data each report's SVG chart is drawn from.
 
 Commands call these through `View(build=..., chart=...)`; Rich is imported inside each
-terminal builder (table output only) and charts.py only when a document or `-f svg` asks.
-`colour` is whether the terminal shows colour: the colour legend appears only then.
+terminal builder (table output only). `colour` is whether the terminal shows colour: the colour
+legend appears only then. Everything a picture knows of the domain comes in its arguments (the
+rows, the gap kinds, the year's days): nothing here reads a database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from crotool.output.render import clean, shown
+from crotool.output import charts
+from crotool.output.view import clean, shown
 
 # One colour per kind: gaps by how bad they are (nobody assigned is worst), conflicts apart.
 KIND_STYLE = {
@@ -113,13 +115,11 @@ def coverage_matrix(rows: list[dict[str, Any]], patterns: list[str], agencies: l
 
 def coverage_chart(pairs: Sequence[dict[str, Any]], gap_rows: Sequence[dict[str, Any]],
                    year: Any, handovers: dict[tuple[str, str], list[tuple[date, str]]],
-                   names: dict[str, str], *, title: str,
+                   names: dict[str, str], *, title: str, gap_kinds: Collection[str],
                    closures: Sequence[tuple[date, date]] = ()) -> str:
-    """The coverage timeline: one bar per required pair over the year's days. `closures`
-    (start, end) are shaded (school breaks, when the year carries them)."""
-    from crotool.output import charts
-    from crotool.program.coverage_rule import GAP_KINDS
-
+    """The coverage timeline: one bar per required pair over the year's days (`year`: its
+    `start` and `end`), the runs of a kind in `gap_kinds` as gaps and the other kinds as
+    conflicts. `closures` (start, end) are shaded (school breaks, when the year carries them)."""
     by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in gap_rows:
         by_pair.setdefault((r["feeder_pattern"], r["agency"]), []).append(r)
@@ -128,7 +128,7 @@ def coverage_chart(pairs: Sequence[dict[str, Any]], gap_rows: Sequence[dict[str,
         key = (p["feeder_pattern"], p["agency"])
         runs = by_pair.get(key, [])
         gaps = sorted((_day(r["start"]), _day(r["end"]), r["kind"]) for r in runs
-                      if r["kind"] in GAP_KINDS)
+                      if r["kind"] in gap_kinds)
         segments: list[tuple[date, date, str]] = []
         cursor = year.start
         for s, e, kind in gaps:
@@ -139,7 +139,7 @@ def coverage_chart(pairs: Sequence[dict[str, Any]], gap_rows: Sequence[dict[str,
         if cursor <= year.end:
             segments.append((cursor, year.end, "covered"))
         conflicts = [(_day(r["start"]), _day(r["end"]), r["kind"]) for r in runs
-                     if r["kind"] not in GAP_KINDS]
+                     if r["kind"] not in gap_kinds]
         marks = [(day, f"{b} {names.get(b, '')}".strip()) for day, b in handovers.get(key, [])]
         note = f"{p['covered_days']} of {p['days']} days covered"
         bars.append(charts.Bar(f"{p['feeder_pattern']} · {p['agency']}", segments, marks,
@@ -203,8 +203,6 @@ def _bar(value: int, top: int, width: int) -> str:
 
 
 def duty_chart(rows: list[dict[str, Any]], key: str, title: str) -> str:
-    from crotool.output import charts
-
     total_minutes = sum(r["minutes"] for r in rows)
     measure = "minutes" if total_minutes else "count"
     items = [(label(r, key), r[measure],
@@ -238,8 +236,6 @@ def presence_chart(rows: list[dict[str, Any]], patterns: dict[str, str], year: s
     """Days since the last duty per school, under a heading per feeder pattern (the rows
     come ordered by pattern); the stale limit is a dashed line, a school with no duty in the
     year says so in words."""
-    from crotool.output import charts
-
     items: list[tuple[str, int | None, str]] = []
     headings: dict[int, str] = {}
     tones: list[str | None] = []
@@ -276,7 +272,6 @@ def training_chart(rows: list[dict[str, Any]], title: str, as_of: str) -> str:
     """Per officer: classroom topics done of required and on-the-job days done of required,
     with the status as a word, each part in its own tone: done, past its deadline at `as_of`
     (overdue), or not done yet (due soon when the officer's status says so)."""
-    from crotool.output import charts
 
     def tone(done: int, required: int, due: str | None, status: str) -> str | None:
         if done >= required:
@@ -299,25 +294,29 @@ def training_chart(rows: list[dict[str, Any]], title: str, as_of: str) -> str:
 # ---------------------------------------------------------------- connectors
 
 
-def connectors_chart(cells: list[dict[str, Any]], title: str) -> str:
-    from crotool.output import charts
-    from crotool.store.schema import DIMENSIONS, PHASES
+def _axes(cells: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """The phases and the dimensions of the connectors matrix, in the cells' order: the cells
+    come as the whole grid, a phase's row of dimensions after another (zeros kept)."""
+    return (list(dict.fromkeys(c["phase"] for c in cells)),
+            list(dict.fromkeys(c["dimension"] for c in cells)))
 
+
+def connectors_chart(cells: list[dict[str, Any]], title: str) -> str:
+    phases, dimensions = _axes(cells)
     counts = {(c["phase"], c["dimension"]): c["engagements"] for c in cells}
     detail = {(c["phase"], c["dimension"]): f"{c['connectors']} conn" for c in cells}
-    return charts.heat_map(PHASES, DIMENSIONS, counts, title=title, detail=detail, unit="eng")
+    return charts.heat_map(phases, dimensions, counts, title=title, detail=detail, unit="eng")
 
 
 def connectors_heat_map(start: str | None, end: str | None, cells: list[dict],
                         colour: bool) -> Any:
     """The terminal view of the matrix: a heat map. The stale list and the sectors are the
-    view's extra tables, drawn after it by `render.rich_tables` (as every document has them)."""
+    view's extra tables, drawn after it by `terminal.rich_tables` (as every document has them)."""
     from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
-    from crotool.store.schema import DIMENSIONS, PHASES
-
+    phases, dimensions = _axes(cells)
     by_cell = {(c["phase"], c["dimension"]): c for c in cells}
     most = max((c["engagements"] for c in cells), default=0)
     with_input = sum(1 for c in cells if c["engagements"])
@@ -338,11 +337,11 @@ def connectors_heat_map(start: str | None, end: str | None, cells: list[dict],
                          + (" Darker green: more input." if colour else "")),
             caption_justify="left")
         table.add_column(Text(" phase "), style="bold", no_wrap=True)
-        for d in DIMENSIONS:
+        for d in dimensions:
             table.add_column(Text(f" {d} "), justify="center", no_wrap=True)
-        for p in PHASES:
+        for p in phases:
             row = []
-            for d in DIMENSIONS:
+            for d in dimensions:
                 cell = by_cell[(p, d)]
                 n = cell["engagements"]
                 if n == 0:
@@ -384,16 +383,3 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     """"1 officer", "3 officers", "12,500 duties" (the number as `shown` writes it)."""
     return f"{shown(n)} {noun if n == 1 else plural or noun + 's'}"
 
-
-def year_of(conn: Any, day: date) -> str | None:
-    """"school year 2023-24 (2023-09-05 to 2024-06-21)" for the year holding `day`, or None
-    when no stored year holds it."""
-    from crotool.errors import CroError
-    from crotool.program import years
-    from crotool.store import reads
-
-    try:
-        resolution = years.current_year(conn, on=day)
-    except CroError:
-        return None
-    return None if resolution.warning else reads.period_of(resolution.year)

@@ -35,7 +35,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from crotool.errors import CroError, Problem
 from crotool.program import years
@@ -44,13 +44,12 @@ from crotool.program.followups import OPEN_FOR_DUTY_SQL, opened_by
 from crotool.program.years import Range, resolve_range
 from crotool.store import db, reads
 from crotool.store.audit import Auditor
+from crotool.store.columns import Columns, json_object_sql
 from crotool.store.fields import Record
 from crotool.store.schema import SECTIONS, Section
 from crotool.store.writes import key_text, upsert
 
 __all__ = ["Range", "resolve_range"]  # the date ranges of `duty list` live in years.py
-
-from crotool.output.render import Encoded
 
 SAFETY_CATEGORY = "safety-assessment"
 DUTIES = SECTIONS["duties"]
@@ -171,12 +170,14 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
 class DutyList:
     """What `duty list` shows: how many duties matched, how many (and how many minutes) the
     listing holds, and its rows, read lazily from the cursor (inside the caller's snapshot,
-    `db.read`, so that the counts and the rows are of the same database)."""
+    `db.read`, so that the counts and the rows are of the same database): dicts, or as the
+    `shape` asked, the cursor's tuples or each row's JSON object, of `columns`."""
 
     total: int
     count: int
     minutes: int
-    rows: Iterator[dict[str, Any]] | Encoded
+    rows: Iterator[Any]
+    columns: Columns
 
 
 def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
@@ -192,18 +193,19 @@ def list_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = 
         found = stream_duties(conn, span=span, officer=officer, school=school,
                               pattern=pattern, category=category, limit=limit,
                               include_notes=include_notes)
-        assert not isinstance(found.rows, Encoded)
         return list(found.rows), found.total
 
 
 def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None = None,
                   school: str | None = None, pattern: str | None = None,
                   category: str | None = None, limit: int | None = None,
-                  include_notes: bool = False, encode: str | None = None) -> DutyList:
+                  include_notes: bool = False,
+                  shape: Literal["dicts", "tuples", "json"] = "dicts") -> DutyList:
     """`list_duties` as a DutyList whose rows come one by one from the cursor: call it inside
-    `db.read(conn)` and read the rows before the block ends. `encode="json"`: SQLite writes
-    each row as its JSON object (`render.json_sql`); `"csv"`: the cursor's tuples are written
-    as CSV with no dict between (`render.csv_text`); the rows are then a `render.Encoded`."""
+    `db.read(conn)` and read the rows before the block ends. For a million rows without a
+    dict each: `shape="tuples"`, the cursor's tuples as stored (in `columns` order, which says
+    what their values are); `"json"`, each row's JSON object as SQLite writes it
+    (`columns.json_object_sql`)."""
     where = reads.Where("d.at >= ?", "d.at < ?", params=(span.lo, span.hi))
     where.ref(conn, "officers", officer, "--officer", "d.officer = ?")
     where.ref(conn, "schools", school, "--school", "d.school = ?")
@@ -235,24 +237,17 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
         args = [*params, limit]
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: zip with the names is cheaper than Row
-    if encode == "json":
-        from crotool.output.render import Encoded, json_sql
-
-        names = [*LIST_COLUMNS, *(["notes"] if include_notes else [])]
+    columns = Columns((*LIST_COLUMNS, *(("notes",) if include_notes else ())),
+                      bools=("out_of_pattern",), json_lists=("open_followups",),
+                      identifiers=_IDENTIFIERS)
+    if shape == "json":
         # The outer SELECT is flattened into the inner one: the same plan, the same order.
-        as_json = json_sql(names, bools=("out_of_pattern",), json_columns=("open_followups",))
-        sql = f"SELECT {as_json} FROM ({sql})"
+        sql = f"SELECT {json_object_sql(columns)} FROM ({sql})"
         return DutyList(total, count, minutes,
-                        Encoded("json", (r[0] for r in cursor.execute(sql, args))))
-    if encode == "csv":
-        from crotool.output.render import Encoded, csv_text
-
-        names = [*LIST_COLUMNS, *(["notes"] if include_notes else [])]
-        rows = _tuples(cursor.execute(sql, args))
-        return DutyList(total, count, minutes, Encoded("csv", csv_text(
-            rows, names, bools=("out_of_pattern",), json_lists=("open_followups",),
-            identifiers=_IDENTIFIERS)))
-    return DutyList(total, count, minutes, _duty_rows(cursor.execute(sql, args)))
+                        (r[0] for r in cursor.execute(sql, args)), columns)
+    if shape == "tuples":
+        return DutyList(total, count, minutes, _tuples(cursor.execute(sql, args)), columns)
+    return DutyList(total, count, minutes, _duty_rows(cursor.execute(sql, args)), columns)
 
 
 # The duty fields whose kind admits only an id, a code or a date-time (schema.py): nothing in

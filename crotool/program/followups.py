@@ -1,7 +1,9 @@
 """Follow-ups: the clocks a logged duty starts.
 
 A `followup_rules` row (category, id, within_hours) gives every duty of that category one
-follow-up, due `within_hours` after the duty's `at`. Only DONE follow-ups are stored (the
+follow-up, due `within_hours` after the duty's `at`; of a rule's versions (a rule pack may
+change a clock from a day on), the one applied to a duty is the version in force on the
+duty's day (`IN_FORCE_FOR_DUTY`). Only DONE follow-ups are stored (the
 `followups` table, keyed by the duty's natural key and the rule); an open one is a duty x rule
 pair without such a row, found by an anti-join, so logging or importing a million duties
 writes nothing extra and `followups list --open` reads one range of duties_category_at per
@@ -33,7 +35,9 @@ from crotool.program.checker import Checker, Label, Rules, check_options
 from crotool.program.years import now
 from crotool.store import db
 from crotool.store.audit import Auditor
+from crotool.store.columns import Columns, json_object_sql
 from crotool.store.fields import BadValue, Record, parse_datetime
+from crotool.store.rules import in_force_sql
 from crotool.store.schema import SECTIONS
 from crotool.store.writes import upsert
 
@@ -45,6 +49,11 @@ DUTY_KEY = SECTIONS["duties"].key
 # A rule r's due time for a duty d, in the stored date-time form (strftime, not datetime(),
 # which writes a space where duties write 'T').
 DUE_SQL = "strftime('%Y-%m-%dT%H:%M:%S', d.at, '+' || r.within_hours || ' hours')"
+# Rule row r is in force on duty d's day: store/rules.IN_FORCE for substr(d.at, 1, 10), said
+# as a range of d.at (a rule table's effective_from is '' when open, never NULL), so that the
+# duties of each rule version are one range of duties_category_at(category, at).
+IN_FORCE_FOR_DUTY = ("d.at >= r.effective_from AND "
+                     "d.at <= coalesce(r.effective_until, '9999-12-31') || 'T23:59:59'")
 # The done follow-up of duty d under rule r, as it stood at ?1 (as_of).
 _DONE_JOIN = """LEFT JOIN followups f
        ON f.officer = d.officer AND f.school = d.school AND f.category = d.category
@@ -62,7 +71,8 @@ SELECT d.id AS duty, d.at AS at, d.officer AS officer, d.school AS school,
             THEN CASE WHEN {DUE_SQL} < ?1 THEN 'overdue' ELSE 'open' END
             WHEN f.done_at > {DUE_SQL} THEN 'late' ELSE 'done' END AS status
 FROM followup_rules r
-CROSS JOIN duties d ON d.category = r.category AND d.at <= ?1 {{range}}
+CROSS JOIN duties d ON d.category = r.category AND d.at <= ?1 AND {IN_FORCE_FOR_DUTY}
+    {{range}}
 {_DONE_JOIN}
 {{where}}
 ORDER BY due, d.id, r.id"""
@@ -97,17 +107,17 @@ def list_followups(conn: sqlite3.Connection, *, as_of: str, open_only: bool = Fa
 
 
 class Stream:
-    """`followups list -f json`'s rows as SQLite writes them (one JSON object each, a
-    `render.Encoded`), with their statuses tallied in `counts` as they pass: read the rows
-    first, then the counts (for --fail-on-overdue), and no second query is needed."""
+    """`followups list -f json`'s rows as SQLite writes them (one JSON object's text each, of
+    `columns`), with their statuses tallied in `counts` as they pass: read the rows first,
+    then the counts (for --fail-on-overdue), and no second query is needed."""
+
+    columns = Columns(COLUMNS)
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         from collections import Counter
 
-        from crotool.output.render import Encoded
-
         self.counts: Counter[str] = Counter()
-        self.rows = Encoded("json", self._lines(cursor))
+        self.rows = self._lines(cursor)
 
     def _lines(self, cursor: sqlite3.Cursor) -> Iterator[str]:
         counts = self.counts
@@ -118,11 +128,9 @@ class Stream:
 
 def stream_json(conn: sqlite3.Connection, *, as_of: str, open_only: bool = False,
                 overdue_only: bool = False) -> Stream:
-    """`list_followups` with each row written as JSON by SQLite (`render.json_sql`): the same
-    SELECT, the same order, no Python dict or encoder per row."""
-    from crotool.output.render import json_sql
-
-    sql = (f"SELECT {json_sql(COLUMNS)}, status FROM"
+    """`list_followups` with each row written as JSON by SQLite (`columns.json_object_sql`):
+    the same SELECT, the same order, no Python dict or encoder per row."""
+    sql = (f"SELECT {json_object_sql(Stream.columns)}, status FROM"
            f" ({list_sql(open_only=open_only, overdue_only=overdue_only)})"
            " ORDER BY due, duty, rule")
     cursor = conn.cursor()
@@ -135,13 +143,14 @@ def opened_by(conn: sqlite3.Connection, duty_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(
         f"SELECT r.id AS rule, r.name AS name, r.within_hours AS within_hours,"
         f" r.source AS source, {DUE_SQL} AS due FROM duties d"
-        " JOIN followup_rules r ON r.category = d.category WHERE d.id = ? ORDER BY due, r.id",
+        f" JOIN followup_rules r ON r.category = d.category AND {IN_FORCE_FOR_DUTY}"
+        " WHERE d.id = ? ORDER BY due, r.id",
         (duty_id,))]
 
 
 # For `duty list`: the rule ids of duty d's follow-ups not done yet, as a JSON array.
-OPEN_FOR_DUTY_SQL = """(SELECT json_group_array(r.id) FROM followup_rules r
-    WHERE r.category = d.category AND NOT EXISTS (
+OPEN_FOR_DUTY_SQL = f"""(SELECT json_group_array(r.id) FROM followup_rules r
+    WHERE r.category = d.category AND {IN_FORCE_FOR_DUTY} AND NOT EXISTS (
         SELECT 1 FROM followups f WHERE f.officer = d.officer AND f.school = d.school
            AND f.category = d.category AND f.at = d.at AND f.rule = r.id))"""
 
@@ -161,7 +170,8 @@ def mark_done(conn: sqlite3.Connection, duty_id: int, rule: str, at: str | None
         if duty is None:
             raise CroError(f"no duty {duty_id}", hint="see the ids with `crotool duty list`")
         rules = [r[0] for r in conn.execute(
-            "SELECT id FROM followup_rules WHERE category = ? ORDER BY id", (duty["category"],))]
+            f"SELECT r.id FROM duties d JOIN followup_rules r ON r.category = d.category"
+            f" AND {IN_FORCE_FOR_DUTY} WHERE d.id = ? ORDER BY r.id", (duty_id,))]
         if rule not in rules:
             known = (f"its rules: {', '.join(rules)}" if rules else "it has no follow-up rules")
             raise CroError(f"RULE: duty {duty_id} is of category {duty['category']}, which has "
@@ -179,7 +189,8 @@ def mark_done(conn: sqlite3.Connection, duty_id: int, rule: str, at: str | None
         upsert(conn, FOLLOWUPS, [values], Auditor(conn))
         row = conn.execute(
             f"SELECT r.name AS name, {DUE_SQL} AS due FROM duties d JOIN followup_rules r"
-            " ON r.category = d.category AND r.id = ? WHERE d.id = ?", (rule, duty_id)).fetchone()
+            f" ON r.category = d.category AND r.id = ? AND {IN_FORCE_FOR_DUTY} WHERE d.id = ?",
+            (rule, duty_id)).fetchone()
     status = "late" if done_at > row["due"] else "done"
     return {"duty": duty_id, "rule": rule, "name": row["name"], "due": row["due"],
             "done_at": done_at, "status": status}
@@ -189,17 +200,30 @@ def open_duty_ids(conn: sqlite3.Connection, prefix: str, limit: int = 200) -> li
     """Ids (as text, newest first) of duties with a follow-up not done, for tab completion."""
     return [str(r[0]) for r in conn.execute(
         f"SELECT d.id FROM followup_rules r CROSS JOIN duties d ON d.category = r.category"
-        f" {_DONE_JOIN.replace('AND f.done_at <= ?1', '')} WHERE f.id IS NULL"
+        f" AND {IN_FORCE_FOR_DUTY} {_DONE_JOIN.replace('AND f.done_at <= ?1', '')}"
+        " WHERE f.id IS NULL"
         " AND substr(CAST(d.id AS TEXT), 1, ?) = ? GROUP BY d.id ORDER BY d.id DESC LIMIT ?",
         (len(prefix), prefix, limit))]
+
+
+def dues(conn: sqlite3.Connection, *, rules: str = "followup_rules", until: str,
+         last_duty: int) -> dict[tuple[int, str], str | None]:
+    """(duty id, rule id) -> due time of every follow-up of the duties with an id up to
+    `last_duty` and an `at` up to `until`, under the rules of the table `rules` (a copy of
+    followup_rules taken before a change: `program/packs.py` compares the two)."""
+    return {(r[0], r[1]): r[2] for r in conn.execute(
+        f"SELECT d.id, r.id, {DUE_SQL} FROM {rules} r CROSS JOIN duties d"
+        f" ON d.category = r.category AND d.at <= ? AND {IN_FORCE_FOR_DUTY} WHERE d.id <= ?",
+        (until, last_duty))}
 
 
 # ---------------------------------------------------------------- rules of the records
 
 
 class FollowupRuleRules(Rules):
-    """Follow-up rules have no rule of their own; the ids of each category's, stored and
-    incoming, are kept for the follow-ups rule."""
+    """A follow-up rule gives its clock one way: `within_hours`, or `within_days` with the
+    `days` it counts. The ids of each category's rules, stored and incoming, are kept for the
+    follow-ups rule."""
 
     def __init__(self, checker: Checker) -> None:
         super().__init__(checker)
@@ -209,10 +233,35 @@ class FollowupRuleRules(Rules):
         for r in records:
             self._incoming.setdefault(r["category"], set()).add(r["id"])
 
-    def ids(self, category: str) -> set[str]:
-        """The follow-up rule ids of a category: stored and in this input."""
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        add = self.problems.append
+        hours, days, counted = (values.get(k) for k in ("within_hours", "within_days", "days"))
+        if hours is not None and days is not None:
+            add(Problem(record.where("within_days"), f"{label}: give within_hours or "
+                        "within_days (with days), not both"))
+        elif days is not None and counted is None:
+            add(Problem(record.where("within_days"), f"{label}: within_days needs days "
+                        "(calendar, business or school): how the days are counted"))
+        elif counted is not None and days is None:
+            add(Problem(record.where("days"), f"{label}: days is how within_days are counted; "
+                        "give within_days too"))
+        elif hours is None and days is None and not self._stored(values):
+            add(Problem(record.where(), f"{label}: missing required field 'within_hours' (or "
+                        "within_days with days)"))
+
+    def _stored(self, values: dict[str, Any]) -> bool:
+        """A record that leaves its clock out updates a stored rule's other fields."""
+        return self.checker.reading.updates and self.conn.execute(
+            "SELECT 1 FROM followup_rules WHERE category = ? AND id = ?",
+            (values.get("category"), values.get("id"))).fetchone() is not None
+
+    def ids(self, category: str, day: str | None = None) -> set[str]:
+        """The follow-up rule ids of a category (in force on `day`, when given): stored and in
+        this input."""
+        when = f" AND {in_force_sql('?')}" if day else ""
         stored = {r[0] for r in self.conn.execute(
-            "SELECT id FROM followup_rules WHERE category = ?", (category,))}
+            f"SELECT id FROM followup_rules r WHERE category = ?{when}",
+            (category, *([day, day] if day else [])))}
         return stored | self._incoming.get(category, set())
 
 
@@ -235,7 +284,8 @@ class FollowupRules(Rules):
                         "duty by officer, school, category and at)"))
             return
         rule = values.get("rule")
-        rules = self.checker.rules_of("followup_rules", FollowupRuleRules).ids(str(category))
+        rules = self.checker.rules_of("followup_rules", FollowupRuleRules).ids(
+            str(category), str(at)[:10])
         if rule is not None and rule not in rules:
             known = (f"its rules: {', '.join(sorted(rules))}" if rules else
                      "it has no follow-up rules (add them under followup_rules)")

@@ -32,7 +32,7 @@ from typing import Any
 from crotool.errors import CroError, did_you_mean
 from crotool.store.fields import option_date
 from crotool.store.private import make_private_dirs
-from crotool.store.schema import DATE_MAX, DATE_MIN, SECTION_ORDER
+from crotool.store.schema import DATE_MAX, DATE_MIN, PACK_TABLES, SECTION_ORDER
 
 GENESIS = "0" * 64
 _command_provider: Callable[[], str] = lambda: "crotool"  # noqa: E731
@@ -304,11 +304,12 @@ def entries(conn: sqlite3.Connection, *, since: str | None = None, table: str | 
         where.append("at >= ?")
         params.append(parse_since(since))
     if table is not None:
-        if table not in SECTION_ORDER:
-            close = did_you_mean(table, SECTION_ORDER)
+        tables = (*SECTION_ORDER, *PACK_TABLES)
+        if table not in tables:
+            close = did_you_mean(table, tables)
             raise CroError(f"--table: unknown table '{table}'",
                            hint=f"did you mean '{close}'?" if close
-                           else f"one of {', '.join(SECTION_ORDER)}")
+                           else f"one of {', '.join(tables)}")
         where.append("table_name = ?")
         params.append(table)
     sql = ("SELECT id, at, os_user, command, table_name, row_key, action, changes FROM audit"

@@ -236,6 +236,8 @@ def convert(f: Field, raw: Any, *, private: bool = False, date_format: str | Non
     the --date-format option in the message for 9/5/2023; `careful` (a section with private
     fields) describes a bad value that might be free text instead of quoting it.
     """
+    if f.kind == "pairs":
+        return _pairs(f, raw)
     if f.kind == "list":
         if raw is None:
             return []
@@ -261,6 +263,35 @@ def convert(f: Field, raw: Any, *, private: bool = False, date_format: str | Non
             raise BadValue(f"{withheld(raw)} is not a valid {_KIND_NAMES.get(f.kind, f.kind)}"
                            ) from None
         raise
+
+
+def _pairs(f: Field, raw: Any) -> list[dict[str, str]]:
+    """A list of {id, name} mappings (a report's incident flags): each id a code, each name
+    text; every bad item named at once."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise BadValue("give a list of {id: ..., name: ...} mappings")
+    out: list[dict[str, str]] = []
+    bad: list[str] = []
+    ids, names = Field("id", "code", max_length=64), Field("name", max_length=200)
+    for n, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or set(item) != {"id", "name"}:
+            bad.append(f"item {n}: give a mapping of id and name, e.g. {{id: arrest, name: "
+                       "Student arrest}")
+            continue
+        try:
+            pair = {"id": convert(ids, item["id"]), "name": convert(names, item["name"])}
+        except BadValue as exc:
+            bad.append(f"item {n}: {exc}")
+            continue
+        if pair["id"] is None or pair["name"] is None:
+            bad.append(f"item {n}: give both an id and a name")
+            continue
+        out.append(pair)
+    if bad:
+        raise BadItems(bad, out)
+    return out
 
 
 _KIND_NAMES = {"slug": "id", "code": "code", "year": "school year", "int": "whole number",

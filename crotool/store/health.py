@@ -157,6 +157,28 @@ _DOMAIN: list[tuple[str, str, str]] = [
      """SELECT 'leaves[' || officer || '/' || start || ']',
                'ends ' || end || ', before it starts'
         FROM leaves WHERE end < start ORDER BY officer, start"""),
+    # Rules are replaceable data (migration 11): a record that names a rule no applied pack
+    # defines any more is found here, not by a foreign key.
+    ("district_rule_packs", "every rule pack the district applies is stored",
+     """SELECT 'district', 'rule_packs names rule pack ''' || j.value || ''', which is not stored'
+        FROM district d, json_each(d.rule_packs) j LEFT JOIN rule_packs p ON p.id = j.value
+        WHERE p.id IS NULL ORDER BY j.key"""),
+    ("category_role", "every duty category's role is a rule of an applied pack",
+     """SELECT 'duty_categories[' || c.id || ']', 'role ''' || c.role || ''' is defined by no '
+               || 'applied rule pack'
+        FROM duty_categories c WHERE c.role IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.id = c.role) ORDER BY c.id"""),
+    ("followup_rule", "every done follow-up names a follow-up rule of an applied pack",
+     """SELECT 'followups[' || f.officer || '/' || f.school || '/' || f.category || '/' || f.at
+               || '/' || f.rule || ']', 'rule ''' || f.rule || ''' of duty category '''
+               || f.category || ''' is defined by no applied rule pack'
+        FROM followups f WHERE NOT EXISTS (SELECT 1 FROM followup_rules r
+            WHERE r.category = f.category AND r.id = f.rule) ORDER BY f.category, f.at"""),
+    ("training_topic", "every training names a training topic of an applied pack",
+     """SELECT 'trainings[' || t.officer || '/' || t.topic || '/' || t.completed_on || ']',
+               'topic ''' || t.topic || ''' is defined by no applied rule pack'
+        FROM trainings t WHERE NOT EXISTS (SELECT 1 FROM training_topics p WHERE p.id = t.topic)
+        ORDER BY t.officer, t.completed_on"""),
 ]
 
 

@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 from crotool.errors import CroError
 from crotool.store import audit
+from crotool.store.migrations_packs import m011_rule_packs
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -553,6 +554,7 @@ MIGRATIONS: list[Migration] = [
     m008_annual_report,
     m009_assignment_ids_never_reused,
     m010_open_followups_indexes,
+    m011_rule_packs,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -562,7 +564,8 @@ def version(conn: sqlite3.Connection) -> int:
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply every pending migration, each in its own transaction; return the version."""
+    """Apply every pending migration, each in its own transaction; return the version.
+    Foreign keys are off meanwhile, as SQLite's procedure for rebuilding a table asks (11)."""
     current = version(conn)
     if current > SCHEMA_VERSION:
         raise CroError(
@@ -570,17 +573,25 @@ def migrate(conn: sqlite3.Connection) -> int:
             f"({SCHEMA_VERSION})",
             hint="upgrade crotool",
         )
-    while current < SCHEMA_VERSION:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Another process may have migrated while we waited for the lock.
-            current = version(conn)
-            if current < SCHEMA_VERSION:
-                MIGRATIONS[current](conn)
-                current += 1
-                conn.execute(f"PRAGMA user_version = {current}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    if current == SCHEMA_VERSION:
+        return current
+    enforced = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        while current < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have migrated while we waited for the lock.
+                current = version(conn)
+                if current < SCHEMA_VERSION:
+                    MIGRATIONS[current](conn)
+                    current += 1
+                    conn.execute(f"PRAGMA user_version = {current}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+    finally:
+        if enforced:
+            conn.execute("PRAGMA foreign_keys = ON")
     return current

@@ -10,8 +10,23 @@ module that holds the record type's own rules (`crotool.program.<rules>`, which
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from crotool.store import rule_schema as rs
+from crotool.store.rule_schema import (
+    ANNUAL_PARTS,
+    ANNUAL_REPORT,
+    MAX_WITHIN_HOURS,
+    PACK,
+    RULE_SECTIONS,
+    STUDENT_CATEGORY_KINDS,
+    TRAINING_KINDS,
+    TRAINING_POLICY,
+)
+from crotool.store.shapes import KINDS, Field, Section, header_key
+from crotool.store.shapes import make as _f
+
+__all__ = ["ANNUAL_PARTS", "ANNUAL_REPORT", "KINDS", "MAX_WITHIN_HOURS", "PACK", "RULE_SECTIONS",
+           "STUDENT_CATEGORY_KINDS", "TRAINING_KINDS", "TRAINING_POLICY", "Field", "Section",
+           "header_key"]
 
 LEVELS = ("elementary", "middle", "high", "choice")
 AGENCY_KINDS = ("city", "county", "contract")
@@ -24,7 +39,6 @@ DIMENSIONS = ("physical", "emotional", "social", "behavioral", "academic")
 # A school year's weekdays (school days are these, minus its closures); Monday first.
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Incidents, complaints and schedules (RCW 28A.320.1241 reporting).
-STUDENT_CATEGORY_KINDS = ("race", "ethnicity", "gender")
 UNKNOWN_CATEGORY = "unknown"  # always allowed for race, ethnicity and gender
 GRADES = ("pk", "k", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "unknown")
 COMPLAINT_ABOUT = ("job_duties", "student_interaction")
@@ -34,10 +48,6 @@ INCIDENT_FLAGS = ("discipline", "use_of_force", "arrest")
 # A follow-up's state at a moment (`followups list --as-of`): not done and not yet due, not
 # done past its due time, done by its due time, done after it.
 FOLLOWUP_STATUSES = ("open", "overdue", "done", "late")
-# A follow-up rule's clock: at least an hour, at most a year (8,760 hours).
-MAX_WITHIN_HOURS = 8760
-
-TRAINING_KINDS = ("classroom", "on_the_job")
 # `training due` row statuses and `agreements check` problems.
 TRAINING_STATUSES = ("complete", "overdue", "expired", "due_soon", "in_progress")
 AGREEMENT_PROBLEMS = ("no_agreement", "not_adopted", "incomplete")
@@ -52,94 +62,13 @@ TRAINING_HOURS = (0.25, 80.0)
 DATE_MIN = "1900-01-01"
 DATE_MAX = "2199-12-31"
 
-# Kinds of value. "slug": [a-z0-9] words joined by single hyphens; "code": a badge-like token
-# (letters, digits, '-', '_', '.'), kept as text; "year": 2023-24; "number": a plain decimal
-# between minimum and maximum, in steps of `step` when it has one (training hours: 1.5; days
-# per week: 0.5 to 5 in halves).
-KINDS = ("text", "slug", "code", "year", "int", "number", "bool", "date", "datetime", "enum",
-         "list")
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    name: str
-    kind: str = "text"
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    ref: str | None = None  # section whose key this value (or each list item) must be
-    item_kind: str = "text"  # for kind "list": the kind of each item
-    minimum: float | None = None
-    maximum: float | None = None
-    max_length: int = 2000
-    default_from: str | None = None  # documented default (the column DEFAULT, or the rules)
-    step: float | None = None  # for kind "number": the value is a whole multiple of it
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    name: str  # section name in seed documents = table name
-    key: tuple[str, ...]
-    fields: tuple[Field, ...]
-    label: str = ""  # singular noun for messages
-    importable: bool = False  # `crotool import TABLE` accepts it
-    # Fields never audited, and exported only on request (duty notes).
-    private: frozenset[str] = field(default_factory=frozenset)
-    # Columns that crotool's own `list` of this section adds (computed, or another table's):
-    # an import of that export reads past them, so that the CSV it wrote imports as itself.
-    derived: tuple[str, ...] = ()
-    # The program module with this record type's own rules (its `RULES` names a
-    # `checker.Rules` for this section), imported by the checker when it meets one; None: the
-    # generic checks alone (conversion, duplicate keys, references).
-    rules: str | None = None
-
-    # Lookups derived from `fields` once (they sit on every row's path of a large import).
-    _index: dict[str, Field] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _names: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
-    _required: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
-    _headers: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_index", {f.name: f for f in self.fields})
-        object.__setattr__(self, "_headers", {header_key(f.name): f.name for f in self.fields})
-        object.__setattr__(self, "_names", tuple(f.name for f in self.fields))
-        object.__setattr__(self, "_required", tuple(f.name for f in self.fields if f.required))
-
-    def field(self, name: str) -> Field:
-        return self._index[name]
-
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        return self._names
-
-    @property
-    def required_names(self) -> tuple[str, ...]:
-        return self._required
-
-    def match(self, name: str) -> str | None:
-        """The field a column header or record key names (case, surrounding space
-        and `_`/space/`-` differences do not matter: `School Trained On` is
-        `school_trained_on`), or None."""
-        if name in self._index:
-            return name
-        return self._headers.get(header_key(name))
-
-
-_SEPARATORS = re.compile(r"[\s_-]+")
-
-
-def header_key(name: str) -> str:
-    """A header as it is compared: lowercase, words joined by `_`."""
-    return _SEPARATORS.sub("_", name.strip().lower()).strip("_")
-
-
-def _f(name: str, kind: str = "text", **kw) -> Field:
-    return Field(name, kind, **kw)
-
-
 DISTRICT = Section(
     "district",
     key=(),
-    fields=(_f("name", required=True), _f("short_name")),
+    fields=(_f("name", required=True), _f("short_name"),
+            # The rule packs the district applies, in order (a state's law, then its own
+            # policy); the pack `local` is applied after them (program/packs.py).
+            _f("rule_packs", "list", item_kind="slug")),
     label="district",
 )
 
@@ -263,19 +192,7 @@ SECTIONS: dict[str, Section] = {
             derived=("id", "officer_name", "agency", "officer_status"),
             rules="roster",
         ),
-        # The parts of an officer's role that duty categories count under (`report duties
-        # --by role`); the seed's come from the district's policy, with their source.
-        Section(
-            "roles",
-            key=("id",),
-            fields=(
-                _f("id", "slug", required=True),
-                _f("name", required=True),
-                _f("source"),
-            ),
-            label="role",
-            importable=True,
-        ),
+        rs.ROLES,
         Section(
             "duty_categories",
             key=("id",),
@@ -290,22 +207,7 @@ SECTIONS: dict[str, Section] = {
             importable=True,
             rules="duties",
         ),
-        # A clock a duty of `category` starts: one follow-up per duty, due `within_hours`
-        # after the duty's `at` (a CPS report within 48 hours, with the law as `source`).
-        Section(
-            "followup_rules",
-            key=("category", "id"),
-            fields=(
-                _f("category", "slug", required=True, ref="duty_categories"),
-                _f("id", "slug", required=True),
-                _f("name", required=True),
-                _f("within_hours", "int", required=True, minimum=1, maximum=MAX_WITHIN_HOURS),
-                _f("source"),
-            ),
-            label="follow-up rule",
-            importable=True,
-            rules="followups",
-        ),
+        rs.FOLLOWUP_RULES,
         Section(
             "duties",
             key=("officer", "school", "category", "at"),
@@ -318,6 +220,8 @@ SECTIONS: dict[str, Section] = {
                 _f("requested_by"),
                 _f("reference"),
                 _f("notes", max_length=10000),
+                # The duty flags it was logged with (a follow-up rule's `when`).
+                _f("flags", "list", item_kind="slug", ref="duty_flags"),
             ),
             label="duty",
             importable=True,
@@ -386,21 +290,7 @@ SECTIONS: dict[str, Section] = {
             importable=True,
             derived=("id",),
         ),
-        # Student demographics are categories from data (the seed carries OSPI's); no field
-        # anywhere holds a student's name or identifier (tests/test_incidents.py scans every
-        # table's columns for one).
-        Section(
-            "student_categories",
-            key=("kind", "id"),
-            fields=(
-                _f("kind", "enum", required=True, choices=STUDENT_CATEGORY_KINDS),
-                _f("id", "slug", required=True),
-                _f("name", required=True),
-            ),
-            label="student category",
-            importable=True,
-            rules="incidents",
-        ),
+        rs.STUDENT_CATEGORIES,
         Section(
             "incidents",
             key=("reference",),
@@ -467,19 +357,7 @@ SECTIONS: dict[str, Section] = {
             label="schedule",
             importable=True,
         ),
-        # --- training and agreements: the rules themselves are data.
-        Section(
-            "training_topics",
-            key=("id",),
-            fields=(
-                _f("id", "slug", required=True),
-                _f("name", required=True),
-                _f("kind", "enum", required=True, choices=TRAINING_KINDS),
-                _f("source"),
-            ),
-            label="training topic",
-            importable=True,
-        ),
+        rs.TRAINING_TOPICS,
         Section(
             "trainings",
             key=("officer", "topic", "completed_on"),
@@ -494,29 +372,8 @@ SECTIONS: dict[str, Section] = {
             importable=True,
             rules="training",
         ),
-        Section(
-            "agreement_elements",
-            key=("id",),
-            fields=(
-                _f("id", "slug", required=True),
-                _f("name", required=True),
-                _f("source"),
-            ),
-            label="agreement element",
-            importable=True,
-        ),
-        Section(
-            "stakeholder_groups",
-            key=("id",),
-            fields=(
-                _f("id", "slug", required=True),
-                _f("name", required=True),
-                # Connector sectors whose engagements count as this group's input.
-                _f("sectors", "list"),
-            ),
-            label="stakeholder group",
-            importable=True,
-        ),
+        rs.AGREEMENT_ELEMENTS,
+        rs.STAKEHOLDER_GROUPS,
         Section(
             "agreements",
             key=("agency", "school_year"),
@@ -532,47 +389,38 @@ SECTIONS: dict[str, Section] = {
             label="agreement",
             importable=True,
         ),
+        # The rule sections that SPEC part 5 added (rule_schema.py).
+        rs.DUTY_FLAGS,
+        rs.GRADES,
+        rs.COMPLAINT_KINDS,
+        rs.AGENCY_KINDS,
+        rs.OFFICER_KINDS,
     )
 }
 
-# A mapping section (one record, no key), like `district`.
-TRAINING_POLICY = Section(
-    "training_policy",
-    key=(),
-    fields=(
-        _f("classroom_within_months", "int", required=True, minimum=0, maximum=120),
-        _f("on_the_job_days", "int", required=True, minimum=0, maximum=365),
-        _f("on_the_job_within_months", "int", required=True, minimum=0, maximum=120),
-        _f("source"),
-    ),
-    label="training policy",
-)
-# What the annual report calls itself and its four parts, and where that comes from: data, so
-# that the code knows no statute (the bundled seed carries Washington's). Each part has a
-# letter, e.g. "(a)", and a title; a part left empty gets a plain title (annual.TITLES).
-ANNUAL_PARTS = ("staff", "agencies", "incidents", "complaints")
-ANNUAL_REPORT = Section(
-    "annual_report",
-    key=(),
-    fields=(
-        _f("title", required=True, max_length=200),
-        _f("source", max_length=200),
-        *(f for part in ANNUAL_PARTS for f in (_f(f"{part}_letter", max_length=8),
-                                               _f(f"{part}_title", max_length=200))),
-    ),
-    label="annual report",
-)
+# The sections that are not lists of records: a seed document's mappings (one record, no
+# key), and the two tables that keep rule packs (`rule_packs`, `pack_rules`: keyed, but no
+# document or import writes them; `rules load` and `load` do, through program/packs.py).
 MAPPINGS: dict[str, Section] = {"district": DISTRICT, "training_policy": TRAINING_POLICY,
-                                "annual_report": ANNUAL_REPORT}
+                                "annual_report": ANNUAL_REPORT,
+                                "agreement_policy": rs.AGREEMENT_POLICY,
+                                "rule_packs": rs.RULE_PACKS, "pack_rules": rs.PACK_RULES}
+# The tables of the packs themselves (for `audit --table`; never a document's section).
+PACK_TABLES = ("rule_packs", "pack_rules")
 
 # Sections in the order a load writes them (references first; FKs are deferred anyway).
-# The training policy sits beside the training sections (messages list them in this order).
+# The training policy sits beside the training sections (messages list them in this order);
+# the agreement policy and the report, which SPEC part 5 added, after it.
 _LISTS = tuple(SECTIONS)
 SECTION_ORDER: tuple[str, ...] = (
     "district", *_LISTS[:_LISTS.index("training_topics")], "annual_report", "training_policy",
-    *_LISTS[_LISTS.index("training_topics"):])
+    "agreement_policy", "report", *_LISTS[_LISTS.index("training_topics"):])
 IMPORTABLE: tuple[str, ...] = tuple(name for name, s in SECTIONS.items() if s.importable)
 
 
 def section(name: str) -> Section:
-    return MAPPINGS[name] if name in MAPPINGS else SECTIONS[name]
+    """A seed document's section (or a pack table) by name."""
+    found = MAPPINGS.get(name) or SECTIONS.get(name) or RULE_SECTIONS.get(name)
+    if found is None:
+        raise KeyError(name)
+    return found

@@ -49,7 +49,7 @@ def to_sql(section: Section, name: str, value: Any) -> Any:
 
 
 def _sql_value(kind: str, value: Any) -> Any:
-    if kind == "list":
+    if kind in ("list", "pairs"):
         return json.dumps(value if value is not None else [], ensure_ascii=False)
     if kind == "bool":
         return None if value is None else int(bool(value))
@@ -85,7 +85,7 @@ def upsert(conn: sqlite3.Connection, section: Section, records: list[dict[str, A
             audit_rows.append((table, label, "insert", redact(section.private, shown)))
             continue
         diff = {
-            name: [_from_sql(section, name, stored[name]), values[name]]
+            name: [from_sql(section, name, stored[name]), values[name]]
             for name, v in row.items()
             if name not in section.key and stored[name] != v
         }
@@ -112,9 +112,9 @@ def upsert(conn: sqlite3.Connection, section: Section, records: list[dict[str, A
     return counts
 
 
-def _from_sql(section: Section, name: str, value: Any) -> Any:
+def from_sql(section: Section, name: str, value: Any) -> Any:
     kind = section.field(name).kind
-    if kind == "list" and value is not None:
+    if kind in ("list", "pairs") and value is not None:
         return json.loads(value)
     if kind == "bool" and value is not None:
         return bool(value)
@@ -126,13 +126,15 @@ def _upsert_mapping(conn, section, records, auditor, dry_run, changes_out) -> Co
     counts = Counts()
     table = section.name
     for values in records:
+        row = {name: to_sql(section, name, v) for name, v in values.items()}
         stored = conn.execute(f"SELECT {', '.join(section.field_names)} FROM {table}"
                               " WHERE id = 1").fetchone()
         if stored is None:
             counts.inserted += 1
             action, diff = "insert", dict(values)
         else:
-            diff = {k: [stored[k], v] for k, v in values.items() if stored[k] != v}
+            diff = {k: [from_sql(section, k, stored[k]), v] for k, v in values.items()
+                    if stored[k] != row[k]}
             if not diff:
                 counts.unchanged += 1
                 continue
@@ -142,11 +144,11 @@ def _upsert_mapping(conn, section, records, auditor, dry_run, changes_out) -> Co
             changes_out.append((table, f"{action} {table}", diff))
         if dry_run:
             continue
-        cols = list(values)
+        cols = list(row)
         conn.execute(
             f"INSERT INTO {table} (id, {', '.join(cols)}) VALUES (1, {', '.join('?' * len(cols))})"
             f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in cols)}",
-            list(values.values()),
+            list(row.values()),
         )
         if auditor is not None:
             auditor.record(table, table, action, diff)
@@ -382,13 +384,13 @@ def bulk_changes(conn: sqlite3.Connection, staging: Staging, *, updates_only: bo
         n = len(given)
         for row in conn.execute(sql, (mask,)):
             new_sql, old_sql = tuple(row)[1:1 + n], tuple(row)[1 + n:]
-            new = {c: _from_sql(section, c, v) for c, v in zip(given, new_sql, strict=True)}
+            new = {c: from_sql(section, c, v) for c, v in zip(given, new_sql, strict=True)}
             label = key_text(section, new)
             if row[0]:
                 shown = {k: v for k, v in new.items() if v is not None and v != []}
                 yield "insert", label, redact(section.private, shown)
                 continue
-            diff = {c: [_from_sql(section, c, old), new[c]]
+            diff = {c: [from_sql(section, c, old), new[c]]
                     for c, old, value in zip(given, old_sql, new_sql, strict=True)
                     if c not in section.key and old != value}
             yield "update", label, redact(section.private, diff)

@@ -3,29 +3,29 @@ Thin: options in, `crotool.program.presence` called, rows rendered."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from crotool.cli.common import ids
+from crotool.cli import common
+from crotool.cli.common import ids, year_warning
 from crotool.cli.options import FormatOpt, OutputOpt, QuietOpt, YearOpt, out
-from crotool.cli.report import report_app
+from crotool.output import pictures
+from crotool.output.messages import message
+from crotool.output.view import View
+from crotool.program.presence import COLUMNS, presence
+from crotool.store import db, reads
 
-WORDS = ""
-REPORTS = "presence"
-ORDER = 105
 
-
-@report_app.command("presence")
 def report_presence(
     year: YearOpt = None,
-    as_of: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="DATE", help="The day to count to and from (YYYY-MM-DD); "
         "default: today.")] = None,
     stale_days: Annotated[int, typer.Option(
         "--stale-days", metavar="N", help="A school is stale after more than N days without a "
         "duty (or with none in the year).")] = 30,
-    pattern: Annotated[Optional[str], typer.Option(  # noqa: UP045
+    pattern: Annotated[str | None, typer.Option(
         "--pattern", "-p", autocompletion=ids("feeder_patterns"), metavar="PATTERN",
         help="Only the schools of this feeder pattern (split feeders included).")] = None,
     fail_on_stale: Annotated[bool, typer.Option(
@@ -52,13 +52,7 @@ def report_presence(
 
       crotool report presence --stale-days 14 --fail-on-stale -f csv -o stale.csv
     """
-    from crotool.cli.common import connect, year_warning
-    from crotool.output import pictures
-    from crotool.output.render import View, message
-    from crotool.program.presence import COLUMNS, presence
-    from crotool.store import db, reads
-
-    conn = connect(reads_only=True)
+    conn = common.connect(reads_only=True)
     with db.read(conn):  # one snapshot: the year, the rows and (for a chart) the names
         report = presence(conn, year=year, as_of=as_of, stale_days=stale_days,
                           pattern=pattern)
@@ -93,4 +87,4 @@ def report_presence(
 
 
 def register(app: typer.Typer) -> None:
-    pass  # `report presence` registered itself on report_app above
+    app.command("presence")(report_presence)
