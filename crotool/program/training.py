@@ -90,8 +90,9 @@ def list_trainings(conn: sqlite3.Connection, *, officer: str | None = None,
     where.ref(conn, "training_topics", topic, "--topic", "t.topic = ?")
     # A topic's name and kind: its version in force on the training's day, else its latest
     # (a topic has one row per version; one no applied pack defines any more has none).
-    topic = ("(SELECT p.{col} FROM training_topics p WHERE p.id = t.topic ORDER BY "
-             + in_force_sql("t.completed_on", "p") + " DESC, p.effective_from DESC LIMIT 1)")
+    topic = ("coalesce((SELECT p.{col} FROM training_topics p WHERE p.id = t.topic AND "
+             + in_force_sql("t.completed_on", "p") + "), (SELECT p.{col} FROM training_topics p"
+             " WHERE p.id = t.topic ORDER BY p.effective_from DESC LIMIT 1))")
     return [dict(r) for r in conn.execute(
         "SELECT t.officer, o.name AS officer_name, t.topic,"
         f" {topic.format(col='name')} AS topic_name, {topic.format(col='kind')} AS kind,"

@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 from crotool.errors import CroError
 from crotool.store import audit
+from crotool.store.migrations_officer_kinds import m013_officer_kind
 from crotool.store.migrations_packs import m011_rule_packs
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -555,6 +556,7 @@ MIGRATIONS: list[Migration] = [
     m009_assignment_ids_never_reused,
     m010_open_followups_indexes,
     m011_rule_packs,
+    m013_officer_kind,  # m012 (clocks) comes before it when both are merged
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

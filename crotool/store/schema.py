@@ -157,6 +157,10 @@ SECTIONS: dict[str, Section] = {
                 _f("email"),
                 # First day on school property: the training deadlines run from it (§4.4).
                 _f("first_on_campus", "date"),
+                # An officer_kinds id in force (a pack's rule: SPEC §5.2); default: the first
+                # kind the applied packs list (program/officer_kinds.py).
+                _f("kind", "slug", ref="officer_kinds",
+                   default_from="the first officer kind the applied packs list"),
             ),
             label="officer",
             importable=True,
