@@ -272,3 +272,12 @@ def test_the_bundled_officers_are_sworn(cli, seeded):
     assert cli("officers", "update", "2350", "--kind", "security-staff").exit_code == 0
     # WA's topics apply to every kind: the same deadlines as before.
     assert due(cli, "2024-03-15")["2350"]["status"] == "overdue"
+
+
+def test_a_rollover_dry_run_counts_the_required_topics_as_the_rollover_does(cli, district):
+    assert cli("years", "add", "2025-26", "--start", "2025-08-15", "--end",
+               "2026-06-12").exit_code == 0
+    dry = cli("years", "rollover", "2024-25", "2025-26", "--dry-run")
+    real = cli("years", "rollover", "2024-25", "2025-26")
+    summary = "2025-26: 1 gap (284 pattern-agency days uncovered)"  # qualify lapses 2025-09-02
+    assert summary in dry.stderr and summary in real.stderr

@@ -10,7 +10,11 @@ and every value bound:
 - the officers that hold an assignment in the year (no other officer can cover, or conflict);
 - the year's assignments (served by the `assignments_year_pattern` index);
 - the leaves of those officers that overlap the year (a leave that runs past the year counts
-  only inside it; the engine clips it).
+  only inside it; the engine clips it);
+- where a training topic of the applied packs is marked `required_to_cover` (SPEC §5.2), each
+  of those officers' trained spans (`with_training`: their kinds, their trainings of those
+  topics, `training_rule.cover_spans`); where none is, one query says so and
+  `school_trained_on` decides, as before packs.
 
 Everything else a command needs around the engine (which year `--year`/`--on` mean, the
 `--pattern`/`--agency`/`--on` filters, the feeder patterns and agencies a matrix lays out,
@@ -55,6 +59,7 @@ __all__ = [
     "gaps",
     "gaps_summary",
     "load_year",
+    "with_training",
 ]
 
 
