@@ -149,8 +149,7 @@ def officers_update(
         "--kind", autocompletion=ids("officer_kinds"), metavar="KIND",
         help="The officer's kind (an officer_kinds id in force, e.g. sworn).")] = None,
 ) -> None:
-    """Change an officer's status, training date, rank, contact or kind; other fields are
-    kept.
+    """Change an officer's status, training date, rank, contact or kind; the rest is kept.
 
     `none` (also `null` or `-`) clears --trained-on, --rank, --phone, --email or
     --first-on-campus.
