@@ -21,9 +21,10 @@ from pathlib import Path
 
 from crotool.errors import Problem, ValidationFailed, did_you_mean
 from crotool.intake import readers, rule_load
-from crotool.intake.bundled import bundled_pack, bundled_seed
+from crotool.intake.bundled import bundled_pack
+from crotool.intake.bundled import bundled_seed as bundled_seed  # where it was
 from crotool.intake.readers import decode_text, read_bytes
-from crotool.intake.rule_load import LoadResult
+from crotool.intake.rule_load import LoadResult as LoadResult  # where it was
 from crotool.intake.yaml_reader import YMap, parse_yaml, yaml_records
 from crotool.program.checker import Checker
 from crotool.program.packs import (
@@ -42,7 +43,6 @@ from crotool.store.schema import SECTION_ORDER, section
 from crotool.store.writes import Counts, record_import
 
 PACK_KEY = "pack"  # the mapping that makes a document a rule pack
-__all__ = ["LoadResult", "bundled_seed", "load_files", "pack_diff", "read", "read_document"]
 
 
 @dataclass(slots=True)

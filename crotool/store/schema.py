@@ -6,27 +6,31 @@ read (every value arrives as text, whatever the input format, and is converted h
 exist in; `key` is the natural key that loads and imports upsert by. `rules` names the program
 module that holds the record type's own rules (`crotool.program.<rules>`, which
 `program/checker.py` imports on first use).
+
+The rule sections (roles, follow-up clocks, training topics and policy, the report, the kinds
+of grade, flag, complaint, agency and officer...) are described in `rule_schema.py`: rule packs
+hold them, and their tables hold the rules of the packs the district applies (SPEC §5.1).
 """
 
 from __future__ import annotations
 
 from crotool.store import rule_schema as rs
-from crotool.store.rule_schema import (
-    ANNUAL_PARTS,
-    ANNUAL_REPORT,
-    MAX_WITHIN_HOURS,
-    PACK,
-    RULE_SECTIONS,
-    STUDENT_CATEGORY_KINDS,
-    TRAINING_KINDS,
-    TRAINING_POLICY,
-)
-from crotool.store.shapes import KINDS, Field, Section, header_key
-from crotool.store.shapes import make as _f
 
-__all__ = ["ANNUAL_PARTS", "ANNUAL_REPORT", "KINDS", "MAX_WITHIN_HOURS", "PACK", "RULE_SECTIONS",
-           "STUDENT_CATEGORY_KINDS", "TRAINING_KINDS", "TRAINING_POLICY", "Field", "Section",
-           "header_key"]
+# Re-exported: the rule sections and the shape of a section live in rule_schema.py and
+# shapes.py; the record types' users import them from here, as before.
+from crotool.store.rule_schema import ANNUAL_PARTS as ANNUAL_PARTS
+from crotool.store.rule_schema import ANNUAL_REPORT as ANNUAL_REPORT
+from crotool.store.rule_schema import MAX_WITHIN_HOURS as MAX_WITHIN_HOURS
+from crotool.store.rule_schema import PACK as PACK
+from crotool.store.rule_schema import RULE_SECTIONS as RULE_SECTIONS
+from crotool.store.rule_schema import STUDENT_CATEGORY_KINDS as STUDENT_CATEGORY_KINDS
+from crotool.store.rule_schema import TRAINING_KINDS as TRAINING_KINDS
+from crotool.store.rule_schema import TRAINING_POLICY as TRAINING_POLICY
+from crotool.store.shapes import KINDS as KINDS
+from crotool.store.shapes import Field as Field
+from crotool.store.shapes import Section as Section
+from crotool.store.shapes import header_key as header_key
+from crotool.store.shapes import make as _f
 
 LEVELS = ("elementary", "middle", "high", "choice")
 AGENCY_KINDS = ("city", "county", "contract")
