@@ -281,3 +281,20 @@ def test_a_rollover_dry_run_counts_the_required_topics_as_the_rollover_does(cli,
     real = cli("years", "rollover", "2024-25", "2025-26")
     summary = "2025-26: 1 gap (284 pattern-agency days uncovered)"  # qualify lapses 2025-09-02
     assert summary in dry.stderr and summary in real.stderr
+
+
+def test_db_check_names_an_officer_of_a_kind_no_applied_pack_defines(cli, district):
+    import sqlite3
+
+    conn = sqlite3.connect(str(district), isolation_level=None)
+    conn.execute("UPDATE officers SET kind = 'ghost' WHERE badge = 'S1'")
+    conn.execute("UPDATE training_topics SET applies_to = '[\"spectre\"]' WHERE id = 'crisis'")
+    conn.close()
+    result = cli("db", "check", "-f", "json")
+    assert result.exit_code == 1
+    failed = {(r["check"], r["detail"]) for r in json.loads(result.stdout)
+              if r["status"] == "fail"}
+    assert ("officer_kind", "officers[S1]: kind 'ghost' is defined by no applied rule pack"
+            ) in failed
+    assert any(check.endswith("applies_to") and "spectre" in detail
+               for check, detail in failed), failed
