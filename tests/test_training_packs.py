@@ -298,3 +298,23 @@ def test_db_check_names_an_officer_of_a_kind_no_applied_pack_defines(cli, distri
             ) in failed
     assert any(check.endswith("applies_to") and "spectre" in detail
                for check, detail in failed), failed
+
+
+def test_kind_completes_the_officer_kinds_of_the_applied_packs(seeded):
+    import typer.main
+
+    from crotool.cli.common import ids
+    from crotool.cli.officers import officers_app
+
+    class Ctx:
+        def find_root(self):
+            return self
+
+        params = {"db": str(seeded)}
+
+    assert ids("officer_kinds")(Ctx(), "") == ["security-staff", "sworn"]  # type: ignore[arg-type]
+    assert ids("officer_kinds")(Ctx(), "sw") == ["sworn"]  # type: ignore[arg-type]
+    group = typer.main.get_command(officers_app)
+    for name in ("add", "update"):
+        [kind] = [p for p in group.commands[name].params if p.name == "kind"]  # type: ignore[attr-defined]
+        assert kind.opts == ["--kind"] and kind._custom_shell_complete is not None
