@@ -470,3 +470,24 @@ def test_a_database_from_before_packs_keeps_its_rules_as_the_pack_local(tmp_path
     listed = json.loads(ok(cli("--db", path, "rules", "list", "-f", "json")).stdout)
     assert [(p["pack"], p["rules"], p["applied"]) for p in listed] == [("local", 4, 1)]
     assert ok(cli("--db", path, "db", "check"))
+
+
+def test_two_versions_of_a_local_rule_on_one_day_are_refused(cli, seeded, tmp_path):
+    first = write(tmp_path, "a.yaml", "roles:\n  - {id: mentoring, name: Mentoring}\n")
+    ok(cli("load", first))
+    later = write(tmp_path, "b.yaml", "roles:\n  - {id: mentoring, name: Mentoring 2, "
+                  "effective_from: 2024-09-01}\n")
+    before = dump(seeded)
+    result = cli("load", later)
+    assert result.exit_code == 1
+    assert problem_lines(result.stderr) == [
+        "crotool: rule pack local: roles[mentoring]: its version from 2024-09-01 and its version "
+        "from the beginning (until no end) are both in force on 2024-09-01; give the earlier "
+        "one an effective_until before 2024-09-01"]
+    assert dump(seeded) == before
+    ok(cli("load", write(tmp_path, "c.yaml", "roles:\n  - {id: mentoring, name: Mentoring, "
+                         "effective_until: 2024-08-31}\n")))
+    ok(cli("load", later))
+    shown = json.loads(ok(cli("rules", "show", "local", "--as-of", "2024-09-01", "-f",
+                              "json")).stdout)
+    assert [(r["key"], r["record"]["name"]) for r in shown] == [("mentoring", "Mentoring 2")]

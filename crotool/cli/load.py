@@ -13,7 +13,7 @@ from crotool.intake.bundled import bundled_load
 from crotool.intake.seed import LoadResult, load_files
 from crotool.output.messages import message
 from crotool.output.view import View
-from crotool.program.pack_force import moved_text
+from crotool.program.rule_moves import moved_text
 
 
 def load(

@@ -16,22 +16,18 @@ from typing import Any
 
 from crotool.errors import Problem, ValidationFailed
 from crotool.program import years
-from crotool.program.pack_force import (
-    DeadlinesMoved,
-    RuleConflicts,
-    before_change,
-    conflict_text,
-    materialise,
-    moved_deadlines,
-    rule_id,
-)
 from crotool.program.packs import (
     Pack,
     PackChange,
+    RuleConflicts,
+    conflict_text,
     district_packs,
+    materialise,
     merge_local,
     replace_pack,
+    rule_id,
 )
+from crotool.program.rule_moves import DeadlinesMoved, before_change, moved_deadlines
 from crotool.store import db
 from crotool.store.audit import Auditor
 from crotool.store.rule_schema import RULE_SECTIONS

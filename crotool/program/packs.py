@@ -4,7 +4,7 @@ A rule pack is a document with a `pack` mapping (id, name, jurisdiction, source)
 sections (rule_schema.py). Each rule record is kept in `pack_rules` as its section, its key as
 text, its version (`effective_from`, '' = from the beginning; `effective_until`), its source and
 its other fields (`store/rules.py`); the rule sections' own tables hold the rules of the packs
-the district applies, rebuilt from `pack_rules` by `pack_force.materialise`.
+the district applies, rebuilt from `pack_rules` by `materialise`.
 
 - `check_pack`: a pack document's records through the checker, by each section's fields (a
   version's key is its record's key and its effective_from), then the pack's own rules: an id
@@ -18,7 +18,14 @@ the district applies, rebuilt from `pack_rules` by `pack_force.materialise`.
   rule section) go to the pack `local`, merged by key as a load merges records: a record
   updates the fields it gives. Counted against the rule in force: a record equal to it is
   unchanged and not written.
-- `list_packs`, `show_pack`, `diff_rows`: the rows of `rules list`, `rules show`, `rules diff`.
+- `materialise`: every rule section's table made to hold every version of every rule of every
+  applied pack (district.rule_packs in order, then `local`) and nothing else. It runs inside the
+  caller's transaction after any change to the packs or to district.rule_packs (the tables are
+  small: milliseconds), and writes a table only when its rows change. A rule (section and key)
+  defined by two of the district's packs is refused, naming both; `local` may restate a rule of
+  theirs, and then its versions replace theirs (it is applied last: rules a seed or an import
+  gave without a pack mean what they meant).
+- `list_packs`, `show_pack`, `diff`: the rows of `rules list`, `rules show`, `rules diff`.
 """
 
 from __future__ import annotations
@@ -29,14 +36,14 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from crotool.errors import CroError, Problem, did_you_mean
+from crotool.errors import CroError, Problem, ValidationFailed, did_you_mean
 from crotool.program.checker import Checker
 from crotool.store.audit import Auditor
 from crotool.store.fields import Record, canonical_keys, convert_record
-from crotool.store.rule_schema import PACK, RULE_SECTIONS
+from crotool.store.rule_schema import PACK, RULE_SECTIONS, RULE_TABLES, TABLE_OF
 from crotool.store.rules import LOCAL, LOCAL_NAME, is_in_force, joined, record_text, split
 from crotool.store.shapes import Section
-from crotool.store.writes import Counts
+from crotool.store.writes import Counts, to_sql
 
 SHOW_COLUMNS = ("section", "key", "effective_from", "effective_until", "source", "record")
 LIST_COLUMNS = ("pack", "name", "jurisdiction", "rules", "applied")
@@ -407,6 +414,89 @@ def merge_local(conn: sqlite3.Connection, section: Section, records: list[dict[s
     if auditor is not None:
         auditor.record_many(audit)
     return counts
+
+
+# ---------------------------------------------------------------- the rules in force
+
+
+class RuleConflicts(CroError):
+    """Rules defined by two applied packs: (section, key, the packs in applied order)."""
+
+    def __init__(self, conflicts: list[tuple[str, str, tuple[str, ...]]]):
+        self.conflicts = conflicts
+        section, key, packs = conflicts[0]
+        super().__init__(f"{conflict_text(section, key, packs)}"
+                         + (f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""))
+
+
+def conflict_text(section: str, key: str, packs: tuple[str, ...]) -> str:
+    rule = section if section == key else f"{section}[{key}]"
+    return (f"{rule} is defined by rule packs {' and '.join(packs)}, both applied; a rule may "
+            "come from one applied pack only (leave one of them out of district.rule_packs, or "
+            "the rule out of one pack)")
+
+
+def _columns(table: str) -> tuple[str, ...]:
+    section = RULE_SECTIONS[table]
+    return (*(("id",) if not section.key else ()), *section.field_names, "pack")
+
+
+def rule_id(section: str, key: str) -> tuple[str, str]:
+    """What makes two records one rule: their table and key (a pack's `report` is the
+    `annual_report` another gives)."""
+    table = TABLE_OF.get(section, section)
+    return (table, table if key == section else key)
+
+
+def materialise(conn: sqlite3.Connection) -> list[str]:
+    """Rebuild the rule tables from the applied packs; the tables that changed. Raises
+    RuleConflicts (nothing rebuilt) for a rule two of the district's packs define, and
+    ValidationFailed for two versions of one rule in force on one day."""
+    order = applied(conn)
+    chosen: dict[tuple[str, str], str] = {}  # (section, key) -> the pack whose versions apply
+    defined: dict[tuple[str, str], list[str]] = {}
+    rows: list[tuple[str, sqlite3.Row]] = []
+    for pack in order:
+        for row in conn.execute("SELECT section, key, effective_from, effective_until, source,"
+                                " record FROM pack_rules WHERE pack = ? ORDER BY rowid", (pack,)):
+            ident = rule_id(row["section"], row["key"])
+            if pack not in defined.setdefault(ident, []):
+                defined[ident].append(pack)
+            rows.append((pack, row))
+            chosen[ident] = pack  # `local` comes last: its versions replace another pack's
+    conflicts = [(s, k, tuple(p for p in packs if p != LOCAL)) for (s, k), packs in
+                 defined.items() if len([p for p in packs if p != LOCAL]) > 1]
+    if conflicts:
+        raise RuleConflicts(conflicts)
+    wanted: dict[str, list[tuple]] = {table: [] for table in RULE_TABLES}
+    kept: list[PackRule] = []
+    for pack, row in rows:
+        table, _ = ident = rule_id(row["section"], row["key"])
+        if row["section"] not in RULE_SECTIONS or chosen[ident] != pack:
+            continue
+        kept.append(PackRule(row["section"], row["key"], row["effective_from"],
+                             row["effective_until"], where=f"rule pack {pack}"))
+        section, into = RULE_SECTIONS[row["section"]], RULE_SECTIONS[table]
+        values = joined(section, dict(row))
+        wanted[table].append(tuple(
+            pack if c == "pack" else 1 if c == "id" and not into.key
+            else to_sql(into, c, values.get(c)) for c in _columns(table)))
+    # A pack's own versions are checked as it is loaded; `local` gathers its rules record by
+    # record (seeds, imports), so two of its versions may meet only here.
+    overlapping = overlaps(kept)
+    if overlapping:
+        raise ValidationFailed(overlapping, subject="the rules in force")
+    changed = []
+    for table, new in wanted.items():
+        cols = ", ".join(f'"{c}"' for c in _columns(table))
+        old = [tuple(r) for r in conn.execute(f"SELECT {cols} FROM {table} ORDER BY rowid")]
+        if old == new:
+            continue
+        conn.execute(f"DELETE FROM {table}")
+        marks = ", ".join("?" * len(_columns(table)))
+        conn.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", new)
+        changed.append(table)
+    return changed
 
 
 # ---------------------------------------------------------------- rules list / show / diff

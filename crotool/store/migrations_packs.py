@@ -27,12 +27,15 @@
 
 Runs with foreign keys off (`migrations.migrate`), as SQLite's procedure for rebuilding a
 table asks; the rebuilt child tables are checked with `PRAGMA foreign_key_check` before commit.
+A table is rebuilt under its own name (its rows kept aside in a TEMP table), not renamed: a
+RENAME re-reads the whole schema, and this runs for every new database too.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from crotool.errors import CroError
@@ -119,11 +122,37 @@ _OLD = ("roles", "followup_rules", "student_categories", "training_topics", "tra
         "agreement_elements", "stakeholder_groups", "annual_report")
 
 
-def _create(conn: sqlite3.Connection, table: str, name: str | None = None) -> None:
+def _create(conn: sqlite3.Connection, table: str) -> None:
     columns, key = _TABLES[table]
     keys = ", ".join(key)
-    conn.execute(f"CREATE TABLE {name or table} (\n    {columns},\n    {_VERSION},\n"
+    conn.execute(f"CREATE TABLE {table} (\n    {columns},\n    {_VERSION},\n"
                  f"    PRIMARY KEY ({keys}, effective_from)\n)")
+
+
+_KEPT = "m011_kept"
+
+
+def _rebuild(conn: sqlite3.Connection, table: str, create: Callable[[], object],
+             extra: dict[str, str] | None = None) -> None:
+    """Rebuild `table` by `create`, keeping its rows (and their rowids, in order): copied
+    aside to a TEMP table, the table dropped and made again under its own name (no RENAME,
+    which re-reads the whole schema each time), copied back with `extra` columns' values.
+    Its indexes are made again by the caller."""
+    old = [r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")]
+    rows = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
+    if rows:
+        conn.execute(f"DROP TABLE IF EXISTS temp.{_KEPT}")
+        conn.execute(f"CREATE TEMP TABLE {_KEPT} AS SELECT rowid AS kept_rowid, * FROM "
+                     f"main.{table} ORDER BY rowid")
+    conn.execute(f"DROP TABLE main.{table}")
+    create()
+    if rows:
+        extra = extra or {}
+        cols = ", ".join(f'"{c}"' for c in [*old, *extra])
+        values = ", ".join([*(f'"{c}"' for c in old), *extra.values()])
+        conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {values} FROM temp.{_KEPT}"
+                     " ORDER BY kept_rowid")
+        conn.execute(f"DROP TABLE temp.{_KEPT}")
 
 
 def _open_index(conn: sqlite3.Connection, table: str) -> None:
@@ -156,28 +185,23 @@ def _to_local(conn: sqlite3.Connection, table: str) -> int:
                      (rules.LOCAL, table, parts["key"], parts["effective_from"],
                       parts["effective_until"], parts["source"], parts["confidence"],
                       rules.record_text(parts["record"])))
-    old = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-    _create(conn, table, f"{table}_new")
-    cols = ", ".join(f'"{c}"' for c in old)
-    conn.execute(f"INSERT INTO {table}_new ({cols}, pack, effective_from) SELECT {cols}, ?, ''"
-                 f" FROM {table} ORDER BY rowid", (rules.LOCAL,))
-    conn.execute(f"DROP TABLE {table}")
-    conn.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+    _rebuild(conn, table, lambda: _create(conn, table),
+             {"pack": f"'{rules.LOCAL}'", "effective_from": "''"})
     _open_index(conn, table)
     return len(rows)
 
 
-# The child tables rebuilt without their foreign key to a rule table (or, for followup_rules,
-# from it): the new CREATE TABLE; their indexes are read from sqlite_master and made again.
+# The child tables rebuilt without their foreign key to a rule table: the new CREATE TABLE;
+# their indexes are read from sqlite_master and made again.
 _CHILDREN = {
-    "duty_categories": """CREATE TABLE duty_categories_new (
+    "duty_categories": """CREATE TABLE duty_categories (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
             description TEXT,
             requires_request INTEGER NOT NULL DEFAULT 0 CHECK (requires_request IN (0, 1)),
             role TEXT
         )""",
-    "followups": f"""CREATE TABLE followups_new (
+    "followups": f"""CREATE TABLE followups (
             id INTEGER PRIMARY KEY,
             officer TEXT NOT NULL,
             school TEXT NOT NULL,
@@ -189,7 +213,7 @@ _CHILDREN = {
             FOREIGN KEY (officer, school, category, at)
                 REFERENCES duties(officer, school, category, at) DEFERRABLE INITIALLY DEFERRED
         )""",
-    "trainings": f"""CREATE TABLE trainings_new (
+    "trainings": f"""CREATE TABLE trainings (
             id INTEGER PRIMARY KEY,
             officer TEXT NOT NULL REFERENCES officers(badge) DEFERRABLE INITIALLY DEFERRED,
             topic TEXT NOT NULL,
@@ -205,11 +229,7 @@ def _rebuild_child(conn: sqlite3.Connection, table: str) -> None:
     indexes = [r[0] for r in conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
         " ORDER BY name", (table,))]
-    conn.execute(_CHILDREN[table])
-    cols = ", ".join(f'"{r[1]}"' for r in conn.execute(f"PRAGMA table_info({table})"))
-    conn.execute(f"INSERT INTO {table}_new ({cols}) SELECT {cols} FROM {table} ORDER BY rowid")
-    conn.execute(f"DROP TABLE {table}")
-    conn.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+    _rebuild(conn, table, lambda: conn.execute(_CHILDREN[table]))
     for sql in indexes:
         conn.execute(sql)
 
