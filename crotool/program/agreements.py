@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from crotool.program import years
-from crotool.program.training import add_months
+from crotool.program.training_rule import add_months
 from crotool.store import reads
 
 CHECK_COLUMNS = ("agency", "agency_name", "school_year", "adopted_on", "reviewed_on",
