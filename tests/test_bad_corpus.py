@@ -37,7 +37,7 @@ EXPECTED: dict[str, str] = {
     "unknown_section.yaml": "unknown_section.yaml:1: unknown section 'offcers'; allowed: "
     "district, school_years,",
     "unknown_field.yaml": "unknown_field.yaml:5: officers[7001]: unknown field 'rnak'; allowed: "
-    "badge, name, agency, status, school_trained_on, rank, phone, email, first_on_campus; "
+    "badge, name, agency, status, school_trained_on, rank, phone, email, first_on_campus, kind; "
     "did you mean 'rank'?",
     "missing_required.yaml": "missing_required.yaml:2: officers[7001]: missing required field "
     "'name'",

@@ -232,7 +232,8 @@ def test_list_defaults_to_the_current_year_oldest_first(cli, seeded):
     assert ats[0] == "2023-09-05T00:00:00" and ats[-1] == "2024-06-21T23:59:00"
     assert len(rows) == seed_duties + 2
     assert list(rows[0]) == ["id", "at", "officer", "school", "category", "minutes",
-                             "requested_by", "reference", "out_of_pattern", "open_followups"]
+                             "requested_by", "reference", "flags", "out_of_pattern",
+                             "open_followups"]  # flags: SPEC §5.2 (a duty's flags are listed)
 
 
 def test_list_has_no_silent_limit(cli, seeded):
@@ -416,5 +417,6 @@ def test_log_and_list_through_the_installed_script(seeded):
     assert logged.stderr.startswith(f"logged duty {SEED_DUTIES + 1}: officer 0417 at redmond-hs")
     listed = run_installed("duty", "list", "-f", "csv", "--school", "redmond-hs")
     assert listed.returncode == 0
-    assert "0417,redmond-hs,emergency-response,30,,,true" in listed.stdout
+    # requested_by, reference and flags (SPEC §5.2) empty, then out_of_pattern
+    assert "0417,redmond-hs,emergency-response,30,,,,true" in listed.stdout
     assert SECRET not in listed.stdout

@@ -76,7 +76,8 @@ def test_unknown_and_duplicate_columns_list_what_is_allowed(cli, seeded_copy, tm
     err = refused(cli, seeded_copy, tmp_path / "h.csv",
                   b"badge,nmae,agency,agency,\n0100,X,kcso,kcso,\n",
                   "1: unknown column 'nmae'; allowed: badge, name, agency, status, "
-                  "school_trained_on, rank, phone, email, first_on_campus; did you mean 'name'?",
+                  "school_trained_on, rank, phone, email, first_on_campus, kind; "
+                  "did you mean 'name'?",
                   "1: column 'agency' appears twice (columns 3 and 4)",
                   "1: column 5 has no name; allowed: badge, name")
     assert "3 problems found" in err

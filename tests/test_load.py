@@ -149,8 +149,9 @@ agencies:
     assert json.loads(real.stdout) == json.loads(dry.stdout)
     after = dump(seeded)
     assert after != before
+    # kind (m013): the first officer kind of the bundled packs (wa's sworn)
     assert ("4444", "New Officer", "kcso", "active", None, None, None, None,
-            None) in after["officers"]
+            None, "sworn") in after["officers"]
 
 
 def test_dry_run_still_refuses_bad_input(cli, seeded):

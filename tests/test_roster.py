@@ -88,7 +88,8 @@ def test_add_stores_every_field_and_audits_it(cli, district):
     assert officer(district, "0123") == {
         "badge": "0123", "name": "Lee Leading-Zero", "agency": "north-pd", "status": "active",
         "school_trained_on": "2024-08-20", "rank": "Officer", "phone": "555-0100",
-        "email": "lee@example.org", "first_on_campus": "2024-09-03"}
+        "email": "lee@example.org", "first_on_campus": "2024-09-03",
+        "kind": None}  # m013's column (SPEC 5.2): this district's packs name no officer kind
     [row] = audit_rows(district, "officers")
     assert (row["command"], row["row_key"], row["action"]) == (
         "crotool officers add", "0123", "insert")

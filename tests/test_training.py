@@ -13,7 +13,7 @@ from conftest import dump, run_installed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crotool.program.training import Policy, Rule, add_months, deadline_row
+from crotool.program.training_rule import Policy, Rule, add_months, deadline_row
 
 WA = Policy(classroom_within_months=6, on_the_job_days=2, on_the_job_within_months=12)
 RULE = Rule(WA, ("a", "b", "c"), frozenset({"job", "ride-along"}))

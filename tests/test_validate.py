@@ -349,7 +349,7 @@ def test_unknown_field_with_did_you_mean(conn, tmp_path):
                          "officers:\n  - {badge: '7', name: N, agency: kcso, stauts: active}\n"
                          ) == [
         "t.yaml:2: officers[7]: unknown field 'stauts'; allowed: badge, name, agency, status, "
-        "school_trained_on, rank, phone, email, first_on_campus; did you mean 'status'?"]
+        "school_trained_on, rank, phone, email, first_on_campus, kind; did you mean 'status'?"]
 
 
 def test_unknown_section_with_did_you_mean(conn, tmp_path):

@@ -81,6 +81,11 @@ def duty_log(
         "--assessment", metavar="ID", min=1, max=MAX_INT,
         help="Complete this scheduled safety assessment with "
         "the duty (same transaction).")] = None,
+    flag: Annotated[list[str] | None, typer.Option(
+        "--flag", metavar="FLAG", autocompletion=ids("duty_flags"),
+        help="A duty flag it is logged with (repeatable; see `crotool rules show`): a "
+        "follow-up rule with `when` opens only for duties with its flag (e.g. "
+        "injury-or-damage for a collision report).")] = None,
 ) -> None:
     """Log one duty. Its id is printed on stderr ("logged duty 42 ...").
 
@@ -88,6 +93,8 @@ def duty_log(
     happen anywhere) and marked out of pattern in `duty list`. A duty on a day that no
     school year contains is accepted too, and said so (without --at, with a warning).
     Logging the exact same duty (officer, school, category, --at) twice is refused.
+    It prints each follow-up the duty opens (the rules of its category whose `when`
+    flag, if any, it carries) with its due time.
 
     Examples:
 
@@ -100,6 +107,8 @@ def duty_log(
           --minutes 120 --assessment 2
       crotool duty log --officer 1182 --school kirkland-ms --category threat-assessment \\
           --minutes 60 --requested-by "Kirkland MS principal" --notes-file - < note.txt
+      crotool duty log --officer 2291 --school redmond-hs --category collision-response \\
+          --at 2024-01-15T15:05 --minutes 50 --flag injury-or-damage
     """
     if notes_file is not None:
         if notes is not None:
@@ -108,7 +117,8 @@ def duty_log(
         notes = read_note_file(notes_file)
     logged = duties.log_duty(common.connect(), officer=officer, school=school, category=category,
                              at=at, minutes=minutes, requested_by=requested_by,
-                             reference=reference, notes=notes, assessment=assessment)
+                             reference=reference, notes=notes, assessment=assessment,
+                             flags=flag)
     v = logged.values
     length = f", {v['minutes']} min" if v.get("minutes") is not None else ""
     message(f"logged duty {logged.id}: officer {v['officer']} at {v['school']}, "
@@ -117,7 +127,10 @@ def duty_log(
         message(f"safety assessment {logged.assessment} is done (by duty {logged.id})")
     for f in logged.followups:
         source = f" ({f['source']})" if f.get("source") else ""
-        message(f"follow-up {f['rule']} due {f['due']}: {f['name']}{source}")
+        due = f["due"] or (f"not known yet (no stored school year holds {f['within_days']} "
+                           f"school days after {v['at'][:10]}: add the next one with "
+                           "`crotool years add`)")
+        message(f"follow-up {f['rule']} due {due}: {f['name']}{source}")
     year_warning(logged.warning)
     day = v["at"][:10]
     if logged.school_year is None:
@@ -160,10 +173,11 @@ def duty_list(
     """The duty log, oldest first: by default every duty of the current school year.
 
     --year picks another year; --from/--to narrow it (alone, they give exactly those days).
-    out_of_pattern marks a duty at a school outside every pattern its officer is assigned
-    to that year; open_followups lists the follow-up rules of the duty not done yet (see
-    `crotool followups list`). Notes are private and left out of every format unless
-    --include-notes.
+    flags are the duty flags it was logged with (`duty log --flag`); out_of_pattern marks a
+    duty at a school outside every pattern its officer is assigned to that year;
+    open_followups lists the follow-up rules of the duty not done yet (see `crotool
+    followups list`). Notes are private and left out of every format unless --include-notes.
+    A CSV of it imports again as itself (`crotool import duties FILE`).
 
     Examples:
 
@@ -209,7 +223,7 @@ def _list_out(found: DutyList, span: Range, include_notes: bool, fmt: Fmt | None
         tone=lambda r: "partial" if r.get("out_of_pattern") else (
             "bad" if r.get("open_followups") else None),
         tone_words={"partial": "out of pattern", "bad": "follow-up open"},
-        secondary=("reference", "requested_by", "notes", "out_of_pattern", "minutes",
+        secondary=("reference", "requested_by", "notes", "flags", "out_of_pattern", "minutes",
                    "open_followups"),
         summary=latest or (f"{pictures.counted(found.count, 'duty', 'duties')}, {minutes} minutes,"
                            f" {span.describe()}"),

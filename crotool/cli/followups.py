@@ -56,10 +56,14 @@ def followups_list(
     """Every follow-up of every duty, by due time: duty, officer, school, category, rule,
     due, done_at, status.
 
-    A duty of a category with follow-up rules has one follow-up per rule, due within_hours
-    after the duty. Status at --as-of: open (not done, not yet due), overdue (not done, past
-    due), done (done by its due time), late (done after it). JSON rows also carry the duty's
-    `at` and the rule's `name`.
+    A duty of a category with follow-up rules has one follow-up per rule that applies to it
+    (the rule's version in force on the duty's day; with `when`, only if the duty was logged
+    with that flag), due within_hours after the duty, or at 23:59:59 of the within_days-th
+    calendar, business (Monday to Friday) or school day after the duty's day. A school-day
+    clock past the stored school years has no due time yet (null; open, listed first).
+    Status at --as-of: open (not done, not yet due), overdue (not done, past due), done
+    (done by its due time), late (done after it). JSON rows also carry the duty's `at` and
+    the rule's `name`.
 
     Examples:
 
@@ -123,17 +127,21 @@ def followups_done(
 ) -> None:
     """Record that a duty's follow-up was done; says whether it was on time or late.
 
-    Refused (nothing written) when the duty's category has no such rule, the follow-up is
-    already done, or --at is before the duty.
+    Refused (nothing written) when the duty's category has no such rule (in force on the
+    duty's day), the rule asks for a flag (`when`) the duty was not logged with, the
+    follow-up is already done, or --at is before the duty.
 
     Examples:
 
       crotool followups done 8 cps-report --at 2024-01-16T09:00
     """
     done = mark_done(common.connect(), duty, rule, at)
-    verdict = "late: due" if done["status"] == "late" else "on time: due"
-    message(f"follow-up {rule} of duty {duty} is done at {done['done_at']} ({verdict} "
-            f"{done['due']})")
+    if done["due"] is None:  # a school-day clock past the stored school years
+        verdict = "on time: its due time is not known yet, no stored school year holds enough"
+        verdict += " school days after the duty"
+    else:
+        verdict = ("late: due " if done["status"] == "late" else "on time: due ") + done["due"]
+    message(f"follow-up {rule} of duty {duty} is done at {done['done_at']} ({verdict})")
 
 
 def register(app: typer.Typer) -> None:

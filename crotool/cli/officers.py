@@ -15,7 +15,7 @@ from crotool.cli.common import choices, ids
 from crotool.cli.options import FormatOpt, OutputOpt, out
 from crotool.output.messages import message
 from crotool.output.view import View
-from crotool.program import roster
+from crotool.program import officer_kinds, roster
 from crotool.store import reads
 from crotool.store.schema import OFFICER_STATUSES, SECTIONS
 
@@ -50,20 +50,25 @@ def officers_list(
 ) -> None:
     """Officers, by agency and badge.
 
+    `kind` is the officer's kind (an officer_kinds id of the applied packs: e.g. sworn,
+    guardian); an officer given none is of the first kind the packs list.
+
     Examples:
 
       crotool officers list --agency kirkland-pd
 
       crotool officers list --status inactive -f json
     """
-    rows = reads.officers(common.connect(reads_only=True), agency=agency, status=status)
+    conn = common.connect(reads_only=True)
+    rows = reads.officers(conn, agency=agency, status=status,
+                          default_kind=officer_kinds.Kinds.load(conn).default)
     out(rows, fmt, output, View(
-        title="Officers", columns=["badge", "name", "rank", "agency", "status",
+        title="Officers", columns=["badge", "name", "rank", "agency", "status", "kind",
                                    "school_trained_on", "first_on_campus", "phone", "email"],
         row_style=lambda r: "dim" if r["status"] == "inactive" else None,
         tone=lambda r: "muted" if r["status"] == "inactive" else None,
         headers={"school_trained_on": "trained on", "first_on_campus": "first on campus"},
-        secondary=("email", "phone", "rank", "first_on_campus")))
+        secondary=("email", "phone", "rank", "first_on_campus", "kind")))
 
 
 @officers_app.command("add")
@@ -89,11 +94,16 @@ def officers_add(
     first_on_campus: Annotated[str | None, typer.Option(
         "--first-on-campus", metavar="DATE", help="First day on school property "
         "(YYYY-MM-DD): the training deadlines run from it.")] = None,
+    kind: Annotated[str | None, typer.Option(
+        "--kind", autocompletion=ids("officer_kinds"), metavar="KIND",
+        help="The officer's kind (an officer_kinds id in force, e.g. sworn; default: the "
+        "first kind the applied packs list).")] = None,
 ) -> None:
     """Add an officer to the roster. A badge that exists is refused: use `officers update`.
 
     An officer covers a feeder pattern only once school-trained (--trained-on) and while
-    active; see `crotool gaps`.
+    active; see `crotool gaps`. --kind says what kind of officer (the training topics that
+    apply to it follow from it).
 
     Examples:
 
@@ -106,7 +116,7 @@ def officers_add(
     """
     change = roster.add_officer(common.connect(), badge=badge, name=name, agency=agency,
                                 status=status, trained_on=trained_on, rank=rank, phone=phone,
-                                email=email, first_on_campus=first_on_campus)
+                                email=email, first_on_campus=first_on_campus, kind=kind)
     r = change.record
     trained = (f"school-trained on {r['school_trained_on']}" if r["school_trained_on"]
                else "not school-trained yet")
@@ -135,8 +145,11 @@ def officers_update(
     first_on_campus: Annotated[str | None, typer.Option(
         "--first-on-campus", metavar="DATE", help="First day on school property "
         "(YYYY-MM-DD), from which the training deadlines run; 'none' clears it.")] = None,
+    kind: Annotated[str | None, typer.Option(
+        "--kind", autocompletion=ids("officer_kinds"), metavar="KIND",
+        help="The officer's kind (an officer_kinds id in force, e.g. sworn).")] = None,
 ) -> None:
-    """Change an officer's status, training date, rank or contact; other fields are kept.
+    """Change an officer's status, training date, rank, contact or kind; the rest is kept.
 
     `none` (also `null` or `-`) clears --trained-on, --rank, --phone, --email or
     --first-on-campus.
@@ -150,10 +163,12 @@ def officers_update(
       crotool officers update 2350 --trained-on none
 
       crotool officers update 2412 --first-on-campus 2024-01-29
+
+      crotool officers update 2412 --kind security-staff
     """
     change = roster.update_officer(common.connect(), badge, name=name, status=status,
                                    trained_on=trained_on, rank=rank, phone=phone, email=email,
-                                   first_on_campus=first_on_campus)
+                                   first_on_campus=first_on_campus, kind=kind)
     if change.action == "unchanged":
         message(f"officer {badge} already says so; nothing changed")
         return

@@ -15,7 +15,7 @@ from crotool.cli.common import ids
 from crotool.errors import CroError
 from crotool.output import render
 from crotool.output.view import Context, View, name_sections
-from crotool.program import years
+from crotool.program import packs, years
 from crotool.store import db, reads
 
 # SQLite's largest integer: a bigger id or --limit cannot be bound to a query (it was an
@@ -124,6 +124,7 @@ def _context(view: Any) -> Any:
         conn = db.connect()
         district = reads.district_name(conn)
         names = reads.names(conn, name_sections(view))
+        rules = packs.rules_line(conn)
         try:
             year = years.current_year(conn).year
         except CroError:
@@ -133,4 +134,4 @@ def _context(view: Any) -> Any:
     span = reads.period_of(year) if year else None
     return Context(district=district, period=span and f"as of {years.today()}: {span}",
                           year=year.id if year else None, year_span=span,
-                          made_on=years.today(), names=names)
+                          made_on=years.today(), names=names, rules=rules)

@@ -33,8 +33,8 @@ Examples:
 """, no_args_is_help=True)
 
 # One colour per status, by how urgent it is.
-STATUS_STYLE = {"overdue": "bold red", "due_soon": "dark_orange", "in_progress": "cyan",
-                "complete": "green"}
+STATUS_STYLE = {"overdue": "bold red", "expired": "red", "due_soon": "dark_orange",
+                "in_progress": "cyan", "complete": "green"}
 
 
 @training_app.command("record")
@@ -136,17 +136,27 @@ def training_due(
 ) -> None:
     """Each active officer's training deadlines, counted from their first day on campus.
 
-    Classroom topics are due classroom_within_months after first_on_campus, on-the-job days
-    on_the_job_within_months after it (calendar months, clamped to the month's end: 2023-08-31
-    + 6 months = 2024-02-29); the months and topics come from the stored training_policy and
-    training_topics. Only trainings on or before --as-of count; a topic done twice counts once,
-    on-the-job training by distinct day. Status: complete (all done), overdue (a deadline
-    before --as-of with its part not done), due_soon (one within --warn-days), else
-    in_progress. Officers who are inactive or have no first_on_campus are left out.
+    Each topic that applies to the officer's kind (a topic's applies_to; default every kind)
+    is due its due_within_months after its due_from day (first_on_campus, or the first
+    assignment's start); a topic that says nothing is due as training_policy says: classroom
+    topics classroom_within_months after first_on_campus, on-the-job days
+    on_the_job_within_months after it. Calendar months, clamped to the month's end
+    (2023-08-31 + 6 months = 2024-02-29). The version of a topic in force on the day its
+    deadline counts from applies. Only trainings on or before --as-of count; a topic done
+    twice counts once, on-the-job training by distinct day; a topic with hours is done when
+    its trainings' hours add up to them; one with refresh_every_months counts that many
+    months from its completion (through the same day that many months on), then is expired.
 
-    JSON rows: officer, officer_name, agency, first_on_campus, classroom_due, classroom_done,
-    classroom_required, missing (topic ids), on_the_job_due, on_the_job_days,
-    on_the_job_required, status.
+    Status, first that holds: overdue (a deadline before --as-of with its part not done),
+    expired (a topic's completion no longer counts), due_soon (a deadline, or a completion's
+    last day, within --warn-days), in_progress (something not done yet), complete. Officers
+    who are inactive or have no first_on_campus (and no assignment, where a topic counts from
+    it) are left out.
+
+    JSON rows: officer, officer_name, agency, first_on_campus, classroom_due (the next
+    deadline of a topic not done), classroom_done, classroom_required (topics counted one by
+    one), missing (topic ids), expired (topic ids; only where a topic has a refresher),
+    on_the_job_due, on_the_job_days, on_the_job_required, status.
 
     Examples:
 
@@ -157,22 +167,26 @@ def training_due(
     day = option_date(as_of, "--as-of") or today()
     conn = common.connect(reads_only=True)
     rows = training.due(conn, as_of=day, warn_days=warn_days, agency=agency)
+    columns = training.due_columns(conn)
     title = f"Training deadlines as of {day}"
     period = f"as of {day}; a part due within {warn_days} days is due soon"
     year = year_of(conn, day)
     if year:
         period = f"school year {year.describe()}, {period}"
     out(rows, fmt, output, View(
-        title=title, columns=training.DUE_COLUMNS,
+        title=title, columns=columns,
         justify={c: "right" for c in ("classroom_done", "classroom_required", "on_the_job_days",
                                       "on_the_job_required")},
         headers={"officer_name": "name", "first_on_campus": "first day",
                  "classroom_due": "classroom due", "classroom_done": "topics done",
                  "classroom_required": "topics required", "missing": "topics missing",
+                 "expired": "topics expired",
                  "on_the_job_due": "on-the-job due", "on_the_job_days": "days done",
                  "on_the_job_required": "days required"},
         cell_style=lambda c, r: STATUS_STYLE.get(r["status"]) if c == "status" else None,
-        tone=lambda r: pictures.TRAINING_TONES.get(r["status"]), tone_words=pictures.TRAINING_WORDS,
+        tone=lambda r: pictures.TRAINING_TONES.get(r["status"]),
+        tone_words=(pictures.TRAINING_WORDS_EXPIRED if "expired" in columns
+                    else pictures.TRAINING_WORDS),
         names={"agency": "agencies"},
         # A narrow terminal keeps who, the deadlines, what is missing and the status.
         secondary=("agency", "first_on_campus", "classroom_required", "on_the_job_required",

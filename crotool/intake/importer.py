@@ -346,6 +346,7 @@ def _stage_screened(reader: CsvReader, fields: list[str | None], plan: prescreen
             record = record_of(source, line, plan.given, raw, others_blank=row_mask > 0)
             if record is not None:
                 validator.add(record)
+    staging.settle(plan.settle)
     return read
 
 

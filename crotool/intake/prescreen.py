@@ -123,6 +123,12 @@ class Plan:
     mask: int  # the staging mask of a row that gives these fields
     insert: str  # the INSERT of one row (line, mask, then the given cells) into staging
     ok: str  # SQL true for a staged row that the checker would store as it stands
+    # Run on the staging table once the rows `ok` refused are taken out: what the rows that
+    # stay need to be stored as the checker stores them. An empty list cell (a duty's flags)
+    # is staged NULL, which `ok` passes, and stored as the checker stores an empty list: '[]'.
+    # (It cannot be staged as '[]': a refused row's staged cells are read back as its text,
+    # and '[]' is a cell the checker refuses.)
+    settle: tuple[str, ...] = ()
 
 
 def plan(conn: sqlite3.Connection, section: Section, given: tuple[str, ...], staging: str
@@ -138,5 +144,8 @@ def plan(conn: sqlite3.Connection, section: Section, given: tuple[str, ...], sta
     cells = ", ".join(load_expr(f, f"?{i}") for i, f in enumerate(fields, start=3))
     insert = (f"INSERT INTO temp.{staging} (rowid, line, mask, "
               f"{', '.join(_q(n) for n in given)}) VALUES (?1, ?1, ?2, {cells})")
+    settle = tuple(f"UPDATE temp.{staging} SET {_q(f.name)} = '[]' WHERE {_q(f.name)} IS NULL"
+                   for f in fields if f.kind == "list")
     # A row marked with -mask (see importer._stage_screened) always goes to the checker.
-    return Plan(given, mask, insert, " AND ".join(["mask > 0", *checks, *([rule] if rule else [])]))
+    return Plan(given, mask, insert, " AND ".join(["mask > 0", *checks, *([rule] if rule else [])]),
+                settle)

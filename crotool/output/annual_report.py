@@ -226,8 +226,8 @@ def render_annual(report: dict[str, Any], fmt: str, output: str | None, *,
         summary += (f". Public version: counts below {meta['suppress_under']} are shown as "
                     f"<{meta['suppress_under']}, and incidents only as counts.")
     period = f"school year {year['id']} ({year['start']} to {year['end']})"
-    context = Context(district=meta["district"],
-                             made_on=date.fromisoformat(meta["today"]))
+    context = Context(district=meta["district"], made_on=date.fromisoformat(meta["today"]),
+                      rules=meta.get("rules"))
     tables = parts(report, meta["names"], suppressed, titles, compact=fmt == "table",
                    flags=meta["flags"], student_fields=meta["student_fields"])
     warnings = [{"warning": w} for w in report["warnings"]]

@@ -183,7 +183,7 @@ def _page(view: View, ctx: Context, summary: str | None, sections: list[list[dic
         # A report over another span (engagements, a date range) still names the year.
         year=_year_line(view.period or "", ctx),
         summary=clean(summary or ""), chart=chart, sections=sections, lists=lists,
-        made=_made(ctx), version=__version__)
+        made=_made(ctx), rules=clean(ctx.rules or ""), version=__version__)
 
 
 def _caption(view: View) -> str | None:
@@ -319,7 +319,7 @@ def _md_tail(view: View, ctx: Context) -> list[str]:
     for heading, items in view.lists:
         out += ["", f"## {md_escape(heading)}", ""]
         out += [f"- {md_escape(item)}" for item in items]
-    return out + ["", _made(ctx)]
+    return out + ["", _made(ctx)] + (["", md_escape(ctx.rules)] if ctx.rules else [])
 
 
 def markdown(rows: list[dict], view: View, ctx: Context) -> str:

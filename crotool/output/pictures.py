@@ -258,9 +258,14 @@ def presence_chart(rows: list[dict[str, Any]], patterns: dict[str, str], year: s
 # ---------------------------------------------------------------- training
 
 
-TRAINING_TONES = {"overdue": "bad", "due_soon": "partial", "complete": "ok"}
+TRAINING_TONES = {"overdue": "bad", "expired": "bad", "due_soon": "partial", "complete": "ok"}
 TRAINING_WORDS = {"bad": "overdue: a deadline passed with its part not done",
                   "partial": "due soon: a deadline within the warning days", "ok": "complete"}
+# Where topics have refreshers (the rows carry `expired`), the legend says what else is bad.
+TRAINING_WORDS_EXPIRED = {
+    **TRAINING_WORDS,
+    "bad": "overdue: a deadline passed with its part not done; expired: a topic's completion "
+           "no longer counts"}
 
 
 def training_chart(rows: list[dict[str, Any]], title: str, as_of: str) -> str:
@@ -275,13 +280,19 @@ def training_chart(rows: list[dict[str, Any]], title: str, as_of: str) -> str:
             return TRAINING_TONES["overdue"]
         return TRAINING_TONES.get(status) if status == "due_soon" else None
 
+    def parts(r: dict[str, Any]) -> list[tuple[str, int, int, str | None]]:
+        out = [("classroom topics", r["classroom_done"], r["classroom_required"],
+                tone(r["classroom_done"], r["classroom_required"], r["classroom_due"],
+                     r["status"]))]
+        # Rules with no on-the-job days (no training_policy) show no empty bar for them.
+        if r["on_the_job_required"] or r["on_the_job_days"]:
+            out.append(("on-the-job days", r["on_the_job_days"], r["on_the_job_required"],
+                        tone(r["on_the_job_days"], r["on_the_job_required"],
+                             r["on_the_job_due"], r["status"])))
+        return out
+
     items = [charts.Progress(
-        f"{r['officer']} {r['officer_name'] or ''}".strip(),
-        [("classroom topics", r["classroom_done"], r["classroom_required"],
-          tone(r["classroom_done"], r["classroom_required"], r["classroom_due"], r["status"])),
-         ("on-the-job days", r["on_the_job_days"], r["on_the_job_required"],
-          tone(r["on_the_job_days"], r["on_the_job_required"], r["on_the_job_due"],
-               r["status"]))],
+        f"{r['officer']} {r['officer_name'] or ''}".strip(), parts(r),
         str(r["status"]).replace("_", " "), TRAINING_TONES.get(r["status"])) for r in rows]
     return charts.progress(items, title=title)
 

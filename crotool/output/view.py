@@ -97,6 +97,9 @@ class Context:
     # The day the document is made (the caller's today, $CROTOOL_TODAY included); without
     # one the footer names no day.
     made_on: date | None = None
+    # The rules the figures follow, said once under the footer: each applied rule pack's
+    # name and source (program.packs.rules_line), so that a reader can check them.
+    rules: str | None = None
     names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # section -> id -> name
 
 

@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from crotool.program import years
-from crotool.program.training import add_months
+from crotool.program.training_rule import add_months
 from crotool.store import reads
 from crotool.store.rules import in_force_sql
 

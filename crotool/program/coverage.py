@@ -10,7 +10,11 @@ and every value bound:
 - the officers that hold an assignment in the year (no other officer can cover, or conflict);
 - the year's assignments (served by the `assignments_year_pattern` index);
 - the leaves of those officers that overlap the year (a leave that runs past the year counts
-  only inside it; the engine clips it).
+  only inside it; the engine clips it);
+- where a training topic of the applied packs is marked `required_to_cover` (SPEC §5.2), each
+  of those officers' trained spans (`with_training`: their kinds, their trainings of those
+  topics, `training_rule.cover_spans`); where none is, one query says so and
+  `school_trained_on` decides, as before packs.
 
 Everything else a command needs around the engine (which year `--year`/`--on` mean, the
 `--pattern`/`--agency`/`--on` filters, the feeder patterns and agencies a matrix lays out,
@@ -23,12 +27,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from crotool.errors import CroError
-from crotool.program import years
+from crotool.program import officer_kinds, years
 from crotool.program.coverage_rule import (
     CONFLICT_KINDS,
     Assignment,
@@ -40,6 +44,8 @@ from crotool.program.coverage_rule import (
     analyse,
     rows_on,
 )
+from crotool.program.topics import required_topics
+from crotool.program.training_rule import cover_spans
 from crotool.program.years import SchoolYear
 from crotool.store import db, reads
 
@@ -53,6 +59,7 @@ __all__ = [
     "gaps",
     "gaps_summary",
     "load_year",
+    "with_training",
 ]
 
 
@@ -109,6 +116,7 @@ def _load_year(conn: sqlite3.Connection, year: SchoolYear) -> YearData:
         officers.append(Officer(r["badge"], r["agency"], r["status"],
                                 date.fromisoformat(trained) if trained else None))
         names[r["badge"]] = r["name"]
+    officers = with_training(conn, year, officers)
     assignments = [
         Assignment(r["officer"], r["feeder_pattern"], r["school_year"], r["role"],
                    date.fromisoformat(r["start"]), date.fromisoformat(r["end"]))
@@ -125,6 +133,35 @@ def _load_year(conn: sqlite3.Connection, year: SchoolYear) -> YearData:
             (last, first, year.id))
     ]
     return YearData(year, schools, officers, assignments, leaves, names)
+
+
+def with_training(conn: sqlite3.Connection, year: SchoolYear, officers: list[Officer]
+                  ) -> list[Officer]:
+    """The officers, each with the days of the year on which it counts as trained, where a
+    training topic of the applied packs is marked `required_to_cover`
+    (`training_rule.cover_spans`); where none is, as given (trained from school_trained_on).
+
+    One query for the required topics, which answers at once where none is (the bundled
+    seed); else one for the officers' kinds and one for their trainings of those topics up to
+    the year's end (earlier hours add up; an earlier completion may still count)."""
+    topics = required_topics(conn)
+    if not topics or not officers:
+        return officers
+    badges = json.dumps([o.badge for o in officers])
+    kinds = officer_kinds.Kinds.load(conn, year.start)
+    kind_of = {b: kinds.resolve(k) for b, k in conn.execute(
+        "SELECT badge, kind FROM officers WHERE badge IN (SELECT value FROM json_each(?))",
+        (badges,))}
+    done: dict[str, list[tuple[str, date, float | None]]] = {}
+    for badge, topic, day, hours in conn.execute(
+            "SELECT officer, topic, completed_on, hours FROM trainings"
+            " WHERE officer IN (SELECT value FROM json_each(?))"
+            " AND topic IN (SELECT value FROM json_each(?)) AND completed_on <= ?",
+            (badges, json.dumps(sorted({t.id for t in topics})), year.end.isoformat())):
+        done.setdefault(badge, []).append((topic, date.fromisoformat(day), hours))
+    return [replace(o, trained=cover_spans(topics, kind_of.get(o.badge), o.school_trained_on,
+                                           done.get(o.badge, ()), year.start, year.end))
+            for o in officers]
 
 
 def analyse_year(conn: sqlite3.Connection, year_id: str | None = None, *,

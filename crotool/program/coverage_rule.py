@@ -12,7 +12,9 @@ day of the year. A county with 100 patterns x 6 agencies over a 365-day year is 
 each re-examining that pair's assignments and leaves; repeated for ten years on a nightly cron run
 that cost adds up, while almost every day looks exactly like the day before. The state of a pair
 can only change on a *boundary*: the year's start, an assignment's start or the day after its end,
-a leave's start or the day after its end, or an officer's training date. So, for each pair:
+a leave's start or the day after its end, or the first day and the day after the last of a span
+on which an officer counts as trained (from `school_trained_on` on; or, where training topics
+are required to cover, the spans `training_rule.cover_spans` gives). So, for each pair:
 
 1. gather those boundaries as events (clipped to the year) and sort them;
 2. sweep them in order, keeping per-officer counters (assignments and leaves in force, trained
@@ -85,6 +87,18 @@ class Officer:
     agency: str
     status: str
     school_trained_on: date | None
+    # The days the officer counts as trained, as sorted disjoint (first, last) spans (the
+    # training topics required to cover: training_rule.cover_spans); None: from
+    # school_trained_on on, as the coverage rule says when no topic is required.
+    trained: tuple[tuple[date, date], ...] | None = None
+
+    def trained_spans(self) -> tuple[tuple[date, date], ...]:
+        if self.trained is not None:
+            return self.trained
+        return () if self.school_trained_on is None else ((self.school_trained_on, date.max),)
+
+    def trained_on(self, day: date) -> bool:
+        return any(lo <= day <= hi for lo, hi in self.trained_spans())
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +197,7 @@ def rows_on(rows: Iterable[Row], day: date) -> list[Row]:
 # levels are present, so the sweep keeps a histogram of levels instead of re-scanning S.
 _OUT = 0  # no cro assignment to the pair spans the day: not in S
 _INACTIVE = 1
-_UNTRAINED = 2  # active, not school-trained yet
+_UNTRAINED = 2  # active, not trained on the day
 _ON_LEAVE = 3  # active, trained, on leave
 _AVAILABLE = 4  # covers the pair
 
@@ -249,16 +263,19 @@ def _sweep_pair(
             events.append((lo, _EV_LEAVE, badge, 1))
             if hi < last:
                 events.append((hi + 1, _EV_LEAVE, badge, -1))
-        trained_on = officers[badge].school_trained_on
-        if trained_on is not None and trained_on.toordinal() <= last:
-            events.append((max(trained_on.toordinal(), first), _EV_TRAINED, badge, 1))
+        for trained_from, trained_until in officers[badge].trained_spans():
+            lo, hi = trained_from.toordinal(), trained_until.toordinal()
+            if lo <= last and hi >= first:
+                events.append((max(lo, first), _EV_TRAINED, badge, 1))
+                if hi < last:
+                    events.append((hi + 1, _EV_TRAINED, badge, -1))
     # Only the date matters for order: all events of a date are applied before that date's
     # segment is evaluated, and applying them is commutative.
     events.sort(key=lambda event: event[0])
 
     assignments_in_force: dict[str, int] = dict.fromkeys(badges, 0)
     leaves_in_force: dict[str, int] = dict.fromkeys(badges, 0)
-    trained: dict[str, bool] = dict.fromkeys(badges, False)
+    trained: dict[str, int] = dict.fromkeys(badges, 0)  # trained spans in force (0 or 1)
     active = {badge: officers[badge].status == ACTIVE for badge in badges}
     level: dict[str, int] = dict.fromkeys(badges, _OUT)
     histogram = [0, 0, 0, 0, 0]
@@ -311,7 +328,7 @@ def _sweep_pair(
             elif what == _EV_LEAVE:
                 leaves_in_force[badge] += delta
             else:
-                trained[badge] = True
+                trained[badge] += delta
             relevel(badge)
             i += 1
         segment_end = min(events[i][0] - 1, last) if i < n else last
@@ -393,9 +410,7 @@ def analyse(
             )
         elif assignment.role == CRO:
             cro_spans[key].append((lo, hi, officer.badge))
-        if assignment.role == ADDITIONAL and (
-            officer.school_trained_on is None or officer.school_trained_on > start
-        ):
+        if assignment.role == ADDITIONAL and not officer.trained_on(start):
             # "Its start day" is taken inside the year, the same day the row starts on.
             rows.append(
                 Row(year.id, pattern, officer.agency, "untrained_additional", start, end,

@@ -40,12 +40,13 @@ from typing import Any, Literal
 from crotool.errors import CroError, Problem
 from crotool.program import years
 from crotool.program.checker import Checker, Label, Rules, check_options
-from crotool.program.followups import OPEN_FOR_DUTY_SQL, opened_by
+from crotool.program.followups import OPEN_FOR_DUTY_SQL, DutyFlags, opened_by
 from crotool.program.years import Range, resolve_range
 from crotool.store import db, reads
 from crotool.store.audit import Auditor
 from crotool.store.columns import Columns, json_object_sql
 from crotool.store.fields import Record
+from crotool.store.rules import in_force
 from crotool.store.schema import SECTIONS, Section
 from crotool.store.writes import key_text, upsert
 
@@ -66,7 +67,9 @@ OUT_OF_PATTERN_SQL = """NOT EXISTS (
            OR a.feeder_pattern IN (SELECT j.value FROM json_each(s.also_feeds) j)))"""
 
 LIST_COLUMNS = ("id", "at", "officer", "school", "category", "minutes", "requested_by",
-                "reference", "out_of_pattern", "open_followups")
+                "reference", "flags", "out_of_pattern", "open_followups")
+# The columns of a listing that hold a JSON list (written as lists in every format).
+_JSON_LISTS = ("flags", "open_followups")
 
 
 def _check(conn: sqlite3.Connection, section: Section, values: dict[str, Any], subject: str
@@ -110,18 +113,19 @@ def find_duty(conn: sqlite3.Connection, officer: str, school: str, category: str
 def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: str,
              at: str | None = None, minutes: str | None = None, requested_by: str | None = None,
              reference: str | None = None, notes: str | None = None,
-             assessment: int | None = None) -> Logged:
+             assessment: int | None = None, flags: list[str] | None = None) -> Logged:
     """Validate and write one duty (and, with `assessment`, complete that assessment) in one
     transaction. Raw option text in; every problem raised before anything is written.
 
     An exact repeat (same officer, school, category and `at`) is refused, naming the stored
-    duty: a duty logged twice by mistake would double its minutes in every report.
+    duty: a duty logged twice by mistake would double its minutes in every report. `flags`:
+    duty_flags ids (`--flag`), which follow-up rules with `when` ask for.
     """
     raw: dict[str, Any] = {
         "officer": officer, "school": school, "category": category,
         "at": at if at is not None else years.now().isoformat(timespec="seconds"),
         "minutes": minutes, "requested_by": requested_by, "reference": reference,
-        "notes": notes,
+        "notes": notes, "flags": flags or None,
     }
     with db.transaction(conn):
         target = None
@@ -130,7 +134,7 @@ def log_duty(conn: sqlite3.Connection, *, officer: str, school: str, category: s
             # The assessment already says who asked for it: the duty need not repeat it.
             if raw["requested_by"] is None:
                 raw["requested_by"] = target["requested_by"]
-        values = _check(conn, DUTIES, raw, "duty log")
+        values = check_options(conn, DUTIES, raw, "duty log", options={"flags": "--flag"})
         existing = find_duty(conn, values["officer"], values["school"], values["category"],
                              values["at"])
         if existing is not None:
@@ -238,7 +242,7 @@ def stream_duties(conn: sqlite3.Connection, *, span: Range, officer: str | None 
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: zip with the names is cheaper than Row
     columns = Columns((*LIST_COLUMNS, *(("notes",) if include_notes else ())),
-                      bools=("out_of_pattern",), json_lists=("open_followups",),
+                      bools=("out_of_pattern",), json_lists=_JSON_LISTS,
                       identifiers=_IDENTIFIERS)
     if shape == "json":
         # The outer SELECT is flattened into the inner one: the same plan, the same order.
@@ -268,8 +272,9 @@ def _duty_rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
         for r in batch:
             row = dict(zip(names, r, strict=True))
             row["out_of_pattern"] = bool(row["out_of_pattern"])
-            text = row["open_followups"]
-            row["open_followups"] = [] if text == "[]" else loads(text)  # most have none
+            for name in _JSON_LISTS:
+                text = row[name]
+                row[name] = [] if text == "[]" else loads(text)  # most have none
             yield row
 
 
@@ -428,10 +433,18 @@ class DutyCategoryRules(Rules):
                 rr[r["id"]] = bool(r.get("requires_request", False))
 
 
-class DutyRules(Rules):
-    """A duty of a category done only on request names who asked for it (requested_by)."""
+class DutyRules(DutyFlags):
+    """A duty of a category done only on request names who asked for it (requested_by); a
+    duty's flags are duty flags in force on its day (that each is a flag at all is the
+    reference check's). The flags of the duties an input brings are kept (`DutyFlags`) for
+    the follow-ups rule."""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__(checker)
+        self._flag_versions: dict[str, list[dict[str, Any]]] | None = None
 
     def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        self._flags_in_force(record, values, label)
         category = values.get("category") or ""
         rr = self.checker.rules_of("duty_categories", DutyCategoryRules).requires_request()
         if rr.get(category) and not values.get("requested_by") and (
@@ -441,6 +454,25 @@ class DutyRules(Rules):
             self.problems.append(Problem(record.where("category"), f"{label}: category "
                                          f"'{category}' is done only on request: give "
                                          "requested_by (who asked for it)"))
+
+    def _flags_in_force(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        flags, at = values.get("flags"), values.get("at")
+        if not flags or at is None:
+            return
+        if self._flag_versions is None:
+            self._flag_versions = {}
+            for r in self.conn.execute(
+                    "SELECT id, effective_from, effective_until FROM duty_flags"):
+                self._flag_versions.setdefault(r[0], []).append(dict(r))
+        day = at[:10]
+        for flag in flags:
+            versions = self._flag_versions.get(flag)
+            if versions and not in_force(versions, day):
+                spans = "; ".join(f"{v['effective_from'] or 'always'} to "
+                                  f"{v['effective_until'] or 'no end'}" for v in versions)
+                self.problems.append(Problem(record.where("flags"), f"{label}.flags: duty flag "
+                                             f"'{flag}' is not in force on {day} (in force: "
+                                             f"{spans})"))
 
     def _stored_requested_by(self, values: dict[str, Any]) -> bool:
         row = self.conn.execute(

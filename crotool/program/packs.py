@@ -146,6 +146,20 @@ def applied(conn: sqlite3.Connection) -> list[str]:
     return [*order, LOCAL] if LOCAL in stored else order
 
 
+def rules_line(conn: sqlite3.Connection) -> str | None:
+    """The rules a document was made under, for people: each applied pack's name and source
+    ("Rules: Washington State law ... (wa: RCW 28A.320.124; ...); ..."), or None without packs."""
+    parts = []
+    for pack in applied(conn):
+        row = conn.execute("SELECT name, source FROM rule_packs WHERE id = ?", (pack,)).fetchone()
+        if row is None:
+            continue
+        name, source = row
+        said = f"{pack}: {source}" if source else pack
+        parts.append(f"{name or pack} ({said})")
+    return "Rules: " + "; ".join(parts) + "." if parts else None
+
+
 # ---------------------------------------------------------------- checking a pack document
 
 

@@ -34,7 +34,7 @@ from datetime import date
 from typing import Any
 
 from crotool.errors import CroError, Problem
-from crotool.program import years
+from crotool.program import officer_kinds, years
 from crotool.program.checker import Checker, Label, Rules, check_options
 from crotool.program.coverage import analyse_year
 from crotool.program.coverage_rule import Row
@@ -124,11 +124,12 @@ def officer(conn: sqlite3.Connection, badge: str) -> dict[str, Any] | None:
 def add_officer(conn: sqlite3.Connection, *, badge: str, name: str, agency: str,
                 status: str | None = None, trained_on: str | None = None,
                 rank: str | None = None, phone: str | None = None, email: str | None = None,
-                first_on_campus: str | None = None) -> Change:
-    """A new officer; a badge that exists is refused (use update_officer)."""
+                first_on_campus: str | None = None, kind: str | None = None) -> Change:
+    """A new officer; a badge that exists is refused (use update_officer). No kind: the
+    first kind the applied packs list."""
     raw = {"badge": badge, "name": name, "agency": agency, "status": status,
            "school_trained_on": _clear(trained_on), "rank": rank, "phone": phone, "email": email,
-           "first_on_campus": _clear(first_on_campus)}
+           "first_on_campus": _clear(first_on_campus), "kind": kind}
     with db.transaction(conn):
         values = _check(conn, OFFICERS, raw, f"officers add {badge}")
         stored = officer(conn, values["badge"])
@@ -146,16 +147,17 @@ def add_officer(conn: sqlite3.Connection, *, badge: str, name: str, agency: str,
 def update_officer(conn: sqlite3.Connection, badge: str, *, name: str | None = None,
                    status: str | None = None, trained_on: str | None = None,
                    rank: str | None = None, phone: str | None = None,
-                   email: str | None = None, first_on_campus: str | None = None) -> Change:
+                   email: str | None = None, first_on_campus: str | None = None,
+                   kind: str | None = None) -> Change:
     """Change only the fields given; `none` clears trained_on, rank, phone, email or
     first_on_campus."""
     given = {"name": name, "status": status, "school_trained_on": trained_on, "rank": rank,
-             "phone": phone, "email": email, "first_on_campus": first_on_campus}
+             "phone": phone, "email": email, "first_on_campus": first_on_campus, "kind": kind}
     given = {k: v for k, v in given.items() if v is not None}
     if not given:
         raise CroError(f"officers update {badge}: nothing to change",
                        hint="give one or more of --name, --status, --trained-on, --rank, "
-                       "--phone, --email, --first-on-campus")
+                       "--phone, --email, --first-on-campus, --kind")
     for clearable in _CLEARABLE:
         if clearable in given:
             given[clearable] = _clear(given[clearable])
@@ -388,12 +390,40 @@ def describe_row(row: Row) -> str:
 
 
 class OfficerRules(Rules):
-    """Officers have no rule of their own; their first day on campus is kept, stored and
-    incoming, for the trainings rule (training.TrainingRules)."""
+    """An officer's kind is one in force today; a new officer given none gets the first kind
+    the applied packs list (program/officer_kinds.py). Its first day on campus is kept,
+    stored and incoming, for the trainings rule (training.TrainingRules)."""
 
     def __init__(self, checker: Checker) -> None:
         super().__init__(checker)
         self._first_on_campus: dict[str, str | None] | None = None
+        self._kinds: officer_kinds.Kinds | None = None
+
+    def kinds(self) -> officer_kinds.Kinds:
+        if self._kinds is None:
+            self._kinds = officer_kinds.Kinds.load(self.conn)
+        return self._kinds
+
+    def values(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        kind = values.get("kind")
+        kinds = self.kinds()
+        # A kind no applied pack defines is an unknown reference (reported as such); one
+        # that is defined, but not in force today, is reported here.
+        if (kind is not None and kind not in kinds.ids and kind in self.checker.stored_keys(
+                "officer_kinds")):
+            self.problems.append(Problem(record.where("kind"), (
+                f"{label}.kind: officer kind '{kind}' is not in force on {kinds.day}; in "
+                f"force: {', '.join(kinds.ids) or 'none'}")))
+
+    def record(self, record: Record, values: dict[str, Any], label: Label) -> None:
+        if "kind" in values or values.get("badge") in self.checker.stored_keys("officers"):
+            return
+        # The kinds this input brings (its packs are written after its records), else the
+        # kinds in force.
+        brought = self.checker.rules_of("officer_kinds", officer_kinds.OfficerKindRules).brought
+        default = brought[0] if brought else self.kinds().default
+        if default is not None:
+            values["kind"] = default
 
     def first_on_campus(self) -> dict[str, str | None]:
         """badge -> first day on school property (None when not recorded)."""

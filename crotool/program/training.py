@@ -13,20 +13,22 @@ functions below it read those from SQL and write a training with its audit row. 
 
 from __future__ import annotations
 
-import calendar
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from crotool.errors import CroError, Problem
+from crotool.errors import Problem
+from crotool.program import officer_kinds
 from crotool.program.checker import Label, Rules, check_options
 from crotool.program.roster import OfficerRules
+from crotool.program.topics import load_rule
+from crotool.program.training_rule import deadline_row
 from crotool.program.years import today
 from crotool.store import db, reads
 from crotool.store.audit import Auditor
 from crotool.store.fields import Record
+from crotool.store.rules import in_force_sql
 from crotool.store.schema import SECTIONS
 from crotool.store.writes import upsert
 
@@ -38,106 +40,45 @@ LIST_COLUMNS = ("officer", "officer_name", "topic", "topic_name", "kind", "compl
                 "provider", "hours")
 
 
-def add_months(day: date, months: int) -> date:
-    """Calendar months, clamped to the month's last day: 2023-08-31 + 6 = 2024-02-29."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    classroom_within_months: int
-    on_the_job_days: int
-    on_the_job_within_months: int
-
-
-@dataclass(slots=True)
-class Rule:
-    """The policy and the topics: what every officer must complete."""
-
-    policy: Policy
-    classroom: tuple[str, ...]  # classroom topic ids, sorted
-    on_the_job: frozenset[str] = field(default_factory=frozenset)  # on-the-job topic ids
-
-
-def deadline_row(officer: dict[str, Any], rule: Rule, trainings: Iterable[tuple[str, date]],
-                 as_of: date, warn_days: int) -> dict[str, Any]:
-    """One `training due` row for an officer with a `first_on_campus`.
-
-    `trainings` are (topic, completed_on) pairs of this officer; only those on or before
-    `as_of` count. A classroom topic done twice counts once; on-the-job training counts by
-    distinct day, whichever on-the-job topic it was.
-    """
-    first = date.fromisoformat(officer["first_on_campus"])
-    done_topics: set[str] = set()
-    job_days: set[date] = set()
-    for topic, day in trainings:
-        if day > as_of:
-            continue  # later than the day asked about: not done yet as of then
-        if topic in rule.on_the_job:
-            job_days.add(day)
-        else:
-            done_topics.add(topic)
-    missing = [t for t in rule.classroom if t not in done_topics]
-    classroom_due = add_months(first, rule.policy.classroom_within_months)
-    job_due = add_months(first, rule.policy.on_the_job_within_months)
-    parts = [(classroom_due, not missing),
-             (job_due, len(job_days) >= rule.policy.on_the_job_days)]
-    if all(done for _, done in parts):
-        status = "complete"
-    elif any(due < as_of and not done for due, done in parts):
-        status = "overdue"
-    elif any(due <= as_of + timedelta(days=warn_days) and not done for due, done in parts):
-        status = "due_soon"
-    else:
-        status = "in_progress"
-    return {
-        "officer": officer["badge"],
-        "officer_name": officer.get("name"),
-        "agency": officer["agency"],
-        "first_on_campus": first.isoformat(),
-        "classroom_due": classroom_due.isoformat(),
-        "classroom_done": len(rule.classroom) - len(missing),
-        "classroom_required": len(rule.classroom),
-        "missing": missing,
-        "on_the_job_due": job_due.isoformat(),
-        "on_the_job_days": len(job_days),
-        "on_the_job_required": rule.policy.on_the_job_days,
-        "status": status,
-    }
-
-
 # ---------------------------------------------------------------- from the database
 
 
-def load_rule(conn: sqlite3.Connection) -> Rule:
-    row = conn.execute("SELECT classroom_within_months, on_the_job_days,"
-                       " on_the_job_within_months FROM training_policy WHERE id = 1").fetchone()
-    if row is None:
-        raise CroError("no training policy is stored (section training_policy: "
-                       "classroom_within_months, on_the_job_days, on_the_job_within_months)",
-                       hint="load one, e.g. `crotool load` for the bundled seed's")
-    topics = conn.execute("SELECT id, kind FROM training_topics ORDER BY id").fetchall()
-    return Rule(Policy(*row), tuple(t[0] for t in topics if t[1] == "classroom"),
-                frozenset(t[0] for t in topics if t[1] == "on_the_job"))
+def due_columns(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """The columns of `training due`: `expired` after `missing` where any topic of the
+    applied packs has a refresher (where none has, no topic can expire: the rows are as
+    before packs)."""
+    if conn.execute("SELECT 1 FROM training_topics WHERE refresh_every_months IS NOT NULL"
+                    " LIMIT 1").fetchone() is None:
+        return DUE_COLUMNS
+    at = DUE_COLUMNS.index("missing") + 1
+    return (*DUE_COLUMNS[:at], "expired", *DUE_COLUMNS[at:])
 
 
 def due(conn: sqlite3.Connection, *, as_of: date, warn_days: int,
         agency: str | None = None) -> list[dict[str, Any]]:
-    """One row per active officer with a first_on_campus, by agency and badge."""
-    rule = load_rule(conn)
-    where = reads.Where("o.status = 'active'", "o.first_on_campus IS NOT NULL")
-    where.ref(conn, "agencies", agency, "--agency", "o.agency = ?")
-    officers = [dict(r) for r in conn.execute(
-        "SELECT o.badge, o.name, o.agency, o.first_on_campus FROM officers o" + where.sql
-        + " ORDER BY o.agency, o.badge", where.params)]
-    done: dict[str, list[tuple[str, date]]] = {}
-    for badge, topic, day in conn.execute(
-            "SELECT t.officer, t.topic, t.completed_on FROM trainings t"
-            " JOIN officers o ON o.badge = t.officer" + where.sql
-            + " AND t.completed_on <= ?", (*where.params, as_of.isoformat())):
-        done.setdefault(badge, []).append((topic, date.fromisoformat(day)))
+    """One row per active officer with a first_on_campus (or, where a topic counts from
+    the assignment's start, with an assignment), by agency and badge."""
+    with db.read(conn):
+        rule = load_rule(conn)
+        kinds = officer_kinds.Kinds.load(conn, as_of)
+        from_assignment = any(t.counts_from == "assignment_start" for t in rule.topics)
+        started = ("(o.first_on_campus IS NOT NULL OR o.badge IN (SELECT officer FROM"
+                   " assignments))" if from_assignment else "o.first_on_campus IS NOT NULL")
+        where = reads.Where("o.status = 'active'", started)
+        where.ref(conn, "agencies", agency, "--agency", "o.agency = ?")
+        officers = [dict(r) for r in conn.execute(
+            "SELECT o.badge, o.name, o.agency, o.first_on_campus, o.kind,"
+            " (SELECT min(a.start) FROM assignments a WHERE a.officer = o.badge)"
+            " AS assignment_start FROM officers o" + where.sql
+            + " ORDER BY o.agency, o.badge", where.params)]
+        done: dict[str, list[tuple[str, date, float | None]]] = {}
+        for badge, topic, day, hours in conn.execute(
+                "SELECT t.officer, t.topic, t.completed_on, t.hours FROM trainings t"
+                " JOIN officers o ON o.badge = t.officer" + where.sql
+                + " AND t.completed_on <= ?", (*where.params, as_of.isoformat())):
+            done.setdefault(badge, []).append((topic, date.fromisoformat(day), hours))
+    for o in officers:
+        o["kind"] = kinds.resolve(o["kind"])
     return [deadline_row(o, rule, done.get(o["badge"], ()), as_of, warn_days) for o in officers]
 
 
@@ -147,10 +88,16 @@ def list_trainings(conn: sqlite3.Connection, *, officer: str | None = None,
     where = reads.Where()
     where.ref(conn, "officers", officer, "--officer", "t.officer = ?")
     where.ref(conn, "training_topics", topic, "--topic", "t.topic = ?")
+    # A topic's name and kind: its version in force on the training's day, else its latest
+    # (a topic has one row per version; one no applied pack defines any more has none).
+    topic = ("coalesce((SELECT p.{col} FROM training_topics p WHERE p.id = t.topic AND "
+             + in_force_sql("t.completed_on", "p") + "), (SELECT p.{col} FROM training_topics p"
+             " WHERE p.id = t.topic ORDER BY p.effective_from DESC LIMIT 1))")
     return [dict(r) for r in conn.execute(
-        "SELECT t.officer, o.name AS officer_name, t.topic, p.name AS topic_name, p.kind,"
+        "SELECT t.officer, o.name AS officer_name, t.topic,"
+        f" {topic.format(col='name')} AS topic_name, {topic.format(col='kind')} AS kind,"
         " t.completed_on, t.provider, t.hours FROM trainings t"
-        " JOIN officers o ON o.badge = t.officer JOIN training_topics p ON p.id = t.topic"
+        " JOIN officers o ON o.badge = t.officer"
         + where.sql + " ORDER BY t.officer, t.completed_on, t.topic", where.params)]
 
 

@@ -248,14 +248,18 @@ def rollover(conn: sqlite3.Connection, source_id: str, target_id: str, *,
     if dry_run:
         data = coverage.load_year(conn, target)
         known = {o.badge for o in data.officers}
+        added: list[Officer] = []
         for c in result.copied:
             data.assignments.append(Assignment(c["officer"], c["feeder_pattern"], target.id,
                                                c["role"], target.start, target.end))
             if c["officer"] not in known:
                 trained = c["school_trained_on"]
-                data.officers.append(Officer(c["officer"], c["agency"], c["status"],
-                                             date.fromisoformat(trained) if trained else None))
+                added.append(Officer(c["officer"], c["agency"], c["status"],
+                                     date.fromisoformat(trained) if trained else None))
                 known.add(c["officer"])
+        # The officers the copies bring, trained as the year's own are (the topics required
+        # to cover, where a pack marks any).
+        data.officers.extend(coverage.with_training(conn, target, added))
         analysis = coverage.analyse_data(data)
     else:
         analysis = coverage.analyse_year(conn, target.id)

@@ -174,6 +174,11 @@ _DOMAIN: list[tuple[str, str, str]] = [
                || f.category || ''' is defined by no applied rule pack'
         FROM followups f WHERE NOT EXISTS (SELECT 1 FROM followup_rules r
             WHERE r.category = f.category AND r.id = f.rule) ORDER BY f.category, f.at"""),
+    ("officer_kind", "every officer's kind is an officer kind of an applied pack",
+     """SELECT 'officers[' || o.badge || ']', 'kind ''' || o.kind || ''' is defined by no '
+               || 'applied rule pack'
+        FROM officers o WHERE o.kind IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM officer_kinds k WHERE k.id = o.kind) ORDER BY o.badge"""),
     ("training_topic", "every training names a training topic of an applied pack",
      """SELECT 'trainings[' || t.officer || '/' || t.topic || '/' || t.completed_on || ']',
                'topic ''' || t.topic || ''' is defined by no applied rule pack'

@@ -1,9 +1,9 @@
 """The schema, as ordered migration functions.
 
 Each migration is a plain function of a connection, applied in its own BEGIN IMMEDIATE
-transaction and recorded in `PRAGMA user_version` (its position in MIGRATIONS, counting from 1).
-Checking an up-to-date database costs one pragma read, so `db.connect` migrates on every open.
-Never edit or reorder a released migration: append a new one.
+transaction and recorded in `PRAGMA user_version` (its position in MIGRATIONS, from 1). An
+up-to-date database costs one pragma read, so `db.connect` migrates on every open. Never edit or
+reorder a released migration: append one (from 11 on, each in a module of its own).
 
 Design notes for migration 1 (the whole domain: README's record types):
 - Natural keys are the records' keys (schema.py `Section.key`, UNIQUE), so loads and
@@ -15,8 +15,7 @@ Design notes for migration 1 (the whole domain: README's record types):
 - List fields (an agency's jurisdiction, a school's also_feeds, an engagement's connectors) are
   JSON arrays in one column, so each record is one row: upserts and "unchanged" checks stay
   simple. Queries read them with json_each; `db check` verifies their references.
-- Dates are ISO text (YYYY-MM-DD), date-times YYYY-MM-DDTHH:MM:SS; both sort as text, and CHECKs
-  keep anything else out.
+- Dates are ISO text (YYYY-MM-DD), date-times YYYY-MM-DDTHH:MM:SS: they sort as text; CHECKs too.
 - The audit table is append-only (triggers refuse UPDATE and DELETE) and hash-chained.
 """
 
@@ -27,7 +26,9 @@ from collections.abc import Callable
 
 from crotool.errors import CroError
 from crotool.store import audit
+from crotool.store.migrations_clocks import m012_duty_flags_index
 from crotool.store.migrations_kinds import m014_kinds_and_flags
+from crotool.store.migrations_officer_kinds import m013_officer_kind
 from crotool.store.migrations_packs import m011_rule_packs
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -556,7 +557,9 @@ MIGRATIONS: list[Migration] = [
     m009_assignment_ids_never_reused,
     m010_open_followups_indexes,
     m011_rule_packs,
-    m014_kinds_and_flags,  # 14th once clocks (m012) and training (m013) are merged
+    m012_duty_flags_index,
+    m013_officer_kind,
+    m014_kinds_and_flags,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -570,11 +573,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     Foreign keys are off meanwhile, as SQLite's procedure for rebuilding a table asks (11)."""
     current = version(conn)
     if current > SCHEMA_VERSION:
-        raise CroError(
-            f"the database has schema version {current}, newer than this crotool knows "
-            f"({SCHEMA_VERSION})",
-            hint="upgrade crotool",
-        )
+        raise CroError(f"the database has schema version {current}, newer than this crotool "
+                       f"knows ({SCHEMA_VERSION})", hint="upgrade crotool")
     if current == SCHEMA_VERSION:
         return current
     enforced = conn.execute("PRAGMA foreign_keys").fetchone()[0]

@@ -120,14 +120,17 @@ def schools(conn: sqlite3.Connection, *, pattern: str | None = None, agency: str
     return dicts(conn.execute(sql, where.params))
 
 
-def officers(conn: sqlite3.Connection, *, agency: str | None = None, status: str | None = None
-             ) -> list[dict]:
+def officers(conn: sqlite3.Connection, *, agency: str | None = None, status: str | None = None,
+             default_kind: str | None = None) -> list[dict]:
+    """The roster; an officer stored with no kind shows `default_kind` (the first kind the
+    applied packs list), the kind every rule takes it for."""
     where = Where()
     where.ref(conn, "agencies", agency, "--agency", "agency = ?")
     where.choice("officers", "status", status, "--status", "status = ?")
-    sql = ("SELECT badge, name, rank, agency, status, school_trained_on, first_on_campus, phone,"
-           " email FROM officers" + where.sql + " ORDER BY agency, badge")
-    return dicts(conn.execute(sql, where.params))
+    sql = ("SELECT badge, name, rank, agency, status, coalesce(kind, ?) AS kind,"
+           " school_trained_on, first_on_campus, phone, email FROM officers" + where.sql
+           + " ORDER BY agency, badge")
+    return dicts(conn.execute(sql, (default_kind, *where.params)))
 
 
 def categories(conn: sqlite3.Connection) -> list[dict]:

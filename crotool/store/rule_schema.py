@@ -138,7 +138,9 @@ DUTY_FLAGS = _named("duty_flags", "duty flag")
 GRADES = _named("grades", "grade", id_kind="code", rules="kinds")
 COMPLAINT_KINDS = _named("complaint_kinds", "complaint kind", id_kind="code", rules="kinds")
 AGENCY_KINDS = _named("agency_kinds", "agency kind", rules="kinds")
-OFFICER_KINDS = _named("officer_kinds", "officer kind")
+# The officer kinds a load brings are kept in order by their rules (program/officer_kinds.py):
+# the first is the default kind of the officers it adds.
+OFFICER_KINDS = _named("officer_kinds", "officer kind", rules="officer_kinds")
 
 # --- the rule sections that are one mapping each (no key), like `district`.
 TRAINING_POLICY = Section(

@@ -57,7 +57,7 @@ INCIDENT_FLAGS = ("discipline", "use_of_force", "arrest")
 # done past its due time, done by its due time, done after it.
 FOLLOWUP_STATUSES = ("open", "overdue", "done", "late")
 # `training due` row statuses and `agreements check` problems.
-TRAINING_STATUSES = ("complete", "overdue", "due_soon", "in_progress")
+TRAINING_STATUSES = ("complete", "overdue", "expired", "due_soon", "in_progress")
 AGREEMENT_PROBLEMS = ("no_agreement", "not_adopted", "review_due", "incomplete")
 # A training's hours: a quarter of an hour (a short briefing) up to 80 (two weeks of full
 # days, more than any one course of the series takes); anything else is a typo.
@@ -167,6 +167,10 @@ SECTIONS: dict[str, Section] = {
                 _f("email"),
                 # First day on school property: the training deadlines run from it (§4.4).
                 _f("first_on_campus", "date"),
+                # An officer_kinds id in force (a pack's rule: SPEC §5.2); default: the first
+                # kind the applied packs list (program/officer_kinds.py).
+                _f("kind", "slug", ref="officer_kinds",
+                   default_from="the first officer kind the applied packs list"),
             ),
             label="officer",
             importable=True,

@@ -68,7 +68,7 @@ def upsert(conn: sqlite3.Connection, section: Section, records: list[dict[str, A
     if not section.key:
         return _upsert_mapping(conn, section, records, auditor, dry_run, changes_out)
     table = section.name
-    key_where = " AND ".join(f"{k} = ?" for k in section.key)
+    key_where = " AND ".join(f"{_q(k)} = ?" for k in section.key)
     audit_rows: list[tuple[str, str, str, dict[str, Any]]] = []
     inserts: dict[tuple[str, ...], list[tuple]] = {}
     updates: dict[tuple[str, ...], list[tuple]] = {}
@@ -102,10 +102,11 @@ def upsert(conn: sqlite3.Connection, section: Section, records: list[dict[str, A
         return counts
     for cols, rows in inserts.items():
         conn.executemany(
-            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows
+            f"INSERT INTO {table} ({', '.join(map(_q, cols))}) VALUES "
+            f"({', '.join('?' * len(cols))})", rows
         )
     for cols, rows in updates.items():
-        sets = ", ".join(f"{c} = ?" for c in cols)
+        sets = ", ".join(f"{_q(c)} = ?" for c in cols)
         conn.executemany(f"UPDATE {table} SET {sets} WHERE {key_where}", rows)
     if auditor is not None:
         auditor.record_many(audit_rows)
@@ -127,7 +128,7 @@ def _upsert_mapping(conn, section, records, auditor, dry_run, changes_out) -> Co
     table = section.name
     for values in records:
         row = {name: to_sql(section, name, v) for name, v in values.items()}
-        stored = conn.execute(f"SELECT {', '.join(section.field_names)} FROM {table}"
+        stored = conn.execute(f"SELECT {', '.join(map(_q, section.field_names))} FROM {table}"
                               " WHERE id = 1").fetchone()
         if stored is None:
             counts.inserted += 1
@@ -261,6 +262,14 @@ class Staging:
             cursor = self.conn.executemany(insert, rows)
         self.count += max(cursor.rowcount, 0)
         self.masks.add(mask)
+
+    def settle(self, statements: Sequence[str]) -> None:
+        """Run statements on the staged rows (a prescreen Plan's `settle`), in one short
+        transaction on the TEMP database."""
+        if statements:
+            with self._temp_write():
+                for sql in statements:
+                    self.conn.execute(sql)
 
     def flagged(self, ok: str, columns: Sequence[str], batch: int = 1_000
                 ) -> Iterator[list[tuple]]:

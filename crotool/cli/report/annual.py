@@ -16,7 +16,7 @@ from crotool.cli import common
 from crotool.cli.common import school_year
 from crotool.cli.options import FormatOpt, OutputOpt, YearOpt, fmt_of
 from crotool.output.annual_report import render_annual
-from crotool.program import annual
+from crotool.program import annual, packs
 from crotool.program.report_rules import definition
 from crotool.program.years import today
 from crotool.store import reads
@@ -77,7 +77,7 @@ def report_annual(
             "district": district if district is not None else "(no district name stored)",
             "year": y, "today": today().isoformat(), "version": __version__,
             "names": names, "suppress_under": suppress_under, "flags": rule.flags,
-            "student_fields": rule.student_fields}
+            "student_fields": rule.student_fields, "rules": packs.rules_line(conn)}
     render_annual(report, fmt_of(fmt, output), output, meta=meta,
                   suppressed=suppress_under is not None)
 
