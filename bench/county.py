@@ -161,7 +161,9 @@ def _annual_rows(conn, rnd: random.Random, n: int, year: tuple[str, str, str],
         flags = [int(rnd.random() < 0.3), int(rnd.random() < 0.1), int(rnd.random() < 0.15)]
         at = (first + timedelta(days=rnd.randrange(days + 1))).isoformat() + "T10:00:00"
         ref = f"INC-{i:06d}"
-        incident_rows.append((ref, schools[rnd.randrange(len(schools))][0], at, *flags,
+        ids = json.dumps([f for f, on in zip(("discipline", "use_of_force", "arrest"), flags,
+                                             strict=True) if on])
+        incident_rows.append((ref, schools[rnd.randrange(len(schools))][0], at, *flags, ids,
                               f"Incident {i}"))
         if any(flags):
             for seq in range(1, rnd.randint(1, 3) + 1):
@@ -170,7 +172,7 @@ def _annual_rows(conn, rnd: random.Random, n: int, year: tuple[str, str, str],
                     ("female", "male", "gender-x")), str(rnd.randint(6, 12)),
                     rnd.randrange(2), rnd.randrange(2)))
     conn.executemany("INSERT INTO incidents (reference, school, at, discipline, use_of_force,"
-                     " arrest, summary) VALUES (?, ?, ?, ?, ?, ?, ?)", incident_rows)
+                     " arrest, flags, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", incident_rows)
     conn.executemany("INSERT INTO incident_students (incident, seq, race, ethnicity, gender,"
                      " grade, iep, plan_504) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", students)
     conn.executemany(

@@ -336,6 +336,7 @@ def test_db_check_finds_a_kind_no_applied_pack_defines(cli, gulf):
     with db.transaction(conn):
         conn.execute("UPDATE agencies SET kind = 'city' WHERE id = 'gulf-sec'")
         conn.execute("UPDATE complaints SET about = 'job_duties'")
+        conn.execute("UPDATE incidents SET arrest = 1 WHERE reference = 'G3'")
     conn.close()
     result = cli("db", "check", "-f", "json")
     assert result.exit_code == 1
@@ -345,7 +346,10 @@ def test_db_check_finds_a_kind_no_applied_pack_defines(cli, gulf):
         "agencies_kind": "agencies[gulf-sec]: kind 'city' is defined by no applied rule pack "
                          "(agency_kinds)",
         "complaints_about": "complaints[C1]: about 'job_duties' is defined by no applied rule "
-                            "pack (complaint_kinds)"}
+                            "pack (complaint_kinds)",
+        # An incident's booleans written behind the tool's back, without its flags.
+        "incident_flags": "incidents[G3]: discipline 0, use_of_force 0, arrest 1 disagree with "
+                          "flags []"}
 
 
 # ---------------------------------------------------------------- migration 14

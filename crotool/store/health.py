@@ -215,6 +215,18 @@ def _list_reference_rules() -> list[tuple[str, str, str]]:
     return rules
 
 
+# An incident's flags are the truth (migration 14); its three booleans are written with them.
+_INCIDENT_FLAGS = ("incident_flags", "every incident's discipline, use_of_force and arrest "
+                   "agree with its flags",
+                   "SELECT 'incidents[' || i.reference || ']', 'discipline ' || i.discipline"
+                   " || ', use_of_force ' || i.use_of_force || ', arrest ' || i.arrest"
+                   " || ' disagree with flags ' || i.flags FROM incidents i WHERE "
+                   + " OR ".join(f"i.{b} <> EXISTS (SELECT 1 FROM json_each(i.flags) j WHERE"
+                                 f" j.value = '{b}')"
+                                 for b in ("discipline", "use_of_force", "arrest"))
+                   + " ORDER BY i.reference")
+
+
 def _rule_choice_rules() -> list[tuple[str, str, str]]:
     """One rule per field whose choices are a rule section's ids (an agency's kind, a
     complaint's about, a student row's grade; migration 14): the value is an id the applied
@@ -245,7 +257,8 @@ def _rule_choice_rules() -> list[tuple[str, str, str]]:
 
 def _domain(conn: sqlite3.Connection, path: Path) -> list[Row]:
     rows = []
-    for name, ok, sql in [*_list_reference_rules(), *_DOMAIN, *_rule_choice_rules()]:
+    for name, ok, sql in [*_list_reference_rules(), *_DOMAIN, *_rule_choice_rules(),
+                          _INCIDENT_FLAGS]:
         found = conn.execute(sql).fetchall()
         rows += [_row(name, FAIL, f"{label}: {detail}") for label, detail in found]
         if not found:
