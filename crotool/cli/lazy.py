@@ -16,7 +16,7 @@ the tests and the docs that walk the whole command tree. Walking it builds every
 Each command module has `register(app)`, which adds its words to a Typer app; a module is built
 by registering it on a throwaway app with the group's own settings and taking the commands Typer
 made (`typer.main.get_command`), so a command comes out exactly as if it had been added to the
-whole app up front. Only public Typer names are used (no `typer._click`).
+whole app up front. Only public Typer names are used (none of the Click that Typer vendors).
 """
 
 from __future__ import annotations
