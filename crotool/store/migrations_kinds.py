@@ -27,6 +27,7 @@ from __future__ import annotations
 import sqlite3
 
 from crotool.errors import CroError
+from crotool.store.table_rebuild import rebuild
 
 _DATE = ("{c} IS NULL OR ({c} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' AND "
          "date({c}) = {c})")
@@ -103,30 +104,13 @@ _TABLES = {
         )""",
 }
 _EXTRA = {"incidents": {"flags": _FLAGS}}
-_KEPT = "m014_kept"
-
-
 def _rebuild(conn: sqlite3.Connection, table: str) -> None:
-    """Rebuild `table` by its CREATE above, keeping its rows (and rowids, in order) and its
-    indexes."""
+    """Rebuild `table` by its CREATE above, keeping its rows, their rowids and its indexes."""
     indexes = [r[0] for r in conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
         " ORDER BY name", (table,))]
-    old = [r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")]
-    rows = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
-    if rows:
-        conn.execute(f"DROP TABLE IF EXISTS temp.{_KEPT}")
-        conn.execute(f"CREATE TEMP TABLE {_KEPT} AS SELECT rowid AS kept_rowid, * FROM "
-                     f"main.{table} ORDER BY rowid")
-    conn.execute(f"DROP TABLE main.{table}")
-    conn.execute(_TABLES[table])
-    if rows:
-        extra = _EXTRA.get(table, {})
-        cols = ", ".join(f'"{c}"' for c in ["rowid", *old, *extra])
-        values = ", ".join(["kept_rowid", *(f'"{c}"' for c in old), *extra.values()])
-        conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {values} FROM temp.{_KEPT}"
-                     " ORDER BY kept_rowid")
-        conn.execute(f"DROP TABLE temp.{_KEPT}")
+    rebuild(conn, table, lambda: conn.execute(_TABLES[table]), extra=_EXTRA.get(table),
+            keep_rowids=True)
     for sql in indexes:
         conn.execute(sql)
 

@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
 from typing import Any
 
 from crotool.errors import CroError
 from crotool.store import rules
 from crotool.store.rule_schema import RULE_SECTIONS
 from crotool.store.shapes import Section
+from crotool.store.table_rebuild import rebuild
 
 _DATE = ("{c} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' AND date({c}) = {c}")
 _AT = ("{c} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]'")
@@ -129,32 +129,6 @@ def _create(conn: sqlite3.Connection, table: str) -> None:
                  f"    PRIMARY KEY ({keys}, effective_from)\n)")
 
 
-_KEPT = "m011_kept"
-
-
-def _rebuild(conn: sqlite3.Connection, table: str, create: Callable[[], object],
-             extra: dict[str, str] | None = None) -> None:
-    """Rebuild `table` by `create`, keeping its rows (and their rowids, in order): copied
-    aside to a TEMP table, the table dropped and made again under its own name (no RENAME,
-    which re-reads the whole schema each time), copied back with `extra` columns' values.
-    Its indexes are made again by the caller."""
-    old = [r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")]
-    rows = conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
-    if rows:
-        conn.execute(f"DROP TABLE IF EXISTS temp.{_KEPT}")
-        conn.execute(f"CREATE TEMP TABLE {_KEPT} AS SELECT rowid AS kept_rowid, * FROM "
-                     f"main.{table} ORDER BY rowid")
-    conn.execute(f"DROP TABLE main.{table}")
-    create()
-    if rows:
-        extra = extra or {}
-        cols = ", ".join(f'"{c}"' for c in [*old, *extra])
-        values = ", ".join([*(f'"{c}"' for c in old), *extra.values()])
-        conn.execute(f"INSERT INTO main.{table} ({cols}) SELECT {values} FROM temp.{_KEPT}"
-                     " ORDER BY kept_rowid")
-        conn.execute(f"DROP TABLE temp.{_KEPT}")
-
-
 def _open_index(conn: sqlite3.Connection, table: str) -> None:
     _, key = _TABLES[table]
     conn.execute(f"CREATE UNIQUE INDEX {table}_open ON {table}({', '.join(key)})"
@@ -185,8 +159,8 @@ def _to_local(conn: sqlite3.Connection, table: str) -> int:
                      (rules.LOCAL, table, parts["key"], parts["effective_from"],
                       parts["effective_until"], parts["source"], parts["confidence"],
                       rules.record_text(parts["record"])))
-    _rebuild(conn, table, lambda: _create(conn, table),
-             {"pack": f"'{rules.LOCAL}'", "effective_from": "''"})
+    rebuild(conn, table, lambda: _create(conn, table),
+            extra={"pack": f"'{rules.LOCAL}'", "effective_from": "''"})
     _open_index(conn, table)
     return len(rows)
 
@@ -229,7 +203,7 @@ def _rebuild_child(conn: sqlite3.Connection, table: str) -> None:
     indexes = [r[0] for r in conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
         " ORDER BY name", (table,))]
-    _rebuild(conn, table, lambda: conn.execute(_CHILDREN[table]))
+    rebuild(conn, table, lambda: conn.execute(_CHILDREN[table]))
     for sql in indexes:
         conn.execute(sql)
 
